@@ -1,0 +1,175 @@
+//! Exit codes and the error type every tool returns.
+
+use std::error::Error;
+use std::fmt;
+
+/// The exit codes of every evlock tool (DESIGN.md, "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ExitCode {
+    /// Everything asked for was done.
+    Success,
+    /// A definite "no": policy denied, transaction reverted, self-test failed, out of
+    /// tolerance, tamper detected.
+    No,
+    /// Usage error or bad input (malformed JSON, wrong types, bad hex, missing file).
+    Usage,
+    /// Device or bus error: unplugged meter, permission denied on a device, garbage replies.
+    Device,
+    /// Network, JSON-RPC or TLS error.
+    Network,
+    /// Key or keystore error: wrong password, unreadable or unsupported keystore.
+    Key,
+    /// Interrupted by a signal.
+    Interrupted,
+}
+
+impl ExitCode {
+    /// The numeric process exit status.
+    pub fn as_i32(self) -> i32 {
+        match self {
+            ExitCode::Success => 0,
+            ExitCode::No => 1,
+            ExitCode::Usage => 2,
+            ExitCode::Device => 3,
+            ExitCode::Network => 4,
+            ExitCode::Key => 5,
+            ExitCode::Interrupted => 130,
+        }
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code.as_i32() as u8)
+    }
+}
+
+/// What every domain error enum tells the CLI layer about itself.
+pub trait ErrorClass {
+    /// The exit code this error ends a tool with.
+    fn exit_code(&self) -> ExitCode;
+    /// A stable snake_case code for `error` records, e.g. `wrong_password`.
+    fn error_code(&self) -> &'static str;
+}
+
+/// A tool's failure: the exit code, a stable error code and the error with its cause chain.
+pub struct Failure {
+    /// The exit code the tool ends with.
+    pub exit: ExitCode,
+    /// A stable snake_case code, as in `error` records.
+    pub code: &'static str,
+    error: Box<dyn Error + Send + Sync + 'static>,
+}
+
+impl Failure {
+    /// A failure from any error, with an explicit exit code and error code.
+    pub fn new(
+        exit: ExitCode,
+        code: &'static str,
+        error: impl Into<Box<dyn Error + Send + Sync + 'static>>,
+    ) -> Self {
+        Failure { exit, code, error: error.into() }
+    }
+
+    /// A usage error (exit 2) with a plain message.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure::new(ExitCode::Usage, "usage", message.into())
+    }
+
+    /// A failure that ends the tool quietly with exit 0 (the reader went away).
+    pub fn closed_output() -> Self {
+        Failure::new(ExitCode::Success, "broken_pipe", "stdout closed")
+    }
+
+    /// The error itself.
+    pub fn error(&self) -> &(dyn Error + Send + Sync + 'static) {
+        &*self.error
+    }
+
+    /// The message and every cause, outermost first.
+    pub fn chain(&self) -> Vec<String> {
+        let mut messages = vec![self.error.to_string()];
+        let mut source = self.error.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            // thiserror's `#[error("...: {0}")]` often repeats the source in the message.
+            if !messages.last().is_some_and(|m| m.ends_with(&text)) {
+                messages.push(text);
+            }
+            source = cause.source();
+        }
+        messages
+    }
+
+    /// Prints the failure on stderr: `tool: error: message` and one `caused by:` line per cause.
+    /// Prints nothing for a quiet exit 0 (closed stdout).
+    pub fn report(&self, tool: &str) {
+        if self.exit == ExitCode::Success {
+            return;
+        }
+        let chain = self.chain();
+        let mut text = format!("{tool}: error: {}\n", chain[0]);
+        for cause in &chain[1..] {
+            text.push_str(&format!("  caused by: {cause}\n"));
+        }
+        super::diag::write_stderr(&text);
+    }
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Failure({:?}, {}, {})", self.exit, self.code, self.chain().join(": "))
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.chain().join(": "))
+    }
+}
+
+impl<E> From<E> for Failure
+where
+    E: ErrorClass + Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Failure { exit: error.exit_code(), code: error.error_code(), error: Box::new(error) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn chain_lists_every_cause() {
+        let failure = Failure::new(
+            ExitCode::Device,
+            "device",
+            Outer(std::io::Error::new(std::io::ErrorKind::NotFound, "no such device")),
+        );
+        assert_eq!(failure.chain(), vec!["outer".to_string(), "no such device".to_string()]);
+        assert_eq!(failure.exit.as_i32(), 3);
+    }
+
+    #[test]
+    fn exit_codes_match_design() {
+        let codes: Vec<i32> = [
+            ExitCode::Success,
+            ExitCode::No,
+            ExitCode::Usage,
+            ExitCode::Device,
+            ExitCode::Network,
+            ExitCode::Key,
+            ExitCode::Interrupted,
+        ]
+        .iter()
+        .map(|c| c.as_i32())
+        .collect();
+        assert_eq!(codes, vec![0, 1, 2, 3, 4, 5, 130]);
+    }
+}

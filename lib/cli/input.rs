@@ -1,0 +1,159 @@
+//! NDJSON input: one record per line, with line numbers and the `--on-error` policy.
+
+use std::io::BufRead;
+
+use serde::de::DeserializeOwned;
+
+use super::{ExitCode, Failure, OnError};
+use crate::wire::ErrorRecord;
+
+/// How a stream of input records ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamOutcome {
+    /// Records handled successfully.
+    pub processed: u64,
+    /// Records that failed (each reported as an `error` record on stderr).
+    pub failed: u64,
+    /// The exit code the tool should end with: success, or the most severe failure seen.
+    pub exit: ExitCode,
+}
+
+/// Reads NDJSON records from a reader and hands each to a handler, applying `--on-error`.
+///
+/// A line that is not valid JSON for the record type, or whose handler fails, produces one
+/// `error` record on stderr naming the line number; with [`OnError::Stop`] the stream ends
+/// there, with [`OnError::Skip`] it goes on. Blank lines are ignored.
+///
+/// ```
+/// use evlock::cli::{OnError, RecordStream, ExitCode};
+/// let input = "{\"n\": 1}\nnot json\n{\"n\": 3}\n";
+/// let mut seen = Vec::new();
+/// let outcome = RecordStream::new(input.as_bytes(), OnError::Skip)
+///     .run(|record: serde_json::Value, _line| { seen.push(record["n"].clone()); Ok(()) })
+///     .unwrap();
+/// assert_eq!(seen.len(), 2);
+/// assert_eq!((outcome.processed, outcome.failed), (2, 1));
+/// assert_eq!(outcome.exit, ExitCode::Usage);
+/// ```
+pub struct RecordStream<R> {
+    reader: R,
+    on_error: OnError,
+    report: Box<dyn FnMut(&ErrorRecord)>,
+}
+
+impl<R: BufRead> RecordStream<R> {
+    /// A stream over `reader` whose error records go to stderr.
+    pub fn new(reader: R, on_error: OnError) -> Self {
+        RecordStream { reader, on_error, report: Box::new(report_on_stderr) }
+    }
+
+    /// Sends error records somewhere else than stderr (tests).
+    pub fn with_error_sink(mut self, sink: impl FnMut(&ErrorRecord) + 'static) -> Self {
+        self.report = Box::new(sink);
+        self
+    }
+
+    /// Runs `handle(record, line_number)` for every record until the input ends or a failure
+    /// stops the stream. A closed stdout inside `handle` ends the stream at once, quietly.
+    pub fn run<T, F>(mut self, mut handle: F) -> Result<StreamOutcome, Failure>
+    where
+        T: DeserializeOwned,
+        F: FnMut(T, u64) -> Result<(), Failure>,
+    {
+        let mut outcome = StreamOutcome { processed: 0, failed: 0, exit: ExitCode::Success };
+        let mut line = String::new();
+        let mut line_no = 0u64;
+        loop {
+            line.clear();
+            let read = self.reader.read_line(&mut line).map_err(|e| {
+                Failure::new(
+                    ExitCode::Usage,
+                    "input",
+                    std::io::Error::new(e.kind(), format!("cannot read stdin (line {}): {e}", line_no + 1)),
+                )
+            })?;
+            if read == 0 {
+                return Ok(outcome);
+            }
+            line_no += 1;
+            let text = line.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let result = serde_json::from_str::<T>(text)
+                .map_err(|e| Failure::new(ExitCode::Usage, "bad_input", format!("not a valid record: {e}")))
+                .and_then(|record| handle(record, line_no));
+            match result {
+                Ok(()) => outcome.processed += 1,
+                Err(failure) if failure.exit == ExitCode::Success => return Err(failure),
+                Err(failure) => {
+                    outcome.failed += 1;
+                    outcome.exit = outcome.exit.max(failure.exit);
+                    let meta = serde_json::from_str::<serde_json::Value>(text)
+                        .ok()
+                        .and_then(|v| v.get("meta").cloned());
+                    let record = ErrorRecord::from_failure(&failure).at_line(line_no).with_meta(meta);
+                    (self.report)(&record);
+                    if self.on_error == OnError::Stop {
+                        return Ok(outcome);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn report_on_stderr(record: &ErrorRecord) {
+    let envelope = crate::wire::Envelope::new(record);
+    if let Ok(mut text) = serde_json::to_string(&envelope) {
+        text.push('\n');
+        super::diag::write_stderr(&text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    fn collect(input: &str, on_error: OnError) -> (StreamOutcome, Vec<u64>, Vec<ErrorRecord>) {
+        let errors = Rc::new(RefCell::new(Vec::new()));
+        let sink = errors.clone();
+        let mut ok_lines = Vec::new();
+        let outcome = RecordStream::new(input.as_bytes(), on_error)
+            .with_error_sink(move |e| sink.borrow_mut().push(e.clone()))
+            .run(|v: serde_json::Value, line| {
+                if v.get("deny").is_some() {
+                    return Err(Failure::new(ExitCode::No, "policy_denied", "denied by test"));
+                }
+                ok_lines.push(line);
+                Ok(())
+            })
+            .unwrap();
+        let errors = errors.borrow().clone();
+        (outcome, ok_lines, errors)
+    }
+
+    #[test]
+    fn stop_ends_at_the_first_bad_line() {
+        let (outcome, ok, errors) = collect("{}\n{bad\n{}\n", OnError::Stop);
+        assert_eq!(ok, vec![1]);
+        assert_eq!(outcome.exit, ExitCode::Usage);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, Some(2));
+        assert_eq!(errors[0].code, "bad_input");
+    }
+
+    #[test]
+    fn skip_goes_on_and_keeps_the_worst_code() {
+        let input = "{}\n\n{\"deny\":1,\"meta\":{\"id\":7}}\nnope\n{}\n";
+        let (outcome, ok, errors) = collect(input, OnError::Skip);
+        assert_eq!(ok, vec![1, 5]);
+        assert_eq!((outcome.processed, outcome.failed), (2, 2));
+        assert_eq!(outcome.exit, ExitCode::Usage, "usage (2) outranks a policy no (1)");
+        assert_eq!(errors[0].line, Some(3));
+        assert_eq!(errors[0].meta, Some(serde_json::json!({"id": 7})));
+        assert_eq!(errors[1].line, Some(4));
+    }
+}

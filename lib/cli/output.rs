@@ -1,0 +1,157 @@
+//! The one output writer: NDJSON records on stdout, flushed per record.
+
+use std::io::{self, IsTerminal, Write};
+
+use crate::wire::Record;
+
+use super::{ExitCode, Failure};
+
+/// Why a record could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The reader of stdout went away (broken pipe): the tool ends quietly with exit 0.
+    #[error("stdout was closed by its reader")]
+    Closed,
+    /// Any other write error on stdout.
+    #[error("cannot write to stdout")]
+    Io(#[source] io::Error),
+    /// A record could not be turned into JSON (a bug, not bad input).
+    #[error("cannot encode a record as JSON")]
+    Json(#[source] serde_json::Error),
+}
+
+impl From<OutputError> for Failure {
+    fn from(error: OutputError) -> Self {
+        match error {
+            OutputError::Closed => Failure::closed_output(),
+            other => Failure::new(ExitCode::Usage, "output", other),
+        }
+    }
+}
+
+fn classify(error: io::Error) -> OutputError {
+    if error.kind() == io::ErrorKind::BrokenPipe { OutputError::Closed } else { OutputError::Io(error) }
+}
+
+/// Writes records as NDJSON (or indented JSON with `--pretty`) to stdout or any writer.
+///
+/// ```
+/// use evlock::cli::Output;
+/// use evlock::wire::ErrorRecord;
+/// let mut out = Output::to_writer(Vec::new(), false);
+/// out.emit(&ErrorRecord::new("bad_input", "line 1: not JSON").at_line(1)).unwrap();
+/// let text = String::from_utf8(out.into_inner()).unwrap();
+/// assert!(text.starts_with(r#"{"kind":"error","v":1,"#));
+/// assert!(text.ends_with("}\n"));
+/// ```
+pub struct Output<W: Write = Box<dyn Write + Send>> {
+    writer: W,
+    pretty: bool,
+    is_terminal: bool,
+    buffer: Vec<u8>,
+}
+
+impl Output {
+    /// The process's stdout.
+    pub fn stdout(pretty: bool) -> Self {
+        let stdout = io::stdout();
+        let is_terminal = stdout.is_terminal();
+        Output { writer: Box::new(stdout), pretty, is_terminal, buffer: Vec::with_capacity(1024) }
+    }
+}
+
+impl<W: Write> Output<W> {
+    /// Any writer (tests, benchmarks).
+    pub fn to_writer(writer: W, pretty: bool) -> Self {
+        Output { writer, pretty, is_terminal: false, buffer: Vec::with_capacity(1024) }
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.writer
+    }
+
+    /// Whether stdout is a terminal (a human is reading).
+    pub fn is_terminal(&self) -> bool {
+        self.is_terminal
+    }
+
+    /// Writes one record as a line and flushes it.
+    pub fn emit<R: Record>(&mut self, record: &R) -> Result<(), OutputError> {
+        self.buffer.clear();
+        let envelope = crate::wire::Envelope::new(record);
+        if self.pretty {
+            serde_json::to_writer_pretty(&mut self.buffer, &envelope)
+        } else {
+            serde_json::to_writer(&mut self.buffer, &envelope)
+        }
+        .map_err(OutputError::Json)?;
+        self.buffer.push(b'\n');
+        self.writer.write_all(&self.buffer).map_err(classify)?;
+        self.writer.flush().map_err(classify)
+    }
+
+    /// Writes bytes that are not records (man pages, completions from `--generate`).
+    pub fn write_raw(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.writer.write_all(bytes).map_err(classify)?;
+        self.writer.flush().map_err(classify)
+    }
+
+    /// Shows a secret (a new mnemonic) to the human at the terminal. Refuses when stdout is
+    /// not a terminal, so a secret never lands in a pipe or a file by accident.
+    pub fn show_secret_on_terminal(&mut self, label: &str, secret: &str) -> Result<(), Failure> {
+        if !self.is_terminal {
+            return Err(Failure::usage(format!(
+                "refusing to print the {label}: stdout is not a terminal (write it to a file instead)"
+            )));
+        }
+        let text = zeroize::Zeroizing::new(format!("{label}:\n\n    {secret}\n\n"));
+        self.write_raw(text.as_bytes()).map_err(Failure::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::ErrorRecord;
+
+    struct ClosedPipe;
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn broken_pipe_is_a_quiet_success() {
+        let mut out = Output::to_writer(ClosedPipe, false);
+        let error = out.emit(&ErrorRecord::new("x", "y")).unwrap_err();
+        assert!(matches!(error, OutputError::Closed));
+        assert_eq!(Failure::from(error).exit, ExitCode::Success);
+    }
+
+    #[test]
+    fn one_line_per_record() {
+        let mut out = Output::to_writer(Vec::new(), false);
+        out.emit(&ErrorRecord::new("a", "first")).unwrap();
+        out.emit(&ErrorRecord::new("b", "second")).unwrap();
+        let text = String::from_utf8(out.into_inner()).unwrap();
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        for line in lines {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(value["kind"], "error");
+            assert_eq!(value["v"], 1);
+        }
+    }
+
+    #[test]
+    fn secrets_never_go_to_a_pipe() {
+        let mut out = Output::to_writer(Vec::new(), false);
+        assert!(out.show_secret_on_terminal("mnemonic", "abandon ...").is_err());
+        assert!(out.into_inner().is_empty());
+    }
+}

@@ -1,0 +1,41 @@
+//! # evlock — secure peer-to-peer energy trading on Kaia
+//!
+//! evlock is a toolkit of small Unix tools that together implement the Evlock system: smart
+//! meters that sell and buy energy, a contract on the Kaia blockchain that escrows the buyer's
+//! money and pays the seller for what both meters say was delivered, signing keys that never
+//! leave their keystore (or TEE), and sensor self-checks against the meter attacks of the paper.
+//!
+//! ## The tools
+//!
+//! | tool | reads | writes | job |
+//! |---|---|---|---|
+//! | `evlock-keygen` | args | `key` records, keystores | BIP-39 mnemonics, BIP-32/44 keys, encrypted keystores |
+//! | `evlock-sign` | `tx` records | `signed_tx` records | signs Kaia transactions under a signing policy |
+//! | `evlock-relay` | `signed_tx` records | `receipt` records | submits to a Kaia JSON-RPC endpoint |
+//! | `evlock-trade` | args, `reading` records | `tx`, `status` records | builds EnergyMarket calls |
+//! | `evlock-sense` | a meter device | `reading`, `alarm` records | reads meters, runs health checks |
+//! | `evlock-calibrate` | a meter, a certificate | `calibration` records | commissions and checks meters |
+//! | `evlock-devnet` | — | JSON-RPC on loopback | a local Kaia-compatible chain |
+//!
+//! They pipe NDJSON to each other, one record per line:
+//!
+//! ```text
+//! evlock-trade offer --energy 500Wh --price 2ston/Wh | evlock-sign --key seller.json | evlock-relay submit
+//! ```
+//!
+//! ## Where each module fits
+//!
+//! - [`cli`]: the one output writer (NDJSON on stdout), diagnostics on stderr, exit codes,
+//!   `--on-error`, generated man pages and completions. Every tool runs through it.
+//! - [`wire`]: every record type that crosses a pipe, with its JSON shape.
+//! - [`keys`]: mnemonics, HD derivation, keystores (Web3 Secret Storage v3, Kaia KIP-3 v4),
+//!   password sources and secret-file handling.
+//! - [`tools`]: the clap definition and the `run` function of each tool; `src/bin/*` only call
+//!   into these, so man pages and completions come from the same source as the binaries.
+//!
+//! Exit codes are shared by all tools: see [`cli::ExitCode`].
+
+pub mod cli;
+pub mod keys;
+pub mod tools;
+pub mod wire;

@@ -1,0 +1,461 @@
+//! `evlock-keygen`: mnemonics, HD accounts and encrypted keystores.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use clap::{ArgGroup, Args, Parser, Subcommand};
+use zeroize::Zeroizing;
+
+use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
+use crate::keys::files::{read_secret_file, write_secret_file};
+use crate::keys::hd::{BasePath, DEFAULT_BASE_PATH, derive_key};
+use crate::keys::keystore::{Format, Kdf, Keystore, encrypt_v3};
+use crate::keys::mnemonic::Phrase;
+use crate::keys::password::PasswordSource;
+use crate::keys::{KeyError, SecretKey};
+use crate::wire::KeyRecord;
+
+const EXAMPLES: &str = "\
+Examples:
+  # A new 24-word wallet with 3 accounts; the mnemonic goes to a 0600 file
+  evlock-keygen new --words 24 --count 3 --out-dir keys --mnemonic-out seed.txt --password-file pw.txt
+
+  # Same, for a small board (scrypt n=4096 instead of 262144)
+  evlock-keygen new --light-kdf --out-dir keys --mnemonic-out seed.txt --password-file pw.txt
+
+  # Addresses 0..9 of a mnemonic, Ethereum-wallet path
+  evlock-keygen derive --mnemonic-file seed.txt --count 10 --hd-path \"m/44'/60'/0'/0\"
+
+  # Import a raw private key or another wallet's keystore
+  evlock-keygen import --private-key-file key.hex --out-dir keys --password-file pw.txt
+  evlock-keygen import --keystore kaikas.json --source-password-file old.txt --password-file pw.txt
+
+  # Which account is this, and does my password open it?
+  evlock-keygen inspect keys/0xAbC….json --verify --password-file pw.txt
+
+Passwords are never taken on the command line: --password-file FILE, the file named by
+EVLOCK_PASSWORD_FILE, or a hidden prompt when stdin is a terminal.";
+
+/// Create and manage Kaia account keys: BIP-39 mnemonics, BIP-44 accounts, encrypted keystores.
+///
+/// Writes one `key` record (NDJSON) per account on stdout. Keystores are Web3 Secret Storage
+/// v3 files (readable by geth, ethers, Kaia wallets), created 0600 and never overwritten
+/// without --force. Reads v3 (scrypt, pbkdf2) and Kaia KIP-3 v4 keystores.
+#[derive(Debug, Parser)]
+#[command(name = "evlock-keygen", version, after_long_help = EXAMPLES, subcommand_required = false, arg_required_else_help = true)]
+pub struct Keygen {
+    #[command(flatten)]
+    globals: GlobalArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a new mnemonic and write an encrypted keystore for each derived account.
+    New(NewArgs),
+    /// Write keystores from a mnemonic file, a raw private-key file or another keystore.
+    Import(ImportArgs),
+    /// Print the addresses of a mnemonic's accounts (no keystore is written).
+    Derive(DeriveArgs),
+    /// Show the address and format of keystores; --verify checks the password.
+    Inspect(InspectArgs),
+    /// Re-encrypt a v3 keystore under a new password, in place.
+    ChangePassword(ChangePasswordArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+struct PasswordOpts {
+    /// File holding the keystore password (one trailing newline is ignored).
+    #[arg(long, env = "EVLOCK_PASSWORD_FILE", hide_env_values = true, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// Never prompt: fail when a password is needed and no file gives it.
+    #[arg(long)]
+    no_input: bool,
+}
+
+impl PasswordOpts {
+    fn source(&self) -> PasswordSource {
+        PasswordSource { file: self.password_file.clone(), no_input: self.no_input, flag: "--password-file" }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+struct DerivationOpts {
+    /// Number of accounts.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    count: u32,
+    /// First account index.
+    #[arg(long, default_value_t = 0)]
+    start: u32,
+    /// Base derivation path; account i is BASE/i.
+    #[arg(long, default_value = DEFAULT_BASE_PATH, value_name = "BASE")]
+    hd_path: BasePath,
+    /// File holding the BIP-39 passphrase (the "25th word"), if the wallet uses one.
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+struct WriteOpts {
+    /// Folder for the keystore files (named ADDRESS.json).
+    #[arg(long, short = 'o', default_value = ".", value_name = "DIR")]
+    out_dir: PathBuf,
+    /// Cheaper scrypt (n=4096) for boards without 256 MiB to spare; weaker against guessing.
+    #[arg(long)]
+    light_kdf: bool,
+    /// Overwrite existing files.
+    #[arg(long)]
+    force: bool,
+}
+
+impl WriteOpts {
+    fn kdf(&self) -> Kdf {
+        if self.light_kdf { Kdf::Light } else { Kdf::Standard }
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(group = ArgGroup::new("mnemonic_destination").required(true).args(["mnemonic_out", "show_mnemonic", "discard_mnemonic"]))]
+struct NewArgs {
+    /// Mnemonic length.
+    #[arg(long, default_value_t = 12, value_parser = parse_word_count)]
+    words: usize,
+    /// Write the mnemonic to this file, created 0600 (never to stdout records or logs).
+    #[arg(long, value_name = "FILE")]
+    mnemonic_out: Option<PathBuf>,
+    /// Show the mnemonic on the terminal (only when stdout is a terminal).
+    #[arg(long)]
+    show_mnemonic: bool,
+    /// Keep no copy of the mnemonic: the keystores are then the only copy of the keys.
+    #[arg(long)]
+    discard_mnemonic: bool,
+    #[command(flatten)]
+    derivation: DerivationOpts,
+    #[command(flatten)]
+    write: WriteOpts,
+    #[command(flatten)]
+    password: PasswordOpts,
+}
+
+#[derive(Debug, Args)]
+#[command(group = ArgGroup::new("source").required(true).args(["mnemonic_file", "private_key_file", "keystore"]))]
+struct ImportArgs {
+    /// A file holding a BIP-39 mnemonic ("-" for stdin).
+    #[arg(long, value_name = "FILE")]
+    mnemonic_file: Option<PathBuf>,
+    /// A file holding a raw private key in hex ("-" for stdin).
+    #[arg(long, value_name = "FILE")]
+    private_key_file: Option<PathBuf>,
+    /// Another keystore (v3 or KIP-3 v4); its signing key is re-encrypted as v3.
+    #[arg(long, value_name = "FILE")]
+    keystore: Option<PathBuf>,
+    /// File holding the password of the --keystore being imported.
+    #[arg(long, value_name = "FILE")]
+    source_password_file: Option<PathBuf>,
+    #[command(flatten)]
+    derivation: DerivationOpts,
+    #[command(flatten)]
+    write: WriteOpts,
+    #[command(flatten)]
+    password: PasswordOpts,
+}
+
+#[derive(Debug, Args)]
+struct DeriveArgs {
+    /// A file holding a BIP-39 mnemonic ("-" for stdin).
+    #[arg(long, value_name = "FILE")]
+    mnemonic_file: PathBuf,
+    #[command(flatten)]
+    derivation: DerivationOpts,
+}
+
+#[derive(Debug, Args)]
+struct InspectArgs {
+    /// Keystore files.
+    #[arg(required = true, value_name = "KEYSTORE")]
+    keystores: Vec<PathBuf>,
+    /// Decrypt the keystore to check the password (exit 5 when it is wrong).
+    #[arg(long)]
+    verify: bool,
+    #[command(flatten)]
+    password: PasswordOpts,
+}
+
+#[derive(Debug, Args)]
+struct ChangePasswordArgs {
+    /// The v3 keystore to re-encrypt in place.
+    #[arg(value_name = "KEYSTORE")]
+    keystore: PathBuf,
+    /// File holding the new password.
+    #[arg(long, env = "EVLOCK_NEW_PASSWORD_FILE", hide_env_values = true, value_name = "FILE")]
+    new_password_file: Option<PathBuf>,
+    /// Cheaper scrypt (n=4096) for the re-encrypted file.
+    #[arg(long)]
+    light_kdf: bool,
+    #[command(flatten)]
+    password: PasswordOpts,
+}
+
+impl Tool for Keygen {
+    const NAME: &'static str = "evlock-keygen";
+
+    fn globals(&self) -> &GlobalArgs {
+        &self.globals
+    }
+
+    fn run(self, out: &mut Output) -> Result<ExitCode, Failure> {
+        match self.command {
+            None => Err(Failure::usage("a subcommand is required (see --help)")),
+            Some(Command::New(args)) => new(args, out),
+            Some(Command::Import(args)) => import(args, out),
+            Some(Command::Derive(args)) => derive(args, out),
+            Some(Command::Inspect(args)) => inspect(args, out),
+            Some(Command::ChangePassword(args)) => change_password(args, out),
+        }
+    }
+}
+
+fn new(args: NewArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    if args.show_mnemonic && !out.is_terminal() {
+        return Err(Failure::usage(
+            "--show-mnemonic needs stdout to be a terminal; use --mnemonic-out FILE in scripts",
+        ));
+    }
+    let password = args.password.source().obtain("Password for the new keystores", true)?;
+    let passphrase = read_passphrase(&args.derivation)?;
+    let phrase = Phrase::generate(args.words)?;
+    // The mnemonic is saved before anything else, so a failure later never loses it.
+    if let Some(path) = &args.mnemonic_out {
+        let mut text = phrase.words();
+        text.push('\n');
+        write_secret_file(path, text.as_bytes(), args.write.force)?;
+        log::info!("mnemonic written to {}", path.display());
+    }
+    let seed = phrase.to_seed(&passphrase);
+    write_accounts(&seed, &args.derivation, &args.write, &password, out)?;
+    if args.show_mnemonic {
+        out.show_secret_on_terminal("Mnemonic (write it down; it is shown once)", &phrase.words())?;
+    }
+    Ok(ExitCode::Success)
+}
+
+fn import(args: ImportArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    if let Some(path) = &args.mnemonic_file {
+        let phrase = Phrase::parse(&read_secret_input("mnemonic", path)?)?;
+        let passphrase = read_passphrase(&args.derivation)?;
+        let password = args.password.source().obtain("Password for the new keystores", true)?;
+        let seed = phrase.to_seed(&passphrase);
+        write_accounts(&seed, &args.derivation, &args.write, &password, out)?;
+    } else if let Some(path) = &args.private_key_file {
+        let key = SecretKey::from_hex(&read_secret_input("private key", path)?)?;
+        let password = args.password.source().obtain("Password for the new keystore", true)?;
+        let record = write_keystore(&key, &args.write, &password, None)?;
+        out.emit(&record)?;
+    } else if let Some(path) = &args.keystore {
+        let source = Keystore::load(path)?;
+        let source_password = PasswordSource {
+            file: args.source_password_file.clone(),
+            no_input: args.password.no_input,
+            flag: "--source-password-file",
+        }
+        .obtain(&format!("Password of {}", path.display()), false)?;
+        let key = source.decrypt_signing_key(source_password.as_bytes())?;
+        if let Some(account) = source.address().filter(|a| *a != key.address()) {
+            log::warn!(
+                "{} belongs to account {account}, whose key was changed (a decoupled Kaia account); \
+                 the keystore written holds that key, whose own address is {}",
+                path.display(),
+                key.address()
+            );
+        }
+        let password = args.password.source().obtain("Password for the new keystore", true)?;
+        let record = write_keystore(&key, &args.write, &password, None)?;
+        out.emit(&record)?;
+    }
+    Ok(ExitCode::Success)
+}
+
+fn derive(args: DeriveArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    let phrase = Phrase::parse(&read_secret_input("mnemonic", &args.mnemonic_file)?)?;
+    let passphrase = read_passphrase(&args.derivation)?;
+    let seed = phrase.to_seed(&passphrase);
+    for (index, path) in account_paths(&args.derivation)? {
+        let key = derive_key(&*seed, &path)?;
+        out.emit(&KeyRecord { path: Some(path), index: Some(index), ..key_record(&key) })?;
+    }
+    Ok(ExitCode::Success)
+}
+
+fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    let password =
+        if args.verify { Some(args.password.source().obtain("Keystore password", false)?) } else { None };
+    for path in &args.keystores {
+        let keystore = Keystore::load(path)?;
+        let format = keystore.format().as_str().to_string();
+        let keystore_path = Some(path.display().to_string());
+        match &password {
+            Some(password) => {
+                for decrypted in keystore.decrypt(password.as_bytes())? {
+                    let record = key_record(&decrypted.key);
+                    out.emit(&KeyRecord {
+                        // A KIP-3 file names its account; its keys may belong to it without being it.
+                        address: keystore
+                            .address()
+                            .map(|a| a.to_checksum(None))
+                            .unwrap_or(record.address.clone()),
+                        index: (keystore.key_count() > 1).then_some(decrypted.index as u32),
+                        role: decrypted.role.map(str::to_string),
+                        keystore: keystore_path.clone(),
+                        format: Some(format.clone()),
+                        verified: Some(true),
+                        ..record
+                    })?;
+                }
+            }
+            None => {
+                let address = keystore.address().ok_or_else(|| {
+                    Failure::usage(format!(
+                        "{} names no address (it is optional in v3); use --verify to decrypt it",
+                        path.display()
+                    ))
+                })?;
+                out.emit(&KeyRecord {
+                    address: address.to_checksum(None),
+                    public_key: None,
+                    path: None,
+                    index: None,
+                    keystore: keystore_path,
+                    format: Some(format),
+                    role: None,
+                    verified: Some(false),
+                    meta: None,
+                })?;
+            }
+        }
+    }
+    Ok(ExitCode::Success)
+}
+
+fn change_password(args: ChangePasswordArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    let keystore = Keystore::load(&args.keystore)?;
+    if keystore.format() == Format::Kip3V4 {
+        return Err(KeyError::UnsupportedKeystore {
+            path: args.keystore.clone(),
+            reason: "change-password rewrites v3 keystores; `evlock-keygen import --keystore` this KIP-3 file first".into(),
+        }
+        .into());
+    }
+    let old = args.password.source().obtain("Current password", false)?;
+    // Decrypt before asking for anything else: a wrong password leaves the file untouched.
+    let key = keystore.decrypt_signing_key(old.as_bytes())?;
+    let new = PasswordSource {
+        file: args.new_password_file.clone(),
+        no_input: args.password.no_input,
+        flag: "--new-password-file",
+    }
+    .obtain("New password", true)?;
+    let kdf = if args.light_kdf { Kdf::Light } else { Kdf::Standard };
+    let json = Zeroizing::new(encrypt_v3(&key, new.as_bytes(), kdf)?);
+    write_secret_file(&args.keystore, json.as_bytes(), true)?;
+    out.emit(&KeyRecord {
+        keystore: Some(args.keystore.display().to_string()),
+        format: Some(Format::V3Scrypt.as_str().into()),
+        ..key_record(&key)
+    })?;
+    Ok(ExitCode::Success)
+}
+
+/// Derives and writes a keystore for each account of the derivation options.
+fn write_accounts(
+    seed: &[u8; 64],
+    derivation: &DerivationOpts,
+    write: &WriteOpts,
+    password: &str,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    for (index, path) in account_paths(derivation)? {
+        let key = derive_key(seed, &path)?;
+        let record = write_keystore(&key, write, password, Some((index, path)))?;
+        out.emit(&record)?;
+    }
+    Ok(())
+}
+
+fn write_keystore(
+    key: &SecretKey,
+    write: &WriteOpts,
+    password: &str,
+    path: Option<(u32, String)>,
+) -> Result<KeyRecord, Failure> {
+    if password.is_empty() {
+        log::warn!("the keystore password is empty");
+    }
+    let json = Zeroizing::new(encrypt_v3(key, password.as_bytes(), write.kdf())?);
+    std::fs::create_dir_all(&write.out_dir)
+        .map_err(|source| KeyError::WriteFile { path: write.out_dir.clone(), source })?;
+    let file = write.out_dir.join(format!("{}.json", key.address().to_checksum(None)));
+    write_secret_file(&file, json.as_bytes(), write.force)?;
+    let (index, path) = path.unzip();
+    Ok(KeyRecord {
+        path,
+        index,
+        keystore: Some(file.display().to_string()),
+        format: Some(Format::V3Scrypt.as_str().into()),
+        ..key_record(key)
+    })
+}
+
+fn account_paths(derivation: &DerivationOpts) -> Result<Vec<(u32, String)>, KeyError> {
+    let end =
+        derivation.start.checked_add(derivation.count).filter(|end| *end <= 1 << 31).ok_or_else(|| {
+            KeyError::InvalidPath {
+                path: derivation.hd_path.account(0).unwrap_or_default(),
+                reason: format!("--start {} plus --count {} passes 2^31", derivation.start, derivation.count),
+            }
+        })?;
+    (derivation.start..end).map(|i| Ok((i, derivation.hd_path.account(i)?))).collect()
+}
+
+fn key_record(key: &SecretKey) -> KeyRecord {
+    KeyRecord {
+        address: key.address().to_checksum(None),
+        public_key: Some(format!("0x{}", hex::encode(key.public_key_uncompressed()))),
+        path: None,
+        index: None,
+        keystore: None,
+        format: None,
+        role: None,
+        verified: None,
+        meta: None,
+    }
+}
+
+fn parse_word_count(text: &str) -> Result<usize, String> {
+    match text {
+        "12" => Ok(12),
+        "24" => Ok(24),
+        _ => Err("use 12 or 24".into()),
+    }
+}
+
+fn read_passphrase(derivation: &DerivationOpts) -> Result<Zeroizing<String>, KeyError> {
+    match &derivation.passphrase_file {
+        Some(path) => read_secret_input("passphrase", path),
+        None => Ok(Zeroizing::new(String::new())),
+    }
+}
+
+/// A secret file, or stdin for `-`.
+fn read_secret_input(what: &'static str, path: &Path) -> Result<Zeroizing<String>, KeyError> {
+    if path != Path::new("-") {
+        return read_secret_file(what, path);
+    }
+    let mut text = Zeroizing::new(String::new());
+    std::io::stdin().read_to_string(&mut text).map_err(|source| KeyError::ReadSecretFile {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_string()))
+}

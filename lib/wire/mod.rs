@@ -1,0 +1,167 @@
+//! The records that cross pipes between evlock tools.
+//!
+//! Every record is one JSON object on one line with `"kind"` and `"v": 1` first. Big integers
+//! (amounts in peb) are decimal strings; bytes, hashes and addresses are 0x-hex (addresses
+//! EIP-55 checksummed on output, any case on input); energy is integer Wh; times are RFC 3339
+//! UTC. An optional `"meta"` object is carried from an input record to the output record it
+//! produced, so scripts can correlate.
+//!
+//! | kind | written by | example |
+//! |---|---|---|
+//! | `key` | `evlock-keygen` | [`KeyRecord`] |
+//! | `error` | every tool, on stderr | [`ErrorRecord`] |
+//!
+//! More record kinds (`tx`, `signed_tx`, `receipt`, `reading`, `alarm`, `calibration`,
+//! `status`) arrive with their tools.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::cli::Failure;
+
+/// The wire format version every record carries as `"v"`.
+pub const WIRE_VERSION: u32 = 1;
+
+/// A record type: its fields serialize as the body, [`Record::KIND`] names it.
+pub trait Record: Serialize {
+    /// The value of the record's `"kind"` field.
+    const KIND: &'static str;
+}
+
+/// A record with its `kind` and `v` in front, as it goes on the wire.
+#[derive(Serialize)]
+pub struct Envelope<'a, R: Record> {
+    kind: &'static str,
+    v: u32,
+    #[serde(flatten)]
+    body: &'a R,
+}
+
+impl<'a, R: Record> Envelope<'a, R> {
+    /// Wraps a record for writing.
+    pub fn new(body: &'a R) -> Self {
+        Envelope { kind: R::KIND, v: WIRE_VERSION, body }
+    }
+}
+
+/// An account key: written by `evlock-keygen new`, `import`, `derive`, `inspect`.
+///
+/// ```json
+/// {"kind":"key","v":1,"address":"0x9858EfFD232B4033E47d90003D41EC34EcaEda94",
+///  "public_key":"0x04…","path":"m/44'/8217'/0'/0/0","index":0,
+///  "keystore":"keys/0x9858EfFD232B4033E47d90003D41EC34EcaEda94.json","format":"v3-scrypt"}
+/// ```
+///
+/// The record never holds a secret: no private key, no mnemonic, no password.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// The account address, EIP-55 checksummed.
+    pub address: String,
+    /// The uncompressed SEC1 public key (0x04…), when the key was decrypted or derived.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub public_key: Option<String>,
+    /// The HD derivation path, for keys derived from a mnemonic.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub path: Option<String>,
+    /// The account index within the derivation (the last path component).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub index: Option<u32>,
+    /// The keystore file written or read.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub keystore: Option<String>,
+    /// The keystore format: `v3-scrypt`, `v3-pbkdf2` or `kip3-v4`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub format: Option<String>,
+    /// For KIP-3 role-based keystores: the role the key belongs to (`transaction`,
+    /// `account_update`, `fee_payer`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub role: Option<String>,
+    /// Whether the password was checked against the keystore (`inspect --verify`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub verified: Option<bool>,
+    /// Carried from the input record, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub meta: Option<Value>,
+}
+
+impl Record for KeyRecord {
+    const KIND: &'static str = "key";
+}
+
+/// A failure to handle one input record, or a tool's failure, as a record. Written to
+/// stderr, never stdout.
+///
+/// ```json
+/// {"kind":"error","v":1,"code":"bad_input","message":"not a valid record: expected value at line 1 column 1","line":3}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorRecord {
+    /// A stable snake_case code (`bad_input`, `policy_denied`, `wrong_password`, …).
+    pub code: String,
+    /// The message with its whole cause chain, joined by `: `.
+    pub message: String,
+    /// The exit code this error maps to.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub exit: Option<i32>,
+    /// The 1-based input line the error is about.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub line: Option<u64>,
+    /// Carried from the input record, if it could be read.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub meta: Option<Value>,
+}
+
+impl Record for ErrorRecord {
+    const KIND: &'static str = "error";
+}
+
+impl ErrorRecord {
+    /// An error record with a code and a message.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorRecord { code: code.into(), message: message.into(), exit: None, line: None, meta: None }
+    }
+
+    /// The record for a tool failure, with its whole cause chain.
+    pub fn from_failure(failure: &Failure) -> Self {
+        ErrorRecord {
+            exit: Some(failure.exit.as_i32()),
+            ..ErrorRecord::new(failure.code, failure.chain().join(": "))
+        }
+    }
+
+    /// Names the input line.
+    pub fn at_line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    /// Carries the input record's `meta`.
+    pub fn with_meta(mut self, meta: Option<Value>) -> Self {
+        self.meta = meta;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_and_version_come_first() {
+        let record = KeyRecord {
+            address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94".into(),
+            public_key: None,
+            path: Some("m/44'/8217'/0'/0/0".into()),
+            index: Some(0),
+            keystore: None,
+            format: None,
+            role: None,
+            verified: None,
+            meta: Some(serde_json::json!({"job": 1})),
+        };
+        let text = serde_json::to_string(&Envelope::new(&record)).unwrap();
+        assert!(text.starts_with(r#"{"kind":"key","v":1,"address":"0x9858"#), "{text}");
+        assert!(text.contains(r#""meta":{"job":1}"#));
+        assert!(!text.contains("public_key"), "absent fields are left out");
+    }
+}
