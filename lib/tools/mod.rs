@@ -2,3 +2,10 @@
 //! pages and completions come from the same definitions as the binaries.
 
 pub mod keygen;
+
+/// Every tool's name and clap command, for generated docs and their drift test.
+pub fn all() -> Vec<(&'static str, clap::Command)> {
+    use crate::cli::Tool;
+    use clap::CommandFactory;
+    vec![(keygen::Keygen::NAME, keygen::Keygen::command())]
+}
