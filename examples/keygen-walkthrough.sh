@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The keygen walk-through: a meter operator creates a wallet, checks it, and prepares a key
+# for a small board. Everything happens in a temporary folder that is removed at the end.
+#
+#   ./examples/keygen-walkthrough.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin evlock-keygen
+keygen="$root/target/release/evlock-keygen"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+
+# Passwords always come from files (or a prompt), never from the command line.
+printf 'demo password, change me\n' > password.txt
+chmod 600 password.txt
+
+step "1. A new wallet: 12 words, two accounts (seller meter, buyer meter); light scrypt for speed"
+"$keygen" new --count 2 --light-kdf --out-dir keys --mnemonic-out mnemonic.txt \
+  --password-file password.txt | tee accounts.ndjson
+ls -l mnemonic.txt keys/ >&2
+
+step "2. The same mnemonic derives the same addresses (no keystore needed)"
+"$keygen" derive --mnemonic-file mnemonic.txt --count 2
+
+step "3. Does the password open the first keystore?"
+first="$(head -1 accounts.ndjson | sed -E 's/.*"keystore":"([^"]+)".*/\1/')"
+"$keygen" inspect --verify --password-file password.txt "$first"
+
+step "4. A wrong password is refused with exit 5 and nothing is touched"
+printf 'not it\n' > wrong.txt
+set +e
+"$keygen" inspect --verify --password-file wrong.txt "$first"
+echo "exit code: $?" >&2
+set -e
+
+step "5. A new password for the board's key"
+printf 'board password\n' > board.txt
+"$keygen" change-password --light-kdf --password-file password.txt --new-password-file board.txt "$first"
+
+step "6. Ethereum-style path for a MetaMask-compatible address"
+"$keygen" derive --mnemonic-file mnemonic.txt --hd-path "m/44'/60'/0'/0" --pretty
+
+printf '\nDone: records on stdout, keystores 0600, the mnemonic only in mnemonic.txt.\n' >&2
