@@ -30,6 +30,8 @@
 //! - [`wire`]: every record type that crosses a pipe, with its JSON shape.
 //! - [`keys`]: mnemonics, HD derivation, keystores (Web3 Secret Storage v3, Kaia KIP-3 v4),
 //!   password sources and secret-file handling.
+//! - [`policy`]: the signing policy (TOML) every signature is checked against.
+//! - [`units`]: KAIA amounts (peb, ston, KAIA) and energy (Wh, kWh, MWh) for humans.
 //! - [`tools`]: the clap definition and the `run` function of each tool; `src/bin/*` only call
 //!   into these, so man pages and completions come from the same source as the binaries.
 //!
@@ -37,5 +39,7 @@
 
 pub mod cli;
 pub mod keys;
+pub mod policy;
 pub mod tools;
+pub mod units;
 pub mod wire;

@@ -1,0 +1,167 @@
+//! Human units in and out: KAIA amounts (peb, ston, KAIA) and energy (Wh, kWh, MWh).
+//!
+//! ```
+//! use evlock::units::{parse_amount, format_amount};
+//! use alloy_primitives::U256;
+//! assert_eq!(parse_amount("25ston").unwrap(), U256::from(25_000_000_000u64));
+//! assert_eq!(parse_amount("1.5 KAIA").unwrap(), U256::from(1_500_000_000_000_000_000u128));
+//! assert_eq!(parse_amount("1000").unwrap(), U256::from(1000));
+//! assert_eq!(format_amount(U256::from(1_500_000_000_000_000_000u128)), "1.5 KAIA");
+//! ```
+
+use alloy_primitives::U256;
+
+/// Why a quantity with a unit could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnitError {
+    /// The number part is not a non-negative decimal.
+    #[error("{0:?} is not a non-negative decimal number")]
+    NotANumber(String),
+    /// The unit is not one evlock knows.
+    #[error("unknown unit {unit:?} in {text:?} (use {known})")]
+    UnknownUnit {
+        /// The unit as written.
+        unit: String,
+        /// The whole text.
+        text: String,
+        /// The units accepted here.
+        known: &'static str,
+    },
+    /// The value has more decimals than the smallest unit allows.
+    #[error("{0:?} is finer than the smallest unit")]
+    TooPrecise(String),
+    /// The value does not fit in 256 bits (or 64 for energy).
+    #[error("{0:?} is too large")]
+    Overflow(String),
+}
+
+const AMOUNT_UNITS: &[(&str, u32)] = &[
+    ("peb", 0),
+    ("kpeb", 3),
+    ("mpeb", 6),
+    ("gpeb", 9),
+    ("ston", 9),
+    ("gkei", 9),
+    ("ukaia", 12),
+    ("mkaia", 15),
+    ("kaia", 18),
+    ("klay", 18),
+];
+
+/// Parses an amount of KAIA: a decimal with an optional unit (`peb`, `kpeb`, `Mpeb`, `Gpeb`,
+/// `ston`, `uKAIA`, `mKAIA`, `KAIA`; case-insensitive). No unit means peb.
+pub fn parse_amount(text: &str) -> Result<U256, UnitError> {
+    let (number, unit) = split_unit(text)?;
+    let exponent = if unit.is_empty() {
+        0
+    } else {
+        AMOUNT_UNITS.iter().find(|(name, _)| name.eq_ignore_ascii_case(unit)).map(|(_, e)| *e).ok_or_else(
+            || UnitError::UnknownUnit {
+                unit: unit.to_string(),
+                text: text.to_string(),
+                known: "peb, ston, KAIA, …",
+            },
+        )?
+    };
+    scale_decimal(number, exponent, text)
+}
+
+/// Formats peb for humans: whole KAIA with decimals when ≥ 0.001 KAIA, ston when ≥ 1 ston,
+/// else peb.
+pub fn format_amount(peb: U256) -> String {
+    let kaia = U256::from(10u64).pow(U256::from(18));
+    let ston = U256::from(1_000_000_000u64);
+    if peb >= kaia / U256::from(1000) {
+        format!("{} KAIA", decimal_with_point(peb, 18))
+    } else if peb >= ston {
+        format!("{} ston", decimal_with_point(peb, 9))
+    } else {
+        format!("{peb} peb")
+    }
+}
+
+/// Parses energy to whole Wh: `500Wh`, `1.5kWh`, `2MWh`, or a bare number of Wh.
+pub fn parse_energy_wh(text: &str) -> Result<u64, UnitError> {
+    let (number, unit) = split_unit(text)?;
+    let exponent = match unit.to_ascii_lowercase().as_str() {
+        "" | "wh" => 0,
+        "kwh" => 3,
+        // MWh, not mWh: a milliwatt-hour is not a whole number of Wh.
+        "mwh" if unit.starts_with('M') => 6,
+        _ => {
+            return Err(UnitError::UnknownUnit {
+                unit: unit.to_string(),
+                text: text.to_string(),
+                known: "Wh, kWh, MWh",
+            });
+        }
+    };
+    let value = scale_decimal(number, exponent, text)?;
+    u64::try_from(value).map_err(|_| UnitError::Overflow(text.to_string()))
+}
+
+fn split_unit(text: &str) -> Result<(&str, &str), UnitError> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(text.len());
+    if split == 0 {
+        return Err(UnitError::NotANumber(text.to_string()));
+    }
+    Ok((text[..split].trim(), text[split..].trim()))
+}
+
+fn scale_decimal(number: &str, exponent: u32, text: &str) -> Result<U256, UnitError> {
+    let number = number.replace('_', "");
+    let (whole, fraction) = number.split_once('.').unwrap_or((&number, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !fraction.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(UnitError::NotANumber(text.to_string()));
+    }
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.len() as u32 > exponent {
+        return Err(UnitError::TooPrecise(text.to_string()));
+    }
+    let digits = format!("{whole}{fraction}{}", "0".repeat((exponent - fraction.len() as u32) as usize));
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Ok(U256::ZERO);
+    }
+    U256::from_str_radix(digits, 10).map_err(|_| UnitError::Overflow(text.to_string()))
+}
+
+fn decimal_with_point(value: U256, decimals: usize) -> String {
+    let digits = format!("{value:0>width$}", width = decimals + 1);
+    let (whole, fraction) = digits.split_at(digits.len() - decimals);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() { whole.to_string() } else { format!("{whole}.{fraction}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts() {
+        assert_eq!(parse_amount("0").unwrap(), U256::ZERO);
+        assert_eq!(parse_amount("2 ston").unwrap(), U256::from(2_000_000_000u64));
+        assert_eq!(parse_amount("0.000000001KAIA").unwrap(), U256::from(1_000_000_000u64));
+        assert_eq!(parse_amount("1_000peb").unwrap(), U256::from(1000));
+        assert!(matches!(parse_amount("1.5peb"), Err(UnitError::TooPrecise(_))));
+        assert!(matches!(parse_amount("-1"), Err(UnitError::NotANumber(_))));
+        assert!(matches!(parse_amount("3 ether"), Err(UnitError::UnknownUnit { .. })));
+        assert!(matches!(parse_amount(&"9".repeat(90)), Err(UnitError::Overflow(_))));
+        assert_eq!(format_amount(U256::from(25_000_000_000u64)), "25 ston");
+        assert_eq!(format_amount(U256::from(7)), "7 peb");
+    }
+
+    #[test]
+    fn energy() {
+        assert_eq!(parse_energy_wh("500Wh").unwrap(), 500);
+        assert_eq!(parse_energy_wh("1.5kWh").unwrap(), 1500);
+        assert_eq!(parse_energy_wh("2MWh").unwrap(), 2_000_000);
+        assert_eq!(parse_energy_wh("42").unwrap(), 42);
+        assert!(parse_energy_wh("1.0005kWh").is_err());
+        assert!(parse_energy_wh("3 mWh").is_err(), "milliwatt-hours are not whole Wh");
+    }
+}
