@@ -30,6 +30,9 @@
 //! - [`wire`]: every record type that crosses a pipe, with its JSON shape.
 //! - [`keys`]: mnemonics, HD derivation, keystores (Web3 Secret Storage v3, Kaia KIP-3 v4),
 //!   password sources and secret-file handling.
+//! - [`kaia`]: Kaia transactions: every type, fee delegation, RLP, hashes, signer recovery.
+//! - [`signer`]: the `Signer` trait (digest in, signature out) and its keystore backend.
+//! - [`audit`]: the fsynced NDJSON audit log of signing requests.
 //! - [`policy`]: the signing policy (TOML) every signature is checked against.
 //! - [`units`]: KAIA amounts (peb, ston, KAIA) and energy (Wh, kWh, MWh) for humans.
 //! - [`tools`]: the clap definition and the `run` function of each tool; `src/bin/*` only call
@@ -37,9 +40,12 @@
 //!
 //! Exit codes are shared by all tools: see [`cli::ExitCode`].
 
+pub mod audit;
 pub mod cli;
+pub mod kaia;
 pub mod keys;
 pub mod policy;
+pub mod signer;
 pub mod tools;
 pub mod units;
 pub mod wire;

@@ -1,0 +1,746 @@
+//! JSON (serde) form of transactions, matching the evlock wire `tx` record:
+//! snake_case keys, big numbers as decimal strings.
+//!
+//! Input is lenient where it is safe (decimal strings, u64 JSON numbers and
+//! `0x` hex strings for numbers; Kaia/Ethereum camelCase aliases; numeric or
+//! CamelCase type names; unknown keys ignored) and strict where silence
+//! would be dangerous (negative, fractional or oversized numbers, and values
+//! given for fields the type does not have are errors naming the field).
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value, json};
+
+use crate::kaia::Transaction;
+use crate::kaia::account_key::{AccountKey, CompressedPubkey};
+use crate::kaia::error::KaiaError;
+use crate::kaia::ethereum::{AccessListItem, Eip1559Tx, Eip2930Tx, LegacyTx};
+use crate::kaia::native::{FeeDelegation, FeeRatio, KaiaKind, KaiaTx};
+use crate::kaia::signature::{RecoverableSig, TxSignature};
+use crate::kaia::types::{FeeMode, KaiaBase, TxType};
+
+// ---------------------------------------------------------------- numbers --
+
+fn too_large(field: &str, bits: u32) -> KaiaError {
+    KaiaError::NumberTooLarge { field: field.to_string(), bits }
+}
+
+/// Parses a number from a decimal string, a `0x` hex string or a JSON
+/// number that fits in u64.
+pub(crate) fn parse_u256(field: &str, v: &Value) -> Result<U256, KaiaError> {
+    match v {
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                Ok(U256::from(u))
+            } else if n.as_i64().is_some() || n.as_f64().is_some_and(|f| f < 0.0) {
+                Err(KaiaError::field(field, "negative numbers are not allowed"))
+            } else if n.as_f64().is_some_and(|f| f.fract() != 0.0) {
+                Err(KaiaError::field(field, format!("must be an integer, got {n}")))
+            } else {
+                Err(KaiaError::field(
+                    field,
+                    format!("JSON number {n} is not an exact u64; write big numbers as decimal strings"),
+                ))
+            }
+        }
+        Value::String(s) => parse_num_str(field, s),
+        other => Err(KaiaError::field(
+            field,
+            format!("expected a number or a numeric string, got {}", json_kind(other)),
+        )),
+    }
+}
+
+fn parse_num_str(field: &str, s: &str) -> Result<U256, KaiaError> {
+    if s.starts_with('-') {
+        return Err(KaiaError::field(field, "negative numbers are not allowed"));
+    }
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        if h.is_empty() {
+            return Err(KaiaError::field(field, "empty hex number `0x`"));
+        }
+        if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(KaiaError::field(field, format!("invalid hex number `{s}`")));
+        }
+        let h = h.trim_start_matches('0');
+        if h.len() > 64 {
+            return Err(too_large(field, 256));
+        }
+        return U256::from_str_radix(if h.is_empty() { "0" } else { h }, 16)
+            .map_err(|_| too_large(field, 256));
+    }
+    if s.is_empty() {
+        return Err(KaiaError::field(field, "empty string is not a number"));
+    }
+    if s.contains(['.', 'e', 'E']) && s.bytes().all(|b| b.is_ascii_digit() || b".eE+".contains(&b)) {
+        return Err(KaiaError::field(field, format!("must be an integer, got `{s}`")));
+    }
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(KaiaError::field(field, format!("invalid decimal number `{s}`")));
+    }
+    U256::from_str_radix(s, 10).map_err(|_| too_large(field, 256))
+}
+
+pub(crate) fn parse_u64(field: &str, v: &Value) -> Result<u64, KaiaError> {
+    u64::try_from(parse_u256(field, v)?).map_err(|_| too_large(field, 64))
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn as_str<'a>(field: &str, v: &'a Value) -> Result<&'a str, KaiaError> {
+    v.as_str()
+        .ok_or_else(|| KaiaError::field(field, format!("expected a 0x-hex string, got {}", json_kind(v))))
+}
+
+fn parse_hex(field: &str, v: &Value) -> Result<Vec<u8>, KaiaError> {
+    let s = as_str(field, v)?;
+    let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+    hex::decode(h).map_err(|e| KaiaError::field(field, format!("invalid hex `{s}`: {e}")))
+}
+
+fn parse_bytes(field: &str, v: &Value) -> Result<Bytes, KaiaError> {
+    parse_hex(field, v).map(Bytes::from)
+}
+
+fn parse_fixed<const N: usize>(field: &str, v: &Value) -> Result<[u8; N], KaiaError> {
+    let b = parse_hex(field, v)?;
+    <[u8; N]>::try_from(b.as_slice()).map_err(|_| KaiaError::WrongLength {
+        field: field.to_string(),
+        expected: N,
+        got: b.len(),
+    })
+}
+
+fn parse_address(field: &str, v: &Value) -> Result<Address, KaiaError> {
+    parse_fixed::<20>(field, v).map(Address::from)
+}
+
+fn parse_b256(field: &str, v: &Value) -> Result<B256, KaiaError> {
+    parse_fixed::<32>(field, v).map(B256::from)
+}
+
+fn parse_bool(field: &str, v: &Value) -> Result<bool, KaiaError> {
+    v.as_bool().ok_or_else(|| KaiaError::field(field, format!("expected a boolean, got {}", json_kind(v))))
+}
+
+/// True for values that carry no information (null, false, 0, "0", "0x",
+/// "0x0", "", []): allowed for fields a type does not have.
+fn is_trivial(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_u64() == Some(0),
+        Value::String(s) => {
+            let h = s.strip_prefix("0x").unwrap_or(s);
+            h.bytes().all(|b| b == b'0')
+        }
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    }
+}
+
+// ------------------------------------------------------------------- type --
+
+fn parse_type(v: &Value) -> Result<TxType, KaiaError> {
+    let unknown = || KaiaError::UnknownTypeName(v.to_string());
+    match v {
+        Value::Number(n) => n.as_u64().and_then(TxType::from_number).ok_or_else(unknown),
+        Value::String(s) => {
+            if let Some(t) = TxType::from_name(s) {
+                return Ok(t);
+            }
+            let n = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+                u64::from_str_radix(h, 16).ok()
+            } else if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+                s.parse::<u64>().ok()
+            } else {
+                None
+            };
+            n.and_then(TxType::from_number).ok_or_else(unknown)
+        }
+        _ => Err(unknown()),
+    }
+}
+
+// ----------------------------------------------------------------- record --
+
+const F_CHAIN_ID: &[&str] = &["chain_id", "chainId", "chainID"];
+const F_NONCE: &[&str] = &["nonce"];
+const F_GAS: &[&str] = &["gas", "gas_limit", "gasLimit"];
+const F_GAS_PRICE: &[&str] = &["gas_price", "gasPrice"];
+const F_TIP: &[&str] = &["max_priority_fee_per_gas", "maxPriorityFeePerGas"];
+const F_FEE_CAP: &[&str] = &["max_fee_per_gas", "maxFeePerGas"];
+const F_TO: &[&str] = &["to"];
+const F_VALUE: &[&str] = &["value"];
+const F_FROM: &[&str] = &["from"];
+const F_INPUT: &[&str] = &["input", "data"];
+const F_MEMO: &[&str] = &["memo"];
+const F_ACCESS_LIST: &[&str] = &["access_list", "accessList"];
+const F_FEE_PAYER: &[&str] = &["fee_payer", "feePayer"];
+const F_FEE_RATIO: &[&str] = &["fee_ratio", "feeRatio"];
+const F_KEY: &[&str] = &["key"];
+const F_HUMAN_READABLE: &[&str] = &["human_readable", "humanReadable"];
+const F_CODE_FORMAT: &[&str] = &["code_format", "codeFormat"];
+const F_SIGS: &[&str] = &["signatures"];
+const F_FP_SIGS: &[&str] = &["fee_payer_signatures", "feePayerSignatures"];
+
+struct Record<'a> {
+    obj: &'a Map<String, Value>,
+    ty: TxType,
+}
+
+impl<'a> Record<'a> {
+    /// The first non-null alias present; two aliases with different values
+    /// are an error.
+    fn get(&self, names: &[&'static str]) -> Result<Option<(&'static str, &'a Value)>, KaiaError> {
+        let mut found: Option<(&'static str, &'a Value)> = None;
+        for name in names {
+            if let Some(v) = self.obj.get(*name).filter(|v| !v.is_null()) {
+                match found {
+                    Some((first, fv)) if fv != v => {
+                        return Err(KaiaError::field(
+                            *name,
+                            format!("conflicts with `{first}` (give only one of them)"),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => found = Some((name, v)),
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn req(&self, names: &[&'static str]) -> Result<(&'static str, &'a Value), KaiaError> {
+        self.get(names)?.ok_or(KaiaError::MissingField { field: names[0], ty: self.ty.name() })
+    }
+
+    fn req_u64(&self, names: &[&'static str]) -> Result<u64, KaiaError> {
+        let (f, v) = self.req(names)?;
+        parse_u64(f, v)
+    }
+
+    fn req_u256(&self, names: &[&'static str]) -> Result<U256, KaiaError> {
+        let (f, v) = self.req(names)?;
+        parse_u256(f, v)
+    }
+
+    fn opt_u256(&self, names: &[&'static str]) -> Result<U256, KaiaError> {
+        self.get(names)?.map_or(Ok(U256::ZERO), |(f, v)| parse_u256(f, v))
+    }
+
+    fn req_address(&self, names: &[&'static str]) -> Result<Address, KaiaError> {
+        let (f, v) = self.req(names)?;
+        parse_address(f, v)
+    }
+
+    fn opt_address(&self, names: &[&'static str]) -> Result<Option<Address>, KaiaError> {
+        self.get(names)?.map(|(f, v)| parse_address(f, v)).transpose()
+    }
+
+    fn opt_bytes(&self, names: &[&'static str]) -> Result<Bytes, KaiaError> {
+        self.get(names)?.map_or(Ok(Bytes::new()), |(f, v)| parse_bytes(f, v))
+    }
+
+    /// Errors if a field the type does not have carries a value.
+    fn reject(&self, names: &[&'static str], hint: &str) -> Result<(), KaiaError> {
+        for name in names {
+            if self.obj.get(*name).is_some_and(|v| !is_trivial(v)) {
+                return Err(KaiaError::field(*name, format!("not used by type `{}`{hint}", self.ty.name())));
+            }
+        }
+        Ok(())
+    }
+
+    fn access_list(&self) -> Result<Vec<AccessListItem>, KaiaError> {
+        let Some((f, v)) = self.get(F_ACCESS_LIST)? else {
+            return Ok(Vec::new());
+        };
+        let arr = v
+            .as_array()
+            .ok_or_else(|| KaiaError::field(f, format!("expected an array, got {}", json_kind(v))))?;
+        arr.iter()
+            .map(|item| {
+                let obj = item.as_object().ok_or_else(|| {
+                    KaiaError::field(f, "entries must be objects {\"address\", \"storage_keys\"}")
+                })?;
+                let address =
+                    obj.get("address").ok_or_else(|| KaiaError::field(f, "entry without `address`"))?;
+                let keys = obj
+                    .get("storage_keys")
+                    .or_else(|| obj.get("storageKeys"))
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                Ok(AccessListItem {
+                    address: parse_address("access_list.address", address)?,
+                    storage_keys: keys
+                        .iter()
+                        .map(|k| parse_b256("access_list.storage_keys", k))
+                        .collect::<Result<_, _>>()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Raw `{v, r, s}` triples of `names`.
+    fn signatures(&self, names: &[&'static str]) -> Result<Vec<(u64, U256, U256)>, KaiaError> {
+        let Some((f, v)) = self.get(names)? else {
+            return Ok(Vec::new());
+        };
+        let arr = v
+            .as_array()
+            .ok_or_else(|| KaiaError::field(f, format!("expected an array, got {}", json_kind(v))))?;
+        arr.iter()
+            .map(|sig| {
+                let get = |k: &str, alt: &str| {
+                    sig.get(k).or_else(|| sig.get(alt)).ok_or_else(|| {
+                        KaiaError::field(
+                            f,
+                            format!("signature entries need `v`, `r` and `s` (missing `{k}`)"),
+                        )
+                    })
+                };
+                Ok((
+                    parse_u64(&format!("{f}.v"), get("v", "V")?)?,
+                    parse_u256(&format!("{f}.r"), get("r", "R")?)?,
+                    parse_u256(&format!("{f}.s"), get("s", "S")?)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The single signature of a legacy / Ethereum typed transaction.
+    fn single_signature(&self) -> Result<Option<(u64, U256, U256)>, KaiaError> {
+        let sigs = self.signatures(F_SIGS)?;
+        if sigs.len() > 1 {
+            return Err(KaiaError::field(
+                "signatures",
+                format!("type `{}` takes exactly one signature, got {}", self.ty.name(), sigs.len()),
+            ));
+        }
+        Ok(sigs.into_iter().next())
+    }
+
+    fn typed_signature(&self) -> Result<Option<RecoverableSig>, KaiaError> {
+        self.single_signature()?
+            .map(|(v, r, s)| match v {
+                0 | 1 => Ok(RecoverableSig::new(r, s, v == 1)),
+                _ => Err(KaiaError::field("signatures.v", format!("must be the y parity 0 or 1, got {v}"))),
+            })
+            .transpose()
+    }
+
+    fn account_key(&self) -> Result<AccountKey, KaiaError> {
+        let (f, v) = self.req(F_KEY)?;
+        match v {
+            Value::String(_) => AccountKey::from_rlp_encoding(&parse_hex(f, v)?),
+            Value::Object(obj) => {
+                let kind = obj.get("type").and_then(Value::as_str).ok_or_else(|| {
+                    KaiaError::field("key.type", "required: one of legacy, public, fail, nil")
+                })?;
+                match kind {
+                    "legacy" | "AccountKeyLegacy" => Ok(AccountKey::Legacy),
+                    "fail" | "AccountKeyFail" => Ok(AccountKey::Fail),
+                    "nil" | "AccountKeyNil" => Ok(AccountKey::Nil),
+                    "public" | "AccountKeyPublic" => {
+                        let pk = obj
+                            .get("public_key")
+                            .or_else(|| obj.get("publicKey"))
+                            .ok_or_else(|| KaiaError::field("key.public_key", "required for a public key"))?;
+                        let bytes = parse_hex("key.public_key", pk)?;
+                        CompressedPubkey::from_sec1(&bytes)
+                            .map(AccountKey::Public)
+                            .map_err(|e| KaiaError::field("key.public_key", e.to_string()))
+                    }
+                    other => Err(KaiaError::field(
+                        "key.type",
+                        format!("unknown or unsupported key type `{other}` (legacy, public, fail, nil)"),
+                    )),
+                }
+            }
+            other => Err(KaiaError::field(
+                f,
+                format!("expected an object or rlpEncodedKey hex, got {}", json_kind(other)),
+            )),
+        }
+    }
+}
+
+impl Transaction {
+    /// Builds a transaction from an evlock wire `tx` record (a JSON object).
+    pub fn from_json_value(v: &Value) -> Result<Self, KaiaError> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| KaiaError::field("tx", format!("expected an object, got {}", json_kind(v))))?;
+        let ty_value = obj.get("type").ok_or(KaiaError::field("type", "required"))?;
+        let ty = parse_type(ty_value)?;
+        let r = Record { obj, ty };
+
+        // Fields that only some families have.
+        if !matches!(ty, TxType::Eip2930 | TxType::Eip1559) {
+            r.reject(F_ACCESS_LIST, "")?;
+        }
+        if ty != TxType::Eip1559 {
+            r.reject(F_TIP, " (use gas_price)")?;
+            r.reject(F_FEE_CAP, " (use gas_price)")?;
+        }
+        if !matches!(ty, TxType::Kaia(..)) {
+            // Kaia-only fields would be silently dropped by Ethereum types.
+            for f in [F_FEE_PAYER, F_FEE_RATIO, F_FP_SIGS, F_KEY, F_MEMO, F_HUMAN_READABLE, F_CODE_FORMAT] {
+                r.reject(f, " (Kaia native types only)")?;
+            }
+        }
+
+        match ty {
+            TxType::Legacy => {
+                let chain_id = match F_CHAIN_ID.iter().find_map(|k| obj.get(*k)) {
+                    None => {
+                        return Err(KaiaError::MissingField { field: "chain_id", ty: ty.name() });
+                    }
+                    Some(Value::Null) => None, // explicit null = pre-EIP-155
+                    Some(v) => Some(parse_u64("chain_id", v)?),
+                };
+                let signature = r.single_signature()?.map(|(v, rr, s)| {
+                    let parity = match (chain_id, v) {
+                        (None, 27 | 28) => Ok(v == 28),
+                        (Some(id), v) => TxSignature { v, r: rr, s }.y_parity(id, "signatures.v"),
+                        (None, v) => Err(KaiaError::field(
+                            "signatures.v",
+                            format!("must be 27 or 28 without chain_id, got {v}"),
+                        )),
+                    }?;
+                    Ok::<_, KaiaError>(RecoverableSig::new(rr, s, parity))
+                });
+                Ok(Transaction::Legacy(LegacyTx {
+                    chain_id,
+                    nonce: r.req_u64(F_NONCE)?,
+                    gas_price: r.req_u256(F_GAS_PRICE)?,
+                    gas: r.req_u64(F_GAS)?,
+                    to: r.opt_address(F_TO)?,
+                    value: r.opt_u256(F_VALUE)?,
+                    input: r.opt_bytes(F_INPUT)?,
+                    signature: signature.transpose()?,
+                }))
+            }
+            TxType::Eip2930 => Ok(Transaction::Eip2930(Eip2930Tx {
+                chain_id: r.req_u64(F_CHAIN_ID)?,
+                nonce: r.req_u64(F_NONCE)?,
+                gas_price: r.req_u256(F_GAS_PRICE)?,
+                gas: r.req_u64(F_GAS)?,
+                to: r.opt_address(F_TO)?,
+                value: r.opt_u256(F_VALUE)?,
+                input: r.opt_bytes(F_INPUT)?,
+                access_list: r.access_list()?,
+                signature: r.typed_signature()?,
+            })),
+            TxType::Eip1559 => {
+                r.reject(F_GAS_PRICE, " (use max_fee_per_gas / max_priority_fee_per_gas)")?;
+                Ok(Transaction::Eip1559(Eip1559Tx {
+                    chain_id: r.req_u64(F_CHAIN_ID)?,
+                    nonce: r.req_u64(F_NONCE)?,
+                    max_priority_fee_per_gas: r.req_u256(F_TIP)?,
+                    max_fee_per_gas: r.req_u256(F_FEE_CAP)?,
+                    gas: r.req_u64(F_GAS)?,
+                    to: r.opt_address(F_TO)?,
+                    value: r.opt_u256(F_VALUE)?,
+                    input: r.opt_bytes(F_INPUT)?,
+                    access_list: r.access_list()?,
+                    signature: r.typed_signature()?,
+                }))
+            }
+            TxType::Kaia(base, mode) => kaia_from_record(&r, base, mode).map(Transaction::Kaia),
+        }
+    }
+
+    /// Parses a JSON text (see [`Transaction::from_json_value`]).
+    pub fn from_json_str(s: &str) -> Result<Self, KaiaError> {
+        let v: Value = serde_json::from_str(s).map_err(|e| KaiaError::Json(e.to_string()))?;
+        Self::from_json_value(&v)
+    }
+
+    /// The evlock wire `tx` record of this transaction.
+    pub fn to_json_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("type".into(), json!(self.tx_type().name()));
+        let dec = |u: &U256| Value::String(u.to_string());
+        let dec64 = |u: u64| Value::String(u.to_string());
+        let hexb = |b: &[u8]| Value::String(format!("0x{}", hex::encode(b)));
+        let addr = |a: &Address| Value::String(format!("{a:#x}"));
+        let opt_addr = |a: &Option<Address>| a.as_ref().map_or(Value::Null, addr);
+        let access_list = |list: &[AccessListItem]| {
+            Value::Array(
+                list.iter()
+                    .map(|i| {
+                        json!({
+                            "address": addr(&i.address),
+                            "storage_keys": i.storage_keys.iter().map(|k| hexb(k.as_slice())).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect(),
+            )
+        };
+        let sig_json = |v: u64, r: &U256, s: &U256| json!({ "v": dec64(v), "r": format!("{r:#x}"), "s": format!("{s:#x}") });
+        match self {
+            Transaction::Legacy(tx) => {
+                m.insert("chain_id".into(), tx.chain_id.map_or(Value::Null, dec64));
+                m.insert("nonce".into(), dec64(tx.nonce));
+                m.insert("gas".into(), dec64(tx.gas));
+                m.insert("gas_price".into(), dec(&tx.gas_price));
+                m.insert("to".into(), opt_addr(&tx.to));
+                m.insert("value".into(), dec(&tx.value));
+                m.insert("input".into(), hexb(&tx.input));
+                if let (Some(sig), Ok(v)) = (tx.signature, tx.v()) {
+                    m.insert("signatures".into(), json!([sig_json(v, &sig.r, &sig.s)]));
+                }
+            }
+            Transaction::Eip2930(tx) => {
+                m.insert("chain_id".into(), dec64(tx.chain_id));
+                m.insert("nonce".into(), dec64(tx.nonce));
+                m.insert("gas".into(), dec64(tx.gas));
+                m.insert("gas_price".into(), dec(&tx.gas_price));
+                m.insert("to".into(), opt_addr(&tx.to));
+                m.insert("value".into(), dec(&tx.value));
+                m.insert("input".into(), hexb(&tx.input));
+                m.insert("access_list".into(), access_list(&tx.access_list));
+                if let Some(sig) = tx.signature {
+                    m.insert("signatures".into(), json!([sig_json(u64::from(sig.y_parity), &sig.r, &sig.s)]));
+                }
+            }
+            Transaction::Eip1559(tx) => {
+                m.insert("chain_id".into(), dec64(tx.chain_id));
+                m.insert("nonce".into(), dec64(tx.nonce));
+                m.insert("gas".into(), dec64(tx.gas));
+                m.insert("max_priority_fee_per_gas".into(), dec(&tx.max_priority_fee_per_gas));
+                m.insert("max_fee_per_gas".into(), dec(&tx.max_fee_per_gas));
+                m.insert("to".into(), opt_addr(&tx.to));
+                m.insert("value".into(), dec(&tx.value));
+                m.insert("input".into(), hexb(&tx.input));
+                m.insert("access_list".into(), access_list(&tx.access_list));
+                if let Some(sig) = tx.signature {
+                    m.insert("signatures".into(), json!([sig_json(u64::from(sig.y_parity), &sig.r, &sig.s)]));
+                }
+            }
+            Transaction::Kaia(tx) => {
+                m.insert("chain_id".into(), dec64(tx.chain_id));
+                m.insert("nonce".into(), dec64(tx.nonce));
+                m.insert("gas".into(), dec64(tx.gas));
+                m.insert("gas_price".into(), dec(&tx.gas_price));
+                m.insert("from".into(), addr(&tx.from));
+                match &tx.kind {
+                    KaiaKind::ValueTransfer { to, value } => {
+                        m.insert("to".into(), addr(to));
+                        m.insert("value".into(), dec(value));
+                    }
+                    KaiaKind::ValueTransferMemo { to, value, input }
+                    | KaiaKind::SmartContractExecution { to, value, input } => {
+                        m.insert("to".into(), addr(to));
+                        m.insert("value".into(), dec(value));
+                        m.insert("input".into(), hexb(input));
+                    }
+                    KaiaKind::AccountUpdate { key } => {
+                        let k = match key {
+                            AccountKey::Nil => json!({"type": "nil"}),
+                            AccountKey::Legacy => json!({"type": "legacy"}),
+                            AccountKey::Fail => json!({"type": "fail"}),
+                            AccountKey::Public(pk) => {
+                                json!({"type": "public", "public_key": hexb(pk.as_bytes())})
+                            }
+                        };
+                        m.insert("key".into(), k);
+                    }
+                    KaiaKind::SmartContractDeploy { to, value, input, human_readable, code_format } => {
+                        m.insert("to".into(), opt_addr(to));
+                        m.insert("value".into(), dec(value));
+                        m.insert("input".into(), hexb(input));
+                        m.insert("human_readable".into(), json!(human_readable));
+                        m.insert("code_format".into(), json!(code_format));
+                    }
+                    KaiaKind::Cancel => {}
+                }
+                if let Some(fp) = tx.fee.fee_payer() {
+                    m.insert("fee_payer".into(), addr(&fp));
+                }
+                if let Some(ratio) = tx.fee.fee_ratio() {
+                    m.insert("fee_ratio".into(), json!(ratio.get()));
+                }
+                let sigs = |list: &[TxSignature]| {
+                    Value::Array(list.iter().map(|s| sig_json(s.v, &s.r, &s.s)).collect())
+                };
+                if !tx.signatures.is_empty() {
+                    m.insert("signatures".into(), sigs(&tx.signatures));
+                }
+                if !tx.fee_payer_signatures.is_empty() {
+                    m.insert("fee_payer_signatures".into(), sigs(&tx.fee_payer_signatures));
+                }
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+fn kaia_from_record(r: &Record<'_>, base: KaiaBase, mode: FeeMode) -> Result<KaiaTx, KaiaError> {
+    let ty = r.ty;
+    let has_to = !matches!(base, KaiaBase::AccountUpdate | KaiaBase::Cancel);
+    let has_input = matches!(
+        base,
+        KaiaBase::ValueTransferMemo | KaiaBase::SmartContractDeploy | KaiaBase::SmartContractExecution
+    );
+    if !has_to {
+        r.reject(F_TO, "")?;
+        r.reject(F_VALUE, "")?;
+    }
+    if !has_input {
+        let hint =
+            if base == KaiaBase::ValueTransfer { " (use value_transfer_memo to attach data)" } else { "" };
+        r.reject(F_INPUT, hint)?;
+        r.reject(F_MEMO, hint)?;
+    } else if base != KaiaBase::ValueTransferMemo {
+        r.reject(F_MEMO, "")?;
+    }
+    if base != KaiaBase::AccountUpdate {
+        r.reject(F_KEY, "")?;
+    }
+    if base != KaiaBase::SmartContractDeploy {
+        r.reject(F_HUMAN_READABLE, "")?;
+        r.reject(F_CODE_FORMAT, "")?;
+    }
+    if mode == FeeMode::Sender {
+        r.reject(F_FEE_PAYER, " (not fee-delegated)")?;
+        r.reject(F_FP_SIGS, " (not fee-delegated)")?;
+    }
+    if mode != FeeMode::FeeDelegatedWithRatio {
+        r.reject(F_FEE_RATIO, " (only the *_with_ratio types have a fee ratio)")?;
+    }
+
+    let input = || -> Result<Bytes, KaiaError> {
+        let input = r.opt_bytes(F_INPUT)?;
+        if base != KaiaBase::ValueTransferMemo {
+            return Ok(input);
+        }
+        let memo = r.opt_bytes(F_MEMO)?;
+        match (input.is_empty(), memo.is_empty()) {
+            (_, true) => Ok(input),
+            (true, false) => Ok(memo),
+            (false, false) if input == memo => Ok(input),
+            _ => Err(KaiaError::field(
+                "memo",
+                "conflicts with `input` (the memo is the on-chain input; give one)",
+            )),
+        }
+    };
+
+    let kind = match base {
+        KaiaBase::ValueTransfer => {
+            KaiaKind::ValueTransfer { to: r.req_address(F_TO)?, value: r.req_u256(F_VALUE)? }
+        }
+        KaiaBase::ValueTransferMemo => KaiaKind::ValueTransferMemo {
+            to: r.req_address(F_TO)?,
+            value: r.req_u256(F_VALUE)?,
+            input: input()?,
+        },
+        KaiaBase::SmartContractExecution => KaiaKind::SmartContractExecution {
+            to: r.req_address(F_TO)?,
+            value: r.opt_u256(F_VALUE)?,
+            input: input()?,
+        },
+        KaiaBase::AccountUpdate => KaiaKind::AccountUpdate { key: r.account_key()? },
+        KaiaBase::SmartContractDeploy => {
+            if let Some(to) = r.opt_address(F_TO)?
+                && !to.is_zero()
+            {
+                return Err(KaiaError::field(
+                    "to",
+                    format!("must be null for `{}` (Kaia rejects a recipient address)", ty.name()),
+                ));
+            }
+            let human_readable = match r.get(F_HUMAN_READABLE)? {
+                Some((f, v)) => parse_bool(f, v)?,
+                None => false,
+            };
+            if human_readable {
+                return Err(KaiaError::field(
+                    "human_readable",
+                    "must be false (Kaia does not support human-readable addresses)",
+                ));
+            }
+            let code_format = match r.get(F_CODE_FORMAT)? {
+                Some((f, v)) => parse_u64(f, v)?,
+                None => 0,
+            };
+            if code_format != 0 {
+                return Err(KaiaError::field("code_format", format!("must be 0 (EVM), got {code_format}")));
+            }
+            KaiaKind::SmartContractDeploy {
+                to: None,
+                value: r.opt_u256(F_VALUE)?,
+                input: input()?,
+                human_readable,
+                code_format: 0,
+            }
+        }
+        KaiaBase::Cancel => KaiaKind::Cancel,
+    };
+
+    let fee = match mode {
+        FeeMode::Sender => FeeDelegation::None,
+        FeeMode::FeeDelegated => FeeDelegation::Full { fee_payer: r.req_address(F_FEE_PAYER)? },
+        FeeMode::FeeDelegatedWithRatio => {
+            let (f, v) = r.req(F_FEE_RATIO)?;
+            // Anything beyond u64 is reported as the saturated value.
+            let ratio = u64::try_from(parse_u256(f, v)?).unwrap_or(u64::MAX);
+            FeeDelegation::WithRatio {
+                fee_payer: r.req_address(F_FEE_PAYER)?,
+                fee_ratio: FeeRatio::new(ratio)?,
+            }
+        }
+    };
+
+    let chain_id = r.req_u64(F_CHAIN_ID)?;
+    let to_sigs = |list: Vec<(u64, U256, U256)>, field: &'static str, allow_placeholder: bool| {
+        list.into_iter()
+            .map(|(v, r, s)| {
+                let sig = TxSignature { v, r, s };
+                if !(allow_placeholder && sig.is_placeholder()) {
+                    sig.y_parity(chain_id, field)?;
+                }
+                Ok(sig)
+            })
+            .collect::<Result<Vec<_>, KaiaError>>()
+    };
+
+    Ok(KaiaTx {
+        chain_id,
+        nonce: r.req_u64(F_NONCE)?,
+        gas_price: r.req_u256(F_GAS_PRICE)?,
+        gas: r.req_u64(F_GAS)?,
+        from: r.req_address(F_FROM)?,
+        kind,
+        fee,
+        signatures: to_sigs(r.signatures(F_SIGS)?, "signatures.v", false)?,
+        fee_payer_signatures: to_sigs(r.signatures(F_FP_SIGS)?, "fee_payer_signatures.v", true)?,
+    })
+}
+
+impl Serialize for Transaction {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json_value().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Transaction {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(deserializer)?;
+        Transaction::from_json_value(&v).map_err(D::Error::custom)
+    }
+}

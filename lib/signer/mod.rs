@@ -1,0 +1,203 @@
+//! Signers: whatever holds a key and turns a 32-byte digest into a recoverable signature.
+//!
+//! The [`Signer`] trait is shaped for a key that never leaves its device: callers pass a
+//! digest (a transaction's sighash) in and get `(r, s, y_parity)` out; nothing ever asks for
+//! the key. Backends:
+//!
+//! - `keystore:PATH` (or a plain path): a Web3 v3 or KIP-3 v4 keystore, unlocked once.
+//! - `optee:…`: a key inside an OP-TEE trusted application, behind the `optee` cargo feature
+//!   (ARM boards with TrustZone); without the feature the URI is refused with that reason.
+
+use std::path::PathBuf;
+
+use alloy_primitives::{Address, B256, keccak256};
+
+use crate::cli::{ErrorClass, ExitCode};
+use crate::kaia::RecoverableSig;
+use crate::keys::keystore::Keystore;
+use crate::keys::password::PasswordSource;
+use crate::keys::{KeyError, SecretKey};
+
+/// Why a signer could not be opened or could not sign.
+#[derive(Debug, thiserror::Error)]
+pub enum SignerError {
+    /// The key URI cannot be parsed.
+    #[error("invalid key URI {uri:?}: {reason}")]
+    BadUri {
+        /// The URI as given.
+        uri: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The key could not be unlocked (wrong password, unreadable keystore, …).
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The backend is not built into this binary.
+    #[error("the {backend} signer is not available: {reason}")]
+    Unavailable {
+        /// The backend's URI scheme.
+        backend: &'static str,
+        /// Why, and how to get it.
+        reason: &'static str,
+    },
+    /// The signing device failed.
+    #[error("the signing device failed: {0}")]
+    Device(String),
+}
+
+impl ErrorClass for SignerError {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            SignerError::Key(inner) => inner.exit_code(),
+            SignerError::BadUri { .. } | SignerError::Unavailable { .. } => ExitCode::Usage,
+            SignerError::Device(_) => ExitCode::Device,
+        }
+    }
+
+    fn error_code(&self) -> &'static str {
+        match self {
+            SignerError::Key(inner) => inner.error_code(),
+            SignerError::BadUri { .. } => "bad_key_uri",
+            SignerError::Unavailable { .. } => "signer_unavailable",
+            SignerError::Device(_) => "signer_device",
+        }
+    }
+}
+
+/// A key holder that signs digests.
+pub trait Signer {
+    /// The account address the signatures recover to.
+    fn address(&self) -> Address;
+
+    /// Signs a 32-byte digest: RFC 6979 nonce, low-S, with the recovery parity.
+    fn sign_digest(&self, digest: &B256) -> Result<RecoverableSig, SignerError>;
+
+    /// Signs a message the EIP-191 way (`personal_sign`): keccak256 of
+    /// `"\x19Ethereum Signed Message:\n" + len + message`. Anyone can verify it with the
+    /// signer's address alone.
+    fn sign_message(&self, message: &[u8]) -> Result<RecoverableSig, SignerError> {
+        self.sign_digest(&eip191_hash(message))
+    }
+}
+
+/// The EIP-191 (version 0x45, `personal_sign`) hash of a message.
+pub fn eip191_hash(message: &[u8]) -> B256 {
+    let mut data = format!("\x19Ethereum Signed Message:\n{}", message.len()).into_bytes();
+    data.extend_from_slice(message);
+    keccak256(&data)
+}
+
+/// Where a key lives, parsed from `--key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyUri {
+    /// A keystore file.
+    Keystore(PathBuf),
+    /// A key in an OP-TEE trusted application (`optee:KEY-ID`).
+    Optee(String),
+}
+
+impl std::str::FromStr for KeyUri {
+    type Err = SignerError;
+
+    fn from_str(text: &str) -> Result<Self, SignerError> {
+        let bad = |reason: &str| SignerError::BadUri { uri: text.to_string(), reason: reason.to_string() };
+        match text.split_once(':') {
+            Some(("keystore", path)) if !path.is_empty() => Ok(KeyUri::Keystore(PathBuf::from(path))),
+            Some(("keystore", _)) => Err(bad("keystore: needs a path")),
+            Some(("optee", id)) if !id.is_empty() => Ok(KeyUri::Optee(id.to_string())),
+            Some(("optee", _)) => Err(bad("optee: needs a key id")),
+            Some((scheme, _)) if scheme.len() > 1 && scheme.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                Err(bad("unknown scheme (use keystore:PATH or optee:KEY-ID)"))
+            }
+            _ if text.is_empty() => Err(bad("empty")),
+            _ => Ok(KeyUri::Keystore(PathBuf::from(text))),
+        }
+    }
+}
+
+impl KeyUri {
+    /// Opens the signer, asking for a password through `password` when the key needs one.
+    pub fn open(&self, password: &PasswordSource) -> Result<Box<dyn Signer + Send>, SignerError> {
+        match self {
+            KeyUri::Keystore(path) => Ok(Box::new(KeystoreSigner::unlock(path, password)?)),
+            KeyUri::Optee(_) => Err(SignerError::Unavailable {
+                backend: "optee",
+                reason: "this build has no OP-TEE support; build with `--features optee` on an ARM board with OP-TEE",
+            }),
+        }
+    }
+}
+
+/// A keystore's signing key, decrypted once and held in memory (zeroized on drop).
+pub struct KeystoreSigner {
+    key: SecretKey,
+    address: Address,
+}
+
+impl KeystoreSigner {
+    /// Unlocks a keystore file. For KIP-3 role-based keystores the first transaction-role key
+    /// signs, and the account address is the keystore's.
+    pub fn unlock(path: &std::path::Path, password: &PasswordSource) -> Result<Self, SignerError> {
+        let keystore = Keystore::load(path)?;
+        let secret = password.obtain(&format!("Password for {}", path.display()), false)?;
+        let key = keystore.decrypt_signing_key(secret.as_bytes())?;
+        let address = match keystore.format() {
+            crate::keys::keystore::Format::Kip3V4 => keystore.address().unwrap_or_else(|| key.address()),
+            _ => key.address(),
+        };
+        Ok(KeystoreSigner { key, address })
+    }
+
+    /// A signer from a key already in memory (tests, benchmarks, derived dev accounts).
+    pub fn from_key(key: SecretKey) -> Self {
+        let address = key.address();
+        KeystoreSigner { key, address }
+    }
+}
+
+impl Signer for KeystoreSigner {
+    fn address(&self) -> Address {
+        self.address
+    }
+
+    fn sign_digest(&self, digest: &B256) -> Result<RecoverableSig, SignerError> {
+        RecoverableSig::sign_prehash(self.key.signing_key(), digest)
+            .map_err(|e| SignerError::Device(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_uris() {
+        assert_eq!("keys/a.json".parse::<KeyUri>().unwrap(), KeyUri::Keystore("keys/a.json".into()));
+        assert_eq!("keystore:/x/y.json".parse::<KeyUri>().unwrap(), KeyUri::Keystore("/x/y.json".into()));
+        assert_eq!("optee:meter-1".parse::<KeyUri>().unwrap(), KeyUri::Optee("meter-1".into()));
+        assert!("hsm:slot1".parse::<KeyUri>().is_err());
+        assert!("keystore:".parse::<KeyUri>().is_err());
+        assert!("optee:".parse::<KeyUri>().unwrap_err().to_string().contains("key id"));
+    }
+
+    #[test]
+    fn signatures_recover_to_the_signer() {
+        let key =
+            SecretKey::from_hex("7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d").unwrap();
+        let signer = KeystoreSigner::from_key(key);
+        let digest = keccak256(b"evlock");
+        let sig = signer.sign_digest(&digest).unwrap();
+        assert_eq!(sig.recover_address(&digest).unwrap(), signer.address());
+        let message_sig = signer.sign_message(b"certificate").unwrap();
+        assert_eq!(message_sig.recover_address(&eip191_hash(b"certificate")).unwrap(), signer.address());
+    }
+
+    #[test]
+    fn eip191_matches_the_known_hash_of_hello_world() {
+        // personal_sign hash of "Hello World" as given by ethers' hashMessage documentation.
+        assert_eq!(
+            eip191_hash(b"Hello World").to_string(),
+            "0xa1de988600a42c4b4ab089b619297c17d53cffae5d5120d82d8a92d0bb3b78f2"
+        );
+    }
+}
