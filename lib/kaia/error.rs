@@ -187,6 +187,27 @@ pub enum KaiaError {
     Json(String),
 }
 
+impl crate::cli::ErrorClass for KaiaError {
+    /// Every Kaia error is about the input: a malformed record or raw transaction (exit 2).
+    fn exit_code(&self) -> crate::cli::ExitCode {
+        crate::cli::ExitCode::Usage
+    }
+
+    fn error_code(&self) -> &'static str {
+        match self {
+            KaiaError::Field { .. }
+            | KaiaError::MissingField { .. }
+            | KaiaError::UnknownTypeName(_)
+            | KaiaError::Json(_) => "bad_tx",
+            KaiaError::InvalidSignature(_) | KaiaError::InvalidV { .. } => "bad_signature",
+            KaiaError::MissingSenderSignature => "unsigned_tx",
+            KaiaError::MissingFeePayerSignature => "missing_fee_payer_signature",
+            KaiaError::NotFeeDelegated(_) => "not_fee_delegated",
+            _ => "bad_raw_tx",
+        }
+    }
+}
+
 impl KaiaError {
     /// Shorthand for a [`KaiaError::Field`] error.
     pub(crate) fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {

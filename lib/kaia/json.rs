@@ -476,7 +476,7 @@ impl Transaction {
         let dec = |u: &U256| Value::String(u.to_string());
         let dec64 = |u: u64| Value::String(u.to_string());
         let hexb = |b: &[u8]| Value::String(format!("0x{}", hex::encode(b)));
-        let addr = |a: &Address| Value::String(format!("{a:#x}"));
+        let addr = |a: &Address| Value::String(a.to_checksum(None));
         let opt_addr = |a: &Option<Address>| a.as_ref().map_or(Value::Null, addr);
         let access_list = |list: &[AccessListItem]| {
             Value::Array(

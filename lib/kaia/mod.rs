@@ -77,6 +77,109 @@ impl Transaction {
         }
     }
 
+    /// The sender's account nonce.
+    pub fn nonce(&self) -> u64 {
+        match self {
+            Transaction::Legacy(tx) => tx.nonce,
+            Transaction::Eip2930(tx) => tx.nonce,
+            Transaction::Eip1559(tx) => tx.nonce,
+            Transaction::Kaia(tx) => tx.nonce,
+        }
+    }
+
+    /// The gas limit.
+    pub fn gas(&self) -> u64 {
+        match self {
+            Transaction::Legacy(tx) => tx.gas,
+            Transaction::Eip2930(tx) => tx.gas,
+            Transaction::Eip1559(tx) => tx.gas,
+            Transaction::Kaia(tx) => tx.gas,
+        }
+    }
+
+    /// The most the transaction can pay per gas: the gas price, or EIP-1559's max fee.
+    pub fn max_gas_price(&self) -> alloy_primitives::U256 {
+        match self {
+            Transaction::Legacy(tx) => tx.gas_price,
+            Transaction::Eip2930(tx) => tx.gas_price,
+            Transaction::Eip1559(tx) => tx.max_fee_per_gas,
+            Transaction::Kaia(tx) => tx.gas_price,
+        }
+    }
+
+    /// The recipient (`None` for deployments and for types without one).
+    pub fn to(&self) -> Option<Address> {
+        match self {
+            Transaction::Legacy(tx) => tx.to,
+            Transaction::Eip2930(tx) => tx.to,
+            Transaction::Eip1559(tx) => tx.to,
+            Transaction::Kaia(tx) => match &tx.kind {
+                KaiaKind::ValueTransfer { to, .. }
+                | KaiaKind::ValueTransferMemo { to, .. }
+                | KaiaKind::SmartContractExecution { to, .. } => Some(*to),
+                KaiaKind::SmartContractDeploy { to, .. } => *to,
+                KaiaKind::AccountUpdate { .. } | KaiaKind::Cancel => None,
+            },
+        }
+    }
+
+    /// Whether the transaction deploys a contract.
+    pub fn is_deploy(&self) -> bool {
+        match self {
+            Transaction::Kaia(tx) => matches!(tx.kind, KaiaKind::SmartContractDeploy { .. }),
+            other => other.to().is_none(),
+        }
+    }
+
+    /// The value sent, in peb.
+    pub fn value(&self) -> alloy_primitives::U256 {
+        match self {
+            Transaction::Legacy(tx) => tx.value,
+            Transaction::Eip2930(tx) => tx.value,
+            Transaction::Eip1559(tx) => tx.value,
+            Transaction::Kaia(tx) => match &tx.kind {
+                KaiaKind::ValueTransfer { value, .. }
+                | KaiaKind::ValueTransferMemo { value, .. }
+                | KaiaKind::SmartContractDeploy { value, .. }
+                | KaiaKind::SmartContractExecution { value, .. } => *value,
+                KaiaKind::AccountUpdate { .. } | KaiaKind::Cancel => alloy_primitives::U256::ZERO,
+            },
+        }
+    }
+
+    /// The call data, init code or memo (empty for types without one).
+    pub fn input(&self) -> &[u8] {
+        match self {
+            Transaction::Legacy(tx) => &tx.input,
+            Transaction::Eip2930(tx) => &tx.input,
+            Transaction::Eip1559(tx) => &tx.input,
+            Transaction::Kaia(tx) => match &tx.kind {
+                KaiaKind::ValueTransferMemo { input, .. }
+                | KaiaKind::SmartContractDeploy { input, .. }
+                | KaiaKind::SmartContractExecution { input, .. } => input,
+                _ => &[],
+            },
+        }
+    }
+
+    /// Whether the sender has signed.
+    pub fn has_sender_signature(&self) -> bool {
+        match self {
+            Transaction::Legacy(tx) => tx.signature.is_some(),
+            Transaction::Eip2930(tx) => tx.signature.is_some(),
+            Transaction::Eip1559(tx) => tx.signature.is_some(),
+            Transaction::Kaia(tx) => !tx.signatures.is_empty(),
+        }
+    }
+
+    /// Whether a fee payer has signed (not counting SDK placeholders).
+    pub fn has_fee_payer_signature(&self) -> bool {
+        match self {
+            Transaction::Kaia(tx) => tx.fee_payer_signatures.iter().any(|s| !s.r.is_zero() || !s.s.is_zero()),
+            _ => false,
+        }
+    }
+
     /// The sender's signing payload (the docs' SigRLP).
     pub fn sig_rlp(&self) -> Vec<u8> {
         match self {

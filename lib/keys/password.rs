@@ -33,7 +33,7 @@ impl PasswordSource {
                 self.flag
             )));
         }
-        if !std::io::stdin().is_terminal() {
+        if !can_prompt() {
             return Err(KeyError::NoPassword(format!(
                 "stdin is not a terminal, so there is no prompt; give {} FILE",
                 self.flag
@@ -48,6 +48,13 @@ impl PasswordSource {
         }
         Ok(first)
     }
+}
+
+/// A prompt goes to the controlling terminal: possible when stdin is one, or when a tool
+/// reads records from a pipe but a human is still at the terminal (stderr is one).
+fn can_prompt() -> bool {
+    std::io::stdin().is_terminal()
+        || (std::io::stderr().is_terminal() && std::fs::File::open("/dev/tty").is_ok())
 }
 
 fn prompt_hidden(prompt: &str) -> Result<String, KeyError> {

@@ -8,6 +8,8 @@
 //! - `optee:…`: a key inside an OP-TEE trusted application, behind the `optee` cargo feature
 //!   (ARM boards with TrustZone); without the feature the URI is refused with that reason.
 
+pub mod session;
+
 use std::path::PathBuf;
 
 use alloy_primitives::{Address, B256, keccak256};

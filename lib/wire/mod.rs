@@ -9,10 +9,20 @@
 //! | kind | written by | example |
 //! |---|---|---|
 //! | `key` | `evlock-keygen` | [`KeyRecord`] |
+//! | `tx` | `evlock-trade`, scripts; `evlock-sign decode` | [`crate::kaia::Transaction`]'s JSON |
+//! | `signed_tx` | `evlock-sign` | [`SignedTxRecord`] |
 //! | `error` | every tool, on stderr | [`ErrorRecord`] |
 //!
-//! More record kinds (`tx`, `signed_tx`, `receipt`, `reading`, `alarm`, `calibration`,
-//! `status`) arrive with their tools.
+//! A `tx` record is a transaction to sign, in the shape of [`crate::kaia::Transaction`]'s JSON:
+//!
+//! ```json
+//! {"kind":"tx","v":1,"type":"fee_delegated_value_transfer","chain_id":"31337","nonce":"0",
+//!  "gas":"21000","gas_price":"25000000000","to":"0x…","value":"1000","from":"0x…",
+//!  "fee_payer":"0x…","meta":{"order":7}}
+//! ```
+//!
+//! More record kinds (`receipt`, `reading`, `alarm`, `calibration`, `status`) arrive with
+//! their tools.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -86,6 +96,57 @@ pub struct KeyRecord {
 
 impl Record for KeyRecord {
     const KIND: &'static str = "key";
+}
+
+/// A signed transaction, ready for `evlock-relay submit` (or for the fee payer's
+/// `evlock-sign --role fee-payer`).
+///
+/// ```json
+/// {"kind":"signed_tx","v":1,"type":"value_transfer","role":"sender","chain_id":"31337",
+///  "from":"0x…","nonce":"0","raw":"0x08f8…","hash":"0x…","sender_tx_hash":"0x…",
+///  "signer":"0x…","policy_sha256":"e3b0…","meta":{"order":7}}
+/// ```
+///
+/// For a fee-delegated type signed by the sender only, `hash` is that of the current raw
+/// bytes; the final transaction hash exists once the fee payer has signed. `sender_tx_hash`
+/// does not change when the fee payer signs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignedTxRecord {
+    /// The transaction type's wire name.
+    #[serde(rename = "type")]
+    pub tx_type: String,
+    /// Who signed last: `sender` or `fee-payer`.
+    pub role: String,
+    /// The chain id, decimal.
+    pub chain_id: String,
+    /// The sending account, EIP-55.
+    pub from: String,
+    /// The fee payer, for fee-delegated types.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub fee_payer: Option<String>,
+    /// The nonce, decimal.
+    pub nonce: String,
+    /// The raw transaction, 0x-hex, as sent to a node.
+    pub raw: String,
+    /// keccak256 of the raw transaction (Ethereum typed: without Kaia's 0x78 envelope).
+    pub hash: String,
+    /// Kaia's SenderTxHash: the hash without fee-payer data.
+    pub sender_tx_hash: String,
+    /// The address of the key that made this signature.
+    pub signer: String,
+    /// The sha256 of the signing policy in force, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub policy_sha256: Option<String>,
+    /// Carried from the input record.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub meta: Option<Value>,
+    /// Fields of the input record this tool does not know, carried through untouched.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl Record for SignedTxRecord {
+    const KIND: &'static str = "signed_tx";
 }
 
 /// A failure to handle one input record, or a tool's failure, as a record. Written to

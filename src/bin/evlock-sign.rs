@@ -1,0 +1,8 @@
+//! `evlock-sign`: see `evlock-sign --help` and the `evlock::tools::sign` docs.
+
+use clap::Parser;
+use evlock::tools::sign::Sign;
+
+fn main() -> std::process::ExitCode {
+    evlock::cli::execute(Sign::parse())
+}
