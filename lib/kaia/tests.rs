@@ -475,7 +475,7 @@ fn json_output_shape() {
     let mut tx = vt(ratio(30));
     sign(&mut tx);
     let v = tx.to_json_value();
-    assert_eq!(v["from"], "0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b");
+    assert_eq!(v["from"], "0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B", "EIP-55 on output");
     let sig = &v["signatures"][0];
     assert!(sig["v"] == "62709" || sig["v"] == "62710", "{sig}");
     assert!(sig["r"].as_str().unwrap().starts_with("0x"), "{sig}");
