@@ -22,7 +22,7 @@ struct Setup {
 fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("pw"), "pw\n").unwrap();
-    let mut import = |key: &str, out: &str| -> (String, String) {
+    let import = |key: &str, out: &str| -> (String, String) {
         fs::write(dir.path().join("k"), key).unwrap();
         let output = Command::cargo_bin("evlock-keygen")
             .unwrap()
