@@ -1,6 +1,6 @@
 //! NDJSON input: one record per line, with line numbers and the `--on-error` policy.
 
-use std::io::BufRead;
+use std::io::{BufRead, BufReader, Read, Write};
 
 use serde::de::DeserializeOwned;
 
@@ -20,6 +20,10 @@ pub struct StreamOutcome {
 
 /// Reads NDJSON records from a reader and hands each to a handler, applying `--on-error`.
 ///
+/// Output is flushed whenever no complete line is waiting in the input buffer, i.e. just
+/// before the stream could block: under load records go out in large writes, and a record is
+/// never held back while the tool waits for more input.
+///
 /// A line that is not valid JSON for the record type, or whose handler fails, produces one
 /// `error` record on stderr naming the line number; with [`OnError::Stop`] the stream ends
 /// there, with [`OnError::Skip`] it goes on. Blank lines are ignored.
@@ -28,23 +32,28 @@ pub struct StreamOutcome {
 /// use evlock::cli::{OnError, RecordStream, ExitCode};
 /// let input = "{\"n\": 1}\nnot json\n{\"n\": 3}\n";
 /// let mut seen = Vec::new();
+/// let mut out = evlock::cli::Output::to_writer(Vec::new(), false);
 /// let outcome = RecordStream::new(input.as_bytes(), OnError::Skip)
-///     .run(|record: serde_json::Value, _line| { seen.push(record["n"].clone()); Ok(()) })
+///     .run(&mut out, |record: serde_json::Value, _line, _out| { seen.push(record["n"].clone()); Ok(()) })
 ///     .unwrap();
 /// assert_eq!(seen.len(), 2);
 /// assert_eq!((outcome.processed, outcome.failed), (2, 1));
 /// assert_eq!(outcome.exit, ExitCode::Usage);
 /// ```
 pub struct RecordStream<R> {
-    reader: R,
+    reader: BufReader<R>,
     on_error: OnError,
     report: Box<dyn FnMut(&ErrorRecord)>,
 }
 
-impl<R: BufRead> RecordStream<R> {
+impl<R: Read> RecordStream<R> {
     /// A stream over `reader` whose error records go to stderr.
     pub fn new(reader: R, on_error: OnError) -> Self {
-        RecordStream { reader, on_error, report: Box::new(report_on_stderr) }
+        RecordStream {
+            reader: BufReader::with_capacity(64 * 1024, reader),
+            on_error,
+            report: Box::new(report_on_stderr),
+        }
     }
 
     /// Sends error records somewhere else than stderr (tests).
@@ -55,16 +64,35 @@ impl<R: BufRead> RecordStream<R> {
 
     /// Runs `handle(record, line_number)` for every record until the input ends or a failure
     /// stops the stream. A closed stdout inside `handle` ends the stream at once, quietly.
-    pub fn run<T, F>(mut self, mut handle: F) -> Result<StreamOutcome, Failure>
+    pub fn run<T, F, W>(mut self, out: &mut super::Output<W>, mut handle: F) -> Result<StreamOutcome, Failure>
     where
         T: DeserializeOwned,
-        F: FnMut(T, u64) -> Result<(), Failure>,
+        F: FnMut(T, u64, &mut super::Output<W>) -> Result<(), Failure>,
+        W: Write,
+    {
+        out.set_deferred(true);
+        let result = self.drive(out, &mut handle);
+        out.set_deferred(false);
+        let flushed = out.flush();
+        let outcome = result?;
+        flushed?;
+        Ok(outcome)
+    }
+
+    fn drive<T, F, W>(&mut self, out: &mut super::Output<W>, handle: &mut F) -> Result<StreamOutcome, Failure>
+    where
+        T: DeserializeOwned,
+        F: FnMut(T, u64, &mut super::Output<W>) -> Result<(), Failure>,
+        W: Write,
     {
         let mut outcome = StreamOutcome { processed: 0, failed: 0, exit: ExitCode::Success };
         let mut line = String::new();
         let mut line_no = 0u64;
         loop {
             line.clear();
+            if !self.reader.buffer().contains(&b'\n') {
+                out.flush()?;
+            }
             let read = self.reader.read_line(&mut line).map_err(|e| {
                 Failure::new(
                     ExitCode::Usage,
@@ -82,7 +110,7 @@ impl<R: BufRead> RecordStream<R> {
             }
             let result = serde_json::from_str::<T>(text)
                 .map_err(|e| Failure::new(ExitCode::Usage, "bad_input", format!("not a valid record: {e}")))
-                .and_then(|record| handle(record, line_no));
+                .and_then(|record| handle(record, line_no, out));
             match result {
                 Ok(()) => outcome.processed += 1,
                 Err(failure) if failure.exit == ExitCode::Success => return Err(failure),
@@ -121,9 +149,10 @@ mod tests {
         let errors = Rc::new(RefCell::new(Vec::new()));
         let sink = errors.clone();
         let mut ok_lines = Vec::new();
+        let mut out = crate::cli::Output::to_writer(Vec::new(), false);
         let outcome = RecordStream::new(input.as_bytes(), on_error)
             .with_error_sink(move |e| sink.borrow_mut().push(e.clone()))
-            .run(|v: serde_json::Value, line| {
+            .run(&mut out, |v: serde_json::Value, line, _| {
                 if v.get("deny").is_some() {
                     return Err(Failure::new(ExitCode::No, "policy_denied", "denied by test"));
                 }

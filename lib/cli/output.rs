@@ -48,22 +48,40 @@ pub struct Output<W: Write = Box<dyn Write + Send>> {
     writer: W,
     pretty: bool,
     is_terminal: bool,
+    deferred: bool,
     buffer: Vec<u8>,
 }
 
 impl Output {
-    /// The process's stdout.
+    /// The process's stdout, through a 64 KiB buffer of our own (Rust's `Stdout` would write
+    /// at every newline). Records are still flushed one by one unless a stream defers it.
     pub fn stdout(pretty: bool) -> Self {
+        use std::os::fd::AsFd;
         let stdout = io::stdout();
         let is_terminal = stdout.is_terminal();
-        Output { writer: Box::new(stdout), pretty, is_terminal, buffer: Vec::with_capacity(1024) }
+        let writer: Box<dyn Write + Send> = match stdout.as_fd().try_clone_to_owned() {
+            Ok(fd) => Box::new(io::BufWriter::with_capacity(64 * 1024, std::fs::File::from(fd))),
+            Err(_) => Box::new(stdout),
+        };
+        Output { writer, pretty, is_terminal, deferred: false, buffer: Vec::with_capacity(1024) }
     }
 }
 
 impl<W: Write> Output<W> {
     /// Any writer (tests, benchmarks).
     pub fn to_writer(writer: W, pretty: bool) -> Self {
-        Output { writer, pretty, is_terminal: false, buffer: Vec::with_capacity(1024) }
+        Output { writer, pretty, is_terminal: false, deferred: false, buffer: Vec::with_capacity(1024) }
+    }
+
+    /// While deferred, records are buffered until [`Output::flush`]: a record stream sets it
+    /// and flushes whenever it is about to wait for input, so a reader never waits on us.
+    pub fn set_deferred(&mut self, deferred: bool) {
+        self.deferred = deferred;
+    }
+
+    /// Writes out every buffered record.
+    pub fn flush(&mut self) -> Result<(), OutputError> {
+        self.writer.flush().map_err(classify)
     }
 
     /// The writer back.
@@ -88,7 +106,7 @@ impl<W: Write> Output<W> {
         .map_err(OutputError::Json)?;
         self.buffer.push(b'\n');
         self.writer.write_all(&self.buffer).map_err(classify)?;
-        self.writer.flush().map_err(classify)
+        if self.deferred { Ok(()) } else { self.flush() }
     }
 
     /// Writes bytes that are not records (man pages, completions from `--generate`).

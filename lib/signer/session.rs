@@ -82,6 +82,8 @@ const TX_FIELDS: &[&str] = &[
 pub struct Session {
     signer: Box<dyn Signer + Send>,
     address: Address,
+    /// The address, EIP-55; computed once since checksumming costs a keccak.
+    address_text: String,
     role: Role,
     chain_id: Option<u64>,
     policy: Option<Policy>,
@@ -111,7 +113,8 @@ impl Session {
             }
         }
         let address = signer.address();
-        Session { signer, address, role, chain_id, policy, audit }
+        let address_text = address.to_checksum(None);
+        Session { signer, address, address_text, role, chain_id, policy, audit }
     }
 
     /// The signer's address.
@@ -134,11 +137,14 @@ impl Session {
             Role::Sender => self.prepare_sender(&mut fields)?,
             Role::FeePayer => self.prepare_fee_payer(&fields)?,
         };
-        let mut entry = self.audit_entry(&tx, line, meta.clone());
+        // Built only when there is a log: its checksummed addresses cost hashes.
+        let mut entry = self.audit.is_some().then(|| self.audit_entry(&tx, line, meta.clone()));
         if let Err(failure) = self.check_policy(&tx) {
-            entry.decision = "denied".into();
-            entry.reason = Some(failure.to_string());
-            self.write_audit(&entry)?;
+            if let Some(entry) = entry.as_mut() {
+                entry.decision = "denied".into();
+                entry.reason = Some(failure.to_string());
+            }
+            self.write_audit(entry.as_ref())?;
             return Err(failure);
         }
         let digest = match self.role {
@@ -153,22 +159,26 @@ impl Session {
         }
         let raw = tx.raw()?;
         let hash = tx.tx_hash()?;
-        entry.sig_hash = Some(digest.to_string());
-        entry.tx_hash = Some(hash.to_string());
+        if let Some(entry) = entry.as_mut() {
+            entry.sig_hash = Some(digest.to_string());
+            entry.tx_hash = Some(hash.to_string());
+        }
         // The audit line is on disk before the signature leaves this process.
-        self.write_audit(&entry)?;
+        self.write_audit(entry.as_ref())?;
         let from = tx.from_address().or_else(|| tx.recover_sender().ok()).unwrap_or(self.address);
+        let checksum =
+            |a: Address| if a == self.address { self.address_text.clone() } else { a.to_checksum(None) };
         Ok(SignedTxRecord {
             tx_type: tx.tx_type().name().to_string(),
             role: self.role.as_str().to_string(),
             chain_id: tx.chain_id().unwrap_or_default().to_string(),
-            from: from.to_checksum(None),
-            fee_payer: tx.fee_payer().map(|a| a.to_checksum(None)),
+            from: checksum(from),
+            fee_payer: tx.fee_payer().map(checksum),
             nonce: tx.nonce().to_string(),
             raw: format!("0x{}", hex::encode(&raw)),
             hash: hash.to_string(),
             sender_tx_hash: tx.sender_tx_hash()?.to_string(),
-            signer: self.address.to_checksum(None),
+            signer: self.address_text.clone(),
             policy_sha256: self.policy.as_ref().map(|p| p.sha256().to_string()),
             meta,
             extra,
@@ -201,7 +211,7 @@ impl Session {
             }
             return Ok(tx);
         }
-        let own = Value::String(self.address.to_checksum(None));
+        let own = Value::String(self.address_text.clone());
         match fields.get("from") {
             None | Some(Value::Null) => {
                 fields.insert("from".into(), own);
@@ -322,10 +332,10 @@ impl Session {
         }
     }
 
-    fn write_audit(&mut self, entry: &AuditEntry) -> Result<(), Failure> {
-        match self.audit.as_mut() {
-            Some(log) => log.append(entry).map_err(Failure::from),
-            None => Ok(()),
+    fn write_audit(&mut self, entry: Option<&AuditEntry>) -> Result<(), Failure> {
+        match (self.audit.as_mut(), entry) {
+            (Some(log), Some(entry)) => log.append(entry).map_err(Failure::from),
+            _ => Ok(()),
         }
     }
 }

@@ -123,10 +123,11 @@ fn sign_stream(args: SigningArgs, globals: &GlobalArgs, out: &mut Output) -> Res
     let signer = uri.open(&password)?;
     let mut session = Session::new(signer, args.role, args.chain_id, policy, audit);
     log::info!("signing as {} ({})", session.address(), args.role.as_str());
-    let outcome = RecordStream::new(stdin.lock(), globals.on_error).run(|record: Value, line| {
-        let signed = session.sign_record(record, line)?;
-        out.emit(&signed).map_err(Failure::from)
-    })?;
+    let outcome =
+        RecordStream::new(stdin.lock(), globals.on_error).run(out, |record: Value, line, out| {
+            let signed = session.sign_record(record, line)?;
+            out.emit(&signed).map_err(Failure::from)
+        })?;
     log::info!("{} signed, {} failed", outcome.processed, outcome.failed);
     Ok(outcome.exit)
 }
