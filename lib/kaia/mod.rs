@@ -172,6 +172,20 @@ impl Transaction {
         }
     }
 
+    /// Names the fee payer of a fee-delegated transaction (before the fee payer signs).
+    pub fn set_fee_payer(&mut self, payer: Address) -> Result<(), KaiaError> {
+        match self {
+            Transaction::Kaia(tx) => match &mut tx.fee {
+                FeeDelegation::Full { fee_payer } | FeeDelegation::WithRatio { fee_payer, .. } => {
+                    *fee_payer = payer;
+                    Ok(())
+                }
+                FeeDelegation::None => Err(KaiaError::NotFeeDelegated(tx.tx_type().name())),
+            },
+            other => Err(KaiaError::NotFeeDelegated(other.tx_type().name())),
+        }
+    }
+
     /// Whether a fee payer has signed (not counting SDK placeholders).
     pub fn has_fee_payer_signature(&self) -> bool {
         match self {

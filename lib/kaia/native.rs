@@ -395,7 +395,10 @@ impl KaiaTx {
         let delegated = mode != FeeMode::Sender;
         let n_fields = 3 + kind_field_count(base) + usize::from(has_ratio);
         let expected = n_fields + 1 + if delegated { 2 } else { 0 };
-        let f = list_exact(&rlp, what, expected)?;
+        // A fee-delegated transaction signed by the sender only may come without the fee
+        // payer fields (SenderTxHashRLP, as ethers-ext writes it): the fee payer is unset.
+        let sender_only_form = delegated && list_items(&rlp, what)?.len() == n_fields + 1;
+        let f = list_exact(&rlp, what, if sender_only_form { n_fields + 1 } else { expected })?;
 
         let nonce = dec_u64(&f[0], "nonce")?;
         let gas_price = dec_u256(&f[1], "gasPrice")?;
@@ -460,8 +463,14 @@ impl KaiaTx {
         let signatures = dec_signatures(&f[n_fields], "txSignatures")?;
         let chain_id = chain_id_of(&signatures)?;
         let (fee, fee_payer_signatures) = if delegated {
-            let fee_payer = dec_address(&f[n_fields + 1], "feePayer")?;
-            let sigs = dec_signatures(&f[n_fields + 2], "feePayerSignatures")?;
+            let (fee_payer, sigs) = if sender_only_form {
+                (Address::ZERO, Vec::new())
+            } else {
+                (
+                    dec_address(&f[n_fields + 1], "feePayer")?,
+                    dec_signatures(&f[n_fields + 2], "feePayerSignatures")?,
+                )
+            };
             for sig in sigs.iter().filter(|s| !s.is_placeholder()) {
                 sig.y_parity(chain_id, "feePayerSignatures.V")?;
             }

@@ -249,7 +249,7 @@ impl Session {
                  (pipe `evlock-sign --role sender` into `evlock-sign --role fee-payer`)",
             )
         })?;
-        let tx = decode_hex_tx(raw)?;
+        let mut tx = decode_hex_tx(raw)?;
         if !tx.tx_type().is_fee_delegated() {
             return Err(KaiaError::NotFeeDelegated(tx.tx_type().name()).into());
         }
@@ -259,6 +259,10 @@ impl Session {
         tx.recover_sender()?;
         if tx.has_fee_payer_signature() {
             return Err(bad("already_signed", "a fee payer has already signed this transaction"));
+        }
+        // A sender-only raw without fee payer fields leaves the fee payer to whoever pays.
+        if tx.fee_payer() == Some(Address::ZERO) {
+            tx.set_fee_payer(self.address)?;
         }
         if let Some(payer) = tx.fee_payer()
             && payer != self.address

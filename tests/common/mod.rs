@@ -1,0 +1,125 @@
+//! Helpers shared by the integration tests: running the real binaries and the pinned npm
+//! reference implementations of `tests/js`.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// The folder of the npm reference scripts.
+pub fn js_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js")
+}
+
+/// Whether the npm packages are installed; panics with the fix when they are not, unless
+/// `EVLOCK_SKIP_NODE_TESTS=1` says to skip (the test then returns early).
+pub fn node_ready() -> bool {
+    if js_dir().join("node_modules/ethers").exists() {
+        return true;
+    }
+    if std::env::var("EVLOCK_SKIP_NODE_TESTS").as_deref() == Ok("1") {
+        eprintln!("skipping: tests/js/node_modules is missing and EVLOCK_SKIP_NODE_TESTS=1");
+        return false;
+    }
+    panic!("tests/js/node_modules is missing: run `npm ci --prefix tests/js` (scripts/test does it)");
+}
+
+/// Runs `node SCRIPT ARGS` in tests/js with `input` on stdin; returns stdout, panicking with
+/// stderr on failure.
+pub fn node(script: &str, args: &[&str], input: &str) -> String {
+    let mut child = Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(js_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node is installed");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(
+        output.status.success(),
+        "node {script} {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Runs one of our binaries with a scrubbed environment, `input` on stdin, in `dir`.
+pub fn run(bin: &str, dir: &Path, args: &[&str], input: &str) -> std::process::Output {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin(bin))
+        .env_clear()
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    output
+}
+
+/// NDJSON text into values.
+pub fn lines(text: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(text).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
+}
+
+/// Imports a raw private key (hex) as a light keystore under `dir/name/`; returns its path
+/// and address. The password file is `dir/pw`.
+pub fn import_key(dir: &Path, key_hex: &str, name: &str) -> (String, String) {
+    std::fs::write(dir.join("pw"), "pw\n").unwrap();
+    std::fs::write(dir.join("key.hex"), key_hex).unwrap();
+    let out = run(
+        "evlock-keygen",
+        dir,
+        &[
+            "import",
+            "--private-key-file",
+            "key.hex",
+            "--password-file",
+            "pw",
+            "--light-kdf",
+            "--out-dir",
+            name,
+        ],
+        "",
+    );
+    std::fs::remove_file(dir.join("key.hex")).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let record = &lines(&out.stdout)[0];
+    (record["keystore"].as_str().unwrap().to_string(), record["address"].as_str().unwrap().to_string())
+}
+
+/// A small deterministic PRNG (splitmix64) so a failing run can be replayed from its seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.next() as u8).collect()
+    }
+    pub fn chance(&mut self, one_in: u64) -> bool {
+        self.below(one_in) == 0
+    }
+}
