@@ -5,8 +5,9 @@
 #   ./examples/keygen-walkthrough.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin evlock-keygen
+cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin evlock-keygen --bin evlock-sign
 keygen="$root/target/release/evlock-keygen"
+sign="$root/target/release/evlock-sign"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -41,5 +42,17 @@ printf 'board password\n' > board.txt
 
 step "6. Ethereum-style path for a MetaMask-compatible address"
 "$keygen" derive --mnemonic-file mnemonic.txt --hd-path "m/44'/60'/0'/0" --pretty
+
+step "7. The seller meter signs a transfer; the buyer's account pays the gas (fee delegation)"
+seller_key="$(sed -n 1p accounts.ndjson | sed -E 's/.*"keystore":"([^"]+)".*/\1/')"
+payer_key="$(sed -n 2p accounts.ndjson | sed -E 's/.*"keystore":"([^"]+)".*/\1/')"
+payer="$(sed -n 2p accounts.ndjson | sed -E 's/.*"address":"([^"]+)".*/\1/')"
+printf '{"kind":"tx","v":1,"type":"fee_delegated_value_transfer","chain_id":"31337","nonce":"0","gas":"31000","gas_price":"25000000000","to":"0x7b65B75d204aBed71587c9E519a89277766EE1d0","value":"1000","fee_payer":"%s","meta":{"order":1}}\n' "$payer" \
+  | "$sign" --key "$seller_key" --password-file board.txt --chain-id 31337 --audit-log audit.ndjson \
+  | "$sign" --role fee-payer --key "$payer_key" --password-file password.txt | tee signed.ndjson
+
+step "8. What was signed, and by whom"
+"$sign" decode --pretty < signed.ndjson
+echo "audit log:" >&2; cat audit.ndjson >&2
 
 printf '\nDone: records on stdout, keystores 0600, the mnemonic only in mnemonic.txt.\n' >&2

@@ -276,3 +276,11 @@ fn key_and_policy_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("optee"));
     assert!(Path::new(&s.dir.path().join("pw")).exists());
 }
+
+#[test]
+fn the_example_policies_load() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policies");
+    for name in ["meter.toml", "operator.toml"] {
+        evlock::policy::Policy::load(&root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
