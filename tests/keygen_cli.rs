@@ -368,3 +368,72 @@ fn pretty_output_and_generated_docs() {
         .success()
         .stdout(predicates::str::contains("complete -F _evlock__keygen"));
 }
+
+/// Runs `evlock-keygen ARGS` on a pseudo-terminal (util-linux `script`), typing `answers`
+/// at its prompts; returns the exit code and what the terminal showed.
+fn on_terminal(dir: &Path, args: &str, answers: &[&str]) -> (Option<i32>, String) {
+    use std::io::Write;
+    let exe = assert_cmd::cargo::cargo_bin("evlock-keygen");
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &format!("{} {args}", exe.display()), "/dev/null"])
+        .env_clear()
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("util-linux script is installed");
+    let mut stdin = child.stdin.take().unwrap();
+    for answer in answers {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    (output.status.code(), String::from_utf8_lossy(&output.stdout).replace('\r', ""))
+}
+
+#[test]
+fn hidden_prompt_and_mnemonic_on_a_terminal() {
+    let dir = setup();
+    let (code, screen) = on_terminal(
+        dir.path(),
+        "new --light-kdf --show-mnemonic --out-dir k",
+        &["typed secret", "typed secret"],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("Password for the new keystores (again):"));
+    assert!(!screen.contains("typed secret"), "the password is not echoed");
+    let words: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.starts_with("Mnemonic"))
+        .nth(2)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(words.len(), 12, "{screen}");
+    fs::write(dir.path().join("typed"), "typed secret\n").unwrap();
+    let keystore = fs::read_dir(dir.path().join("k")).unwrap().next().unwrap().unwrap().path();
+    keygen(dir.path())
+        .args(["inspect", "--verify", "--password-file", "typed"])
+        .arg(&keystore)
+        .assert()
+        .success();
+    // The shown mnemonic derives the keystore's address.
+    fs::write(dir.path().join("shown"), words.join(" ")).unwrap();
+    let derived = keygen(dir.path())
+        .args(["derive", "--mnemonic-file", "shown"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(keystore.to_string_lossy().contains(records(&derived)[0]["address"].as_str().unwrap()));
+
+    // Two different passwords: refused, nothing written.
+    let (code, screen) =
+        on_terminal(dir.path(), "new --light-kdf --discard-mnemonic --out-dir k2", &["one", "two"]);
+    assert_eq!(code, Some(2), "{screen}");
+    assert!(screen.contains("differ"));
+    assert!(!dir.path().join("k2").exists());
+}
