@@ -13,29 +13,10 @@ use alloy_primitives::U256;
 use common::{Rng, import_key, lines, node, node_ready, run};
 use serde_json::{Value, json};
 
-const TYPES: [&str; 21] = [
-    "legacy",
-    "eip2930",
-    "eip1559",
-    "value_transfer",
-    "fee_delegated_value_transfer",
-    "fee_delegated_value_transfer_with_ratio",
-    "value_transfer_memo",
-    "fee_delegated_value_transfer_memo",
-    "fee_delegated_value_transfer_memo_with_ratio",
-    "account_update",
-    "fee_delegated_account_update",
-    "fee_delegated_account_update_with_ratio",
-    "smart_contract_deploy",
-    "fee_delegated_smart_contract_deploy",
-    "fee_delegated_smart_contract_deploy_with_ratio",
-    "smart_contract_execution",
-    "fee_delegated_smart_contract_execution",
-    "fee_delegated_smart_contract_execution_with_ratio",
-    "cancel",
-    "fee_delegated_cancel",
-    "fee_delegated_cancel_with_ratio",
-];
+/// Every transaction type, by its wire name.
+fn types() -> Vec<&'static str> {
+    evlock::kaia::TxType::all().map(|t| t.name()).collect()
+}
 
 fn random_key(rng: &mut Rng) -> k256::ecdsa::SigningKey {
     loop {
@@ -178,9 +159,11 @@ fn evlock_sign_matches_the_kaia_sdk() {
     let (sender_store, sender) = import_key(dir.path(), &::hex::encode(sender_key.to_bytes()), "sender");
     let (payer_store, payer) = import_key(dir.path(), &::hex::encode(payer_key.to_bytes()), "payer");
 
+    let types = types();
+    assert_eq!(types.len(), 21);
     let cases: Vec<Value> =
-        (0..count).map(|i| make_tx(&mut rng, TYPES[i % TYPES.len()], &sender, &payer)).collect();
-    let delegated = |i: usize| TYPES[i % TYPES.len()].starts_with("fee_delegated_");
+        (0..count).map(|i| make_tx(&mut rng, types[i % types.len()], &sender, &payer)).collect();
+    let delegated = |i: usize| types[i % types.len()].starts_with("fee_delegated_");
 
     // evlock-sign, sender then fee payer.
     let input: String = cases
@@ -227,7 +210,7 @@ fn evlock_sign_matches_the_kaia_sdk() {
     let mut sdk_sender_only = String::new();
     let mut our_final_raws = String::new();
     for (i, (mine, theirs)) in ours.iter().zip(&sdk).enumerate() {
-        let context = || format!("seed {seed}, case {i} ({}): {}", TYPES[i % 21], cases[i]);
+        let context = || format!("seed {seed}, case {i} ({}): {}", types[i % types.len()], cases[i]);
         assert!(theirs.get("error").is_none(), "the SDK failed: {theirs}; {}", context());
         assert_eq!(mine["sender_tx_hash"], theirs["sender_tx_hash"], "{}", context());
         let (our_raw, our_hash, their_raw, their_hash) = if delegated(i) {

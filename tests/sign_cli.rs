@@ -1,5 +1,7 @@
 //! `evlock-sign` as a user runs it: real binaries, keystores made by `evlock-keygen`.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
@@ -21,34 +23,9 @@ struct Setup {
 
 fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("pw"), "pw\n").unwrap();
-    let import = |key: &str, out: &str| -> (String, String) {
-        fs::write(dir.path().join("k"), key).unwrap();
-        let output = Command::cargo_bin("evlock-keygen")
-            .unwrap()
-            .env_clear()
-            .current_dir(dir.path())
-            .args([
-                "import",
-                "--private-key-file",
-                "k",
-                "--password-file",
-                "pw",
-                "--light-kdf",
-                "--out-dir",
-                out,
-            ])
-            .write_stdin("")
-            .output()
-            .unwrap();
-        assert!(output.status.success());
-        fs::remove_file(dir.path().join("k")).unwrap();
-        let record: Value = serde_json::from_slice(&output.stdout).unwrap();
-        (record["keystore"].as_str().unwrap().to_string(), record["address"].as_str().unwrap().to_string())
-    };
-    let (sender, sender_address) = import(SENDER_KEY, "sender");
+    let (sender, sender_address) = common::import_key(dir.path(), SENDER_KEY, "sender");
     assert_eq!(sender_address, SENDER);
-    let (payer, payer_address) = import(PAYER_KEY, "payer");
+    let (payer, payer_address) = common::import_key(dir.path(), PAYER_KEY, "payer");
     Setup { dir, sender, payer, payer_address }
 }
 

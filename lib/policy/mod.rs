@@ -182,12 +182,10 @@ impl Policy {
             .map(|types| {
                 types
                     .into_iter()
-                    .map(|t| {
-                        if KNOWN_TYPES.contains(&t.as_str()) {
-                            Ok(t)
-                        } else {
-                            Err(invalid(format!("tx_types: unknown type {t:?}")))
-                        }
+                    .map(|t| match crate::kaia::TxType::from_name(&t) {
+                        // Any spelling Kaia uses is accepted; requests carry the wire name.
+                        Some(known) => Ok(known.name().to_string()),
+                        None => Err(invalid(format!("tx_types: unknown type {t:?}"))),
                     })
                     .collect::<Result<Vec<_>, _>>()
             })
@@ -333,31 +331,6 @@ impl Policy {
         Ok(())
     }
 }
-
-/// The transaction type names a policy may list.
-pub const KNOWN_TYPES: &[&str] = &[
-    "legacy",
-    "eip2930",
-    "eip1559",
-    "value_transfer",
-    "fee_delegated_value_transfer",
-    "fee_delegated_value_transfer_with_ratio",
-    "value_transfer_memo",
-    "fee_delegated_value_transfer_memo",
-    "fee_delegated_value_transfer_memo_with_ratio",
-    "account_update",
-    "fee_delegated_account_update",
-    "fee_delegated_account_update_with_ratio",
-    "smart_contract_deploy",
-    "fee_delegated_smart_contract_deploy",
-    "fee_delegated_smart_contract_deploy_with_ratio",
-    "smart_contract_execution",
-    "fee_delegated_smart_contract_execution",
-    "fee_delegated_smart_contract_execution_with_ratio",
-    "cancel",
-    "fee_delegated_cancel",
-    "fee_delegated_cancel_with_ratio",
-];
 
 #[cfg(test)]
 mod tests {
