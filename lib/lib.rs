@@ -34,6 +34,9 @@
 //! - [`signer`]: the `Signer` trait (digest in, signature out) and its keystore backend.
 //! - [`audit`]: the fsynced NDJSON audit log of signing requests.
 //! - [`policy`]: the signing policy (TOML) every signature is checked against.
+//! - [`rpc`]: JSON-RPC 2.0 over HTTP(S): the client (fail-over, retries, TLS, mTLS) and the
+//!   server every local chain is served by.
+//! - [`relay`]: submitting signed transactions and waiting for their receipts.
 //! - [`units`]: KAIA amounts (peb, ston, KAIA) and energy (Wh, kWh, MWh) for humans.
 //! - [`tools`]: the clap definition and the `run` function of each tool; `src/bin/*` only call
 //!   into these, so man pages and completions come from the same source as the binaries.
@@ -45,6 +48,8 @@ pub mod cli;
 pub mod kaia;
 pub mod keys;
 pub mod policy;
+pub mod relay;
+pub mod rpc;
 pub mod signer;
 pub mod tools;
 pub mod units;

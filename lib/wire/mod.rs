@@ -11,6 +11,8 @@
 //! | `key` | `evlock-keygen` | [`KeyRecord`] |
 //! | `tx` | `evlock-trade`, scripts; `evlock-sign decode` | [`crate::kaia::Transaction`]'s JSON |
 //! | `signed_tx` | `evlock-sign` | [`SignedTxRecord`] |
+//! | `receipt` | `evlock-relay submit` | [`ReceiptRecord`] |
+//! | `rpc_result` | `evlock-relay rpc` | [`RpcResultRecord`] |
 //! | `error` | every tool, on stderr | [`ErrorRecord`] |
 //!
 //! A `tx` record is a transaction to sign, in the shape of [`crate::kaia::Transaction`]'s JSON:
@@ -21,8 +23,7 @@
 //!  "fee_payer":"0x…","meta":{"order":7}}
 //! ```
 //!
-//! More record kinds (`receipt`, `reading`, `alarm`, `calibration`, `status`) arrive with
-//! their tools.
+//! More record kinds (`reading`, `alarm`, `calibration`, `status`) arrive with their tools.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -147,6 +148,118 @@ pub struct SignedTxRecord {
 
 impl Record for SignedTxRecord {
     const KIND: &'static str = "signed_tx";
+}
+
+/// What became of a submitted transaction: written by `evlock-relay submit` for each
+/// `signed_tx` record.
+///
+/// ```json
+/// {"kind":"receipt","v":1,"hash":"0x…","status":"success","type":"smart_contract_execution",
+///  "chain_id":"31337","from":"0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B","nonce":"7",
+///  "to":"0x7b65B75d204aBed71587c9E519a89277766EE1d0","block_number":"42","block_hash":"0x…",
+///  "transaction_index":"0","gas_used":"29764","effective_gas_price":"25000000000",
+///  "logs":[{"address":"0x7b65…","topics":["0x…"],"data":"0x…","log_index":"0"}],
+///  "meta":{"order":7}}
+/// ```
+///
+/// `status` is `success` or `reverted` once the transaction is in a block (then
+/// `block_number`, `block_hash`, `gas_used`, `logs` are set; `contract_address` for
+/// deployments; `revert_reason` when the node gives one), or `pending` with `--no-wait` (only
+/// the hash and the fields carried from the `signed_tx` record). `type`, `chain_id`, `from`,
+/// `fee_payer` and `nonce` come from the `signed_tx` record; so do `meta` and any field this
+/// tool does not know. Integers are decimal strings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptRecord {
+    /// The transaction hash.
+    pub hash: String,
+    /// `success`, `reverted` or `pending`.
+    pub status: String,
+    /// The transaction type's wire name, from the `signed_tx` record.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub tx_type: Option<String>,
+    /// The chain id, decimal, from the `signed_tx` record.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub chain_id: Option<String>,
+    /// The sender, EIP-55.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub from: Option<String>,
+    /// The fee payer of a fee-delegated transaction, EIP-55.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub fee_payer: Option<String>,
+    /// The nonce, decimal.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub nonce: Option<String>,
+    /// The recipient, EIP-55 (absent for deployments).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub to: Option<String>,
+    /// The block number, decimal.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub block_number: Option<String>,
+    /// The block hash.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub block_hash: Option<String>,
+    /// The index in the block, decimal.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub transaction_index: Option<String>,
+    /// The gas used, decimal.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub gas_used: Option<String>,
+    /// The price paid per gas in peb, decimal.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub effective_gas_price: Option<String>,
+    /// The deployed contract's address, EIP-55, for deployments.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub contract_address: Option<String>,
+    /// The events emitted (present once the transaction is in a block, maybe empty).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub logs: Option<Vec<LogRecord>>,
+    /// Why the transaction reverted, when the node says.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub revert_reason: Option<String>,
+    /// Carried from the input record.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub meta: Option<Value>,
+    /// Fields of the input record this tool does not know, carried through untouched.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl Record for ReceiptRecord {
+    const KIND: &'static str = "receipt";
+}
+
+/// An event log inside a [`ReceiptRecord`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogRecord {
+    /// The emitting contract, EIP-55.
+    pub address: String,
+    /// The topics, 0x-hex (the first is the event signature's hash).
+    pub topics: Vec<String>,
+    /// The non-indexed data, 0x-hex.
+    pub data: String,
+    /// The log's index in its block, decimal.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub log_index: Option<String>,
+}
+
+/// The answer to one raw JSON-RPC call: written by `evlock-relay rpc METHOD [PARAMS]`.
+///
+/// ```json
+/// {"kind":"rpc_result","v":1,"method":"eth_blockNumber","result":"0x2a"}
+/// ```
+///
+/// `result` is the node's result exactly as it came (0x-hex quantities stay hex). A node's
+/// JSON-RPC error is an `error` record on stderr instead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RpcResultRecord {
+    /// The method called.
+    pub method: String,
+    /// The node's result.
+    pub result: Value,
+}
+
+impl Record for RpcResultRecord {
+    const KIND: &'static str = "rpc_result";
 }
 
 /// A failure to handle one input record, or a tool's failure, as a record. Written to
