@@ -2,11 +2,16 @@
 //! pages and completions come from the same definitions as the binaries.
 
 pub mod keygen;
+pub mod relay;
 pub mod sign;
 
 /// Every tool's name and clap command, for generated docs and their drift test.
 pub fn all() -> Vec<(&'static str, clap::Command)> {
     use crate::cli::Tool;
     use clap::CommandFactory;
-    vec![(keygen::Keygen::NAME, keygen::Keygen::command()), (sign::Sign::NAME, sign::Sign::command())]
+    vec![
+        (keygen::Keygen::NAME, keygen::Keygen::command()),
+        (sign::Sign::NAME, sign::Sign::command()),
+        (relay::Relay::NAME, relay::Relay::command()),
+    ]
 }
