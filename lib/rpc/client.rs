@@ -312,6 +312,9 @@ impl RpcClient {
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout.min(options.timeout))
             .http1_only()
+            // Below the usual 30 s idle timeout of servers (ours included), so a pooled
+            // connection is rarely reused just as the server closes it.
+            .pool_idle_timeout(Duration::from_secs(20))
             .user_agent(concat!("evlock/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| RpcError::Invalid(format!("cannot set up the HTTP client: {e}")))?;
