@@ -31,6 +31,7 @@
 //! - [`keys`]: mnemonics, HD derivation, keystores (Web3 Secret Storage v3, Kaia KIP-3 v4),
 //!   password sources and secret-file handling.
 //! - [`kaia`]: Kaia transactions: every type, fee delegation, RLP, hashes, signer recovery.
+//! - [`market`]: the EnergyMarket contract: bindings from its ABI, call data, events, reverts.
 //! - [`signer`]: the `Signer` trait (digest in, signature out) and its keystore backend.
 //! - [`audit`]: the fsynced NDJSON audit log of signing requests.
 //! - [`policy`]: the signing policy (TOML) every signature is checked against.
@@ -47,6 +48,7 @@ pub mod audit;
 pub mod cli;
 pub mod kaia;
 pub mod keys;
+pub mod market;
 pub mod policy;
 pub mod relay;
 pub mod rpc;
