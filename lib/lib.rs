@@ -30,6 +30,7 @@
 //! - [`wire`]: every record type that crosses a pipe, with its JSON shape.
 //! - [`keys`]: mnemonics, HD derivation, keystores (Web3 Secret Storage v3, Kaia KIP-3 v4),
 //!   password sources and secret-file handling.
+//! - [`devnet`]: the local Kaia-compatible chain on revm behind `evlock-devnet`.
 //! - [`kaia`]: Kaia transactions: every type, fee delegation, RLP, hashes, signer recovery.
 //! - [`market`]: the EnergyMarket contract: bindings from its ABI, call data, events, reverts.
 //! - [`signer`]: the `Signer` trait (digest in, signature out) and its keystore backend.
@@ -46,6 +47,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod devnet;
 pub mod kaia;
 pub mod keys;
 pub mod market;

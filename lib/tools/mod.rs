@@ -1,6 +1,7 @@
 //! The tools: each one's clap definition and `run`, so `src/bin/*` stay thin and the man
 //! pages and completions come from the same definitions as the binaries.
 
+pub mod devnet;
 pub mod keygen;
 pub mod relay;
 pub mod sign;
@@ -13,5 +14,6 @@ pub fn all() -> Vec<(&'static str, clap::Command)> {
         (keygen::Keygen::NAME, keygen::Keygen::command()),
         (sign::Sign::NAME, sign::Sign::command()),
         (relay::Relay::NAME, relay::Relay::command()),
+        (devnet::Devnet::NAME, devnet::Devnet::command()),
     ]
 }

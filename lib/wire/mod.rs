@@ -13,6 +13,7 @@
 //! | `signed_tx` | `evlock-sign` | [`SignedTxRecord`] |
 //! | `receipt` | `evlock-relay submit` | [`ReceiptRecord`] |
 //! | `rpc_result` | `evlock-relay rpc` | [`RpcResultRecord`] |
+//! | `devnet` | `evlock-devnet`, first line | [`DevnetRecord`] |
 //! | `error` | every tool, on stderr | [`ErrorRecord`] |
 //!
 //! A `tx` record is a transaction to sign, in the shape of [`crate::kaia::Transaction`]'s JSON:
@@ -260,6 +261,43 @@ pub struct RpcResultRecord {
 
 impl Record for RpcResultRecord {
     const KIND: &'static str = "rpc_result";
+}
+
+/// What a started `evlock-devnet` serves: its first stdout line.
+///
+/// ```json
+/// {"kind":"devnet","v":1,"url":"http://127.0.0.1:41873","chain_id":"31337",
+///  "accounts":[{"address":"0x…","balance":"10000000000000000000000"}],"state":"chain.ndjson"}
+/// ```
+///
+/// The dev accounts' keys come from the dev mnemonic (`--mnemonic-file`, by default the
+/// documented `test test … junk` at `m/44'/8217'/0'/0/i`); the record never holds a key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DevnetRecord {
+    /// The JSON-RPC endpoint.
+    pub url: String,
+    /// The chain id, decimal.
+    pub chain_id: String,
+    /// The funded accounts at start.
+    pub accounts: Vec<DevnetAccount>,
+    /// The state file, if the chain persists.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub state: Option<String>,
+    /// The head block number at start (non-zero after a restart from a state file).
+    pub block_number: String,
+}
+
+/// A funded account of a devnet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DevnetAccount {
+    /// EIP-55 address.
+    pub address: String,
+    /// Balance in peb, decimal.
+    pub balance: String,
+}
+
+impl Record for DevnetRecord {
+    const KIND: &'static str = "devnet";
 }
 
 /// A failure to handle one input record, or a tool's failure, as a record. Written to

@@ -1,0 +1,181 @@
+//! `evlock-devnet`: a local Kaia-compatible chain on revm, served over JSON-RPC.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use alloy_primitives::{Address, U256};
+use clap::Parser;
+use serde_json::Value;
+
+use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
+use crate::devnet::{Chain, ChainConfig, rpc};
+use crate::keys::hd::{BasePath, derive_key};
+use crate::keys::mnemonic::Phrase;
+use crate::rpc::{JsonRpcError, ServerOptions, start};
+use crate::units::parse_amount;
+use crate::wire::{DevnetAccount, DevnetRecord};
+
+/// The documented default dev mnemonic (the usual local-chain one): never use it for money.
+pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
+
+const EXAMPLES: &str = "\
+Examples:
+  # A chain on a free port; the first stdout line says where, with the funded accounts
+  evlock-devnet --port 0
+  # Keep the chain across restarts, a block every second, HTTPS with client certificates
+  evlock-devnet --state chain.ndjson --block-time 1s --tls-cert srv.pem --tls-key srv.key --client-ca ca.pem
+  # The dev accounts' keys, as keystores (the default dev mnemonic is in examples/)
+  evlock-keygen import --mnemonic-file examples/devnet-mnemonic.txt --count 10 --password-file pw.txt
+
+The dev mnemonic is public (\"test test … junk\" by default, accounts at m/44'/8217'/0'/0/i):
+the chain id defaults to 31337 so nothing signed for it replays on a public network.";
+
+/// Run a local Kaia-compatible chain (revm) with JSON-RPC on 127.0.0.1.
+///
+/// Accepts every transaction type evlock-sign makes, fee delegation included; serves the
+/// eth_, kaia_ and klay_ methods tools and wallets need. Mines one block per transaction,
+/// or one per --block-time. With --state, every block is appended to the file and fsynced
+/// before its transactions are reported, and a restart replays the file.
+#[derive(Debug, Parser)]
+#[command(name = "evlock-devnet", version, after_long_help = EXAMPLES)]
+pub struct Devnet {
+    #[command(flatten)]
+    globals: GlobalArgs,
+    /// TCP port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8551)]
+    port: u16,
+    /// The chain id.
+    #[arg(long, default_value_t = 31337)]
+    chain_id: u64,
+    /// The dev mnemonic (default: the documented `test test … junk`).
+    #[arg(long, value_name = "FILE")]
+    mnemonic_file: Option<PathBuf>,
+    /// How many dev accounts to fund.
+    #[arg(long, default_value_t = 10)]
+    accounts: u32,
+    /// Each dev account's balance.
+    #[arg(long, default_value = "10000 KAIA", value_name = "AMOUNT")]
+    balance: String,
+    /// Fund another account too (repeatable), e.g. --fund 0xAbC…=5KAIA.
+    #[arg(long, value_name = "ADDRESS=AMOUNT")]
+    fund: Vec<String>,
+    /// The chain's gas price.
+    #[arg(long, default_value = "25 ston", value_name = "AMOUNT")]
+    gas_price: String,
+    /// Mine a block every DURATION instead of one per transaction.
+    #[arg(long, value_name = "DURATION", value_parser = |s: &str| humantime::parse_duration(s).map_err(|e| e.to_string()))]
+    block_time: Option<Duration>,
+    /// Persist the chain in FILE (loaded at start, appended after every block).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require client certificates issued by this PEM CA (mutual TLS).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    client_ca: Option<PathBuf>,
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {what} {}: {e}", path.display())))
+}
+
+impl Tool for Devnet {
+    const NAME: &'static str = "evlock-devnet";
+
+    fn globals(&self) -> &GlobalArgs {
+        &self.globals
+    }
+
+    fn run(self, out: &mut Output) -> Result<ExitCode, Failure> {
+        let amount =
+            |text: &str, what: &str| parse_amount(text).map_err(|e| Failure::usage(format!("{what}: {e}")));
+        let balance = amount(&self.balance, "--balance")?;
+        let phrase = match &self.mnemonic_file {
+            Some(path) => Phrase::parse(&crate::keys::files::read_secret_file("mnemonic", path)?)?,
+            None => Phrase::parse(DEV_MNEMONIC)?,
+        };
+        let seed = phrase.to_seed("");
+        let base = BasePath::default();
+        let mut alloc: Vec<(Address, U256)> = (0..self.accounts)
+            .map(|i| Ok((derive_key(&*seed, &base.account(i)?)?.address(), balance)))
+            .collect::<Result<_, crate::keys::KeyError>>()?;
+        for item in &self.fund {
+            let (address, value) = item
+                .split_once('=')
+                .ok_or_else(|| Failure::usage(format!("--fund {item}: write ADDRESS=AMOUNT")))?;
+            let address: Address =
+                address.parse().map_err(|e| Failure::usage(format!("--fund {item}: bad address: {e}")))?;
+            alloc.push((address, amount(value, "--fund")?));
+        }
+        let config = ChainConfig {
+            chain_id: self.chain_id,
+            gas_price: amount(&self.gas_price, "--gas-price")?,
+            alloc,
+            ..Default::default()
+        };
+        let chain = match &self.state {
+            Some(path) => Chain::open(path, config, now())?,
+            None => Chain::new(config, now()),
+        };
+        let accounts = chain
+            .config()
+            .alloc
+            .iter()
+            .map(|(a, _)| DevnetAccount {
+                address: a.to_checksum(None),
+                balance: chain.balance(*a).to_string(),
+            })
+            .collect();
+        let head = chain.head().number;
+        let chain_id = chain.config().chain_id;
+        let chain = Arc::new(Mutex::new(chain));
+
+        let mut options = ServerOptions::new(SocketAddr::from(([127, 0, 0, 1], self.port)));
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            options.tls = Some((read(cert, "certificate")?, read(key, "private key")?));
+        }
+        if let Some(ca) = &self.client_ca {
+            options.client_ca = Some(read(ca, "client CA")?);
+        }
+        let auto_mine = self.block_time.is_none();
+        let served = Arc::clone(&chain);
+        let handler = move |method: &str, params: &Value| -> Result<Value, JsonRpcError> {
+            let mut chain = served.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            rpc::handle(&mut chain, method, params, now(), auto_mine)
+        };
+        let server = start(options, handler).map_err(|e| Failure::new(ExitCode::Network, "server", e))?;
+        if let Some(interval) = self.block_time {
+            let miner = Arc::clone(&chain);
+            std::thread::spawn(move || {
+                loop {
+                    std::thread::sleep(interval);
+                    let mut chain = miner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    chain.mine(now());
+                    if let Err(error) = chain.persist_head() {
+                        log::error!("{error}");
+                    }
+                }
+            });
+        }
+        out.emit(&DevnetRecord {
+            url: server.url(),
+            chain_id: chain_id.to_string(),
+            accounts,
+            state: self.state.as_ref().map(|p| p.display().to_string()),
+            block_number: head.to_string(),
+        })?;
+        log::info!("serving {} (chain {chain_id}); stop with Ctrl-C", server.url());
+        server.wait();
+        Ok(ExitCode::Success)
+    }
+}
