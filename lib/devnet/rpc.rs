@@ -82,6 +82,13 @@ fn block_number(chain: &Chain, value: Option<&Value>) -> Result<u64, JsonRpcErro
 /// State queries: only the latest state is kept.
 fn latest_only(chain: &Chain, params: &Value, index: usize) -> Result<(), JsonRpcError> {
     let number = block_number(chain, param(params, index))?;
+    if number > chain.head().number {
+        return Err(JsonRpcError {
+            code: -32000,
+            message: format!("block {number} does not exist yet (head is {})", chain.head().number),
+            data: None,
+        });
+    }
     if number != chain.head().number {
         return Err(JsonRpcError {
             code: -32000,

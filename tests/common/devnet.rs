@@ -1,0 +1,109 @@
+//! A running `evlock-devnet` for tests, and the steps a user takes against it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+use super::{lines, run};
+
+/// A running devnet, killed when dropped.
+pub struct Devnet {
+    pub child: Child,
+    pub url: String,
+    pub chain_id: String,
+    pub accounts: Vec<String>,
+    pub block_number: u64,
+}
+
+impl Devnet {
+    pub fn start(dir: &Path, extra: &[&str]) -> Devnet {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("evlock-devnet"))
+            .env_clear()
+            .current_dir(dir)
+            .args(["--port", "0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        let record: Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("{e}: {first:?}"));
+        assert_eq!(record["kind"], "devnet");
+        Devnet {
+            child,
+            url: record["url"].as_str().unwrap().to_string(),
+            chain_id: record["chain_id"].as_str().unwrap().to_string(),
+            block_number: record["block_number"].as_str().unwrap().parse().unwrap(),
+            accounts: record["accounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["address"].as_str().unwrap().to_string())
+                .collect(),
+        }
+    }
+
+    pub fn rpc(&self, dir: &Path, method: &str, params: Value) -> Value {
+        let out = run("evlock-relay", dir, &["rpc", "--rpc", &self.url, method, &params.to_string()], "");
+        assert!(out.status.success(), "{method}: {}", String::from_utf8_lossy(&out.stderr));
+        lines(&out.stdout)[0]["result"].clone()
+    }
+
+    pub fn balance(&self, dir: &Path, address: &str) -> u128 {
+        let hex = self.rpc(dir, "eth_getBalance", json!([address, "latest"]));
+        u128::from_str_radix(hex.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn mnemonic() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/devnet-mnemonic.txt")
+}
+
+/// Keystores for the first `count` dev accounts, from the documented dev mnemonic.
+pub fn dev_keys(dir: &Path, count: u32) -> Vec<(String, String)> {
+    std::fs::write(dir.join("pw"), "pw\n").unwrap();
+    let out = run(
+        "evlock-keygen",
+        dir,
+        &[
+            "import",
+            "--mnemonic-file",
+            mnemonic().to_str().unwrap(),
+            "--count",
+            &count.to_string(),
+            "--password-file",
+            "pw",
+            "--light-kdf",
+            "--out-dir",
+            "dev",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    lines(&out.stdout)
+        .iter()
+        .map(|r| (r["keystore"].as_str().unwrap().into(), r["address"].as_str().unwrap().into()))
+        .collect()
+}
+
+pub fn sign(dir: &Path, key: &str, role: &str, input: &str) -> String {
+    let out = run("evlock-sign", dir, &["--key", key, "--role", role, "--password-file", "pw"], input);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn submit(dir: &Path, url: &str, input: &str) -> (Option<i32>, Vec<Value>, String) {
+    let out = run("evlock-relay", dir, &["submit", "--rpc", url, "--timeout", "20s"], input);
+    (out.status.code(), lines(&out.stdout), String::from_utf8_lossy(&out.stderr).into_owned())
+}
