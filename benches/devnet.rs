@@ -158,6 +158,7 @@ fn latency() {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
     let _ = devnet.kill();
+    let _ = devnet.wait();
     times.sort();
     println!(
         "evlock-relay submit --wait, one tx on loopback (process start included): median {:.2?}, p99 {:.2?}, min {:.2?} over {n}",
