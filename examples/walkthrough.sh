@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# The keygen walk-through: a meter operator creates a wallet, checks it, and prepares a key
-# for a small board. Everything happens in a temporary folder that is removed at the end.
+# The walk-through: a meter operator creates a wallet, checks it, prepares a key
+# for a small board, signs a fee-delegated transfer and sends it to a local chain.
+# Everything happens in a temporary folder that is removed at the end.
 #
-#   ./examples/keygen-walkthrough.sh
+#   ./examples/walkthrough.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin evlock-keygen --bin evlock-sign
+cargo build --release --quiet --manifest-path "$root/Cargo.toml" \
+  --bin evlock-keygen --bin evlock-sign --bin evlock-devnet --bin evlock-relay
 keygen="$root/target/release/evlock-keygen"
 sign="$root/target/release/evlock-sign"
+devnet="$root/target/release/evlock-devnet"
+relay="$root/target/release/evlock-relay"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+devnet_pid=""
+trap '[ -n "$devnet_pid" ] && kill "$devnet_pid" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
@@ -54,5 +59,21 @@ printf '{"kind":"tx","v":1,"type":"fee_delegated_value_transfer","chain_id":"313
 step "8. What was signed, and by whom"
 "$sign" decode --pretty < signed.ndjson
 echo "audit log:" >&2; cat audit.ndjson >&2
+
+step "9. A local chain (evlock-devnet on a free port) that funds both accounts"
+seller="$(sed -n 1p accounts.ndjson | sed -E 's/.*"address":"([^"]+)".*/\1/')"
+"$devnet" --port 0 --accounts 0 --fund "$seller=10KAIA" --fund "$payer=10KAIA" > devnet.ndjson &
+devnet_pid=$!
+until [ -s devnet.ndjson ]; do sleep 0.1; done
+cat devnet.ndjson
+url="$(sed -E 's/.*"url":"([^"]+)".*/\1/' devnet.ndjson)"
+
+step "10. Submit the fee-delegated transfer and wait for its receipt"
+"$relay" submit --rpc "$url" < signed.ndjson | tee receipt.ndjson
+
+step "11. Balances: the recipient got 1000 peb; the seller paid no gas, the payer did"
+for who in 0x7b65B75d204aBed71587c9E519a89277766EE1d0 "$seller" "$payer"; do
+  "$relay" rpc --rpc "$url" eth_getBalance "[\"$who\",\"latest\"]"
+done
 
 printf '\nDone: records on stdout, keystores 0600, the mnemonic only in mnemonic.txt.\n' >&2
