@@ -51,6 +51,7 @@ pub mod devnet;
 pub mod kaia;
 pub mod keys;
 pub mod market;
+pub mod meter;
 pub mod policy;
 pub mod relay;
 pub mod rpc;

@@ -15,6 +15,10 @@
 //! | `rpc_result` | `evlock-relay rpc` | [`RpcResultRecord`] |
 //! | `devnet` | `evlock-devnet`, first line | [`DevnetRecord`] |
 //! | `error` | every tool, on stderr | [`ErrorRecord`] |
+//! | `reading` | `evlock-sense` | [`ReadingRecord`] |
+//! | `alarm` | `evlock-sense`, `evlock-trade deliver` | [`AlarmRecord`] |
+//! | `calibration` | `evlock-calibrate` | `CalibrationRecord` |
+//! | `status` | `evlock-trade status` | [`StatusRecord`] |
 //!
 //! A `tx` record is a transaction to sign, in the shape of [`crate::kaia::Transaction`]'s JSON:
 //!
@@ -24,7 +28,6 @@
 //!  "fee_payer":"0x…","meta":{"order":7}}
 //! ```
 //!
-//! More record kinds (`reading`, `alarm`, `calibration`, `status`) arrive with their tools.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -298,6 +301,136 @@ pub struct DevnetAccount {
 
 impl Record for DevnetRecord {
     const KIND: &'static str = "devnet";
+}
+
+/// One meter reading: written by `evlock-sense`, read by `evlock-trade report` and `deliver`.
+///
+/// ```json
+/// {"kind":"reading","v":1,"device":"sim:home?profile=battery","seq":12,
+///  "time":"2026-11-24T10:00:12.000Z","volts":12.41,"amps":2.03,"watts":25.19,
+///  "energy_wh":3,"energy_mwh":3120,"switch":"closed","state":"converting",
+///  "counters":{"requests":13,"retries":0,"timeouts":0,"crc_errors":0,"exceptions":0},
+///  "health":{"ok":true,"alarms":[]}}
+/// ```
+///
+/// `energy_mwh` is the meter's energy total in integer mWh (`energy_wh` the same in whole Wh,
+/// rounded down); consumers take differences of it, so a meter that counts from any value works.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadingRecord {
+    /// The device URI the reading came from.
+    pub device: String,
+    /// The reading's number in this session, from 0.
+    pub seq: u64,
+    /// When it was taken, RFC 3339 UTC.
+    pub time: String,
+    /// Bus voltage, V.
+    pub volts: f64,
+    /// Current, A.
+    pub amps: f64,
+    /// Active power, W.
+    pub watts: f64,
+    /// The energy total in whole Wh (rounded down).
+    pub energy_wh: u64,
+    /// The energy total in mWh.
+    pub energy_mwh: u64,
+    /// Charge total, Ah, where the device accumulates it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub charge_ah: Option<f64>,
+    /// Line frequency, Hz (AC meters).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub frequency_hz: Option<f64>,
+    /// Power factor (AC meters).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub power_factor: Option<f64>,
+    /// The relay's state (`open` or `closed`) when a switch is known.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub switch: Option<String>,
+    /// Whether the sensor is converting (`converting`, `shutdown`, `stalled`, `unknown`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub state: Option<String>,
+    /// Transport counters since the device was opened.
+    #[serde(default)]
+    pub counters: Value,
+    /// The health summary: `ok` and the codes of the alarms this reading raised.
+    #[serde(default)]
+    pub health: Health,
+    /// Carried through from the input, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub meta: Option<Value>,
+}
+
+impl Record for ReadingRecord {
+    const KIND: &'static str = "reading";
+}
+
+/// The health summary of a reading.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Health {
+    /// No alarm was raised by this reading.
+    pub ok: bool,
+    /// The codes of the alarms raised by this reading.
+    #[serde(default)]
+    pub alarms: Vec<String>,
+}
+
+/// A health check failed: written by `evlock-sense` (and `evlock-trade deliver`).
+///
+/// ```json
+/// {"kind":"alarm","v":1,"code":"energy_reset","device":"sim:home","seq":31,
+///  "time":"2026-11-24T10:00:31.000Z","message":"energy total went down from 3120 mWh to 0 mWh"}
+/// ```
+///
+/// Codes are stable: `recalibrated`, `shutdown`, `not_converting`, `energy_reset`, `frozen`,
+/// `current_while_open`, `no_current_while_closed`, `out_of_range`, `device_silent`,
+/// `zero_drift`, `adc_stuck`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmRecord {
+    /// The stable alarm code.
+    pub code: String,
+    /// The device URI.
+    pub device: String,
+    /// The reading that raised it.
+    pub seq: u64,
+    /// When, RFC 3339 UTC.
+    pub time: String,
+    /// What was found, for humans.
+    pub message: String,
+    /// Details for scripts (expected and found values).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub details: Option<Value>,
+}
+
+impl Record for AlarmRecord {
+    const KIND: &'static str = "alarm";
+}
+
+/// Contract state read from the chain: written by `evlock-trade status`.
+///
+/// ```json
+/// {"kind":"status","v":1,"what":"trade","id":"3","contract":"0x…","block":"42",
+///  "fields":{"offer_id":"1","seller":"0x…","buyer":"0x…","energy_wh":"500",
+///            "price_per_wh":"2000000000","escrow":"1000000000000","seller_report_wh":"200",
+///            "buyer_report_wh":"200","deadline_block":"652","state":"delivering"}}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusRecord {
+    /// What was read: `offer`, `trade`, `credit` or `balance`.
+    pub what: String,
+    /// The offer or trade id, or the account address.
+    pub id: String,
+    /// The contract address.
+    pub contract: String,
+    /// The block the state was read at.
+    pub block: String,
+    /// The state's fields: amounts in peb and big integers as decimal strings.
+    pub fields: Value,
+    /// Carried through from the input, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub meta: Option<Value>,
+}
+
+impl Record for StatusRecord {
+    const KIND: &'static str = "status";
 }
 
 /// A failure to handle one input record, or a tool's failure, as a record. Written to

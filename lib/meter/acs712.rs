@@ -1,0 +1,8 @@
+//! ACS712 Hall current sensor on a Linux IIO ADC.
+
+use super::{DeviceUri, Meter, MeterError};
+
+/// Opens the meter `uri` names.
+pub fn open(uri: &DeviceUri) -> Result<Box<dyn Meter>, MeterError> {
+    Err(MeterError::Unsupported { driver: uri.scheme.clone(), what: "this driver (not built yet)".into() })
+}

@@ -1,0 +1,472 @@
+//! Meters: drivers for real devices and a simulator, opened from device URIs, and the health
+//! checks that catch the paper's meter attacks.
+//!
+//! A driver turns a device into [`Sample`]s; `evlock-sense` turns samples into `reading` and
+//! `alarm` records; `evlock-calibrate` commissions and checks a meter against a reference.
+//!
+//! | URI | driver | bus |
+//! |---|---|---|
+//! | `modbus:/dev/ttyUSB0?profile=pzem004t&addr=1&baud=9600` | [`modbus`] | Modbus RTU over serial (`serialport`) |
+//! | `ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015` | [`ina22x`] | I2C (embedded-hal 1.0, linux-embedded-hal) |
+//! | `ina229:/dev/spidev0.0?shunt_ohms=0.015` | [`ina22x`] | SPI |
+//! | `iio-acs712:/sys/bus/iio/devices/iio:device0?channel=0&mv_per_amp=185&offset_mv=1650` | [`acs712`] | Linux IIO sysfs |
+//! | `sim:NAME?…` | [`sim`] | none: a simulated battery, solar panel, load and relay |
+//! | `gpio:/dev/gpiochip0?line=17` (a switch) | [`gpio`] | GPIO character device |
+//!
+//! Every driver implements [`Meter`]; relay switches implement [`Switch`]. Time is passed in
+//! by the caller ([`Meter::read`]'s `at`), so drivers that integrate over time and the
+//! simulator run the same under a wall clock and under the virtual clock tests use.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cli::{ErrorClass, ExitCode};
+
+pub mod acs712;
+pub mod gpio;
+pub mod ina22x;
+pub mod modbus;
+pub mod sim;
+
+/// A device address: `scheme:path?key=value&…`, e.g. `modbus:/dev/ttyUSB0?profile=sdm120`.
+///
+/// ```
+/// use evlock::meter::DeviceUri;
+/// let uri: DeviceUri = "ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015".parse().unwrap();
+/// assert_eq!(uri.scheme, "ina228");
+/// assert_eq!(uri.path, "/dev/i2c-1");
+/// assert_eq!(uri.param::<f64>("shunt_ohms").unwrap(), Some(0.015));
+/// assert_eq!(uri.param_u16("addr").unwrap(), Some(0x40));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceUri {
+    /// The driver's name (`modbus`, `ina228`, `ina229`, `iio-acs712`, `sim`, `gpio`).
+    pub scheme: String,
+    /// The device path (or the simulator's name).
+    pub path: String,
+    /// The query parameters, in order of appearance; a repeated key keeps its last value.
+    pub params: BTreeMap<String, String>,
+    raw: String,
+}
+
+impl DeviceUri {
+    /// The URI as it was written.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// A parameter parsed as `T`, `None` when absent; a clear error when it does not parse.
+    pub fn param<T: FromStr>(&self, name: &str) -> Result<Option<T>, MeterError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.params.get(name) {
+            None => Ok(None),
+            Some(text) => text.parse::<T>().map(Some).map_err(|e| MeterError::BadUri {
+                uri: self.raw.clone(),
+                reason: format!("parameter {name}={text}: {e}"),
+            }),
+        }
+    }
+
+    /// An integer parameter written in decimal or as 0x-hex (bus addresses).
+    pub fn param_u16(&self, name: &str) -> Result<Option<u16>, MeterError> {
+        match self.params.get(name) {
+            None => Ok(None),
+            Some(text) => {
+                let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+                    Some(hex) => u16::from_str_radix(hex, 16),
+                    None => text.parse::<u16>(),
+                };
+                parsed.map(Some).map_err(|e| MeterError::BadUri {
+                    uri: self.raw.clone(),
+                    reason: format!("parameter {name}={text}: {e}"),
+                })
+            }
+        }
+    }
+
+    /// Fails naming any parameter not in `known`, so a typo is not silently ignored.
+    pub fn check_params(&self, known: &[&str]) -> Result<(), MeterError> {
+        match self.params.keys().find(|k| !known.contains(&k.as_str())) {
+            None => Ok(()),
+            Some(unknown) => Err(MeterError::BadUri {
+                uri: self.raw.clone(),
+                reason: format!("unknown parameter {unknown:?} (known: {})", known.join(", ")),
+            }),
+        }
+    }
+}
+
+impl FromStr for DeviceUri {
+    type Err = MeterError;
+
+    fn from_str(text: &str) -> Result<Self, MeterError> {
+        let bad = |reason: &str| MeterError::BadUri { uri: text.to_owned(), reason: reason.into() };
+        let (scheme, rest) = text.split_once(':').ok_or_else(|| bad("expected SCHEME:PATH[?PARAMS]"))?;
+        if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(bad("the scheme must be a driver name such as modbus, ina228 or sim"));
+        }
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() {
+            return Err(bad("the device path is empty"));
+        }
+        let mut params = BTreeMap::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if key.is_empty() {
+                return Err(bad("a parameter has no name"));
+            }
+            params.insert(key.to_owned(), value.to_owned());
+        }
+        Ok(DeviceUri {
+            scheme: scheme.to_ascii_lowercase(),
+            path: path.to_owned(),
+            params,
+            raw: text.to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for DeviceUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// Whether the sensor is converting, as far as the device can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerState {
+    /// Measuring continuously.
+    #[default]
+    Converting,
+    /// In shutdown or sleep mode: the paper's sleep attack.
+    Shutdown,
+    /// Configured to convert, but no new conversion arrived.
+    Stalled,
+    /// The device does not report its mode (most Modbus meters).
+    Unknown,
+}
+
+/// Transport error counters since the driver was opened; every reading carries them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counters {
+    /// Requests sent to the device.
+    pub requests: u64,
+    /// Requests repeated after an error.
+    pub retries: u64,
+    /// Requests that got no (complete) answer in time.
+    pub timeouts: u64,
+    /// Replies with a bad CRC.
+    pub crc_errors: u64,
+    /// Modbus exception replies.
+    pub exceptions: u64,
+}
+
+/// Named device registers (configuration and calibration), as read back from the device.
+///
+/// The commissioned baseline is one of these; a reading whose registers differ from it is the
+/// paper's recalibration attack.
+pub type Registers = BTreeMap<String, u64>;
+
+/// One measurement from a driver.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Sample {
+    /// Bus voltage, V.
+    pub volts: f64,
+    /// Current, A (positive into the load).
+    pub amps: f64,
+    /// Active power, W.
+    pub watts: f64,
+    /// The energy total, Wh: the device's accumulator, or the driver's integral for sensors
+    /// without one (ACS712).
+    pub energy_wh: f64,
+    /// Charge total, Ah, where the device accumulates it (INA228/INA229).
+    pub charge_ah: Option<f64>,
+    /// Line frequency, Hz (AC meters).
+    pub frequency_hz: Option<f64>,
+    /// Power factor (AC meters).
+    pub power_factor: Option<f64>,
+    /// Die or sensor temperature, °C, where reported.
+    pub temperature_c: Option<f64>,
+    /// Whether the sensor is converting.
+    pub state: PowerState,
+    /// Configuration and calibration registers read back with this sample, for tamper checks
+    /// (empty for devices that expose none).
+    pub registers: Registers,
+    /// Transport counters.
+    pub counters: Counters,
+}
+
+/// The outcome of one self-test check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelfCheck {
+    /// A stable snake_case name, e.g. `config_readback`.
+    pub name: String,
+    /// Whether it passed.
+    pub pass: bool,
+    /// What was found.
+    pub detail: String,
+}
+
+/// What a driver is and can do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceInfo {
+    /// The URI it was opened from.
+    pub uri: String,
+    /// The driver (`modbus`, `ina228`, …).
+    pub driver: String,
+    /// The model, e.g. `PZEM-004T v3` or `INA228`.
+    pub model: String,
+    /// Whether the device keeps its own energy accumulator.
+    pub has_energy_register: bool,
+    /// Whether the device exposes calibration registers to baseline.
+    pub has_calibration_registers: bool,
+}
+
+/// A meter driver.
+pub trait Meter: Send {
+    /// What this meter is.
+    fn info(&self) -> &DeviceInfo;
+
+    /// Takes one measurement. `at` is the time since the session began: drivers that
+    /// integrate (ACS712) and the simulator use it as their clock.
+    fn read(&mut self, at: Duration) -> Result<Sample, MeterError>;
+
+    /// Reads the configuration and calibration registers, the baseline a commissioning
+    /// records and later checks compare against.
+    fn registers(&mut self) -> Result<Registers, MeterError>;
+
+    /// Runs the device's own checks: configuration read-back, reset defaults, ranges.
+    fn self_test(&mut self) -> Result<Vec<SelfCheck>, MeterError>;
+}
+
+/// A relay that connects the battery to the line.
+pub trait Switch: Send {
+    /// Closes (`true`, energy flows) or opens the relay.
+    fn set_closed(&mut self, closed: bool) -> Result<(), MeterError>;
+    /// Whether the relay is closed.
+    fn is_closed(&mut self) -> Result<bool, MeterError>;
+}
+
+/// Opens the meter a URI names.
+pub fn open_meter(uri: &DeviceUri) -> Result<Box<dyn Meter>, MeterError> {
+    match uri.scheme.as_str() {
+        "modbus" => modbus::open(uri),
+        "ina228" | "ina229" => ina22x::open(uri),
+        "iio-acs712" => acs712::open(uri),
+        "sim" => sim::open_meter(uri),
+        "gpio" => Err(MeterError::BadUri {
+            uri: uri.to_string(),
+            reason: "gpio: names a relay switch, not a meter (use it with --switch)".into(),
+        }),
+        other => Err(MeterError::UnknownScheme { scheme: other.to_owned() }),
+    }
+}
+
+/// Opens the relay switch a URI names.
+pub fn open_switch(uri: &DeviceUri) -> Result<Box<dyn Switch>, MeterError> {
+    match uri.scheme.as_str() {
+        "gpio" => gpio::open(uri),
+        "sim" => sim::open_switch(uri),
+        other => Err(MeterError::UnknownScheme { scheme: other.to_owned() }),
+    }
+}
+
+/// What can go wrong talking to a meter. Every variant ends a tool with exit 3.
+#[derive(Debug, thiserror::Error)]
+pub enum MeterError {
+    /// The URI's scheme names no driver.
+    #[error(
+        "unknown device scheme {scheme:?} (known: modbus, ina228, ina229, iio-acs712, sim; gpio for switches)"
+    )]
+    UnknownScheme {
+        /// The scheme as written.
+        scheme: String,
+    },
+    /// The URI does not parse or has a bad parameter.
+    #[error("bad device URI {uri:?}: {reason}")]
+    BadUri {
+        /// The URI as written.
+        uri: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The device node does not exist (unplugged, wrong path).
+    #[error("{path}: no such device (is it plugged in?)")]
+    NotFound {
+        /// The device path.
+        path: String,
+    },
+    /// The device node exists but may not be opened.
+    #[error("{path}: permission denied (is the user in the dialout/i2c/gpio group?)")]
+    PermissionDenied {
+        /// The device path.
+        path: String,
+    },
+    /// Another I/O error on the device.
+    #[error("{path}: {source}")]
+    Io {
+        /// The device path.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A bus error from the I2C, SPI or GPIO layer.
+    #[error("{device}: bus error: {reason}")]
+    Bus {
+        /// The device.
+        device: String,
+        /// The bus's report.
+        reason: String,
+    },
+    /// The device did not answer in time.
+    #[error("{device}: no answer within {}", humantime::format_duration(*.timeout))]
+    Timeout {
+        /// The device.
+        device: String,
+        /// How long was waited.
+        timeout: Duration,
+    },
+    /// A Modbus reply failed its CRC check.
+    #[error("{device}: reply failed its CRC check (got {got:#06x}, computed {computed:#06x})")]
+    Crc {
+        /// The device.
+        device: String,
+        /// The CRC in the reply.
+        got: u16,
+        /// The CRC of the reply's bytes.
+        computed: u16,
+    },
+    /// A Modbus exception reply.
+    #[error("{device}: Modbus exception {code:#04x} ({}) to function {function:#04x}", modbus_exception_name(*.code))]
+    Exception {
+        /// The device.
+        device: String,
+        /// The request's function code.
+        function: u8,
+        /// The exception code.
+        code: u8,
+    },
+    /// The device answered something that is not a valid reply.
+    #[error("{device}: unexpected reply: {reason}")]
+    Garbage {
+        /// The device.
+        device: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// A meter profile file is unreadable or malformed.
+    #[error("meter profile {path}: {reason}")]
+    Profile {
+        /// The profile's path or built-in name.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The driver cannot do what was asked.
+    #[error("{driver}: {what} is not supported")]
+    Unsupported {
+        /// The driver.
+        driver: String,
+        /// What was asked.
+        what: String,
+    },
+}
+
+impl MeterError {
+    /// Maps an error from opening a device node to the right variant.
+    pub fn from_open(path: &str, error: std::io::Error) -> Self {
+        match error.kind() {
+            std::io::ErrorKind::NotFound => MeterError::NotFound { path: path.to_owned() },
+            std::io::ErrorKind::PermissionDenied => MeterError::PermissionDenied { path: path.to_owned() },
+            _ => MeterError::Io { path: path.to_owned(), source: error },
+        }
+    }
+}
+
+/// The name of a Modbus exception code (Modbus Application Protocol v1.1b3, §7).
+pub fn modbus_exception_name(code: u8) -> &'static str {
+    match code {
+        0x01 => "illegal function",
+        0x02 => "illegal data address",
+        0x03 => "illegal data value",
+        0x04 => "server device failure",
+        0x05 => "acknowledge",
+        0x06 => "server device busy",
+        0x08 => "memory parity error",
+        0x0A => "gateway path unavailable",
+        0x0B => "gateway target failed to respond",
+        _ => "unknown exception",
+    }
+}
+
+impl ErrorClass for MeterError {
+    fn exit_code(&self) -> ExitCode {
+        ExitCode::Device
+    }
+
+    fn error_code(&self) -> &'static str {
+        match self {
+            MeterError::UnknownScheme { .. } => "unknown_scheme",
+            MeterError::BadUri { .. } => "bad_device_uri",
+            MeterError::NotFound { .. } => "device_not_found",
+            MeterError::PermissionDenied { .. } => "device_permission_denied",
+            MeterError::Io { .. } => "device_io",
+            MeterError::Bus { .. } => "bus_error",
+            MeterError::Timeout { .. } => "device_timeout",
+            MeterError::Crc { .. } => "crc_error",
+            MeterError::Exception { .. } => "modbus_exception",
+            MeterError::Garbage { .. } => "device_garbage",
+            MeterError::Profile { .. } => "bad_profile",
+            MeterError::Unsupported { .. } => "unsupported",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_parses_scheme_path_and_params() {
+        let uri: DeviceUri = "modbus:/dev/ttyUSB0?profile=pzem004t&addr=1&baud=9600".parse().unwrap();
+        assert_eq!(uri.scheme, "modbus");
+        assert_eq!(uri.path, "/dev/ttyUSB0");
+        assert_eq!(uri.params["profile"], "pzem004t");
+        assert_eq!(uri.param::<u32>("baud").unwrap(), Some(9600));
+        assert_eq!(uri.param::<u32>("missing").unwrap(), None);
+        assert!(uri.check_params(&["profile", "addr", "baud"]).is_ok());
+        let err = uri.check_params(&["profile"]).unwrap_err().to_string();
+        assert!(err.contains("unknown parameter"), "{err}");
+    }
+
+    #[test]
+    fn bad_uris_are_refused_with_reasons() {
+        for (text, needle) in [
+            ("no-colon", "SCHEME:PATH"),
+            (":/dev/x", "scheme"),
+            ("sim:", "path is empty"),
+            ("sim:a?=1", "no name"),
+        ] {
+            let err = text.parse::<DeviceUri>().unwrap_err().to_string();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+        let uri: DeviceUri = "ina228:/dev/i2c-1?addr=0xZZ".parse().unwrap();
+        assert!(uri.param_u16("addr").unwrap_err().to_string().contains("addr=0xZZ"));
+    }
+
+    #[test]
+    fn unknown_scheme_exits_3() {
+        let uri: DeviceUri = "zigbee:/dev/x".parse().unwrap();
+        let err = open_meter(&uri).err().expect("refused");
+        assert_eq!(err.exit_code(), ExitCode::Device);
+        assert!(err.to_string().contains("zigbee"));
+    }
+}
