@@ -254,6 +254,25 @@ pub trait Switch: Send {
     fn is_closed(&mut self) -> Result<bool, MeterError>;
 }
 
+/// A controllable load: what a calibration pushes known currents through.
+///
+/// The simulator implements it; on hardware without a programmable load, `evlock-calibrate`
+/// asks the technician to connect each reference load instead.
+pub trait Load: Send {
+    /// Sets the load to draw `amps` while the switch is closed.
+    fn set_amps(&mut self, amps: f64) -> Result<(), MeterError>;
+}
+
+/// Opens the controllable load a URI names (only the simulator has one).
+pub fn open_load(uri: &DeviceUri) -> Result<Box<dyn Load>, MeterError> {
+    match uri.scheme.as_str() {
+        "sim" => sim::open_load(uri),
+        other => {
+            Err(MeterError::Unsupported { driver: other.to_owned(), what: "a programmable load".into() })
+        }
+    }
+}
+
 /// Opens the meter a URI names.
 pub fn open_meter(uri: &DeviceUri) -> Result<Box<dyn Meter>, MeterError> {
     match uri.scheme.as_str() {
