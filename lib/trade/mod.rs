@@ -21,6 +21,8 @@
 //! ```
 
 mod builder;
+pub mod deliver;
+pub mod journal;
 mod report;
 mod state;
 mod watch;
