@@ -32,12 +32,12 @@ pub struct ChainParams {
 /// call would revert now): about 1.5× what the function uses on the devnet.
 pub fn fallback_gas(action: &Action) -> u64 {
     match action {
-        Action::Deploy { .. } => 1_500_000,
+        Action::Deploy { .. } => 2_400_000,
         Action::RegisterMeter { .. } => 110_000,
         Action::Offer { .. } => 150_000,
         Action::Buy { .. } => 220_000,
         Action::Report { .. } => 80_000,
-        Action::Settle { .. } => 150_000,
+        Action::Settle { .. } => 210_000,
         Action::Cancel { .. } => 60_000,
         Action::Withdraw => 80_000,
     }
