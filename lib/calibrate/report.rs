@@ -85,18 +85,18 @@ pub fn table(certificate: &Certificate, path: &str, signature: &str, check: Opti
     text.push('\n');
 
     let mut header = format!(
-        "{:>5}  {:<4}  {:>9}  {:>11}  {:>11}  {:>9}  {:<8}",
-        "point", "load", "nominal A", "reference A", "measured A", "error %", "limit"
+        "{:>5}  {:<4}  {:>9}  {:>11}  {:>11}  {:>11}  {:<8}",
+        "point", "load", "nominal A", "reference A", "measured A", "error", "limit"
     );
     if check.is_some() {
-        let _ = write!(header, "  {:>11}  {:>9}  {:<6}", "checked A", "error %", "check");
+        let _ = write!(header, "  {:>11}  {:>11}  {:<6}", "checked A", "error", "check");
     }
     let _ = writeln!(text, "{}", header.trim_end());
     for point in &certificate.points {
         let zero = point.load == "zero";
         let error = match point.error_pct {
-            Some(pct) => format!("{pct:+.4}"),
-            None => format!("{:+.6}A", point.error_amps),
+            Some(pct) => format!("{pct:+.4} %"),
+            None => format!("{:+.6} A", point.error_amps),
         };
         let limit = if zero {
             format!("±{} A", trim_float(certificate.zero_limit_amps))
@@ -104,7 +104,7 @@ pub fn table(certificate: &Certificate, path: &str, signature: &str, check: Opti
             format!("±{} %", trim_float(certificate.class))
         };
         let mut row = format!(
-            "{:>5}  {:<4}  {:>9.3}  {:>11.6}  {:>11.6}  {:>9}  {:<8}",
+            "{:>5}  {:<4}  {:>9.3}  {:>11.6}  {:>11.6}  {:>11}  {:<8}",
             point.point,
             point.load,
             point.nominal_amps,
@@ -117,14 +117,14 @@ pub fn table(certificate: &Certificate, path: &str, signature: &str, check: Opti
             match check.point(point.point) {
                 Some(found) => {
                     let error = match found.error_pct {
-                        Some(pct) => format!("{pct:+.4}"),
-                        None => format!("{:+.6}A", found.error_amps),
+                        Some(pct) => format!("{pct:+.4} %"),
+                        None => format!("{:+.6} A", found.error_amps),
                     };
                     let verdict = if found.pass { "pass" } else { "FAIL" };
-                    let _ = write!(row, "  {:>11.6}  {:>9}  {verdict:<6}", found.measured_amps, error);
+                    let _ = write!(row, "  {:>11.6}  {:>11}  {verdict:<6}", found.measured_amps, error);
                 }
                 None => {
-                    let _ = write!(row, "  {:>11}  {:>9}  {:<6}", "—", "—", "—");
+                    let _ = write!(row, "  {:>11}  {:>11}  {:<6}", "—", "—", "—");
                 }
             }
         }
@@ -254,23 +254,24 @@ pub fn svg(certificate: &Certificate, check: Option<&CheckRun>) -> String {
             y(*pct) - 4.5
         );
     }
-    // Legend.
+    // The legend, below the plot on the left (the axis title is centred).
+    let legend_y = HEIGHT - 10.0;
     let _ = writeln!(
         out,
         r##"<circle cx="{0}" cy="{1}" r="5" fill="#1565c0"/><text x="{2}" y="{3}">commissioning</text>"##,
-        LEFT + 12.0,
-        TOP + 12.0,
-        LEFT + 22.0,
-        TOP + 16.0
+        LEFT - 50.0,
+        legend_y - 4.0,
+        LEFT - 40.0,
+        legend_y
     );
     if check.is_some() {
         let _ = writeln!(
             out,
             r##"<rect x="{0}" y="{1}" width="9" height="9" fill="#ef6c00"/><text x="{2}" y="{3}">check</text>"##,
-            LEFT + 7.5,
-            TOP + 23.5,
-            LEFT + 22.0,
-            TOP + 32.0
+            LEFT + 54.5,
+            legend_y - 8.5,
+            LEFT + 68.0,
+            legend_y
         );
     }
     out.push_str("</svg>\n");

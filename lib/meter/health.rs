@@ -296,6 +296,12 @@ impl HealthMonitor {
         self.baseline.as_ref()
     }
 
+    /// The alarm conditions in force after the last reading (a sensor still asleep, registers
+    /// still changed, …); events such as `energy_reset` are never in force.
+    pub fn active(&self) -> impl Iterator<Item = AlarmCode> + '_ {
+        self.active.iter().copied()
+    }
+
     /// How many alarms were raised so far.
     pub fn alarms_raised(&self) -> u64 {
         self.raised
@@ -368,7 +374,10 @@ impl HealthMonitor {
     }
 
     fn check_registers(&mut self, sample: &Sample, alarms: &mut Vec<Alarm>) {
-        if sample.registers.is_empty() {
+        // Entering shutdown rewrites the mode bits of a configuration register (INA228
+        // ADC_CONFIG.MODE); `shutdown` already says so. Registers are compared again once
+        // the sensor converts, so a calibration changed while it slept is still caught.
+        if sample.registers.is_empty() || sample.state == PowerState::Shutdown {
             return;
         }
         let Some(baseline) = &self.baseline else {
@@ -728,11 +737,32 @@ mod tests {
     }
 
     #[test]
+    fn a_sleeping_sensor_mode_register_is_not_a_recalibration() {
+        let mut monitor = HealthMonitor::new(config());
+        let reads = closed((0..8).map(|n| {
+            let mut s = sample(n);
+            if (2..5).contains(&n) {
+                s.state = PowerState::Shutdown;
+                s.registers.insert("config".into(), 0); // the mode bits say shutdown
+            }
+            if n >= 5 {
+                s.registers.insert("gain".into(), 0x9000); // changed while asleep
+            }
+            s
+        }));
+        assert_eq!(run(&mut monitor, reads), vec![(2, "shutdown"), (5, "recalibrated")]);
+    }
+
+    #[test]
     fn asleep_sensor_repeating_itself_is_not_also_frozen() {
         let mut monitor = HealthMonitor::new(config());
         let asleep = Sample { state: PowerState::Shutdown, ..sample(1) };
         let reads = closed([sample(0)].into_iter().chain(std::iter::repeat_n(asleep, 10)));
         assert_eq!(run(&mut monitor, reads), vec![(1, "shutdown")]);
+        // Raised once, but in force for as long as it lasts.
+        assert_eq!(monitor.active().collect::<Vec<_>>(), vec![AlarmCode::Shutdown]);
+        monitor.observe(Ok(&sample(20)), at(20, Some(true)));
+        assert_eq!(monitor.active().count(), 0);
     }
 
     #[test]

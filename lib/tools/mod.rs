@@ -1,9 +1,11 @@
 //! The tools: each one's clap definition and `run`, so `src/bin/*` stay thin and the man
 //! pages and completions come from the same definitions as the binaries.
 
+pub mod calibrate;
 pub mod devnet;
 pub mod keygen;
 pub mod relay;
+pub mod sense;
 pub mod sign;
 
 /// Every tool's name and clap command, for generated docs and their drift test.
@@ -15,5 +17,7 @@ pub fn all() -> Vec<(&'static str, clap::Command)> {
         (sign::Sign::NAME, sign::Sign::command()),
         (relay::Relay::NAME, relay::Relay::command()),
         (devnet::Devnet::NAME, devnet::Devnet::command()),
+        (sense::Sense::NAME, sense::Sense::command()),
+        (calibrate::Calibrate::NAME, calibrate::Calibrate::command()),
     ]
 }

@@ -367,7 +367,8 @@ impl Record for ReadingRecord {
 /// The health summary of a reading.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Health {
-    /// No alarm was raised by this reading.
+    /// No alarm was raised by this reading and no alarm condition raised earlier is still in
+    /// force (a sensor still asleep keeps `ok` false after its one `shutdown` alarm).
     pub ok: bool,
     /// The codes of the alarms raised by this reading.
     #[serde(default)]
