@@ -332,3 +332,115 @@ fn a_later_uri_may_not_contradict_the_world_it_joins() {
     assert_eq!(joined.read(secs(0)).unwrap().volts, 24.0);
     assert_eq!(joined.read(secs(1)).unwrap().amps, 0.0);
 }
+
+// mode=ina228: the real INA228 driver on the register-level chip model, faults at register level.
+
+/// Reads an ina228-mode meter at 0..=60 s (faults at 30 s).
+fn ina228_series(name: &str, params: &str) -> Vec<Sample> {
+    read_series(open(&format!("sim:{name}?mode=ina228&{params}")).as_mut(), 60)
+}
+
+#[test]
+fn ina228_mode_reads_through_the_driver_and_its_registers() {
+    let mut m = open("sim:i-clean?mode=ina228");
+    assert_eq!(m.info().model, "simulated INA228");
+    let s = read_series(m.as_mut(), 3600);
+    for x in &s {
+        assert!(close_to(x.volts, 12.8, 0.01) && close_to(x.amps, 2.0, 0.01), "{x:?}");
+        assert_eq!(x.state, PowerState::Converting);
+        assert_eq!(x.temperature_c, Some(25.0));
+        assert_eq!(x.registers["shunt_cal"], 4000, "2 mΩ, 80 A: 13107.2e6 × 80/2^19 × 0.002");
+        assert_eq!(x.registers["adc_config"], 0xFB68);
+        assert_eq!(x.registers["config"], 0);
+        assert_eq!(x.registers["manufacturer_id"], 0x5449);
+    }
+    let energy = s.last().unwrap().energy_wh;
+    assert!(close_to(energy, 25.6, 0.005), "{energy}");
+    assert!(close_to(s.last().unwrap().charge_ah.unwrap(), 2.0, 0.005));
+    assert!(m.self_test().unwrap().iter().all(|c| c.pass));
+    // The relay opens: the chip reads noise only.
+    meter::open_switch(&uri("sim:i-clean")).unwrap().set_closed(false).unwrap();
+    assert!(m.read(secs(3601)).unwrap().amps.abs() < 0.005);
+}
+
+#[test]
+fn ina228_sleep_writes_mode_shutdown_and_values_hold() {
+    let s = ina228_series("i-sleep", "fault=sleep@30s");
+    assert!(s[..30].iter().all(|x| x.state == PowerState::Converting && x.registers["adc_config"] == 0xFB68));
+    for x in &s[30..] {
+        assert_eq!(x.state, PowerState::Shutdown);
+        assert_eq!(x.registers["adc_config"] >> 12, 0, "MODE = 0h");
+        assert_eq!(x.volts.to_bits(), s[29].volts.to_bits());
+        assert_eq!(x.energy_wh.to_bits(), s[29].energy_wh.to_bits());
+    }
+}
+
+#[test]
+fn ina228_reset_sets_rstacc_and_the_accumulator_restarts() {
+    let s = ina228_series("i-reset", "fault=reset@30s");
+    assert!(s[29].energy_wh > 0.2 && s[29].charge_ah.unwrap() > 0.01);
+    assert_eq!(s[30].energy_wh, 0.0);
+    assert_eq!(s[30].charge_ah, Some(0.0));
+    assert_eq!(s[30].registers["config"], 0, "RSTACC clears itself");
+    assert!(s[31].energy_wh > 0.0 && s[60].energy_wh > s[31].energy_wh);
+}
+
+#[test]
+fn ina228_recal_changes_shunt_cal_and_the_current() {
+    let s = ina228_series("i-recal", "noise=0&fault=recal@30s");
+    assert!(s[..30].iter().all(|x| x.registers["shunt_cal"] == 4000 && close_to(x.amps, 2.0, 1e-3)));
+    assert!(
+        s[30..].iter().all(|x| x.registers["shunt_cal"] == 4444 && close_to(x.amps, 1.8, 1e-3)),
+        "{:?}",
+        s[30]
+    );
+    let mut m = open("sim:i-recal-start?mode=ina228&fault=recal");
+    assert_eq!(m.registers().unwrap()["shunt_cal"], 4444, "tampered before commissioning");
+    assert!(m.self_test().unwrap().iter().any(|c| c.name == "shunt_cal_readback" && !c.pass));
+}
+
+#[test]
+fn ina228_freeze_stalls_the_adc_and_repeats_the_values() {
+    let s = ina228_series("i-freeze", "fault=freeze@30s");
+    for x in &s[30..] {
+        assert_eq!((x.volts.to_bits(), x.amps.to_bits()), (s[29].volts.to_bits(), s[29].amps.to_bits()));
+        assert_eq!(
+            (x.watts.to_bits(), x.energy_wh.to_bits()),
+            (s[29].watts.to_bits(), s[29].energy_wh.to_bits())
+        );
+    }
+    assert!(s[31..].iter().all(|x| x.state == PowerState::Stalled), "CNVRF stays clear");
+    assert!(s[..30].iter().all(|x| x.state == PowerState::Converting));
+}
+
+#[test]
+fn ina228_wiring_spike_drift_and_disconnect() {
+    let rewired = ina228_series("i-rewire", "switch=open&fault=rewire@30s");
+    assert!(rewired[..30].iter().all(|x| x.amps.abs() < 0.005));
+    assert!(rewired[30..].iter().all(|x| close_to(x.amps, 2.0, 0.01)));
+    let removed = ina228_series("i-nocurrent", "fault=nocurrent@30s");
+    assert!(removed[30..].iter().all(|x| x.amps.abs() < 0.005));
+    let spiked = ina228_series("i-spike", "fault=spike@30s");
+    assert!(spiked.iter().enumerate().all(|(t, x)| (x.volts == 10_000.0) == (t == 30)));
+    let drifted = ina228_series("i-drift", "noise=0&drift=5%@30s");
+    assert!(close_to(drifted[29].amps, 2.0, 1e-3) && close_to(drifted[30].amps, 2.1, 1e-3));
+    let mut m = open("sim:i-disconnect?mode=ina228&fault=disconnect@30s");
+    assert!(m.read(secs(29)).is_ok());
+    assert!(matches!(m.read(secs(30)).unwrap_err(), MeterError::Timeout { .. }));
+}
+
+#[test]
+fn ina228_mode_stays_clean_over_ten_thousand_readings() {
+    let mut m = open("sim:i-clean-10k?mode=ina228");
+    let baseline = m.registers().unwrap();
+    let mut previous: Option<Sample> = None;
+    for t in 0..10_000 {
+        let s = m.read(secs(t)).unwrap();
+        assert_eq!(s.state, PowerState::Converting, "{t}s");
+        assert_eq!(s.registers, baseline);
+        if let Some(p) = &previous {
+            assert!(s.energy_wh > p.energy_wh, "{t}s");
+        }
+        previous = Some(s);
+    }
+}

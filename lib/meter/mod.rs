@@ -246,6 +246,27 @@ pub trait Meter: Send {
 
     /// Runs the device's own checks: configuration read-back, reset defaults, ranges.
     fn self_test(&mut self) -> Result<Vec<SelfCheck>, MeterError>;
+
+    /// Sensor-specific signals about the latest reading for the health checks (empty for
+    /// drivers that have none). Kept out of [`Sample::registers`], which are baselined.
+    fn health_hints(&self) -> HealthHints {
+        HealthHints::default()
+    }
+}
+
+/// Signals about a driver's latest reading that sensor-specific health checks need: the
+/// ACS712's zero-offset drift (sensor output with the switch open vs its configured zero) and
+/// a stuck ADC (the same raw code, reading after reading, while the current should vary).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HealthHints {
+    /// The raw ADC code behind the latest reading.
+    pub adc_raw: Option<i64>,
+    /// The sensor's output voltage at the latest reading, mV.
+    pub sensor_mv: Option<f64>,
+    /// The sensor's configured output at zero current, mV.
+    pub zero_offset_mv: Option<f64>,
+    /// The sensor's configured sensitivity, mV per A.
+    pub mv_per_amp: Option<f64>,
 }
 
 /// A relay that connects the battery to the line.

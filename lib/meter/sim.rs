@@ -38,6 +38,8 @@ use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
+use super::ina22x::model::{Ina22xModel, ModelHandle, ModelInputs};
+use super::ina22x::{self, Calibration, Chip, Ina228};
 use super::{
     Counters, DeviceInfo, DeviceUri, Load, Meter, MeterError, PowerState, Registers, Sample, SelfCheck,
     Switch,
@@ -65,6 +67,15 @@ pub const RECAL_FACTOR: f64 = 0.9;
 pub const SPIKE_VOLTS: f64 = 10_000.0;
 /// How long a disconnected simulated device is said to have been waited for.
 const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The shunt of the simulated INA228: 2 mΩ, 80 A full scale (160 mV at 80 A, within the
+/// ±163.84 mV range), so SHUNT_CAL = 4000.
+const SIM_SHUNT_OHMS: f64 = 0.002;
+const SIM_MAX_AMPS: f64 = 80.0;
+/// The simulated INA228's I2C address.
+const SIM_I2C_ADDRESS: u8 = 0x40;
+/// The simulated INA228's die temperature, °C.
+const SIM_DIE_CELSIUS: f64 = 25.0;
 
 /// The `gain` register's nominal value (ppm).
 const GAIN_NOMINAL: u64 = 1_000_000;
@@ -456,13 +467,21 @@ struct SimMeter {
     previous_power: Option<(Duration, f64)>,
     /// The previous sample returned (for `freeze` and `sleep`).
     previous: Option<Sample>,
-    /// Which one-shot faults (spike, reset) have fired, by index in `sim.faults`.
+    /// Which one-shot faults have fired, by index in `sim.faults`.
     fired: Vec<bool>,
     counters: Counters,
+    /// In `mode=ina228`: the real driver and the chip model it talks to.
+    chip: Option<SimChip>,
+}
+
+/// The INA228 driver on its register-level model.
+struct SimChip {
+    driver: Ina228<ModelHandle>,
+    model: ModelHandle,
 }
 
 impl SimMeter {
-    fn new(sim: SimUri, world: WorldHandle) -> Self {
+    fn new(sim: SimUri, world: WorldHandle) -> Result<Self, MeterError> {
         let model = match (sim.reference, sim.mode) {
             (true, _) => "simulated reference meter",
             (false, Mode::Direct) => "simulated sensor",
@@ -475,7 +494,17 @@ impl SimMeter {
             has_energy_register: true,
             has_calibration_registers: !sim.reference,
         };
-        SimMeter {
+        let chip = match (sim.reference, sim.mode) {
+            (false, Mode::Ina228) => {
+                let model = ModelHandle::new(Ina22xModel::new(Chip::Ina228, SIM_I2C_ADDRESS));
+                let calibration = Calibration::new(SIM_SHUNT_OHMS, SIM_MAX_AMPS, false)
+                    .map_err(|reason| MeterError::BadUri { uri: sim.raw.clone(), reason })?;
+                let driver = Ina228::new(model.clone(), SIM_I2C_ADDRESS, calibration, &sim.raw)?;
+                Some(SimChip { driver, model })
+            }
+            _ => None,
+        };
+        let mut meter = SimMeter {
             noise: Noise::new(sim.seed),
             fired: vec![false; sim.faults.len()],
             sim,
@@ -486,7 +515,93 @@ impl SimMeter {
             previous_power: None,
             previous: None,
             counters: Counters::default(),
+            chip,
+        };
+        // Tampering "from the start" happened before anyone opened the meter.
+        meter.tamper_with_chip(Duration::ZERO);
+        Ok(meter)
+    }
+
+    /// The measured current and voltage before calibration: the relay (or a rewired bypass),
+    /// a removed sensor, drift and the sensor's noise.
+    fn sensed(&mut self, truth: &Truth, at: Duration) -> (f64, f64) {
+        let mut amps = if self.active(FaultKind::Rewire, at) { truth.source_amps } else { truth.line_amps };
+        if self.active(FaultKind::NoCurrent, at) {
+            amps = 0.0;
         }
+        amps *= 1.0 + self.drift(at);
+        let mut volts = truth.volts;
+        if !self.sim.reference && self.sim.noise > 0.0 {
+            let noise = self.sim.noise;
+            volts *= 1.0 + noise * self.noise.gaussian();
+            amps = amps * (1.0 + noise * self.noise.gaussian())
+                + NOISE_FLOOR_AMPS.min(noise / 2.0) * self.noise.gaussian();
+        }
+        (volts, amps)
+    }
+
+    /// The register-level attacks on the chip model that are due at `at`: sleep writes
+    /// ADC_CONFIG.MODE = shutdown, recal rewrites SHUNT_CAL, freeze hangs the ADC. (A reset is
+    /// applied after the conversion, in `read_ina228`.)
+    fn tamper_with_chip(&mut self, at: Duration) {
+        let Some(model) = self.chip.as_ref().map(|chip| chip.model.clone()) else { return };
+        if self.fire_once(FaultKind::Sleep, at) {
+            let mut model = model.lock();
+            let adc_config = model.peek(ina22x::reg::ADC_CONFIG) as u16;
+            model.poke(ina22x::reg::ADC_CONFIG, adc_config & 0x0FFF);
+        }
+        if self.fire_once(FaultKind::Recal, at) {
+            let mut model = model.lock();
+            let shunt_cal = model.peek(ina22x::reg::SHUNT_CAL) as f64;
+            // CURRENT = VSHUNT × 4096 / SHUNT_CAL: a larger SHUNT_CAL reads less current.
+            model.poke(ina22x::reg::SHUNT_CAL, (shunt_cal / RECAL_FACTOR).round() as u16);
+        }
+        if self.active(FaultKind::Freeze, at) {
+            model.lock().set_stalled(true);
+        }
+    }
+
+    fn read_ina228(&mut self, at: Duration) -> Result<Sample, MeterError> {
+        if self.active(FaultKind::Disconnect, at) {
+            self.counters.timeouts += 1;
+            return Err(MeterError::Timeout { device: self.sim.raw.clone(), timeout: DISCONNECT_TIMEOUT });
+        }
+        let truth = {
+            let mut world = lock(&self.world);
+            world.advance(at);
+            world.truth_now(at)
+        };
+        let (volts, amps) = self.sensed(&truth, at);
+        self.tamper_with_chip(at);
+        let reset_now = self.fire_once(FaultKind::Reset, at);
+        let spike_now = self.fire_once(FaultKind::Spike, at);
+        let Some(chip) = self.chip.as_mut() else {
+            return Err(MeterError::Unsupported {
+                driver: "sim".into(),
+                what: "an INA228 without its model".into(),
+            });
+        };
+        {
+            let mut model = chip.model.lock();
+            model.set_inputs(ModelInputs {
+                bus_volts: volts,
+                shunt_volts: amps * SIM_SHUNT_OHMS,
+                die_celsius: SIM_DIE_CELSIUS,
+            });
+            model.advance(at);
+            if reset_now {
+                let config = model.peek(ina22x::reg::CONFIG) as u16;
+                model.poke(ina22x::reg::CONFIG, config | ina22x::CONFIG_RSTACC);
+            }
+        }
+        let mut sample = chip.driver.read(at)?;
+        if spike_now {
+            // A glitch on the bus: one impossible value, the chip itself unaffected.
+            sample.volts = SPIKE_VOLTS;
+            sample.watts = SPIKE_VOLTS * sample.amps;
+        }
+        self.previous = Some(sample.clone());
+        Ok(sample)
     }
 
     /// Whether a fault of `kind` is in force at `at` (never for a reference meter).
@@ -561,19 +676,8 @@ impl SimMeter {
             return Ok(sample);
         }
 
-        let mut amps = if self.active(FaultKind::Rewire, at) { truth.source_amps } else { truth.line_amps };
-        if self.active(FaultKind::NoCurrent, at) {
-            amps = 0.0;
-        }
-        let gain = registers["gain"] as f64 / GAIN_NOMINAL as f64;
-        amps *= gain * (1.0 + self.drift(at));
-        let mut volts = truth.volts;
-        if !self.sim.reference && self.sim.noise > 0.0 {
-            let noise = self.sim.noise;
-            volts *= 1.0 + noise * self.noise.gaussian();
-            amps = amps * (1.0 + noise * self.noise.gaussian())
-                + NOISE_FLOOR_AMPS.min(noise / 2.0) * self.noise.gaussian();
-        }
+        let (volts, sensed_amps) = self.sensed(&truth, at);
+        let amps = sensed_amps * registers["gain"] as f64 / GAIN_NOMINAL as f64;
         let watts = volts * amps;
         self.integrate(at, watts);
 
@@ -619,24 +723,24 @@ impl Meter for SimMeter {
     fn read(&mut self, at: Duration) -> Result<Sample, MeterError> {
         self.counters.requests += 1;
         self.now = self.now.max(at);
-        match self.sim.mode {
-            Mode::Direct => self.read_direct(at),
-            Mode::Ina228 => Err(MeterError::Unsupported {
-                driver: "sim".into(),
-                what: "mode=ina228 (not built yet)".into(),
-            }),
-        }
+        if self.chip.is_some() { self.read_ina228(at) } else { self.read_direct(at) }
     }
 
     fn registers(&mut self) -> Result<Registers, MeterError> {
         if self.active(FaultKind::Disconnect, self.now) {
             return Err(MeterError::Timeout { device: self.sim.raw.clone(), timeout: DISCONNECT_TIMEOUT });
         }
+        if let Some(chip) = self.chip.as_mut() {
+            return chip.driver.registers();
+        }
         Ok(if self.sim.reference { Registers::new() } else { self.direct_registers(self.now) })
     }
 
     fn self_test(&mut self) -> Result<Vec<SelfCheck>, MeterError> {
         let registers = self.registers()?;
+        if let Some(chip) = self.chip.as_mut() {
+            return chip.driver.self_test();
+        }
         if self.sim.reference {
             return Ok(vec![SelfCheck {
                 name: "reference".into(),
@@ -700,7 +804,7 @@ impl Load for SimLoad {
 pub fn open_meter(uri: &DeviceUri) -> Result<Box<dyn Meter>, MeterError> {
     let sim = SimUri::parse(uri)?;
     let world = world_for(&sim)?;
-    Ok(Box::new(SimMeter::new(sim, world)))
+    Ok(Box::new(SimMeter::new(sim, world)?))
 }
 
 /// Opens the simulated relay of the world `uri` names.

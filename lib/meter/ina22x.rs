@@ -1,8 +1,0 @@
-//! TI INA228 (I2C) and INA229 (SPI) power monitors.
-
-use super::{DeviceUri, Meter, MeterError};
-
-/// Opens the meter `uri` names.
-pub fn open(uri: &DeviceUri) -> Result<Box<dyn Meter>, MeterError> {
-    Err(MeterError::Unsupported { driver: uri.scheme.clone(), what: "this driver (not built yet)".into() })
-}
