@@ -88,6 +88,9 @@ fn every_simulated_fault_raises_its_alarm_at_its_reading() {
             // No reading once the device stopped answering; the stream went on to the count.
             assert_eq!(readings.len(), 20, "{device}");
             assert!(stderr(&output).contains("no answer within"), "{}", stderr(&output));
+            assert!(
+                of_kind(&records, "alarm")[0]["message"].as_str().unwrap().contains("no answer within 1s")
+            );
         } else {
             assert_eq!(readings.len(), 40, "{device}");
             let raising = readings.iter().find(|r| r["seq"] == *seq).unwrap();
@@ -99,6 +102,45 @@ fn every_simulated_fault_raises_its_alarm_at_its_reading() {
             assert_eq!(position("alarm") + 1, position("reading"), "{device}");
         }
     }
+}
+
+#[test]
+fn faults_through_the_real_ina228_driver_raise_their_alarms() {
+    // mode=ina228: the INA228 driver reads a register-level model of the chip.
+    let cases: &[(&str, &str, u64)] = &[
+        ("sim:i-sleep?mode=ina228&fault=sleep@20s", "shutdown", 20),
+        ("sim:i-recal?mode=ina228&fault=recal@20s", "recalibrated", 20),
+        ("sim:i-reset?mode=ina228&fault=reset@20s", "energy_reset", 20),
+        // The chip stops flagging new conversions: stalled, which explains the repeats.
+        ("sim:i-freeze?mode=ina228&fault=freeze@20s", "not_converting", 21),
+        ("sim:i-spike?mode=ina228&fault=spike@20s", "out_of_range", 20),
+    ];
+    for (device, code, seq) in cases {
+        let (output, records) = run_fault(device, &["--frozen-after", "5"]);
+        assert_eq!(output.status.code(), Some(1), "{device}: {}", stderr(&output));
+        assert_eq!(alarms(&records), vec![(*seq, code.to_string())], "{device}");
+    }
+    let (output, records) = run_fault("sim:i-sleep2?mode=ina228&fault=sleep@20s", &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let alarm = of_kind(&records, "alarm")[0];
+    assert_eq!(alarm["code"], "shutdown", "ADC_CONFIG's mode bits changing is not a recalibration");
+    let dir = tempfile::tempdir().unwrap();
+    let output = sense(
+        dir.path(),
+        &["--device", "sim:i-clean?mode=ina228", "--clock", "virtual", "--count", "2000", "--fail-on-alarm"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(alarms(&lines(&output.stdout)).is_empty());
+}
+
+#[test]
+fn a_silent_device_is_reported_once_per_outage() {
+    let (output, records) = run_fault("sim:quiet?fault=disconnect@5s", &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(alarms(&records), vec![(5, "device_silent".to_string())]);
+    let alarm = of_kind(&records, "alarm")[0];
+    assert_eq!(alarm["details"]["error"], "device_timeout");
+    assert_eq!(stderr(&output).lines().filter(|l| l.contains("no answer")).count(), 1, "{}", stderr(&output));
 }
 
 #[test]
@@ -201,6 +243,38 @@ fn clean_solar_and_open_relays_raise_nothing_either() {
         assert_eq!(output.status.code(), Some(0), "{device}: {}", stderr(&output));
         assert!(alarms(&lines(&output.stdout)).is_empty(), "{device}");
     }
+}
+
+#[test]
+fn an_acs712_with_a_stuck_adc_and_a_moved_zero() {
+    // The real ACS712 driver on a fake IIO sysfs tree: 1 mV per code, the paper's 1650 mV zero.
+    let dir = tempfile::tempdir().unwrap();
+    let adc = dir.path().join("iio:device0");
+    std::fs::create_dir(&adc).unwrap();
+    std::fs::write(adc.join("in_voltage0_scale"), "1\n").unwrap();
+    // 25 mV above the zero, reading after reading: 0.135 A with the relay open.
+    std::fs::write(adc.join("in_voltage0_raw"), "1675\n").unwrap();
+    let device = format!("iio-acs712:{}?channel=0&mv_per_amp=185&offset_mv=1650&bus_volts=12", adc.display());
+    let output = sense(
+        dir.path(),
+        &[
+            "--device",
+            &device,
+            "--switch",
+            "sim:acs-relay?switch=open",
+            "--clock",
+            "virtual",
+            "--count",
+            "12",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let records = lines(&output.stdout);
+    // Eight identical codes (readings 0–7); ten open-relay readings averaging 25 mV off zero.
+    assert_eq!(alarms(&records), vec![(7, "adc_stuck".to_string()), (9, "zero_drift".to_string())]);
+    let drift = of_kind(&records, "alarm")[1];
+    assert!(drift["message"].as_str().unwrap().contains("from 1650 mV to about 1675.0 mV"), "{drift}");
+    assert_eq!(of_kind(&records, "reading")[0]["switch"], "open");
 }
 
 #[test]

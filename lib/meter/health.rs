@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{DeviceInfo, DeviceUri, MeterError, PowerState, Registers, Sample};
+use super::{DeviceInfo, DeviceUri, HealthHints, MeterError, PowerState, Registers, Sample};
 use crate::cli::ErrorClass;
 
 /// The stable alarm codes (DESIGN.md, "Meters"; `AlarmRecord` in `lib/wire`).
@@ -235,7 +235,7 @@ impl HealthConfig {
 }
 
 /// Where a reading sits in the session: what the monitor needs besides the sample.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Observation {
     /// The reading's number in the session.
     pub seq: u64,
@@ -243,6 +243,11 @@ pub struct Observation {
     pub at: Duration,
     /// Whether the relay is closed, when a switch is known.
     pub switch_closed: Option<bool>,
+    /// The driver's sensor-specific signals for this reading ([`Meter::health_hints`]):
+    /// the ACS712's raw ADC code and output voltage.
+    ///
+    /// [`Meter::health_hints`]: super::Meter::health_hints
+    pub hints: HealthHints,
 }
 
 /// The measured values of a sample as bits, for exact repeat detection.
@@ -262,8 +267,8 @@ pub struct HealthMonitor {
     last_fingerprint: Option<[u64; 4]>,
     repeats: u32,
     last_energy_wh: Option<f64>,
-    last_amps_bits: Option<u64>,
-    amps_repeats: u32,
+    last_code: Option<u64>,
+    code_repeats: u32,
     open_amps: VecDeque<f64>,
     raised: u64,
 }
@@ -279,8 +284,8 @@ impl HealthMonitor {
             last_fingerprint: None,
             repeats: 0,
             last_energy_wh: None,
-            last_amps_bits: None,
-            amps_repeats: 0,
+            last_code: None,
+            code_repeats: 0,
             open_amps: VecDeque::new(),
             raised: 0,
         }
@@ -308,7 +313,7 @@ impl HealthMonitor {
     }
 
     /// Checks one read result; returns the alarms it raises (usually none).
-    pub fn observe(&mut self, read: Result<&Sample, &MeterError>, at: Observation) -> Vec<Alarm> {
+    pub fn observe(&mut self, read: Result<&Sample, &MeterError>, at: &Observation) -> Vec<Alarm> {
         let mut alarms = Vec::new();
         match read {
             Err(error) => self.on_error(error, &mut alarms),
@@ -338,7 +343,7 @@ impl HealthMonitor {
         }
     }
 
-    fn on_sample(&mut self, sample: &Sample, at: Observation, alarms: &mut Vec<Alarm>) {
+    fn on_sample(&mut self, sample: &Sample, at: &Observation, alarms: &mut Vec<Alarm>) {
         self.set(AlarmCode::DeviceSilent, false);
         self.check_state(sample, alarms);
         self.check_registers(sample, alarms);
@@ -352,7 +357,7 @@ impl HealthMonitor {
         self.check_frozen(sample, alarms);
         self.check_wiring(sample, at.switch_closed, alarms);
         if let Some(zero) = self.config.zero_check {
-            self.check_zero(sample, at.switch_closed, zero, alarms);
+            self.check_zero(sample, at, zero, alarms);
         }
     }
 
@@ -510,31 +515,29 @@ impl HealthMonitor {
         }
     }
 
-    fn check_zero(
-        &mut self,
-        sample: &Sample,
-        switch_closed: Option<bool>,
-        zero: ZeroCheck,
-        alarms: &mut Vec<Alarm>,
-    ) {
-        let bits = sample.amps.to_bits();
-        self.amps_repeats =
-            if self.last_amps_bits == Some(bits) { self.amps_repeats.saturating_add(1) } else { 0 };
-        self.last_amps_bits = Some(bits);
+    fn check_zero(&mut self, sample: &Sample, at: &Observation, zero: ZeroCheck, alarms: &mut Vec<Alarm>) {
+        // The raw ADC code when the driver gives it, else the current it was converted to.
+        let code = match at.hints.adc_raw {
+            Some(raw) => raw as u64,
+            None => sample.amps.to_bits(),
+        };
+        self.code_repeats =
+            if self.last_code == Some(code) { self.code_repeats.saturating_add(1) } else { 0 };
+        self.last_code = Some(code);
         // `stuck_after` identical readings are `stuck_after - 1` repeats.
-        let stuck = self.amps_repeats + 1 >= zero.stuck_after.max(2);
-        if self.set(AlarmCode::AdcStuck, stuck) {
+        let readings = self.code_repeats + 1;
+        if self.set(AlarmCode::AdcStuck, readings >= zero.stuck_after.max(2)) {
+            let what = match at.hints.adc_raw {
+                Some(raw) => format!("the ADC returns code {raw}"),
+                None => format!("the current reads exactly {} A", sample.amps),
+            };
             alarms.push(Alarm {
                 code: AlarmCode::AdcStuck,
-                message: format!(
-                    "the current reads exactly {} A for {} readings in a row; a live sensor's noise moves it",
-                    sample.amps,
-                    self.amps_repeats + 1
-                ),
-                details: json!({"amps": sample.amps, "readings": self.amps_repeats + 1}),
+                message: format!("{what} for {readings} readings in a row; a live sensor's noise moves it"),
+                details: json!({"adc_raw": at.hints.adc_raw, "amps": sample.amps, "readings": readings}),
             });
         }
-        if switch_closed != Some(false) {
+        if at.switch_closed != Some(false) {
             // The zero is only visible with no current; a closed relay starts a new window.
             self.open_amps.clear();
             return;
@@ -548,16 +551,26 @@ impl HealthMonitor {
         }
         let mean = self.open_amps.iter().sum::<f64>() / self.open_amps.len() as f64;
         if self.set(AlarmCode::ZeroDrift, mean.abs() > zero.drift_amps) {
+            // In the sensor's own terms when the driver says them: where its zero went.
+            let (configured, sensitivity) = (at.hints.zero_offset_mv, at.hints.mv_per_amp);
+            let zero_moved = match (configured, sensitivity) {
+                (Some(zero_mv), Some(mv_per_amp)) => format!(
+                    "; its output at zero current moved from {zero_mv} mV to about {:.1} mV",
+                    zero_mv + mean * mv_per_amp
+                ),
+                _ => String::new(),
+            };
             alarms.push(Alarm {
                 code: AlarmCode::ZeroDrift,
                 message: format!(
                     "with the relay open the sensor reads {mean:.4} A on average over {} readings \
-                     (limit ±{:.4} A): its zero offset moved",
+                     (limit ±{:.4} A){zero_moved}",
                     self.open_amps.len(),
                     zero.drift_amps
                 ),
                 details: json!({"mean_amps": mean, "limit_amps": zero.drift_amps,
-                                "readings": self.open_amps.len()}),
+                                "readings": self.open_amps.len(), "zero_offset_mv": configured,
+                                "mv_per_amp": sensitivity}),
             });
         }
     }
@@ -648,7 +661,7 @@ mod tests {
     }
 
     fn at(seq: u64, switch_closed: Option<bool>) -> Observation {
-        Observation { seq, at: Duration::from_secs(seq), switch_closed }
+        Observation { seq, at: Duration::from_secs(seq), switch_closed, hints: HealthHints::default() }
     }
 
     /// Feeds samples (or errors) and returns `(seq, code)` for every alarm.
@@ -658,7 +671,7 @@ mod tests {
     ) -> Vec<(u64, &'static str)> {
         let mut raised = Vec::new();
         for (seq, (read, switch)) in reads.into_iter().enumerate() {
-            let alarms = monitor.observe(read.as_ref(), at(seq as u64, switch));
+            let alarms = monitor.observe(read.as_ref(), &at(seq as u64, switch));
             raised.extend(alarms.iter().map(|a| (seq as u64, a.code.as_str())));
         }
         raised
@@ -759,7 +772,7 @@ mod tests {
         assert_eq!(run(&mut monitor, reads), vec![(1, "shutdown")]);
         // Raised once, but in force for as long as it lasts.
         assert_eq!(monitor.active().collect::<Vec<_>>(), vec![AlarmCode::Shutdown]);
-        monitor.observe(Ok(&sample(20)), at(20, Some(true)));
+        monitor.observe(Ok(&sample(20)), &at(20, Some(true)));
         assert_eq!(monitor.active().count(), 0);
     }
 
@@ -786,14 +799,14 @@ mod tests {
     fn register_change_against_a_commissioned_baseline_names_the_register() {
         let baseline: Registers = [("gain".to_string(), 0x7000), ("config".to_string(), 0x0123)].into();
         let mut monitor = HealthMonitor::new(HealthConfig { baseline: Some(baseline), ..config() });
-        let alarms = monitor.observe(Ok(&sample(0)), at(0, Some(true)));
+        let alarms = monitor.observe(Ok(&sample(0)), &at(0, Some(true)));
         assert_eq!(alarms.len(), 1);
         assert_eq!(alarms[0].code, AlarmCode::Recalibrated);
         assert!(alarms[0].message.contains("gain 0x7000 → 0x8000"), "{}", alarms[0].message);
         assert_eq!(alarms[0].details["gain"]["expected"], 0x7000);
         assert_eq!(alarms[0].details["gain"]["found"], 0x8000);
         // Still changed, same values: no repeat.
-        assert!(monitor.observe(Ok(&sample(1)), at(1, Some(true))).is_empty());
+        assert!(monitor.observe(Ok(&sample(1)), &at(1, Some(true))).is_empty());
     }
 
     #[test]
@@ -920,7 +933,7 @@ mod tests {
             Sample { volts: f64::INFINITY, ..sample(1) },
         ] {
             let mut monitor = HealthMonitor::new(config());
-            let alarms = monitor.observe(Ok(&broken), at(0, Some(true)));
+            let alarms = monitor.observe(Ok(&broken), &at(0, Some(true)));
             assert_eq!(alarms.len(), 1, "{broken:?}");
             assert_eq!(alarms[0].code, AlarmCode::OutOfRange);
             // Non-finite values become JSON null, never a panic or invalid JSON.
@@ -940,7 +953,7 @@ mod tests {
         let alarms = run(&mut monitor, reads);
         assert_eq!(alarms, vec![(1, "device_silent"), (4, "device_silent")]);
         let mut again = HealthMonitor::new(config());
-        let alarm = &again.observe(Err(&timeout()), at(0, None))[0];
+        let alarm = &again.observe(Err(&timeout()), &at(0, None))[0];
         assert_eq!(alarm.details["error"], "device_timeout");
         assert!(alarm.message.contains("no answer within 200ms"), "{}", alarm.message);
     }
@@ -978,6 +991,41 @@ mod tests {
         }));
         // Seq 3, 4, 5, 6 are four identical codes.
         assert_eq!(run(&mut monitor, reads), vec![(6, "adc_stuck")]);
+    }
+
+    #[test]
+    fn acs712_hints_name_the_adc_code_and_the_moved_zero() {
+        let zero = ZeroCheck { drift_amps: 0.1, window: 3, stuck_after: 3 };
+        let mut monitor =
+            HealthMonitor::new(HealthConfig { zero_check: Some(zero), open_current_max: 0.15, ..config() });
+        let mut raised = Vec::new();
+        for seq in 0..6u64 {
+            // The raw code moves, although its conversion rounds to the same current twice.
+            let hints = HealthHints {
+                adc_raw: Some(2077 + (seq % 2) as i64),
+                sensor_mv: Some(1673.0),
+                zero_offset_mv: Some(1650.0),
+                mv_per_amp: Some(185.0),
+            };
+            let sample = Sample { amps: 0.124, watts: 1.5, energy_wh: 0.5, ..sample(seq) };
+            let observation = Observation { switch_closed: Some(false), hints, ..at(seq, None) };
+            raised.extend(monitor.observe(Ok(&sample), &observation));
+        }
+        let codes: Vec<&str> = raised.iter().map(|a| a.code.as_str()).collect();
+        assert_eq!(codes, ["zero_drift"], "the code moves: not stuck");
+        assert!(raised[0].message.contains("moved from 1650 mV to about 1672.9 mV"), "{}", raised[0].message);
+
+        let mut monitor = HealthMonitor::new(HealthConfig { zero_check: Some(zero), ..config() });
+        let hints = HealthHints { adc_raw: Some(2500), ..HealthHints::default() };
+        let stuck: Vec<Alarm> = (0..4u64)
+            .flat_map(|seq| {
+                let observation = Observation { hints: hints.clone(), ..at(seq, Some(true)) };
+                monitor.observe(Ok(&sample(seq)), &observation)
+            })
+            .collect();
+        assert_eq!(stuck.len(), 1);
+        assert_eq!(stuck[0].code, AlarmCode::AdcStuck);
+        assert!(stuck[0].message.contains("code 2500 for 3 readings"), "{}", stuck[0].message);
     }
 
     #[test]

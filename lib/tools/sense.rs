@@ -306,13 +306,19 @@ impl Session {
                 return self.interrupted(out);
             }
             let switch_closed = self.switch_state();
-            let alarms = self.monitor.observe(read.as_ref(), Observation { seq, at, switch_closed });
+            let hints = self.meter.health_hints();
+            let observation = Observation { seq, at, switch_closed, hints };
+            let alarms = self.monitor.observe(read.as_ref(), &observation);
             for alarm in &alarms {
                 out.emit(&self.alarm_record(alarm, seq, &time))?;
             }
             match read {
                 Ok(sample) => out.emit(&self.reading(seq, time, &sample, switch_closed, &alarms))?,
-                Err(error) if is_transient(&error) => log::warn!("reading {seq}: {error}"),
+                // The alarm said it once; the rest of an outage only at -v.
+                Err(error) if is_transient(&error) && alarms.is_empty() => {
+                    log::info!("reading {seq}: {error}")
+                }
+                Err(error) if is_transient(&error) => log::warn!("reading {seq}: {error}; retrying"),
                 Err(error) => return Err(error.into()),
             }
             seq += 1;
