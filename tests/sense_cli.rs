@@ -73,7 +73,12 @@ fn every_simulated_fault_raises_its_alarm_at_its_reading() {
             20,
         ),
         ("sim:f-spike?fault=spike@20s", &["--switch", "sim:f-spike"], "out_of_range", 20),
-        ("sim:f-disconnect?fault=disconnect@20s", &["--switch", "sim:f-disconnect"], "device_silent", 20),
+        (
+            "sim:f-disconnect?fault=disconnect@20s",
+            &["--switch", "sim:f-disconnect", "--give-up-after", "0"],
+            "device_silent",
+            20,
+        ),
     ];
     for (device, extra, code, seq) in cases {
         let (output, records) = run_fault(device, extra);
@@ -134,13 +139,22 @@ fn faults_through_the_real_ina228_driver_raise_their_alarms() {
 }
 
 #[test]
-fn a_silent_device_is_reported_once_per_outage() {
-    let (output, records) = run_fault("sim:quiet?fault=disconnect@5s", &[]);
+fn a_silent_device_is_reported_once_per_outage_and_given_up_on() {
+    let (output, records) = run_fault("sim:quiet?fault=disconnect@5s", &["--give-up-after", "0"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(alarms(&records), vec![(5, "device_silent".to_string())]);
     let alarm = of_kind(&records, "alarm")[0];
     assert_eq!(alarm["details"]["error"], "device_timeout");
     assert_eq!(stderr(&output).lines().filter(|l| l.contains("no answer")).count(), 1, "{}", stderr(&output));
+
+    // By default the tool gives up after 10 failed reads in a row: a device error.
+    let (output, records) = run_fault("sim:gone?fault=disconnect@5s", &[]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(alarms(&records), vec![(5, "device_silent".to_string())]);
+    assert_eq!(of_kind(&records, "reading").len(), 5);
+    let err = stderr(&output);
+    assert!(err.contains("the device failed 10 reads in a row; giving up"), "{err}");
+    assert!(err.contains("caused by: sim:gone?fault=disconnect@5s: no answer within 1s"), "{err}");
 }
 
 #[test]

@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::modbus::{Profile, Quantity};
 use super::{DeviceInfo, DeviceUri, HealthHints, MeterError, PowerState, Registers, Sample};
 use crate::cli::ErrorClass;
 
@@ -135,13 +136,12 @@ impl Limits {
     ///   ±163.84 mV / `shunt_ohms` (datasheet SBOSA20, §8.3.1, Table 8-1).
     /// - ACS712: ±5 A at 185 mV/A, ±20 A at 100 mV/A, ±30 A at 66 mV/A (datasheet,
     ///   selection guide); the bus voltage is configured, not measured.
-    /// - PZEM-004T v3: 80–260 V, 0–100 A (manual §1.1, §1.2).
-    /// - Eastron SDM120: 161–300 V operational, Imax 45 A (specification sheet).
-    /// - Eastron SDM630 and other Modbus meters: 480 V (line to line), 100 A.
+    /// - Modbus meters: the `[ranges]` of their profile, taken from the manuals
+    ///   (PZEM-004T v3 §1.1–1.3: 80–260 V, 0–100 A, 0–23 kW; Eastron SDM120: 176–276 V,
+    ///   Imax 45 A); 480 V and 100 A where a profile names none.
     /// - The simulator: 100 V, 100 A (a battery, a panel, a small load).
-    pub fn for_device(uri: &DeviceUri, info: &DeviceInfo) -> Self {
+    pub fn for_device(uri: &DeviceUri, _info: &DeviceInfo) -> Self {
         let headroom = 1.2;
-        let model = info.model.to_ascii_lowercase();
         match uri.scheme.as_str() {
             "ina228" | "ina229" => {
                 let shunt = uri.param::<f64>("shunt_ohms").ok().flatten().filter(|r| *r > 0.0);
@@ -159,9 +159,20 @@ impl Limits {
                 };
                 Limits::new(100.0, range * headroom)
             }
-            "modbus" if model.contains("pzem") => Limits::new(260.0 * headroom, 100.0 * headroom),
-            "modbus" if model.contains("sdm120") => Limits::new(300.0 * headroom, 45.0 * headroom),
-            "modbus" => Limits::new(480.0 * headroom, 100.0 * headroom),
+            "modbus" => {
+                let ranges = uri
+                    .params
+                    .get("profile")
+                    .and_then(|spec| Profile::resolve(spec).ok())
+                    .map(|profile| profile.ranges)
+                    .unwrap_or_default();
+                let largest =
+                    |quantity: Quantity| ranges.get(&quantity).map(|(low, high)| low.abs().max(high.abs()));
+                let volts = largest(Quantity::Volts).unwrap_or(480.0);
+                let amps = largest(Quantity::Amps).unwrap_or(100.0);
+                let watts = largest(Quantity::Watts).unwrap_or(volts * amps);
+                Limits { max_volts: volts * headroom, max_amps: amps * headroom, max_watts: watts * headroom }
+            }
             _ => Limits::new(100.0, 100.0),
         }
     }
@@ -1059,7 +1070,13 @@ mod tests {
         let uri: DeviceUri = "modbus:/dev/ttyUSB0?profile=sdm120".parse().unwrap();
         let config = HealthConfig::for_device(&uri, &info("modbus", "Eastron SDM120"));
         assert_eq!(config.frozen_after, 60);
-        assert!((config.limits.max_amps - 54.0).abs() < 1e-9);
+        assert!((config.limits.max_amps - 54.0).abs() < 1e-9, "Imax 45 A");
+        assert!((config.limits.max_volts - 276.0 * 1.2).abs() < 1e-9);
         assert!(config.zero_check.is_none());
+        let uri: DeviceUri = "modbus:/dev/ttyUSB0?profile=pzem004t".parse().unwrap();
+        let limits = Limits::for_device(&uri, &info("modbus", "PZEM-004T v3"));
+        assert!((limits.max_watts - 23_000.0 * 1.2).abs() < 1e-6);
+        let uri: DeviceUri = "modbus:/dev/ttyUSB0?profile=sdm630".parse().unwrap();
+        assert!((Limits::for_device(&uri, &info("modbus", "Eastron SDM630")).max_amps - 120.0).abs() < 1e-9);
     }
 }

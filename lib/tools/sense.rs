@@ -1,18 +1,20 @@
 //! `evlock-sense`: reads a meter at a fixed interval, runs the health checks on every reading
 //! and writes `reading` and `alarm` records.
 
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use clap::{Args, Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::calibrate::{Certificate, Correction};
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
+use crate::cli::{ErrorClass, ExitCode, Failure, GlobalArgs, Output, Tool};
 use crate::meter::clock::{Clock, Schedule};
 use crate::meter::health::{Alarm, HealthConfig, HealthMonitor, Limits, Observation, is_transient};
-use crate::meter::{self, DeviceUri, Meter, PowerState, Sample, Switch};
-use crate::wire::{AlarmRecord, Health, ReadingRecord, SelfTestRecord};
+use crate::meter::modbus::{self, ReadFunction, ScanReply, ValueType, WordOrder};
+use crate::meter::{self, DeviceUri, Meter, PowerState, Sample, Switch, modbus_exception_name};
+use crate::wire::{AlarmRecord, Health, ModbusSlaveRecord, ReadingRecord, RegistersRecord, SelfTestRecord};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -40,7 +42,8 @@ For each reading the alarms it raised come first (`alarm` records), then the `re
 with `health.ok` and the alarm codes. An alarm is raised when its condition starts and again
 only after it cleared; `energy_reset` is raised at every drop of the energy total. A read that
 fails (timeout, CRC error, garbage) raises `device_silent`, and the stream goes on; its `seq`
-is skipped, so gaps in `seq` are missed readings. `--clock virtual` (for the simulator) passes
+is skipped, so gaps in `seq` are missed readings. After --give-up-after failed reads in a row
+(default 10) the tool gives up with exit 3. `--clock virtual` (for the simulator) passes
 `at = seq × interval` to the meter without sleeping and stamps times from
 2025-01-01T00:00:00Z; with `--interval 0` it does not advance.
 
@@ -58,7 +61,13 @@ after the records so far are flushed.";
 /// relay open or none with it closed, values out of the device's range, a silent device, and
 /// for the ACS712 zero drift and a stuck ADC.
 #[derive(Debug, Parser)]
-#[command(name = "evlock-sense", version, after_long_help = EXAMPLES)]
+#[command(
+    name = "evlock-sense",
+    version,
+    after_long_help = EXAMPLES,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Sense {
     #[command(flatten)]
     globals: GlobalArgs,
@@ -66,6 +75,93 @@ pub struct Sense {
     stream: StreamArgs,
     #[command(flatten)]
     health: HealthArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Find the Modbus slaves on a serial line: one `modbus_slave` record per address that
+    /// answers (exit 1 when none does).
+    ///
+    /// Each address gets a read of two input registers from 0x0000, once, without retries.
+    Scan(ScanArgs),
+    /// Read raw registers from a Modbus slave: one `registers` record, decoded with --type.
+    Read(ReadArgs),
+}
+
+#[derive(Debug, Args)]
+struct ScanArgs {
+    /// The serial line and its settings, e.g. `modbus:/dev/ttyUSB0?baud=9600&parity=N`.
+    #[arg(long, value_name = "URI")]
+    device: String,
+    /// The addresses to try, e.g. `1-247` or `5`.
+    #[arg(long, value_name = "FROM-TO", default_value = "1-247", value_parser = address_range)]
+    addresses: RangeInclusive<u8>,
+    /// How long to wait for each address (a silent one costs this much).
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = duration)]
+    timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+struct ReadArgs {
+    /// The serial line and its settings, e.g. `modbus:/dev/ttyUSB0?profile=pzem004t&addr=1`.
+    #[arg(long, value_name = "URI")]
+    device: String,
+    /// The slave address (default: the URI's `addr`, else 1).
+    #[arg(long, value_name = "ADDRESS", value_parser = clap::value_parser!(u8).range(1..=247))]
+    address: Option<u8>,
+    /// Input registers (function 0x04, measurements) or holding registers (0x03, settings).
+    #[arg(long, value_enum, default_value_t = FunctionArg::Input)]
+    function: FunctionArg,
+    /// The first register, decimal or 0x-hex.
+    #[arg(long, value_name = "REGISTER", value_parser = register_address)]
+    start: u16,
+    /// How many registers (default: the --type's width, else 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=125))]
+    count: Option<u16>,
+    /// Decode the registers as u16, i16, u32, i32 or f32.
+    #[arg(long = "type", value_name = "TYPE")]
+    value_type: Option<ValueType>,
+    /// The order of a 32-bit value's two registers: big (high word first, Eastron) or little
+    /// (low word first, PZEM-004T).
+    #[arg(long, value_name = "ORDER", default_value = "big", requires = "value_type")]
+    word_order: WordOrder,
+    /// Multiply the decoded value by this, e.g. 0.1 for a PZEM's voltage.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, requires = "value_type")]
+    scale: f64,
+}
+
+/// A register table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FunctionArg {
+    /// Function 0x04: input registers.
+    Input,
+    /// Function 0x03: holding registers.
+    Holding,
+}
+
+fn register_address(text: &str) -> Result<u16, String> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u16::from_str_radix(hex, 16),
+        None => text.parse::<u16>(),
+    };
+    parsed.map_err(|e| format!("{text:?}: {e} (a register address 0–65535, decimal or 0x-hex)"))
+}
+
+fn address_range(text: &str) -> Result<RangeInclusive<u8>, String> {
+    let number = |part: &str| match part.trim().parse::<u8>() {
+        Ok(address) if (1..=247).contains(&address) => Ok(address),
+        _ => Err(format!("{part:?} is not a slave address (1–247)")),
+    };
+    let (from, to) = match text.split_once('-') {
+        Some((from, to)) => (number(from)?, number(to)?),
+        None => (number(text)?, number(text)?),
+    };
+    if from > to {
+        return Err(format!("{text}: the range is empty"));
+    }
+    Ok(from..=to)
 }
 
 /// Which clock paces the readings.
@@ -107,6 +203,10 @@ struct StreamArgs {
     /// Stop at the first alarm (after writing it and its reading) and exit 1.
     #[arg(long)]
     stop_on_alarm: bool,
+    /// Give up with exit 3 after N failed reads in a row (0: never; the stream keeps
+    /// retrying and `device_silent` stays raised).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    give_up_after: u32,
     /// The clock pacing the readings.
     #[arg(long, value_enum, default_value_t = ClockKind::Wall)]
     clock: ClockKind,
@@ -166,6 +266,11 @@ impl Tool for Sense {
     }
 
     fn run(self, out: &mut Output) -> Result<ExitCode, Failure> {
+        match self.command {
+            Some(Command::Scan(args)) => return scan(args, out),
+            Some(Command::Read(args)) => return read(args, out),
+            None => {}
+        }
         let device = self.stream.device.as_deref().ok_or_else(|| Failure::usage("--device is required"))?;
         let uri: DeviceUri = device.parse()?;
         // The certificate is checked before any device is touched: a forged one stops here.
@@ -218,6 +323,7 @@ impl Tool for Sense {
             interval: self.stream.interval,
             count: self.stream.count,
             stop_on_alarm: self.stream.stop_on_alarm,
+            give_up_after: self.stream.give_up_after,
         };
         interrupt::install();
         let outcome = session.run(out)?;
@@ -267,6 +373,97 @@ fn self_test(meter: &mut dyn Meter, uri: &DeviceUri, out: &mut Output) -> Result
     Ok(exit)
 }
 
+fn modbus_uri(text: &str) -> Result<DeviceUri, Failure> {
+    let uri: DeviceUri = text.parse()?;
+    if uri.scheme != "modbus" {
+        return Err(Failure::usage(format!("{text}: scan and read talk Modbus RTU; give a modbus: URI")));
+    }
+    Ok(uri)
+}
+
+fn scan(args: ScanArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    let uri = modbus_uri(&args.device)?;
+    let target = modbus::ModbusTarget::from_uri(&uri)?;
+    log::info!(
+        "scanning {} at {} baud, addresses {}–{}",
+        target.path,
+        target.settings.baud,
+        args.addresses.start(),
+        args.addresses.end()
+    );
+    let hits = modbus::scan(&target.path, &target.settings, args.addresses, args.timeout)?;
+    for hit in &hits {
+        let mut record = ModbusSlaveRecord {
+            port: target.path.clone(),
+            address: hit.address,
+            answer: String::new(),
+            registers: None,
+            exception: None,
+            detail: None,
+        };
+        match &hit.reply {
+            ScanReply::Registers(words) => {
+                record.answer = "registers".into();
+                record.registers = Some(words.clone());
+            }
+            ScanReply::Exception(code) => {
+                record.answer = "exception".into();
+                record.exception = Some(*code);
+                record.detail = Some(modbus_exception_name(*code).into());
+            }
+            ScanReply::Invalid(reason) => {
+                record.answer = "invalid".into();
+                record.detail = Some(reason.clone());
+            }
+        }
+        out.emit(&record)?;
+    }
+    if hits.is_empty() {
+        log::warn!("no slave answered on {}", target.path);
+        return Ok(ExitCode::No);
+    }
+    Ok(ExitCode::Success)
+}
+
+fn read(args: ReadArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    let uri = modbus_uri(&args.device)?;
+    let address = match args.address {
+        Some(address) => address,
+        None => modbus::ModbusTarget::from_uri(&uri)?.address,
+    };
+    let count = args.count.unwrap_or(args.value_type.map_or(1, ValueType::words));
+    if let Some(value_type) = args.value_type
+        && count < value_type.words()
+    {
+        return Err(Failure::usage(format!("--type {value_type} needs {} registers", value_type.words())));
+    }
+    let function = match args.function {
+        FunctionArg::Input => ReadFunction::Input,
+        FunctionArg::Holding => ReadFunction::Holding,
+    };
+    let registers = modbus::read_registers(&uri, address, function, args.start, count)?;
+    let value = match args.value_type {
+        Some(value_type) => Some(modbus::decode(&registers, value_type, args.word_order, args.scale)?),
+        None => None,
+    };
+    out.emit(&RegistersRecord {
+        device: uri.to_string(),
+        address,
+        function: match args.function {
+            FunctionArg::Input => "input",
+            FunctionArg::Holding => "holding",
+        }
+        .into(),
+        start: args.start,
+        registers,
+        value_type: args.value_type.map(|t| t.to_string()),
+        word_order: args.value_type.map(|_| args.word_order.to_string()),
+        scale: args.value_type.map(|_| args.scale),
+        value: value.filter(|v| v.is_finite()),
+    })?;
+    Ok(ExitCode::Success)
+}
+
 /// How a session ended.
 enum Outcome {
     /// The count was reached or an alarm stopped it: the number of alarms raised.
@@ -286,6 +483,16 @@ struct Session {
     interval: Duration,
     count: Option<u64>,
     stop_on_alarm: bool,
+    give_up_after: u32,
+}
+
+/// A device that kept failing: the last error, after how many failed reads in a row.
+#[derive(Debug, thiserror::Error)]
+#[error("the device failed {count} reads in a row; giving up")]
+struct GaveUp {
+    count: u32,
+    #[source]
+    last: meter::MeterError,
 }
 
 impl Session {
@@ -293,6 +500,7 @@ impl Session {
         let mut schedule = Schedule::new(self.interval);
         let stop = || interrupt::requested();
         let mut seq = 0u64;
+        let mut failures = 0u32;
         while self.count.is_none_or(|count| seq < count) {
             let due = schedule.next_due(&self.clock);
             if !self.clock.wait_until(due, &stop) {
@@ -313,13 +521,30 @@ impl Session {
                 out.emit(&self.alarm_record(alarm, seq, &time))?;
             }
             match read {
-                Ok(sample) => out.emit(&self.reading(seq, time, &sample, switch_closed, &alarms))?,
-                // The alarm said it once; the rest of an outage only at -v.
-                Err(error) if is_transient(&error) && alarms.is_empty() => {
-                    log::info!("reading {seq}: {error}")
+                Ok(sample) => {
+                    failures = 0;
+                    out.emit(&self.reading(seq, time, &sample, switch_closed, &alarms))?;
                 }
-                Err(error) if is_transient(&error) => log::warn!("reading {seq}: {error}; retrying"),
-                Err(error) => return Err(error.into()),
+                Err(error) => {
+                    failures += 1;
+                    if !is_transient(&error) {
+                        return Err(error.into());
+                    }
+                    if self.give_up_after > 0 && failures >= self.give_up_after {
+                        let code = error.error_code();
+                        return Err(Failure::new(
+                            ExitCode::Device,
+                            code,
+                            GaveUp { count: failures, last: error },
+                        ));
+                    }
+                    if alarms.is_empty() {
+                        // The alarm said it once; the rest of an outage only at -v.
+                        log::info!("reading {seq}: {error}");
+                    } else {
+                        log::warn!("reading {seq}: {error}; retrying");
+                    }
+                }
             }
             seq += 1;
             if self.stop_on_alarm && !alarms.is_empty() {
@@ -464,6 +689,36 @@ mod tests {
         assert!(duration("soon").unwrap_err().contains("e.g."));
         assert_eq!(amps("500mA").unwrap(), 0.5);
         assert!(positive("-3").is_err());
+    }
+
+    #[test]
+    fn register_addresses_and_address_ranges_parse() {
+        assert_eq!(register_address("0x0005").unwrap(), 5);
+        assert_eq!(register_address("342").unwrap(), 342);
+        assert!(register_address("0x10000").is_err());
+        assert_eq!(address_range("1-247").unwrap(), 1..=247);
+        assert_eq!(address_range("5").unwrap(), 5..=5);
+        assert!(address_range("0-3").unwrap_err().contains("1–247"));
+        assert!(address_range("9-3").unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn subcommands_do_not_need_the_streams_device() {
+        let sense =
+            Sense::try_parse_from(["evlock-sense", "scan", "--device", "modbus:/dev/ttyUSB0"]).unwrap();
+        assert!(matches!(sense.command, Some(Command::Scan(_))));
+        let error = Sense::try_parse_from([
+            "evlock-sense",
+            "read",
+            "--device",
+            "modbus:/dev/x",
+            "--start",
+            "0",
+            "--scale",
+            "2",
+        ])
+        .unwrap_err();
+        assert!(error.to_string().contains("--type"), "{error}");
     }
 
     #[test]

@@ -18,6 +18,8 @@
 //! | `reading` | `evlock-sense` | [`ReadingRecord`] |
 //! | `alarm` | `evlock-sense`, `evlock-trade deliver` | [`AlarmRecord`] |
 //! | `self_test` | `evlock-sense --self-test` | [`SelfTestRecord`] |
+//! | `modbus_slave` | `evlock-sense scan` | [`ModbusSlaveRecord`] |
+//! | `registers` | `evlock-sense read` | [`RegistersRecord`] |
 //! | `calibration` | `evlock-calibrate` | [`CalibrationRecord`], [`CalibrationSummaryRecord`] |
 //! | `status` | `evlock-trade status` | [`StatusRecord`] |
 //!
@@ -429,6 +431,82 @@ pub struct SelfTestRecord {
 
 impl Record for SelfTestRecord {
     const KIND: &'static str = "self_test";
+}
+
+/// A Modbus slave that answered a scan: written by `evlock-sense scan`, one per address.
+///
+/// ```json
+/// {"kind":"modbus_slave","v":1,"port":"/dev/ttyUSB0","address":3,"answer":"registers",
+///  "registers":[2301,0]}
+/// {"kind":"modbus_slave","v":1,"port":"/dev/ttyUSB0","address":5,"answer":"exception",
+///  "exception":2,"detail":"illegal data address"}
+/// ```
+///
+/// The probe reads two input registers from 0x0000 (the voltage on PZEM and Eastron meters).
+/// `answer` is `registers` (with the words read), `exception` (something is there but refused
+/// the probe) or `invalid` (an answer that fails its CRC or framing: perhaps another baud
+/// rate, or two slaves on one address).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModbusSlaveRecord {
+    /// The serial port.
+    pub port: String,
+    /// The slave address.
+    pub address: u8,
+    /// `registers`, `exception` or `invalid`.
+    pub answer: String,
+    /// The registers read, for `registers`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub registers: Option<Vec<u16>>,
+    /// The exception code, for `exception`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub exception: Option<u8>,
+    /// What the exception means or what was wrong with the answer.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub detail: Option<String>,
+}
+
+impl Record for ModbusSlaveRecord {
+    const KIND: &'static str = "modbus_slave";
+}
+
+/// Raw registers read from a Modbus slave: written by `evlock-sense read`.
+///
+/// ```json
+/// {"kind":"registers","v":1,"device":"modbus:/dev/ttyUSB0?profile=pzem004t","address":1,
+///  "function":"input","start":5,"registers":[12345,0],"type":"u32","word_order":"little",
+///  "scale":1.0,"value":12345.0}
+/// ```
+///
+/// `type`, `word_order`, `scale` and `value` are present when a type was asked for: `value`
+/// is the registers decoded as that type, in that word order, times `scale`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistersRecord {
+    /// The device URI (its port and line settings).
+    pub device: String,
+    /// The slave address.
+    pub address: u8,
+    /// `input` (function 0x04) or `holding` (0x03).
+    pub function: String,
+    /// The first register's address.
+    pub start: u16,
+    /// The registers read.
+    pub registers: Vec<u16>,
+    /// The value type decoded (`u16`, `i16`, `u32`, `i32`, `f32`).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub value_type: Option<String>,
+    /// The word order of 32-bit values (`big` or `little`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub word_order: Option<String>,
+    /// The scale applied.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub scale: Option<f64>,
+    /// The decoded value.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub value: Option<f64>,
+}
+
+impl Record for RegistersRecord {
+    const KIND: &'static str = "registers";
 }
 
 /// One load point of a calibration: written by `evlock-calibrate commission` and `check`,
