@@ -38,6 +38,10 @@
 //! - [`policy`]: the signing policy (TOML) every signature is checked against.
 //! - [`rpc`]: JSON-RPC 2.0 over HTTP(S): the client (fail-over, retries, TLS, mTLS) and the
 //!   server every local chain is served by.
+//! - [`meter`]: meter drivers (Modbus RTU, INA228/INA229, ACS712, simulator), relay
+//!   switches, and the health checks run on every reading.
+//! - [`calibrate`]: commissioning and checking meters against reference loads; signed
+//!   calibration certificates.
 //! - [`relay`]: submitting signed transactions and waiting for their receipts.
 //! - [`trade`]: EnergyMarket transactions for every action (nonce, gas, chain id from a node or
 //!   flags), contract state and events, and the report stream that turns readings into reports.
@@ -50,6 +54,7 @@
 //! Exit codes are shared by all tools: see [`cli::ExitCode`].
 
 pub mod audit;
+pub mod calibrate;
 pub mod cli;
 pub mod devnet;
 pub mod kaia;

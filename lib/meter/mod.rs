@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 use crate::cli::{ErrorClass, ExitCode};
 
 pub mod acs712;
+pub mod clock;
 pub mod gpio;
+pub mod health;
 pub mod ina22x;
 pub mod modbus;
 pub mod sim;

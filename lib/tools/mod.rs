@@ -1,10 +1,12 @@
 //! The tools: each one's clap definition and `run`, so `src/bin/*` stay thin and the man
 //! pages and completions come from the same definitions as the binaries.
 
+pub mod calibrate;
 pub(crate) mod common;
 pub mod devnet;
 pub mod keygen;
 pub mod relay;
+pub mod sense;
 pub mod sign;
 pub mod trade;
 
@@ -18,5 +20,7 @@ pub fn all() -> Vec<(&'static str, clap::Command)> {
         (relay::Relay::NAME, relay::Relay::command()),
         (trade::Trade::NAME, trade::Trade::command()),
         (devnet::Devnet::NAME, devnet::Devnet::command()),
+        (sense::Sense::NAME, sense::Sense::command()),
+        (calibrate::Calibrate::NAME, calibrate::Calibrate::command()),
     ]
 }

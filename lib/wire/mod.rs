@@ -17,7 +17,10 @@
 //! | `error` | every tool, on stderr | [`ErrorRecord`] |
 //! | `reading` | `evlock-sense` | [`ReadingRecord`] |
 //! | `alarm` | `evlock-sense`, `evlock-trade deliver` | [`AlarmRecord`] |
-//! | `calibration` | `evlock-calibrate` | `CalibrationRecord` |
+//! | `self_test` | `evlock-sense --self-test` | [`SelfTestRecord`] |
+//! | `modbus_slave` | `evlock-sense scan` | [`ModbusSlaveRecord`] |
+//! | `registers` | `evlock-sense read` | [`RegistersRecord`] |
+//! | `calibration` | `evlock-calibrate` | [`CalibrationRecord`], [`CalibrationSummaryRecord`] |
 //! | `status` | `evlock-trade status` | [`StatusRecord`] |
 //!
 //! A `tx` record is a transaction to sign, in the shape of [`crate::kaia::Transaction`]'s JSON:
@@ -387,7 +390,8 @@ impl Record for ReadingRecord {
 /// The health summary of a reading.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Health {
-    /// No alarm was raised by this reading.
+    /// No alarm was raised by this reading and no alarm condition raised earlier is still in
+    /// force (a sensor still asleep keeps `ok` false after its one `shutdown` alarm).
     pub ok: bool,
     /// The codes of the alarms raised by this reading.
     #[serde(default)]
@@ -423,6 +427,215 @@ pub struct AlarmRecord {
 
 impl Record for AlarmRecord {
     const KIND: &'static str = "alarm";
+}
+
+/// One check of a meter's self-test: written by `evlock-sense --self-test`, one record per
+/// check the driver runs (configuration read-back, reset defaults, ranges).
+///
+/// ```json
+/// {"kind":"self_test","v":1,"device":"ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015",
+///  "name":"config_readback","pass":true,"detail":"CONFIG reads back 0x0010 as written"}
+/// ```
+///
+/// The tool exits 1 when any check fails.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelfTestRecord {
+    /// The device URI.
+    pub device: String,
+    /// The check's stable snake_case name.
+    pub name: String,
+    /// Whether it passed.
+    pub pass: bool,
+    /// What was found.
+    pub detail: String,
+}
+
+impl Record for SelfTestRecord {
+    const KIND: &'static str = "self_test";
+}
+
+/// A Modbus slave that answered a scan: written by `evlock-sense scan`, one per address.
+///
+/// ```json
+/// {"kind":"modbus_slave","v":1,"port":"/dev/ttyUSB0","address":3,"answer":"registers",
+///  "registers":[2301,0]}
+/// {"kind":"modbus_slave","v":1,"port":"/dev/ttyUSB0","address":5,"answer":"exception",
+///  "exception":2,"detail":"illegal data address"}
+/// ```
+///
+/// The probe reads two input registers from 0x0000 (the voltage on PZEM and Eastron meters).
+/// `answer` is `registers` (with the words read), `exception` (something is there but refused
+/// the probe) or `invalid` (an answer that fails its CRC or framing: perhaps another baud
+/// rate, or two slaves on one address).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModbusSlaveRecord {
+    /// The serial port.
+    pub port: String,
+    /// The slave address.
+    pub address: u8,
+    /// `registers`, `exception` or `invalid`.
+    pub answer: String,
+    /// The registers read, for `registers`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub registers: Option<Vec<u16>>,
+    /// The exception code, for `exception`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub exception: Option<u8>,
+    /// What the exception means or what was wrong with the answer.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub detail: Option<String>,
+}
+
+impl Record for ModbusSlaveRecord {
+    const KIND: &'static str = "modbus_slave";
+}
+
+/// Raw registers read from a Modbus slave: written by `evlock-sense read`.
+///
+/// ```json
+/// {"kind":"registers","v":1,"device":"modbus:/dev/ttyUSB0?profile=pzem004t","address":1,
+///  "function":"input","start":5,"registers":[12345,0],"type":"u32","word_order":"little",
+///  "scale":1.0,"value":12345.0}
+/// ```
+///
+/// `type`, `word_order`, `scale` and `value` are present when a type was asked for: `value`
+/// is the registers decoded as that type, in that word order, times `scale`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistersRecord {
+    /// The device URI (its port and line settings).
+    pub device: String,
+    /// The slave address.
+    pub address: u8,
+    /// `input` (function 0x04) or `holding` (0x03).
+    pub function: String,
+    /// The first register's address.
+    pub start: u16,
+    /// The registers read.
+    pub registers: Vec<u16>,
+    /// The value type decoded (`u16`, `i16`, `u32`, `i32`, `f32`).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
+    pub value_type: Option<String>,
+    /// The word order of 32-bit values (`big` or `little`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub word_order: Option<String>,
+    /// The scale applied.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub scale: Option<f64>,
+    /// The decoded value.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub value: Option<f64>,
+}
+
+impl Record for RegistersRecord {
+    const KIND: &'static str = "registers";
+}
+
+/// One load point of a calibration: written by `evlock-calibrate commission` and `check`,
+/// one per point, followed by one [`CalibrationSummaryRecord`].
+///
+/// ```json
+/// {"kind":"calibration","v":1,"step":"point","device":"sim:home","point":2,"load":"load",
+///  "nominal_amps":2.0,"reference_amps":2.0,"measured_amps":2.0614,"error_amps":0.0614,
+///  "error_pct":3.07,"limit_pct":1.0,"pass":false,"class":1.0,"samples":5}
+/// ```
+///
+/// Point 0 is the zero point, taken with the relay open (`"load":"zero"`): its error is
+/// judged in amps against `limit_amps` (`error_pct` and `limit_pct` are absent, a percentage
+/// of zero means nothing). Load points (`"load":"load"`) are judged by `error_pct` =
+/// (measured − reference) / reference × 100 against the accuracy class, `limit_pct`.
+/// `measured_amps` is the mean of `samples` raw readings (no certificate correction).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationRecord {
+    /// Always `point`.
+    pub step: String,
+    /// The device URI.
+    pub device: String,
+    /// The point's index: 0 is the zero point.
+    pub point: u32,
+    /// `zero` (relay open) or `load`.
+    pub load: String,
+    /// The current the point was meant to draw, A.
+    pub nominal_amps: f64,
+    /// The reference value: the reference meter's mean, or the expected current, A.
+    pub reference_amps: f64,
+    /// The meter's mean, A.
+    pub measured_amps: f64,
+    /// measured − reference, A.
+    pub error_amps: f64,
+    /// The relative error, % (load points).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error_pct: Option<f64>,
+    /// The allowed relative error, % (load points): the accuracy class.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub limit_pct: Option<f64>,
+    /// The allowed absolute error, A (the zero point).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub limit_amps: Option<f64>,
+    /// Whether the point is within its limit.
+    pub pass: bool,
+    /// The accuracy class, % (`1` = ±1 %).
+    pub class: f64,
+    /// How many readings were averaged.
+    pub samples: u32,
+}
+
+impl Record for CalibrationRecord {
+    const KIND: &'static str = "calibration";
+}
+
+/// The outcome of a calibration: the last record of `evlock-calibrate commission` and
+/// `check`.
+///
+/// ```json
+/// {"kind":"calibration","v":1,"step":"summary","command":"check","device":"sim:home",
+///  "pass":false,"class":1.0,"points":4,"failed_points":[2,3],
+///  "signature":"valid","technician":"0x9858EfFD232B4033E47d90003D41EC34EcaEda94",
+///  "registers":"changed","changed_registers":{"gain":{"expected":32768,"found":33423}},
+///  "gain":0.97,"offset_amps":0.0001,"certificate":"cert.json",
+///  "reasons":["registers differ from the certificate's baseline: gain","point 2 is out of tolerance"]}
+/// ```
+///
+/// `signature` is `valid` or `invalid` (check), `signed` (commission). `registers` is
+/// `match`, `changed` or `none` (the device exposes none). `gain` and `offset_amps` are the
+/// least-squares correction reference ≈ gain × measured + offset fitted to this run's points.
+/// `reasons` lists, for humans, every reason the run failed (empty when it passed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationSummaryRecord {
+    /// Always `summary`.
+    pub step: String,
+    /// `commission` or `check`.
+    pub command: String,
+    /// The device URI.
+    pub device: String,
+    /// Whether everything passed.
+    pub pass: bool,
+    /// The accuracy class, %.
+    pub class: f64,
+    /// How many points were measured (the zero point included).
+    pub points: u32,
+    /// The indices of the points out of tolerance.
+    pub failed_points: Vec<u32>,
+    /// The certificate's signature: `signed`, `valid` or `invalid`.
+    pub signature: String,
+    /// The technician's address (the certificate's signer), EIP-55.
+    pub technician: String,
+    /// `match`, `changed` or `none`.
+    pub registers: String,
+    /// The registers that differ from the baseline: `{name: {expected, found}}`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub changed_registers: Option<Value>,
+    /// The fitted gain correction.
+    pub gain: f64,
+    /// The fitted offset correction, A.
+    pub offset_amps: f64,
+    /// The certificate written (commission) or checked (check).
+    pub certificate: String,
+    /// Why the run failed, for humans.
+    pub reasons: Vec<String>,
+}
+
+impl Record for CalibrationSummaryRecord {
+    const KIND: &'static str = "calibration";
 }
 
 /// Contract state read from the chain: written by `evlock-trade status`.
