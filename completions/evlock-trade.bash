@@ -22,6 +22,9 @@ _evlock__trade() {
             evlock__trade,cancel)
                 cmd="evlock__trade__subcmd__cancel"
                 ;;
+            evlock__trade,deliver)
+                cmd="evlock__trade__subcmd__deliver"
+                ;;
             evlock__trade,deploy)
                 cmd="evlock__trade__subcmd__deploy"
                 ;;
@@ -54,6 +57,9 @@ _evlock__trade() {
                 ;;
             evlock__trade__subcmd__help,cancel)
                 cmd="evlock__trade__subcmd__help__subcmd__cancel"
+                ;;
+            evlock__trade__subcmd__help,deliver)
+                cmd="evlock__trade__subcmd__help__subcmd__deliver"
                 ;;
             evlock__trade__subcmd__help,deploy)
                 cmd="evlock__trade__subcmd__help__subcmd__deploy"
@@ -89,7 +95,7 @@ _evlock__trade() {
 
     case "${cmd}" in
         evlock__trade)
-            opts="-v -q -h -V --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help --version deploy register-meter offer buy report settle cancel withdraw status watch help"
+            opts="-v -q -h -V --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help --version deploy register-meter offer buy report settle cancel withdraw status watch deliver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -338,6 +344,144 @@ _evlock__trade() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        evlock__subcmd__trade__subcmd__deliver)
+            opts="-v -q -h --trade --role --device --switch --certificate --technician --key --password-file --fee-payer-key --fee-payer-password-file --no-input --every --interval --clock --journal --settle-wait --ignore-alarms --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --trade)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -W "seller buyer" -- "${cur}"))
+                    return 0
+                    ;;
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --switch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certificate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --technician)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fee-payer-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fee-payer-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --clock)
+                    COMPREPLY=($(compgen -W "wall virtual" -- "${cur}"))
+                    return 0
+                    ;;
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --settle-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-error)
+                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
+                --rpc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contract)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chain-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fee-payer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fee-ratio)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         evlock__subcmd__trade__subcmd__deploy)
             opts="-v -q -h --delivery-blocks --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -421,7 +565,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__help)
-            opts="deploy register-meter offer buy report settle cancel withdraw status watch help"
+            opts="deploy register-meter offer buy report settle cancel withdraw status watch deliver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -449,6 +593,20 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__help__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        evlock__subcmd__trade__subcmd__help__subcmd__deliver)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -59,6 +59,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "cancel" -
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "withdraw" -d 'Withdraw everything the market owes the sender'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "status" -d 'Read an offer, a trade, an account\'s credit or its balance (a `status` record)'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "watch" -d 'Write the market\'s events as `event` records, from a block on'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "deliver" -d 'Run a delivery: close the relay, meter, report, stop on an alarm or when delivered, then settle (signs and submits itself; journaled so a killed session resumes)'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l delivery-blocks -d 'Blocks a trade has for delivery, counted from the buy' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
@@ -322,14 +323,58 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l pret
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "deploy" -d 'Deploy a market; the sender becomes its registrar'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "register-meter" -d 'Bind a commissioned meter to its owner (registrar only)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "offer" -d 'Offer energy at a price per Wh'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "buy" -d 'Buy an offer, escrowing exactly energy × price'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "report" -d 'Report the Wh delivered: once with --wh, or as a stream from `reading` records on stdin'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "settle" -d 'Settle a trade: both meters reported the whole energy, or its deadline passed'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "cancel" -d 'Cancel an offer nobody bought (the seller only)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "withdraw" -d 'Withdraw everything the market owes the sender'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "status" -d 'Read an offer, a trade, an account\'s credit or its balance (a `status` record)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "watch" -d 'Write the market\'s events as `event` records, from a block on'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l trade -d 'The trade' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l role -d 'Which side\'s meter this is' -r -f -a "seller\t'The seller\'s meter (energy out of the battery)'
+buyer\t'The buyer\'s meter (energy into the load or battery)'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l device -d 'The meter, e.g. `modbus:/dev/ttyUSB0?profile=pzem004t` or `sim:home`' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l switch -d 'The relay that connects the battery or load, closed while delivering' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l certificate -d 'The meter\'s calibration certificate: its correction and register baseline apply' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l technician -d 'Refuse the certificate unless this address signed it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l key -d 'The meter\'s key (a keystore path, `keystore:PATH` or `optee:ID`): it signs the reports' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l password-file -d 'The meter key\'s password file' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-key -d 'An operator key that pays the gas (fee delegation), signing second' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-password-file -d 'The fee payer key\'s password file' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l every -d 'How often to report: a time (`60s`) or an energy step (`50Wh`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l interval -d 'The time between two meter readings' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l clock -d 'The clock pacing the readings (`virtual` for the simulator: no sleeping)' -r -f -a "wall\t'Real time: sleep to a fixed schedule'
+virtual\t'Virtual time (simulator, tests): no sleeping, `at` advances by the interval'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l journal -d 'The journal (default: `evlock-deliver-TRADE-ROLE.ndjson` in the current folder)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l settle-wait -d 'After delivering, wait this long for the other meter to finish so the trade settles complete; after that it is left for its deadline' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l no-input -d 'Never prompt for a password'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l ignore-alarms -d 'Keep delivering through meter alarms (they are still written)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "deploy" -d 'Deploy a market; the sender becomes its registrar'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "register-meter" -d 'Bind a commissioned meter to its owner (registrar only)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "offer" -d 'Offer energy at a price per Wh'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "buy" -d 'Buy an offer, escrowing exactly energy × price'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "report" -d 'Report the Wh delivered: once with --wh, or as a stream from `reading` records on stdin'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "settle" -d 'Settle a trade: both meters reported the whole energy, or its deadline passed'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "cancel" -d 'Cancel an offer nobody bought (the seller only)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "withdraw" -d 'Withdraw everything the market owes the sender'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "status" -d 'Read an offer, a trade, an account\'s credit or its balance (a `status` record)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "watch" -d 'Write the market\'s events as `event` records, from a block on'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "deliver" -d 'Run a delivery: close the relay, meter, report, stop on an alarm or when delivered, then settle (signs and submits itself; journaled so a killed session resumes)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

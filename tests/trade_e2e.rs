@@ -361,3 +361,178 @@ fn offline_use_needs_no_node_and_a_dead_node_is_exit_4() {
     assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.1:9"));
 }
+
+/// `evlock-trade deliver` for one meter; returns its exit code, stdout records and stderr.
+fn deliver(
+    market: &Market,
+    meter: usize,
+    role: &str,
+    trade: &str,
+    extra: &[&str],
+) -> (Option<i32>, Vec<Value>, String) {
+    let mut args = vec![
+        "deliver",
+        "--trade",
+        trade,
+        "--role",
+        role,
+        "--key",
+        &market.keys[meter].0,
+        "--password-file",
+        "pw",
+        "--fee-payer-key",
+        &market.keys[REGISTRAR].0,
+        "--fee-payer-password-file",
+        "pw",
+    ];
+    args.extend(extra);
+    let out = market.trade(meter, &args, "");
+    (out.status.code(), lines(&out.stdout), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn delivery_sessions_meter_report_settle_and_stop_on_alarms() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let market = deploy(dir.path(), &devnet, "60");
+    market.ok(SELLER, &["offer", "--energy", "20Wh", "--price", "2ston/Wh"]);
+    market.ok(BUYER, &["buy", "--offer", "1"]);
+
+    // The seller's battery (12 V, 2 A: 24 W) delivers 20 Wh in 3000 s of virtual time.
+    let sim = ["--clock", "virtual", "--interval", "1s", "--every", "600s"];
+    let mut args = vec![
+        "--device",
+        "sim:seller?volts=12&amps=2",
+        "--switch",
+        "sim:seller",
+        "--journal",
+        "seller.ndjson",
+    ];
+    args.extend(sim);
+    let (code, records, stderr) = deliver(&market, SELLER_METER, "seller", "1", &args);
+    assert_eq!(code, Some(0), "{stderr}");
+    let receipts: Vec<&Value> = records.iter().filter(|r| r["kind"] == "receipt").collect();
+    assert_eq!(receipts.len(), 6, "every 600 s, the last at 20 Wh: {records:?}");
+    assert!(receipts.iter().all(|r| r["status"] == "success" && r["fee_payer"] == market.addr(REGISTRAR)));
+    let status = records.last().unwrap();
+    assert_eq!(
+        (status["kind"].as_str(), status["fields"]["seller_report_wh"].as_str()),
+        (Some("status"), Some("20"))
+    );
+    assert_eq!(status["fields"]["state"], "delivering", "left for the buyer's meter or the deadline");
+    let journal = std::fs::read_to_string(dir.path().join("seller.ndjson")).unwrap();
+    assert_eq!(journal.lines().filter(|l| l.contains("\"event\":\"report\"")).count(), 6);
+    assert!(journal.lines().any(|l| l.contains("\"event\":\"delivered\"")));
+
+    // Run again: nothing is reported twice.
+    let (code, records, stderr) = deliver(&market, SELLER_METER, "seller", "1", &args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(records.iter().all(|r| r["kind"] != "receipt"), "{records:?}");
+
+    // The buyer's meter finishes, and its session settles the trade complete.
+    let mut args =
+        vec!["--device", "sim:buyer?volts=12&amps=3", "--switch", "sim:buyer", "--journal", "buyer.ndjson"];
+    args.extend(sim);
+    let (code, records, stderr) = deliver(&market, BUYER_METER, "buyer", "1", &args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(records.last().unwrap()["fields"]["state"], "settled");
+    assert_eq!(market.status("credit", market.addr(SELLER))["credit"], "1");
+    assert_eq!(
+        market.status("balance", market.addr(SELLER))["withdrawable"]["peb"],
+        (20 * PRICE_PEB_PER_WH).to_string()
+    );
+
+    // Trade 2: the seller's meter is put to sleep after 10 minutes: the alarm stops the
+    // delivery with exit 1, the relay is opened, and the trade waits for its deadline.
+    market.ok(SELLER, &["offer", "--energy", "20Wh", "--price", "2ston/Wh"]);
+    market.ok(BUYER, &["buy", "--offer", "2"]);
+    let mut args = vec![
+        "--device",
+        "sim:sleepy?volts=12&amps=2&fault=sleep@1000s",
+        "--switch",
+        "sim:sleepy",
+        "--journal",
+        "sleepy.ndjson",
+    ];
+    args.extend(sim);
+    let (code, records, stderr) = deliver(&market, SELLER_METER, "seller", "2", &args);
+    assert_eq!(code, Some(1), "{stderr}");
+    let alarm = records.iter().find(|r| r["kind"] == "alarm").expect("an alarm record");
+    assert_eq!(alarm["code"], "shutdown");
+    let reported = market.status("trade", "2")["seller_report_wh"].as_str().unwrap().parse::<u64>().unwrap();
+    assert!((1..=7).contains(&reported), "reports up to the alarm only: {reported}");
+    assert!(
+        std::fs::read_to_string(dir.path().join("sleepy.ndjson")).unwrap().contains("\"event\":\"alarm\"")
+    );
+
+    // A meter that is not the trade's side is refused before anything moves.
+    let (code, _, stderr) = deliver(&market, BUYER_METER, "seller", "2", &args);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("not to trade 2's seller"), "{stderr}");
+}
+
+#[test]
+fn a_killed_delivery_resumes_without_reporting_twice() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let market = deploy(dir.path(), &devnet, "300");
+    market.ok(SELLER, &["offer", "--energy", "5Wh", "--price", "2ston/Wh"]);
+    market.ok(BUYER, &["buy", "--offer", "1"]);
+    // 48 V × 75 A = 1 Wh a second of wall-clock time; a report per Wh.
+    let args = [
+        "--rpc",
+        &devnet.url,
+        "--contract",
+        &market.contract,
+        "deliver",
+        "--trade",
+        "1",
+        "--role",
+        "seller",
+        "--key",
+        &market.keys[SELLER_METER].0,
+        "--password-file",
+        "pw",
+        "--device",
+        "sim:fast?volts=48&amps=75",
+        "--switch",
+        "sim:fast",
+        "--interval",
+        "50ms",
+        "--every",
+        "1Wh",
+        "--journal",
+        "j.ndjson",
+    ];
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("evlock-trade"))
+        .env_clear()
+        .current_dir(dir.path())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 && !line.contains("\"receipt\"") {
+        line.clear();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = market.status("trade", "1")["seller_report_wh"].as_str().unwrap().parse::<u64>().unwrap();
+    assert!((1..5).contains(&before), "killed mid-way: {before}");
+
+    let out = run("evlock-trade", dir.path(), &args, "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(market.status("trade", "1")["seller_report_wh"], "5");
+    // Every report on chain is higher than the one before: none was sent twice.
+    let out = market.trade(REGISTRAR, &["watch", "--from-block", "0"], "");
+    let reports: Vec<u64> = lines(&out.stdout)
+        .iter()
+        .filter(|e| e["event"] == "Reported")
+        .map(|e| e["fields"]["cumulative_wh"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(reports.windows(2).all(|w| w[0] < w[1]), "{reports:?}");
+    assert_eq!(*reports.last().unwrap(), 5);
+}

@@ -32,6 +32,7 @@ pub mod gpio;
 pub mod health;
 pub mod ina22x;
 pub mod modbus;
+pub mod sampler;
 pub mod sim;
 
 /// A device address: `scheme:path?key=value&…`, e.g. `modbus:/dev/ttyUSB0?profile=sdm120`.

@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::calibrate::{Certificate, Correction};
+use crate::calibrate::Certificate;
 use crate::cli::{ErrorClass, ExitCode, Failure, GlobalArgs, Output, Tool};
-use crate::meter::clock::{Clock, Schedule};
-use crate::meter::health::{Alarm, HealthConfig, HealthMonitor, Limits, Observation, is_transient};
+use crate::meter::clock::Clock;
+use crate::meter::health::{HealthConfig, Limits, is_transient};
 use crate::meter::modbus::{self, ReadFunction, ScanReply, ValueType, WordOrder};
-use crate::meter::{self, DeviceUri, Meter, PowerState, Sample, Switch, modbus_exception_name};
-use crate::wire::{AlarmRecord, Health, ModbusSlaveRecord, ReadingRecord, RegistersRecord, SelfTestRecord};
+use crate::meter::sampler::Sampler;
+use crate::meter::{self, DeviceUri, Meter, modbus_exception_name};
+use crate::wire::{ModbusSlaveRecord, RegistersRecord, SelfTestRecord};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -282,45 +283,18 @@ impl Tool for Sense {
         if self.stream.self_test {
             return self_test(meter.as_mut(), &uri, out);
         }
-        let switch = match &self.stream.switch {
-            Some(text) => Some(meter::open_switch(&text.parse()?)?),
-            None => None,
+        let switch = self.stream.switch.as_deref().map(str::parse::<DeviceUri>).transpose()?;
+        let switch = switch.as_ref().map(meter::open_switch).transpose()?;
+        let clock = match self.stream.clock {
+            ClockKind::Wall => Clock::wall(),
+            ClockKind::Virtual => Clock::virtual_clock(),
         };
-        let info = meter.info().clone();
-        let mut config = HealthConfig::for_device(&uri, &info);
-        self.health.apply(&mut config);
-        let mut correction = Correction::IDENTITY;
-        if let Some(certificate) = &certificate {
-            if certificate.device.driver != info.driver || certificate.device.model != info.model {
-                log::warn!(
-                    "the certificate is for a {} ({}), this device is a {} ({})",
-                    certificate.device.model,
-                    certificate.device.driver,
-                    info.model,
-                    info.driver
-                );
-            }
-            config.baseline = Some(certificate.registers.clone());
-            correction = certificate.correction;
-            log::info!(
-                "certificate of {} by {}: gain {}, offset {} A",
-                certificate.issued,
-                certificate.technician,
-                correction.gain,
-                correction.offset_amps
-            );
-        }
+        let sampler =
+            Sampler::new(&uri, meter, switch, certificate.as_ref(), clock, self.stream.interval, |config| {
+                self.health.apply(config)
+            });
         let session = Session {
-            device: uri.to_string(),
-            meter,
-            switch,
-            monitor: HealthMonitor::new(config),
-            correction,
-            clock: match self.stream.clock {
-                ClockKind::Wall => Clock::wall(),
-                ClockKind::Virtual => Clock::virtual_clock(),
-            },
-            interval: self.stream.interval,
+            sampler,
             count: self.stream.count,
             stop_on_alarm: self.stream.stop_on_alarm,
             give_up_after: self.stream.give_up_after,
@@ -474,13 +448,7 @@ enum Outcome {
 
 /// One metering session: the loop of `evlock-sense`.
 struct Session {
-    device: String,
-    meter: Box<dyn Meter>,
-    switch: Option<Box<dyn Switch>>,
-    monitor: HealthMonitor,
-    correction: Correction,
-    clock: Clock,
-    interval: Duration,
+    sampler: Sampler,
     count: Option<u64>,
     stop_on_alarm: bool,
     give_up_after: u32,
@@ -497,62 +465,52 @@ struct GaveUp {
 
 impl Session {
     fn run(mut self, out: &mut Output) -> Result<Outcome, Failure> {
-        let mut schedule = Schedule::new(self.interval);
         let stop = || interrupt::requested();
-        let mut seq = 0u64;
+        let mut taken = 0u64;
         let mut failures = 0u32;
-        while self.count.is_none_or(|count| seq < count) {
-            let due = schedule.next_due(&self.clock);
-            if !self.clock.wait_until(due, &stop) {
+        while self.count.is_none_or(|count| taken < count) {
+            if !self.sampler.wait_next(&stop) {
                 return self.interrupted(out);
             }
-            let at = self.clock.elapsed();
-            let time = self.clock.rfc3339();
-            let read = self.meter.read(at);
+            let step = self.sampler.take();
+            taken += 1;
             if interrupt::requested() {
                 // A read cut short by the signal is not the device's fault.
                 return self.interrupted(out);
             }
-            let switch_closed = self.switch_state();
-            let hints = self.meter.health_hints();
-            let observation = Observation { seq, at, switch_closed, hints };
-            let alarms = self.monitor.observe(read.as_ref(), &observation);
-            for alarm in &alarms {
-                out.emit(&self.alarm_record(alarm, seq, &time))?;
+            for alarm in &step.alarms {
+                out.emit(alarm)?;
             }
-            match read {
-                Ok(sample) => {
-                    failures = 0;
-                    out.emit(&self.reading(seq, time, &sample, switch_closed, &alarms))?;
+            if let Some(reading) = &step.reading {
+                failures = 0;
+                out.emit(reading)?;
+            }
+            if let Some(error) = step.error {
+                failures += 1;
+                if !is_transient(&error) {
+                    return Err(error.into());
                 }
-                Err(error) => {
-                    failures += 1;
-                    if !is_transient(&error) {
-                        return Err(error.into());
-                    }
-                    if self.give_up_after > 0 && failures >= self.give_up_after {
-                        let code = error.error_code();
-                        return Err(Failure::new(
-                            ExitCode::Device,
-                            code,
-                            GaveUp { count: failures, last: error },
-                        ));
-                    }
-                    if alarms.is_empty() {
-                        // The alarm said it once; the rest of an outage only at -v.
-                        log::info!("reading {seq}: {error}");
-                    } else {
-                        log::warn!("reading {seq}: {error}; retrying");
-                    }
+                if self.give_up_after > 0 && failures >= self.give_up_after {
+                    let code = error.error_code();
+                    return Err(Failure::new(
+                        ExitCode::Device,
+                        code,
+                        GaveUp { count: failures, last: error },
+                    ));
+                }
+                if step.alarms.is_empty() {
+                    // The alarm said it once; the rest of an outage only at -v.
+                    log::info!("reading {}: {error}", step.seq);
+                } else {
+                    log::warn!("reading {}: {error}; retrying", step.seq);
                 }
             }
-            seq += 1;
-            if self.stop_on_alarm && !alarms.is_empty() {
+            if self.stop_on_alarm && !step.alarms.is_empty() {
                 break;
             }
         }
         out.flush()?;
-        Ok(Outcome::Finished { alarms: self.monitor.alarms_raised() })
+        Ok(Outcome::Finished { alarms: self.sampler.monitor().alarms_raised() })
     }
 
     fn interrupted(&self, out: &mut Output) -> Result<Outcome, Failure> {
@@ -560,81 +518,6 @@ impl Session {
         log::info!("interrupted");
         Ok(Outcome::Interrupted)
     }
-
-    fn switch_state(&mut self) -> Option<bool> {
-        let switch = self.switch.as_mut()?;
-        match switch.is_closed() {
-            Ok(closed) => Some(closed),
-            Err(error) => {
-                log::warn!("cannot read the relay's state: {error}");
-                None
-            }
-        }
-    }
-
-    fn alarm_record(&self, alarm: &Alarm, seq: u64, time: &str) -> AlarmRecord {
-        AlarmRecord {
-            code: alarm.code.as_str().into(),
-            device: self.device.clone(),
-            seq,
-            time: time.into(),
-            message: alarm.message.clone(),
-            details: Some(alarm.details.clone()),
-        }
-    }
-
-    fn reading(
-        &self,
-        seq: u64,
-        time: String,
-        sample: &Sample,
-        switch_closed: Option<bool>,
-        alarms: &[Alarm],
-    ) -> ReadingRecord {
-        let amps = self.correction.amps(sample.amps);
-        let watts = self.correction.watts(sample.watts, sample.volts, sample.power_factor);
-        let energy_mwh = finite_or_zero(sample.energy_wh * 1000.0).max(0.0).floor() as u64;
-        ReadingRecord {
-            device: self.device.clone(),
-            seq,
-            time,
-            volts: round(sample.volts, 4),
-            amps: round(amps, 6),
-            watts: round(watts, 4),
-            energy_wh: energy_mwh / 1000,
-            energy_mwh,
-            charge_ah: sample.charge_ah.map(|ah| round(ah, 6)),
-            frequency_hz: sample.frequency_hz.map(|hz| round(hz, 3)),
-            power_factor: sample.power_factor.map(|pf| round(pf, 4)),
-            switch: switch_closed.map(|closed| if closed { "closed" } else { "open" }.to_string()),
-            state: Some(state_name(sample.state).to_string()),
-            counters: serde_json::to_value(sample.counters).unwrap_or_default(),
-            health: Health {
-                ok: alarms.is_empty() && self.monitor.active().next().is_none(),
-                alarms: alarms.iter().map(|a| a.code.as_str().into()).collect(),
-            },
-            meta: None,
-        }
-    }
-}
-
-fn state_name(state: PowerState) -> &'static str {
-    match state {
-        PowerState::Converting => "converting",
-        PowerState::Shutdown => "shutdown",
-        PowerState::Stalled => "stalled",
-        PowerState::Unknown => "unknown",
-    }
-}
-
-fn finite_or_zero(value: f64) -> f64 {
-    if value.is_finite() { value } else { 0.0 }
-}
-
-/// Rounds for the record (sub-mV, µA, sub-mW), keeping lines short; JSON has no NaN, so a
-/// non-finite value (an `out_of_range` alarm says so) becomes 0.
-fn round(value: f64, decimals: i32) -> f64 {
-    crate::calibrate::certificate::round_to(finite_or_zero(value), decimals)
 }
 
 /// Ctrl-C: the first SIGINT asks the loop to stop (it flushes and exits 130); the handler
@@ -752,11 +635,5 @@ mod tests {
         assert_eq!(config.open_current_max, 0.1);
         assert_eq!(config.limits.max_amps, 30.0);
         assert_eq!(config.limits.max_volts, 100.0, "the device's voltage limit stays");
-    }
-
-    #[test]
-    fn records_round_and_never_carry_nan() {
-        assert_eq!(round(f64::NAN, 4), 0.0);
-        assert_eq!(round(12.345_678_9, 4), 12.3457);
     }
 }

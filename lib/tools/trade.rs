@@ -2,6 +2,7 @@
 //! offer, buy, report, settle, cancel, withdraw) and reads its state and events.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use alloy_primitives::{Address, U256};
@@ -9,9 +10,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
 use super::common::{ConnectionArgs, connect, duration};
+use crate::calibrate::Certificate;
 use crate::cli::{ExitCode, Failure, GlobalArgs, Output, RecordStream, Tool};
+use crate::keys::password::PasswordSource;
 use crate::market::Action;
+use crate::meter::DeviceUri;
+use crate::meter::clock::Clock;
+use crate::meter::sampler::Sampler;
+use crate::relay::{SubmitOptions, Submitter};
 use crate::rpc::RpcClient;
+use crate::signer::KeyUri;
+use crate::signer::session::{Role, Session};
+use crate::tools::sense::ClockKind;
+use crate::trade::deliver::{ChainSender, DeliverOptions, Ending, Side, deliver};
+use crate::trade::journal::Journal;
 use crate::trade::{
     ChainParams, Query, ReportPlanner, Reporting, TradeError, TxBuilder, Watcher, meter_owner, read_offer,
     read_trade, status_record,
@@ -39,6 +51,11 @@ Examples:
   evlock-trade settle --trade 1 --from $SELLER | evlock-sign --key seller.json | evlock-relay submit
   evlock-trade withdraw --from $SELLER | evlock-sign --key seller.json | evlock-relay submit
 
+  # A delivery session on the seller's board: relay, meter, reports, settle, all in one
+  evlock-trade deliver --trade 1 --role seller --device 'modbus:/dev/ttyUSB0?profile=pzem004t' \
+    --switch 'gpio:/dev/gpiochip0?line=17' --key meter.json --password-file meter.pw \
+    --fee-payer-key operator.json --fee-payer-password-file operator.pw --every 60s
+
   # Read state and follow events
   evlock-trade status trade 1
   evlock-trade watch --from-block 0 --follow
@@ -51,7 +68,12 @@ price, chain id and gas are asked of the node (--rpc): nonces count up across a 
 sender's pending count; gas is estimated with a 25 % margin (a call that would revert now gets a
 fixed limit and a warning, and the chain decides).
 
-Exit codes: 0 done; 1 the offer or trade does not exist, or a meter alarm stopped a report stream;
+`deliver` is the one command that signs and submits itself: it journals every step (fsynced)
+before taking it, so a session killed mid-way, run again with the same journal, resumes above
+what it already reported. It opens the relay whenever it stops.
+
+Exit codes: 0 done; 1 the offer or trade does not exist, a meter alarm stopped a report stream
+or a delivery, or a delivery's report reverted;
 2 bad input or options; 4 the node could not be reached.";
 
 /// Build EnergyMarket transactions and read the market's state and events.
@@ -173,6 +195,65 @@ enum Command {
     },
     /// Write the market's events as `event` records, from a block on.
     Watch(WatchArgs),
+    /// Run a delivery: close the relay, meter, report, stop on an alarm or when delivered,
+    /// then settle (signs and submits itself; journaled so a killed session resumes).
+    Deliver(Box<DeliverArgs>),
+}
+
+#[derive(Debug, Args)]
+struct DeliverArgs {
+    /// The trade.
+    #[arg(long, value_name = "ID")]
+    trade: U256,
+    /// Which side's meter this is.
+    #[arg(long, value_enum)]
+    role: Side,
+    /// The meter, e.g. `modbus:/dev/ttyUSB0?profile=pzem004t` or `sim:home`.
+    #[arg(long, value_name = "URI")]
+    device: String,
+    /// The relay that connects the battery or load, closed while delivering.
+    #[arg(long, value_name = "URI")]
+    switch: Option<String>,
+    /// The meter's calibration certificate: its correction and register baseline apply.
+    #[arg(long, value_name = "FILE")]
+    certificate: Option<PathBuf>,
+    /// Refuse the certificate unless this address signed it.
+    #[arg(long, value_name = "ADDRESS", requires = "certificate")]
+    technician: Option<String>,
+    /// The meter's key (a keystore path, `keystore:PATH` or `optee:ID`): it signs the reports.
+    #[arg(long, value_name = "KEY")]
+    key: String,
+    /// The meter key's password file.
+    #[arg(long, value_name = "FILE", env = "EVLOCK_PASSWORD_FILE", hide_env_values = true)]
+    password_file: Option<PathBuf>,
+    /// An operator key that pays the gas (fee delegation), signing second.
+    #[arg(long, value_name = "KEY")]
+    fee_payer_key: Option<String>,
+    /// The fee payer key's password file.
+    #[arg(long, value_name = "FILE", requires = "fee_payer_key")]
+    fee_payer_password_file: Option<PathBuf>,
+    /// Never prompt for a password.
+    #[arg(long)]
+    no_input: bool,
+    /// How often to report: a time (`60s`) or an energy step (`50Wh`).
+    #[arg(long, value_name = "TIME|ENERGY", default_value = "60s")]
+    every: Reporting,
+    /// The time between two meter readings.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    interval: Duration,
+    /// The clock pacing the readings (`virtual` for the simulator: no sleeping).
+    #[arg(long, value_enum, default_value_t = ClockKind::Wall)]
+    clock: ClockKind,
+    /// The journal (default: `evlock-deliver-TRADE-ROLE.ndjson` in the current folder).
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+    /// After delivering, wait this long for the other meter to finish so the trade settles
+    /// complete; after that it is left for its deadline.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = duration)]
+    settle_wait: Duration,
+    /// Keep delivering through meter alarms (they are still written).
+    #[arg(long)]
+    ignore_alarms: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -265,6 +346,7 @@ impl Tool for Trade {
             fee_ratio: self.tx.fee_ratio,
         };
         let market = self.tx.contract;
+        let builder_params = params.clone();
         let mut builder = TxBuilder::new(client.as_ref(), params);
         let needs_node = |what: &str| {
             Failure::usage(format!("{what} reads the chain: give --rpc URL or set EVLOCK_RPC_URL"))
@@ -317,6 +399,11 @@ impl Tool for Trade {
                 let client = client.as_ref().ok_or_else(|| needs_node("watch"))?;
                 let market = market.ok_or_else(needs_market)?;
                 return watch(client, market, args, out);
+            }
+            Command::Deliver(args) => {
+                let client = client.as_ref().ok_or_else(|| needs_node("deliver"))?;
+                let market = market.ok_or_else(needs_market)?;
+                return run_deliver(client, market, builder_params, *args, out);
             }
         };
         if !matches!(action, Action::Deploy { .. }) && market.is_none() {
@@ -510,5 +597,86 @@ fn watch(
             return Ok(ExitCode::Success);
         }
         std::thread::sleep(args.poll);
+    }
+}
+
+fn run_deliver(
+    client: &RpcClient,
+    market: Address,
+    mut params: ChainParams,
+    args: DeliverArgs,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    // Everything that can fail on its own is checked before a key is unlocked or a relay moves.
+    let device: DeviceUri = args.device.parse()?;
+    let switch: Option<DeviceUri> = args.switch.as_deref().map(str::parse).transpose()?;
+    let certificate = args
+        .certificate
+        .as_deref()
+        .map(|path| Certificate::load_verified(path, args.technician.as_deref()))
+        .transpose()?;
+    let key: KeyUri = args.key.parse()?;
+    let payer_key: Option<KeyUri> = args.fee_payer_key.as_deref().map(str::parse).transpose()?;
+    let journal_path = args.journal.clone().unwrap_or_else(|| {
+        PathBuf::from(format!("evlock-deliver-{}-{}.ndjson", args.trade, args.side_name()))
+    });
+    let mut journal = Journal::open(&journal_path)?;
+
+    let password =
+        PasswordSource { file: args.password_file.clone(), no_input: args.no_input, flag: "--password-file" };
+    let sender = Session::new(key.open(&password)?, Role::Sender, None, None, None);
+    let fee_payer = match &payer_key {
+        Some(uri) => {
+            let password = PasswordSource {
+                file: args.fee_payer_password_file.clone(),
+                no_input: args.no_input,
+                flag: "--fee-payer-password-file",
+            };
+            Some(Session::new(uri.open(&password)?, Role::FeePayer, None, None, None))
+        }
+        None => None,
+    };
+    if params.from.is_some_and(|from| from != sender.address()) {
+        log::warn!("--from is ignored: the reports come from the key's account {}", sender.address());
+    }
+    params.from = Some(sender.address());
+    params.nonce = None;
+    params.fee_payer = fee_payer.as_ref().map(Session::address).or(params.fee_payer);
+    if params.fee_payer.is_some() && fee_payer.is_none() {
+        return Err(Failure::usage("deliver signs and submits itself: a fee payer needs --fee-payer-key"));
+    }
+    let clock = match args.clock {
+        ClockKind::Wall => Clock::wall(),
+        ClockKind::Virtual => Clock::virtual_clock(),
+    };
+    let mut sampler =
+        Sampler::open(&device, switch.as_ref(), certificate.as_ref(), clock, args.interval, |_| {})?;
+    let mut chain = ChainSender {
+        builder: TxBuilder::new(Some(client), params),
+        sender,
+        fee_payer,
+        submitter: Submitter::new(
+            client,
+            SubmitOptions { poll: Duration::from_millis(250), ..SubmitOptions::default() },
+        ),
+    };
+    let options = DeliverOptions {
+        trade_id: args.trade,
+        side: args.role,
+        every: args.every,
+        settle_wait: args.settle_wait,
+        poll: Duration::from_secs(1),
+        ignore_alarms: args.ignore_alarms,
+    };
+    let ending = deliver(client, market, &mut sampler, &mut chain, &mut journal, &options, out)?;
+    Ok(match ending {
+        Ending::Settled | Ending::LeftForDeadline => ExitCode::Success,
+        Ending::Alarm => ExitCode::No,
+    })
+}
+
+impl DeliverArgs {
+    fn side_name(&self) -> &'static str {
+        self.role.as_str()
     }
 }

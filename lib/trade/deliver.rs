@@ -357,3 +357,21 @@ fn finish(
     out.emit(&status)?;
     Ok(ending)
 }
+
+impl ReadingSource for crate::meter::sampler::Sampler {
+    fn next_step(&mut self) -> Result<SenseStep, Failure> {
+        self.wait_next(&|| false);
+        let step = self.take();
+        if let Some(error) = step.error {
+            if !crate::meter::health::is_transient(&error) {
+                return Err(error.into());
+            }
+            log::warn!("reading {}: {error}", step.seq);
+        }
+        Ok(SenseStep { reading: step.reading, alarms: step.alarms })
+    }
+
+    fn set_switch(&mut self, closed: bool) -> Result<(), Failure> {
+        crate::meter::sampler::Sampler::set_switch(self, closed).map_err(Failure::from)
+    }
+}
