@@ -424,7 +424,7 @@ fn the_ina229_driver_runs_on_the_model_over_spi() {
 fn uris_are_checked_before_any_device_is_touched() {
     for (text, needle) in [
         ("ina228:/dev/i2c-1?addr=0x40&max_amps=10", "shunt_ohms is required"),
-        ("ina228:/dev/i2c-1?shunt_ohms=0.015", "max_amps is required"),
+        ("ina228:/dev/i2c-1?shunt_ohms=0.015&max_amps=0", "max_amps=0"),
         ("ina228:/dev/i2c-1?shunt_ohms=0.015&max_amps=100", "exceeds the ±163.84 mV"),
         ("ina228:/dev/i2c-1?shunt_ohms=0.015&max_amps=10&adcrange=2", "adcrange=2"),
         ("ina228:/dev/i2c-1?shunt_ohms=abc&max_amps=10", "shunt_ohms=abc"),
@@ -435,6 +435,18 @@ fn uris_are_checked_before_any_device_is_touched() {
         assert!(matches!(err, MeterError::BadUri { .. }), "{text}: {err}");
         assert!(err.to_string().contains(needle), "{text}: {err}");
     }
+}
+
+#[test]
+fn max_amps_defaults_to_the_shunt_full_scale() {
+    let uri: DeviceUri = "ina228:/dev/i2c-1?shunt_ohms=0.015".parse().unwrap();
+    let calibration = evlock::meter::ina22x::calibration_from_uri(&uri).unwrap();
+    assert!(close(calibration.max_amps, 0.16384 / 0.015, 1e-9));
+    assert_eq!(calibration.shunt_cal(), 4096);
+    let uri: DeviceUri = "ina228:/dev/i2c-1?shunt_ohms=0.002&adcrange=1".parse().unwrap();
+    let calibration = evlock::meter::ina22x::calibration_from_uri(&uri).unwrap();
+    assert!(close(calibration.max_amps, 0.04096 / 0.002, 1e-9));
+    assert_eq!(calibration.shunt_cal(), 4096, "×4 for ADCRANGE = 1, on a 4× smaller full scale");
 }
 
 #[cfg(target_os = "linux")]

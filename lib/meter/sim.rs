@@ -22,8 +22,16 @@
 //!   samples. With the relay open the sensor reads noise only (|amps| < 0.005 A).
 //! - `switch` (default `closed`): the relay's state when the world is created.
 //! - `mode`: `direct` (default) exposes the calibration registers `gain` (ppm of nominal,
-//!   1 000 000), `offset` (µA, 0) and `config` (bit 0: converting); `ina228` measures through
-//!   the real INA228 driver on a register-level model of the chip.
+//!   1 000 000), `offset` (µA, 0) and `config` (bit 0: converting). `ina228` measures through
+//!   the real INA228 driver ([`super::ina22x`]) on its register-level chip model behind a
+//!   2 mΩ shunt (80 A full scale, SHUNT_CAL 4000): the registers are the chip's (`config`,
+//!   `adc_config`, `shunt_cal`, `shunt_tempco`, `manufacturer_id`, `device_id`), samples carry
+//!   charge and die temperature, and the faults act on the chip: `sleep` writes
+//!   ADC_CONFIG.MODE = shutdown, `recal` rewrites SHUNT_CAL (÷ 0.9, so the current reads 10 %
+//!   low), `reset` sets CONFIG.RSTACC, `freeze` hangs the ADC (no conversions, so the state
+//!   turns `Stalled` on the second read); `rewire`, `nocurrent` and `drift` change what the
+//!   shunt sees, `spike` glitches one sample on the bus and `disconnect` times out as in direct
+//!   mode.
 //! - `role=reference`: a reference meter on the same world: true values, no noise, no drift,
 //!   no faults (what a calibration compares against).
 //! - `fault=KIND@TIME,…` (a KIND without `@TIME` acts from the start; TIME like `30s`,

@@ -12,6 +12,12 @@
 //! ina229:/dev/spidev0.0?shunt_ohms=0.015&max_amps=10[&adcrange=0|1]
 //! ```
 //!
+//! `addr` defaults to 0x40; `max_amps` (which sets CURRENT_LSB = max_amps / 2¹⁹) defaults to
+//! the current at the shunt range's full scale (163.84 mV / shunt_ohms); `adcrange=1`
+//! selects the ±40.96 mV range for small shunts. Opening writes CONFIG, ADC_CONFIG (continuous
+//! conversions at the reset timing), SHUNT_CAL and DIAG_ALRT (ALATCH); it does not reset the
+//! chip, so the energy accumulator carries on across sessions.
+//!
 //! References are to the INA228 data sheet, TI SLYS021A (the INA229's, SLYS023A, numbers its
 //! tables the same way): register map Table 7-3, field tables 7-5 … 7-24, the calculations
 //! in §8.1.1 (Table 8-1) and §8.1.2, the worked example in §8.2.2.5 (Table 8-4), the SPI frame
@@ -602,21 +608,25 @@ impl<B: RegisterAccess + Send> Meter for Ina22x<B> {
 const INA228_PARAMS: &[&str] = &["addr", "shunt_ohms", "max_amps", "adcrange"];
 const INA229_PARAMS: &[&str] = &["shunt_ohms", "max_amps", "adcrange"];
 
-/// Reads the calibration from a URI's `shunt_ohms`, `max_amps` and `adcrange`.
+/// Reads the calibration from a URI's `shunt_ohms` (required), `max_amps` (default: the
+/// current at the shunt range's full scale) and `adcrange` (default 0).
 pub fn calibration_from_uri(uri: &DeviceUri) -> Result<Calibration, MeterError> {
     let bad = |reason: String| MeterError::BadUri { uri: uri.to_string(), reason };
     let shunt_ohms = uri
         .param::<f64>("shunt_ohms")?
         .ok_or_else(|| bad("shunt_ohms is required (the shunt resistance in ohms, e.g. 0.015)".into()))?;
-    let max_amps = uri
-        .param::<f64>("max_amps")?
-        .ok_or_else(|| bad("max_amps is required (the largest current to measure, e.g. 10)".into()))?;
     let low_range = match uri.params.get("adcrange").map(String::as_str) {
         None | Some("0") => false,
         Some("1") => true,
         Some(other) => {
             return Err(bad(format!("parameter adcrange={other}: expected 0 (±163.84 mV) or 1 (±40.96 mV)")));
         }
+    };
+    // Without max_amps, the current at the shunt range's full scale (then SHUNT_CAL = 4096).
+    let max_amps = match uri.param::<f64>("max_amps")? {
+        Some(amps) => amps,
+        None if shunt_ohms > 0.0 => VSHUNT_FULL_SCALE[usize::from(low_range)] / shunt_ohms,
+        None => shunt_ohms,
     };
     Calibration::new(shunt_ohms, max_amps, low_range).map_err(bad)
 }
