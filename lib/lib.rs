@@ -43,6 +43,10 @@
 //! - [`calibrate`]: commissioning and checking meters against reference loads; signed
 //!   calibration certificates.
 //! - [`relay`]: submitting signed transactions and waiting for their receipts.
+//! - [`trade`]: EnergyMarket transactions for every action (nonce, gas, chain id from a node or
+//!   flags), contract state and events, and the report stream that turns readings into reports.
+//! - [`meter`]: meter drivers (Modbus RTU, INA228/INA229, ACS712 on IIO, GPIO relay, simulator),
+//!   device URIs and health checks.
 //! - [`units`]: KAIA amounts (peb, ston, KAIA) and energy (Wh, kWh, MWh) for humans.
 //! - [`tools`]: the clap definition and the `run` function of each tool; `src/bin/*` only call
 //!   into these, so man pages and completions come from the same source as the binaries.
@@ -62,5 +66,6 @@ pub mod relay;
 pub mod rpc;
 pub mod signer;
 pub mod tools;
+pub mod trade;
 pub mod units;
 pub mod wire;

@@ -100,6 +100,58 @@ pub fn parse_energy_wh(text: &str) -> Result<u64, UnitError> {
     u64::try_from(value).map_err(|_| UnitError::Overflow(text.to_string()))
 }
 
+/// Parses a price per Wh in peb: `2ston/Wh`, `2000ston/kWh`, `0.5ston/Wh`, or a bare amount
+/// (per Wh). A price per kWh or MWh must come to a whole number of peb per Wh.
+///
+/// ```
+/// use evlock::units::parse_price_per_wh;
+/// use alloy_primitives::U256;
+/// assert_eq!(parse_price_per_wh("2ston/Wh").unwrap(), U256::from(2_000_000_000u64));
+/// assert_eq!(parse_price_per_wh("3 ston/kWh").unwrap(), U256::from(3_000_000u64));
+/// ```
+pub fn parse_price_per_wh(text: &str) -> Result<U256, UnitError> {
+    let (amount, per) = match text.rsplit_once('/') {
+        Some((amount, per)) => (amount, per.trim()),
+        None => (text, "Wh"),
+    };
+    let divisor = match per {
+        "Wh" | "wh" => 1u64,
+        "kWh" | "kwh" | "KWh" => 1_000,
+        "MWh" => 1_000_000,
+        _ => {
+            return Err(UnitError::UnknownUnit {
+                unit: format!("/{per}"),
+                text: text.to_string(),
+                known: "a price per Wh, kWh or MWh, e.g. 2ston/Wh",
+            });
+        }
+    };
+    let total = parse_amount(amount)?;
+    let divisor = U256::from(divisor);
+    if total % divisor != U256::ZERO {
+        return Err(UnitError::TooPrecise(text.to_string()));
+    }
+    Ok(total / divisor)
+}
+
+/// Formats a price per Wh for humans, e.g. `2 ston/Wh`.
+pub fn format_price_per_wh(peb: U256) -> String {
+    format!("{}/Wh", format_amount(peb))
+}
+
+/// Parses a number of blocks: `600`, `600blocks`, `1block`.
+pub fn parse_blocks(text: &str) -> Result<u64, UnitError> {
+    let (number, unit) = split_unit(text)?;
+    if !matches!(unit, "" | "block" | "blocks") || number.contains('.') {
+        return Err(UnitError::UnknownUnit {
+            unit: unit.to_string(),
+            text: text.to_string(),
+            known: "blocks",
+        });
+    }
+    number.replace('_', "").parse::<u64>().map_err(|_| UnitError::Overflow(text.to_string()))
+}
+
 fn split_unit(text: &str) -> Result<(&str, &str), UnitError> {
     let text = text.trim();
     let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(text.len());
@@ -153,6 +205,22 @@ mod tests {
         assert!(matches!(parse_amount(&"9".repeat(90)), Err(UnitError::Overflow(_))));
         assert_eq!(format_amount(U256::from(25_000_000_000u64)), "25 ston");
         assert_eq!(format_amount(U256::from(7)), "7 peb");
+    }
+
+    #[test]
+    fn prices_and_blocks() {
+        assert_eq!(parse_price_per_wh("2ston/Wh").unwrap(), U256::from(2_000_000_000u64));
+        assert_eq!(parse_price_per_wh("2 ston / kWh").unwrap(), U256::from(2_000_000u64));
+        assert_eq!(parse_price_per_wh("1KAIA/MWh").unwrap(), U256::from(1_000_000_000_000u64));
+        assert_eq!(parse_price_per_wh("7").unwrap(), U256::from(7));
+        assert!(matches!(parse_price_per_wh("1peb/kWh"), Err(UnitError::TooPrecise(_))));
+        assert!(matches!(parse_price_per_wh("2ston/J"), Err(UnitError::UnknownUnit { .. })));
+        assert_eq!(format_price_per_wh(U256::from(2_000_000_000u64)), "2 ston/Wh");
+        assert_eq!(parse_blocks("600blocks").unwrap(), 600);
+        assert_eq!(parse_blocks("1 block").unwrap(), 1);
+        assert_eq!(parse_blocks("42").unwrap(), 42);
+        assert!(parse_blocks("10s").is_err());
+        assert!(parse_blocks("1.5blocks").is_err());
     }
 
     #[test]

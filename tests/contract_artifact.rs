@@ -1,5 +1,6 @@
-//! The committed contract artifact is what the pinned solc makes of the source, and the
-//! example policies name the contract's real function selectors.
+//! The committed contract artifacts (the product's and the test-only contracts' in
+//! `contracts/test/`) are what the pinned solc makes of their sources, and the example policies
+//! name the contract's real function selectors.
 
 mod common;
 
@@ -20,11 +21,105 @@ fn the_artifact_matches_a_fresh_compile_with_the_pinned_solc() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let artifact: Value =
-        serde_json::from_slice(&std::fs::read(root.join("contracts/EnergyMarket.json")).unwrap()).unwrap();
-    let source = std::fs::read(root.join("contracts/EnergyMarket.sol")).unwrap();
-    assert_eq!(artifact["source_sha256"], hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&source)));
-    assert!(artifact["compiler"]["version"].as_str().unwrap().starts_with("0.8.37+"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut sources = vec!["contracts/EnergyMarket.sol".to_string()];
+    sources.extend(test_contract_sources(root));
+    assert!(sources.len() >= 2, "the test contracts in contracts/test are found: {sources:?}");
+    for source_path in &sources {
+        let artifact_path = source_path.replace(".sol", ".json");
+        assert!(
+            stdout.contains(&format!("{artifact_path} matches")),
+            "--check covered {artifact_path}: {stdout}"
+        );
+        let artifact: Value =
+            serde_json::from_slice(&std::fs::read(root.join(&artifact_path)).unwrap()).unwrap();
+        let source = std::fs::read(root.join(source_path)).unwrap();
+        assert_eq!(artifact["source"], source_path.as_str());
+        assert_eq!(
+            artifact["source_sha256"],
+            hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&source)),
+            "{artifact_path}"
+        );
+        assert!(artifact["compiler"]["version"].as_str().unwrap().starts_with("0.8.37+"));
+        assert!(artifact["bytecode"].as_str().unwrap().len() > 2, "{artifact_path} has init code");
+    }
+}
+
+/// `contracts/test/*.sol`, as repository-relative paths.
+fn test_contract_sources(root: &Path) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(root.join("contracts/test"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".sol"))
+        .map(|name| format!("contracts/test/{name}"))
+        .collect();
+    found.sort();
+    found
+}
+
+/// A copy of the contracts and the compile script, to break on purpose; the npm packages are
+/// linked, not copied.
+fn scratch_tree(root: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("tests/js")).unwrap();
+    std::fs::create_dir_all(dir.path().join("contracts/test")).unwrap();
+    std::fs::copy(
+        root.join("tests/js/compile-contract.mjs"),
+        dir.path().join("tests/js/compile-contract.mjs"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(root.join("tests/js/node_modules"), dir.path().join("tests/js/node_modules"))
+        .unwrap();
+    for name in ["EnergyMarket.sol", "EnergyMarket.json"] {
+        std::fs::copy(root.join("contracts").join(name), dir.path().join("contracts").join(name)).unwrap();
+    }
+    for source in test_contract_sources(root) {
+        for path in [source.clone(), source.replace(".sol", ".json")] {
+            std::fs::copy(root.join(&path), dir.path().join(&path)).unwrap();
+        }
+    }
+    dir
+}
+
+fn check_in(dir: &Path) -> std::process::Output {
+    std::process::Command::new("node")
+        .args(["tests/js/compile-contract.mjs", "--check"])
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_drift_check_catches_a_stale_or_orphaned_test_contract_artifact() {
+    if !common::node_ready() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = scratch_tree(root);
+    assert!(check_in(dir.path()).status.success(), "the untouched copy passes");
+
+    // The source changes but its artifact is not rebuilt.
+    let source = dir.path().join("contracts/test/ReentrantWithdrawer.sol");
+    let text = std::fs::read_to_string(&source).unwrap();
+    std::fs::write(&source, text.replace("maxDepth_;", "maxDepth_ + 1;")).unwrap();
+    let output = check_in(dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("contracts/test/ReentrantWithdrawer.json differs"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::write(&source, text).unwrap();
+
+    // An artifact whose source was deleted.
+    std::fs::write(dir.path().join("contracts/test/Gone.json"), "{}\n").unwrap();
+    let output = check_in(dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("contracts/test/Gone.json has no source"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]

@@ -2,16 +2,16 @@
 //! receipts; makes raw JSON-RPC calls.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use alloy_primitives::B256;
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
+use super::common::{ConnectionArgs, connect, duration};
 use crate::cli::{ExitCode, Failure, GlobalArgs, Output, RecordStream, Tool};
 use crate::relay::{Progress, SubmitOptions, Submitter};
-use crate::rpc::{ClientOptions, RpcClient};
+use crate::rpc::RpcClient;
 use crate::wire::{RpcResultRecord, SignedTxRecord};
 
 const EXAMPLES: &str = "\
@@ -58,51 +58,6 @@ pub struct Relay {
     command: Option<Command>,
 }
 
-#[derive(Debug, Args)]
-struct ConnectionArgs {
-    /// A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for
-    /// fallbacks tried in order when one cannot be reached.
-    #[arg(
-        long = "rpc",
-        value_name = "URL",
-        env = "EVLOCK_RPC_URL",
-        hide_env_values = true,
-        value_delimiter = ',',
-        global = true
-    )]
-    rpc: Vec<String>,
-    /// Also trust the CA certificates in this PEM file (added to the usual web roots).
-    #[arg(long, value_name = "PEM", env = "EVLOCK_CA_CERT", hide_env_values = true, global = true)]
-    ca_cert: Option<PathBuf>,
-    /// Client certificate (PEM chain) for endpoints that require mutual TLS.
-    #[arg(
-        long,
-        value_name = "PEM",
-        env = "EVLOCK_CLIENT_CERT",
-        hide_env_values = true,
-        requires = "client_key",
-        global = true
-    )]
-    client_cert: Option<PathBuf>,
-    /// The client certificate's private key (PEM).
-    #[arg(
-        long,
-        value_name = "PEM",
-        env = "EVLOCK_CLIENT_KEY",
-        hide_env_values = true,
-        requires = "client_cert",
-        global = true
-    )]
-    client_key: Option<PathBuf>,
-    /// Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP
-    /// 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried.
-    #[arg(long, value_name = "N", default_value_t = 2, global = true)]
-    retries: u32,
-    /// The longest one HTTP request may take.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, global = true)]
-    request_timeout: Duration,
-}
-
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Send `signed_tx` records (stdin) and write a `receipt` record for each.
@@ -135,10 +90,6 @@ struct SubmitArgs {
     poll: Duration,
 }
 
-fn duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. 500ms, 30s, 2m)"))
-}
-
 impl Tool for Relay {
     const NAME: &'static str = "evlock-relay";
 
@@ -168,27 +119,6 @@ impl Tool for Relay {
             }
         }
     }
-}
-
-fn read_pem(path: &Path, flag: &str) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::usage(format!("{flag} {}: {e}", path.display())))
-}
-
-fn connect(args: &ConnectionArgs) -> Result<RpcClient, Failure> {
-    let endpoints: Vec<String> =
-        args.rpc.iter().map(|url| url.trim().to_string()).filter(|url| !url.is_empty()).collect();
-    if endpoints.is_empty() {
-        return Err(Failure::usage("no endpoint: give --rpc URL or set EVLOCK_RPC_URL"));
-    }
-    let mut options = ClientOptions::new(endpoints);
-    options.retries = args.retries;
-    options.timeout = args.request_timeout;
-    options.ca_cert_pem = args.ca_cert.as_deref().map(|p| read_pem(p, "--ca-cert")).transpose()?;
-    if let (Some(cert), Some(key)) = (&args.client_cert, &args.client_key) {
-        options.client_identity_pem =
-            Some((read_pem(cert, "--client-cert")?, read_pem(key, "--client-key")?));
-    }
-    Ok(RpcClient::new(options)?)
 }
 
 fn submit(

@@ -306,6 +306,27 @@ impl Record for DevnetRecord {
     const KIND: &'static str = "devnet";
 }
 
+/// A transaction to sign, as `evlock-trade` writes it: the fields of
+/// [`crate::kaia::Transaction`]'s JSON (see the module docs), kept in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TxRecord {
+    /// The transaction's fields (`type`, `chain_id`, `nonce`, `gas`, …, `meta`).
+    #[serde(flatten)]
+    pub fields: serde_json::Map<String, Value>,
+}
+
+impl Record for TxRecord {
+    const KIND: &'static str = "tx";
+}
+
+impl std::ops::Index<&str> for TxRecord {
+    type Output = Value;
+
+    fn index(&self, key: &str) -> &Value {
+        self.fields.get(key).unwrap_or(&Value::Null)
+    }
+}
+
 /// One meter reading: written by `evlock-sense`, read by `evlock-trade report` and `deliver`.
 ///
 /// ```json

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod devnet;
+pub mod market;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,18 +1,21 @@
-// Compiles contracts/EnergyMarket.sol with the pinned solc (npm `solc`, exact version in
-// package.json) and fixed settings into contracts/EnergyMarket.json.
+// Compiles the contracts with the pinned solc (npm `solc`, exact version in package.json) and
+// fixed settings into committed artifacts, one JSON file beside each source:
+//   contracts/EnergyMarket.sol   -> contracts/EnergyMarket.json   (the product)
+//   contracts/test/NAME.sol      -> contracts/test/NAME.json      (contracts only tests deploy,
+//                                                                  e.g. attackers)
+// Each source file holds one contract named like the file (it may declare interfaces too).
 //
-//   node tests/js/compile-contract.mjs          write the artifact
-//   node tests/js/compile-contract.mjs --check  exit 1 if the committed artifact differs
+//   node tests/js/compile-contract.mjs          write the artifacts
+//   node tests/js/compile-contract.mjs --check  exit 1 if a committed artifact differs from a
+//                                               fresh compile, is missing, or has no source
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import solc from "solc";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const sourcePath = join(root, "contracts", "EnergyMarket.sol");
-const artifactPath = join(root, "contracts", "EnergyMarket.json");
-const source = readFileSync(sourcePath, "utf8");
+const check = process.argv.includes("--check");
 
 const settings = {
   optimizer: { enabled: true, runs: 200 },
@@ -20,36 +23,78 @@ const settings = {
   metadata: { bytecodeHash: "none" },
   outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
 };
-const input = { language: "Solidity", sources: { "EnergyMarket.sol": { content: source } }, settings };
-const output = JSON.parse(solc.compile(JSON.stringify(input)));
-const errors = (output.errors || []).filter((e) => e.severity === "error");
-for (const e of output.errors || []) console.error(e.formattedMessage);
-if (errors.length) process.exit(2);
 
-const contract = output.contracts["EnergyMarket.sol"].EnergyMarket;
-const artifact = {
-  contract: "EnergyMarket",
-  source: "contracts/EnergyMarket.sol",
-  source_sha256: createHash("sha256").update(source).digest("hex"),
-  compiler: { name: "solc", version: solc.version(), package: "npm solc (pinned in tests/js/package.json)" },
-  settings: { optimizer: settings.optimizer, evmVersion: settings.evmVersion, metadata: settings.metadata },
-  abi: contract.abi,
-  bytecode: "0x" + contract.evm.bytecode.object,
-  deployed_bytecode: "0x" + contract.evm.deployedBytecode.object,
-};
-const text = JSON.stringify(artifact, null, 2) + "\n";
-
-if (process.argv.includes("--check")) {
-  let committed = "";
-  try {
-    committed = readFileSync(artifactPath, "utf8");
-  } catch {}
-  if (committed !== text) {
-    console.error("contracts/EnergyMarket.json differs from a fresh compile: run scripts/build-contract and commit it");
-    process.exit(1);
+/// Paths (relative to the repository root, "/"-separated) of the .sol files, product first.
+function sources() {
+  const list = ["contracts/EnergyMarket.sol"];
+  const testDir = join(root, "contracts", "test");
+  if (existsSync(testDir)) {
+    for (const name of readdirSync(testDir).sort()) {
+      if (name.endsWith(".sol")) list.push(`contracts/test/${name}`);
+    }
   }
-  console.log("contracts/EnergyMarket.json matches the source and the pinned compiler");
-} else {
-  writeFileSync(artifactPath, text);
-  console.log(`wrote contracts/EnergyMarket.json (solc ${solc.version()}, ${contract.evm.deployedBytecode.object.length / 2} bytes deployed)`);
+  return list;
 }
+
+/// Compiles one source; returns [artifact path, artifact text, deployed size] or exits 2 on a
+/// compile error.
+function build(sourceRel) {
+  const source = readFileSync(join(root, sourceRel), "utf8");
+  const file = basename(sourceRel);
+  const name = file.replace(/\.sol$/, "");
+  const input = { language: "Solidity", sources: { [file]: { content: source } }, settings };
+  const output = JSON.parse(solc.compile(JSON.stringify(input)));
+  for (const e of output.errors || []) console.error(e.formattedMessage);
+  if ((output.errors || []).some((e) => e.severity === "error")) process.exit(2);
+  const contract = (output.contracts[file] || {})[name];
+  if (!contract) {
+    console.error(`${sourceRel} has no contract named ${name} (one contract per file, named like it)`);
+    process.exit(2);
+  }
+  // The field order is the artifact format: keep it stable, the committed files depend on it.
+  const artifact = {
+    contract: name,
+    source: sourceRel,
+    source_sha256: createHash("sha256").update(source).digest("hex"),
+    compiler: { name: "solc", version: solc.version(), package: "npm solc (pinned in tests/js/package.json)" },
+    settings: { optimizer: settings.optimizer, evmVersion: settings.evmVersion, metadata: settings.metadata },
+    abi: contract.abi,
+    bytecode: "0x" + contract.evm.bytecode.object,
+    deployed_bytecode: "0x" + contract.evm.deployedBytecode.object,
+  };
+  return [sourceRel.replace(/\.sol$/, ".json"), JSON.stringify(artifact, null, 2) + "\n", contract.evm.deployedBytecode.object.length / 2];
+}
+
+let stale = 0;
+const built = new Set();
+for (const sourceRel of sources()) {
+  const [artifactRel, text, size] = build(sourceRel);
+  built.add(artifactRel);
+  if (check) {
+    let committed = "";
+    try {
+      committed = readFileSync(join(root, artifactRel), "utf8");
+    } catch {}
+    if (committed !== text) {
+      console.error(`${artifactRel} differs from a fresh compile: run scripts/build-contract and commit it`);
+      stale += 1;
+    } else {
+      console.log(`${artifactRel} matches the source and the pinned compiler`);
+    }
+  } else {
+    writeFileSync(join(root, artifactRel), text);
+    console.log(`wrote ${artifactRel} (solc ${solc.version()}, ${size} bytes deployed)`);
+  }
+}
+// An artifact whose source is gone would still be deployable by a test: flag it.
+const testDir = join(root, "contracts", "test");
+if (check && existsSync(testDir)) {
+  for (const name of readdirSync(testDir)) {
+    const rel = `contracts/test/${name}`;
+    if (name.endsWith(".json") && !built.has(rel)) {
+      console.error(`${rel} has no source contracts/test/${name.replace(/\.json$/, ".sol")}: delete it`);
+      stale += 1;
+    }
+  }
+}
+if (stale) process.exit(1);

@@ -1,0 +1,335 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_evlock_trade_global_optspecs
+    string join \n pretty v/verbose q/quiet on-error= generate= rpc= ca-cert= client-cert= client-key= retries= request-timeout= contract= from= chain-id= nonce= gas-price= gas= fee-payer= fee-ratio= h/help V/version
+end
+
+function __fish_evlock_trade_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_evlock_trade_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_evlock_trade_using_subcommand
+    set -l cmd (__fish_evlock_trade_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s V -l version -d 'Print version'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "deploy" -d 'Deploy a market; the sender becomes its registrar'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "register-meter" -d 'Bind a commissioned meter to its owner (registrar only)'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "offer" -d 'Offer energy at a price per Wh'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "buy" -d 'Buy an offer, escrowing exactly energy × price'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "report" -d 'Report the Wh delivered: once with --wh, or as a stream from `reading` records on stdin'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "settle" -d 'Settle a trade: both meters reported the whole energy, or its deadline passed'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "cancel" -d 'Cancel an offer nobody bought (the seller only)'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "withdraw" -d 'Withdraw everything the market owes the sender'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "status" -d 'Read an offer, a trade, an account\'s credit or its balance (a `status` record)'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "watch" -d 'Write the market\'s events as `event` records, from a block on'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l delivery-blocks -d 'Blocks a trade has for delivery, counted from the buy' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l meter -d 'The meter\'s account' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l owner -d 'The account that owns it (the seller or buyer it reports for)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l energy -d 'The energy, e.g. `500Wh`, `1.5kWh`' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l price -d 'The price per Wh (or per kWh), e.g. `2ston/Wh`' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l expires-in -d 'How long the offer stays open, from the current block' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l expiry-block -d 'The last block it can be bought at (instead of --expires-in; needed offline)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l offer -d 'The offer' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l max-price -d 'The highest price per Wh you accept (protects against a changed offer; default: the offer\'s price as read now)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l escrow -d 'The escrow to send (default: energy × price read from the offer; needed offline)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l trade -d 'The trade' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l wh -d 'Report this cumulative value once, instead of reading a stream' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l every -d 'How often to report from the stream: a time (`10s`, by the readings\' clocks) or an energy step (`50Wh`). The last report, at the trade\'s energy, is always sent' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l energy -d 'The trade\'s energy (default: read from the trade; needed offline)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l start-mwh -d 'The meter\'s energy total (mWh) when the trade started (default: the first reading)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l ignore-alarms -d 'Keep reporting after an `alarm` record (by default an alarm stops the stream, exit 1)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l trade -d 'The trade' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l offer -d 'The offer' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l from-block -d 'The first block to read (default: the current head)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l to-block -d 'The last block to read (default: the head, or forever with --follow)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l poll -d 'How often to look for new blocks when following' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l contract -d 'The EnergyMarket contract' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l follow -d 'Keep following new blocks'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "deploy" -d 'Deploy a market; the sender becomes its registrar'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "register-meter" -d 'Bind a commissioned meter to its owner (registrar only)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "offer" -d 'Offer energy at a price per Wh'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "buy" -d 'Buy an offer, escrowing exactly energy × price'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "report" -d 'Report the Wh delivered: once with --wh, or as a stream from `reading` records on stdin'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "settle" -d 'Settle a trade: both meters reported the whole energy, or its deadline passed'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "cancel" -d 'Cancel an offer nobody bought (the seller only)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "withdraw" -d 'Withdraw everything the market owes the sender'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "status" -d 'Read an offer, a trade, an account\'s credit or its balance (a `status` record)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "watch" -d 'Write the market\'s events as `event` records, from a block on'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,200 @@
+//! Reading the market's state through `eth_call`: offers, trades, credit and balances, as
+//! typed values and as `status` records.
+
+use alloy_primitives::{Address, I256, U256};
+use alloy_sol_types::SolCall;
+use serde_json::{Value, json};
+
+use super::TradeError;
+use crate::market::EnergyMarket;
+use crate::rpc::RpcClient;
+use crate::units::{format_amount, format_price_per_wh};
+use crate::wire::StatusRecord;
+
+/// An offer as the contract holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferState {
+    /// The seller.
+    pub seller: Address,
+    /// Energy offered, Wh.
+    pub energy_wh: U256,
+    /// Price per Wh, peb.
+    pub price_per_wh: U256,
+    /// The last block it can be bought at.
+    pub expiry_block: U256,
+    /// 1 open, 2 bought, 3 cancelled.
+    pub status: u8,
+}
+
+impl OfferState {
+    /// The escrow a buyer sends: energy × price.
+    pub fn escrow(&self) -> U256 {
+        self.energy_wh.saturating_mul(self.price_per_wh)
+    }
+
+    fn status_name(&self) -> &'static str {
+        match self.status {
+            1 => "open",
+            2 => "bought",
+            3 => "cancelled",
+            _ => "none",
+        }
+    }
+}
+
+/// A trade as the contract holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TradeState {
+    /// The seller.
+    pub seller: Address,
+    /// The buyer.
+    pub buyer: Address,
+    /// The offer it came from.
+    pub offer_id: U256,
+    /// Energy bought, Wh.
+    pub energy_wh: U256,
+    /// Price per Wh, peb.
+    pub price_per_wh: U256,
+    /// The block after which it can be settled incomplete.
+    pub deadline: U256,
+    /// The seller's meter's cumulative report, Wh.
+    pub seller_wh: U256,
+    /// The buyer's meter's cumulative report, Wh.
+    pub buyer_wh: U256,
+    /// 1 delivering, 2 settled.
+    pub status: u8,
+}
+
+impl TradeState {
+    fn status_name(&self) -> &'static str {
+        match self.status {
+            1 => "delivering",
+            2 => "settled",
+            _ => "none",
+        }
+    }
+}
+
+fn view<C: SolCall>(client: &RpcClient, market: Address, call: C) -> Result<C::Return, TradeError> {
+    let request =
+        json!({"to": market.to_checksum(None), "data": format!("0x{}", hex::encode(call.abi_encode()))});
+    let output = client.eth_call(&request, "latest")?;
+    C::abi_decode_returns(&output).map_err(|e| TradeError::BadAnswer {
+        contract: market.to_checksum(None),
+        function: C::SIGNATURE,
+        reason: if output.is_empty() { "empty answer (no contract there?)".into() } else { e.to_string() },
+    })
+}
+
+/// Reads offer `id`; an id the contract never issued is [`TradeError::NotFound`].
+pub fn read_offer(client: &RpcClient, market: Address, id: U256) -> Result<OfferState, TradeError> {
+    let r = view(client, market, EnergyMarket::offersCall { offerId: id })?;
+    if r.seller == Address::ZERO {
+        return Err(TradeError::NotFound {
+            what: "offer",
+            id: id.to_string(),
+            contract: market.to_checksum(None),
+        });
+    }
+    Ok(OfferState {
+        seller: r.seller,
+        energy_wh: r.energyWh,
+        price_per_wh: r.pricePerWh,
+        expiry_block: r.expiryBlock,
+        status: r.status,
+    })
+}
+
+/// Reads trade `id`; an id the contract never issued is [`TradeError::NotFound`].
+pub fn read_trade(client: &RpcClient, market: Address, id: U256) -> Result<TradeState, TradeError> {
+    let r = view(client, market, EnergyMarket::tradesCall { tradeId: id })?;
+    if r.seller == Address::ZERO {
+        return Err(TradeError::NotFound {
+            what: "trade",
+            id: id.to_string(),
+            contract: market.to_checksum(None),
+        });
+    }
+    Ok(TradeState {
+        seller: r.seller,
+        buyer: r.buyer,
+        offer_id: r.offerId,
+        energy_wh: r.energyWh,
+        price_per_wh: r.pricePerWh,
+        deadline: r.deadline,
+        seller_wh: r.sellerWh,
+        buyer_wh: r.buyerWh,
+        status: r.status,
+    })
+}
+
+/// The owner a meter is registered to (zero when it is not registered).
+pub fn meter_owner(client: &RpcClient, market: Address, meter: Address) -> Result<Address, TradeError> {
+    view(client, market, EnergyMarket::meterOwnerCall(meter))
+}
+
+/// What `evlock-trade status` reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// An offer by id.
+    Offer(U256),
+    /// A trade by id.
+    Trade(U256),
+    /// An account's trading credit.
+    Credit(Address),
+    /// What an account can withdraw from the market (and its native balance).
+    Balance(Address),
+}
+
+/// Reads what `query` names and renders it as a `status` record.
+pub fn status_record(client: &RpcClient, market: Address, query: &Query) -> Result<StatusRecord, TradeError> {
+    let block = client.block_number()?;
+    let amount = |v: U256| json!({"peb": v.to_string(), "human": format_amount(v)});
+    let (what, id, fields): (&str, String, Value) = match query {
+        Query::Offer(id) => {
+            let o = read_offer(client, market, *id)?;
+            let fields = json!({
+                "seller": o.seller.to_checksum(None), "energy_wh": o.energy_wh.to_string(),
+                "price_per_wh": o.price_per_wh.to_string(), "price": format_price_per_wh(o.price_per_wh),
+                "escrow": amount(o.escrow()), "expiry_block": o.expiry_block.to_string(),
+                "state": o.status_name(),
+            });
+            ("offer", id.to_string(), fields)
+        }
+        Query::Trade(id) => {
+            let t = read_trade(client, market, *id)?;
+            let escrow = t.energy_wh.saturating_mul(t.price_per_wh);
+            let fields = json!({
+                "offer_id": t.offer_id.to_string(), "seller": t.seller.to_checksum(None),
+                "buyer": t.buyer.to_checksum(None), "energy_wh": t.energy_wh.to_string(),
+                "price_per_wh": t.price_per_wh.to_string(), "price": format_price_per_wh(t.price_per_wh),
+                "escrow": amount(escrow), "deadline_block": t.deadline.to_string(),
+                "seller_report_wh": t.seller_wh.to_string(), "buyer_report_wh": t.buyer_wh.to_string(),
+                "delivered_wh": t.seller_wh.min(t.buyer_wh).to_string(),
+                "state": t.status_name(),
+            });
+            ("trade", id.to_string(), fields)
+        }
+        Query::Credit(account) => {
+            let credit: I256 = view(client, market, EnergyMarket::creditCall(*account))?;
+            ("credit", account.to_checksum(None), json!({"credit": credit.to_string()}))
+        }
+        Query::Balance(account) => {
+            let owed: U256 = view(client, market, EnergyMarket::balanceOfCall(*account))?;
+            let native = client.get_balance(*account, "latest")?;
+            (
+                "balance",
+                account.to_checksum(None),
+                json!({"withdrawable": amount(owed), "account": amount(native)}),
+            )
+        }
+    };
+    Ok(StatusRecord {
+        what: what.into(),
+        id,
+        contract: market.to_checksum(None),
+        block: block.to_string(),
+        fields,
+        meta: None,
+    })
+}

@@ -1,0 +1,363 @@
+//! Trades end to end with the real binaries on a real `evlock-devnet` over HTTP:
+//! evlock-trade → evlock-sign → evlock-relay, meters' readings streamed into reports.
+
+mod common;
+
+use std::path::Path;
+
+use common::devnet::{Devnet, dev_keys, sign, submit};
+use common::{lines, run};
+use serde_json::{Value, json};
+
+const PRICE_PEB_PER_WH: u128 = 2_000_000_000; // 2 ston/Wh
+
+/// The parties of a market: registrar/operator, seller, buyer, and the two meters.
+struct Market<'a> {
+    dir: &'a Path,
+    devnet: &'a Devnet,
+    keys: Vec<(String, String)>,
+    contract: String,
+}
+
+const REGISTRAR: usize = 0;
+const SELLER: usize = 1;
+const BUYER: usize = 2;
+const SELLER_METER: usize = 3;
+const BUYER_METER: usize = 4;
+
+impl<'a> Market<'a> {
+    fn addr(&self, who: usize) -> &str {
+        &self.keys[who].1
+    }
+
+    /// `evlock-trade ARGS` as `who`, with the node and market from flags.
+    fn trade(&self, who: usize, args: &[&str], input: &str) -> std::process::Output {
+        let mut all: Vec<&str> = vec!["--rpc", &self.devnet.url, "--from", self.addr(who)];
+        if !self.contract.is_empty() {
+            all.extend(["--contract", &self.contract]);
+        }
+        all.extend(args);
+        run("evlock-trade", self.dir, &all, input)
+    }
+
+    /// trade → sign → submit; returns relay's exit code, its receipts and its stderr.
+    fn step(&self, who: usize, args: &[&str]) -> (Option<i32>, Vec<Value>, String) {
+        let out = self.trade(who, args, "");
+        assert!(out.status.success(), "evlock-trade {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let signed = sign(self.dir, &self.keys[who].0, "sender", &String::from_utf8(out.stdout).unwrap());
+        submit(self.dir, &self.devnet.url, &signed)
+    }
+
+    fn ok(&self, who: usize, args: &[&str]) -> Vec<Value> {
+        let (code, receipts, stderr) = self.step(who, args);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(receipts.iter().all(|r| r["status"] == "success"), "{receipts:?}");
+        receipts
+    }
+
+    /// The transaction reverts: relay exits 1 and the receipt carries `reason`.
+    fn reverts(&self, who: usize, args: &[&str], reason: &str) {
+        let (code, receipts, stderr) = self.step(who, args);
+        assert_eq!(code, Some(1), "{args:?} should revert: {stderr}");
+        assert_eq!(receipts[0]["status"], "reverted", "{receipts:?}");
+        assert_eq!(receipts[0]["revert_reason"], reason, "{args:?}");
+    }
+
+    fn status(&self, what: &str, id: &str) -> Value {
+        let out = self.trade(REGISTRAR, &["status", what, id], "");
+        assert!(out.status.success(), "status {what} {id}: {}", String::from_utf8_lossy(&out.stderr));
+        let record = lines(&out.stdout).remove(0);
+        assert_eq!(record["kind"], "status");
+        record["fields"].clone()
+    }
+
+    /// A meter's readings piped into `evlock-trade report`, signed by the meter with the
+    /// operator paying the gas, and submitted. Returns the cumulative values reported.
+    fn report_stream(&self, meter: usize, trade: &str, every: &str, readings: &str) -> Vec<u64> {
+        let operator = self.addr(REGISTRAR).to_string();
+        let out = self.trade(
+            meter,
+            &["report", "--trade", trade, "--every", every, "--fee-payer", &operator],
+            readings,
+        );
+        assert!(out.status.success(), "report: {}", String::from_utf8_lossy(&out.stderr));
+        let txs = lines(&out.stdout);
+        assert!(txs.iter().all(|t| t["type"] == "fee_delegated_smart_contract_execution"));
+        let reported: Vec<u64> = txs
+            .iter()
+            .map(|t| t["meta"]["market"]["cumulative_wh"].as_str().unwrap().parse().unwrap())
+            .collect();
+        let signed = sign(self.dir, &self.keys[meter].0, "sender", &String::from_utf8(out.stdout).unwrap());
+        let signed = sign(self.dir, &self.keys[REGISTRAR].0, "fee-payer", &signed);
+        let (code, receipts, stderr) = submit(self.dir, &self.devnet.url, &signed);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert_eq!(receipts.len(), reported.len());
+        reported
+    }
+
+    fn balance(&self, who: usize) -> u128 {
+        self.devnet.balance(self.dir, self.addr(who))
+    }
+}
+
+/// Readings of a meter delivering `wh_per_second` for `seconds` from a total of `start_mwh`.
+fn readings(start_mwh: u64, mwh_per_second: u64, seconds: u64) -> String {
+    (0..=seconds)
+        .map(|s| {
+            let total = start_mwh + s * mwh_per_second;
+            format!(
+                "{}\n",
+                json!({"kind": "reading", "v": 1, "device": "sim:test", "seq": s,
+                       "time": format!("2026-11-24T10:{:02}:{:02}.000Z", s / 60, s % 60),
+                       "volts": 12.8, "amps": 2.0, "watts": 25.6, "energy_wh": total / 1000, "energy_mwh": total,
+                       "counters": {}, "health": {"ok": true, "alarms": []}})
+            )
+        })
+        .collect()
+}
+
+fn fee(receipts: &[Value]) -> u128 {
+    receipts
+        .iter()
+        .map(|r| {
+            r["gas_used"].as_str().unwrap().parse::<u128>().unwrap()
+                * r["effective_gas_price"].as_str().unwrap().parse::<u128>().unwrap()
+        })
+        .sum()
+}
+
+fn deploy<'a>(dir: &'a Path, devnet: &'a Devnet, delivery_blocks: &str) -> Market<'a> {
+    let mut market = Market { dir, devnet, keys: dev_keys(dir, 5), contract: String::new() };
+    let receipts = market.ok(REGISTRAR, &["deploy", "--delivery-blocks", delivery_blocks]);
+    market.contract = receipts[0]["contract_address"].as_str().unwrap().to_string();
+    for (meter, owner) in [(SELLER_METER, SELLER), (BUYER_METER, BUYER)] {
+        let (meter, owner) = (market.addr(meter).to_string(), market.addr(owner).to_string());
+        market.ok(REGISTRAR, &["register-meter", "--meter", &meter, "--owner", &owner]);
+    }
+    market
+}
+
+/// Mines `blocks` blocks with tiny transfers from the registrar.
+fn mine(market: &Market, blocks: u64) {
+    let from = market.addr(REGISTRAR);
+    let nonce: u64 = u64::from_str_radix(
+        market.devnet.rpc(market.dir, "eth_getTransactionCount", json!([from, "pending"])).as_str().unwrap()
+            [2..]
+            .as_ref(),
+        16,
+    )
+    .unwrap();
+    let txs: String = (0..blocks)
+        .map(|i| {
+            format!(
+                "{}\n",
+                json!({"kind": "tx", "type": "value_transfer", "chain_id": market.devnet.chain_id, "nonce": (nonce + i).to_string(),
+                       "gas": "21000", "gas_price": "25000000000", "from": from, "to": market.addr(BUYER_METER), "value": "1"})
+            )
+        })
+        .collect();
+    let (code, _, stderr) =
+        submit(market.dir, &market.devnet.url, &sign(market.dir, &market.keys[REGISTRAR].0, "sender", &txs));
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn a_complete_trade_and_one_cut_short_with_an_over_reporting_seller() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let market = deploy(dir.path(), &devnet, "40");
+
+    // Offer 500 Wh at 2 ston/Wh; the buyer's escrow is read from the offer.
+    market.ok(SELLER, &["offer", "--energy", "500Wh", "--price", "2ston/Wh", "--expires-in", "100blocks"]);
+    let offer = market.status("offer", "1");
+    assert_eq!(offer["state"], "open");
+    assert_eq!(offer["escrow"]["peb"], (500 * PRICE_PEB_PER_WH).to_string());
+    let buyer_before = market.balance(BUYER);
+    let receipts = market.ok(BUYER, &["buy", "--offer", "1", "--max-price", "2ston/Wh"]);
+    assert_eq!(
+        market.balance(BUYER),
+        buyer_before - 500 * PRICE_PEB_PER_WH - fee(&receipts),
+        "escrow and gas"
+    );
+
+    // Both meters stream readings; reports are cumulative, increasing, and end at 500 Wh.
+    let seller_reports = market.report_stream(SELLER_METER, "1", "60s", &readings(7_000_000, 600, 900));
+    let buyer_reports = market.report_stream(BUYER_METER, "1", "100Wh", &readings(0, 550, 1000));
+    for reports in [&seller_reports, &buyer_reports] {
+        assert!(reports.windows(2).all(|w| w[0] < w[1]), "{reports:?}");
+        assert_eq!(*reports.last().unwrap(), 500);
+    }
+    assert_eq!(buyer_reports, vec![100, 200, 300, 400, 500]);
+    assert_eq!(seller_reports[0], 36, "60 s at 0.6 Wh/s");
+    let trade = market.status("trade", "1");
+    assert_eq!(
+        (trade["seller_report_wh"].as_str(), trade["buyer_report_wh"].as_str()),
+        (Some("500"), Some("500"))
+    );
+
+    // Settle and withdraw: the seller gets the whole escrow, minus its own gas.
+    let seller_before = market.balance(SELLER);
+    let settle = market.ok(SELLER, &["settle", "--trade", "1"]);
+    let withdraw = market.ok(SELLER, &["withdraw"]);
+    assert_eq!(
+        market.balance(SELLER),
+        seller_before + 500 * PRICE_PEB_PER_WH - fee(&settle) - fee(&withdraw)
+    );
+    assert_eq!(market.status("trade", "1")["state"], "settled");
+    assert_eq!(market.status("credit", market.addr(SELLER))["credit"], "1");
+    assert_eq!(market.status("credit", market.addr(BUYER))["credit"], "1");
+    market.reverts(BUYER, &["withdraw"], "nothing to withdraw");
+
+    // Trade 2 is cut short: the buyer's meter sees 200 Wh, the seller's claims 450 Wh.
+    market.ok(SELLER, &["offer", "--energy", "500Wh", "--price", "2ston/Wh"]);
+    market.ok(BUYER, &["buy", "--offer", "2"]);
+    assert_eq!(
+        market.report_stream(SELLER_METER, "2", "150Wh", &readings(0, 1_000, 450)),
+        vec![150, 300, 450]
+    );
+    assert_eq!(
+        market.report_stream(BUYER_METER, "2", "1m", &readings(0, 1_000, 200)),
+        vec![60, 120, 180, 200]
+    );
+    market.reverts(SELLER, &["settle", "--trade", "2"], "trade still in delivery");
+    mine(&market, 41);
+    let seller_before = market.balance(SELLER);
+    let buyer_before = market.balance(BUYER);
+    let settle = market.ok(BUYER, &["settle", "--trade", "2"]);
+    let seller_withdraw = market.ok(SELLER, &["withdraw"]);
+    let buyer_withdraw = market.ok(BUYER, &["withdraw"]);
+    assert_eq!(
+        market.balance(SELLER),
+        seller_before + 200 * PRICE_PEB_PER_WH - fee(&seller_withdraw),
+        "paid the buyer's figure"
+    );
+    assert_eq!(
+        market.balance(BUYER),
+        buyer_before + 300 * PRICE_PEB_PER_WH - fee(&settle) - fee(&buyer_withdraw),
+        "the undelivered rest back"
+    );
+    assert_eq!(market.status("credit", market.addr(SELLER))["credit"], "-2", "+1 then -3");
+    assert_eq!(market.status("credit", market.addr(BUYER))["credit"], "-2");
+    let trade = market.status("trade", "2");
+    assert_eq!(trade["delivered_wh"], "200");
+
+    // Every step is in the event log, in order.
+    let out = market.trade(REGISTRAR, &["watch", "--from-block", "0"], "");
+    assert!(out.status.success());
+    let events = lines(&out.stdout);
+    let names: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(names.iter().filter(|n| **n == "MeterRegistered").count(), 2);
+    assert_eq!(
+        names.iter().filter(|n| **n == "Reported").count(),
+        seller_reports.len() + buyer_reports.len() + 7
+    );
+    let settled: Vec<&Value> = events.iter().filter(|e| e["event"] == "TradeSettled").collect();
+    assert_eq!(settled[0]["fields"]["delivered_wh"], "500");
+    assert_eq!(settled[0]["fields"]["complete"], true);
+    assert_eq!(settled[1]["fields"]["delivered_wh"], "200");
+    assert_eq!(settled[1]["fields"]["buyer_refund"], (300 * PRICE_PEB_PER_WH).to_string());
+    assert!(events.windows(2).all(|w| w[0]["block"].as_str().unwrap().parse::<u64>().unwrap()
+        <= w[1]["block"].as_str().unwrap().parse::<u64>().unwrap()));
+}
+
+#[test]
+fn bad_requests_revert_with_their_reasons_through_the_relay() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let market = deploy(dir.path(), &devnet, "100");
+    market.ok(SELLER, &["offer", "--energy", "100Wh", "--price", "1ston/Wh"]);
+
+    market.reverts(BUYER, &["buy", "--offer", "99"], "unknown offer");
+    market.reverts(SELLER, &["buy", "--offer", "1"], "cannot buy own offer");
+    market.reverts(BUYER, &["buy", "--offer", "1", "--max-price", "0.5ston/Wh"], "price above maximum");
+    market.reverts(SELLER, &["settle", "--trade", "7"], "unknown trade");
+    market.ok(BUYER, &["buy", "--offer", "1"]);
+    // The buyer's own account is no registered meter; a meter reports, then goes backwards.
+    market.reverts(BUYER, &["report", "--trade", "1", "--wh", "10"], "meter not registered");
+    market.ok(SELLER_METER, &["report", "--trade", "1", "--wh", "60"]);
+    market.reverts(SELLER_METER, &["report", "--trade", "1", "--wh", "50"], "report decreased");
+    market.reverts(SELLER_METER, &["report", "--trade", "1", "--wh", "101"], "report exceeds trade energy");
+    market.reverts(SELLER, &["settle", "--trade", "1"], "trade still in delivery");
+    market.reverts(SELLER, &["cancel", "--offer", "1"], "offer not open");
+
+    // The tool itself: a missing offer in status is a definite no; bad ids are usage errors.
+    let out = market.trade(REGISTRAR, &["status", "offer", "42"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("offer 42 does not exist"));
+    let out = market.trade(REGISTRAR, &["status", "trade", "x1"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let out = market.trade(REGISTRAR, &["offer", "--energy", "5 joules", "--price", "1ston"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown unit"));
+    // A report stream that is fed garbage names the line; an alarm stops it with exit 1.
+    let out =
+        market.trade(SELLER_METER, &["report", "--trade", "1"], "{\"kind\":\"reading\",\"seq\":\"x\"}\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("\"line\":1"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alarm = json!({"kind": "alarm", "v": 1, "code": "energy_reset", "device": "sim:test", "seq": 3,
+                       "time": "2026-11-24T10:00:03Z", "message": "energy total went down"});
+    let input = format!("{}{alarm}\n{}", readings(0, 1000, 20), readings(20_000, 1000, 50));
+    let out = market.trade(SELLER_METER, &["report", "--trade", "1", "--every", "10Wh"], &input);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("energy_reset"));
+    let reported: Vec<String> = lines(&out.stdout)
+        .iter()
+        .map(|t| t["meta"]["market"]["cumulative_wh"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(reported, vec!["70", "80"], "resumes above the 60 Wh on chain; stops at the alarm");
+}
+
+#[test]
+fn offline_use_needs_no_node_and_a_dead_node_is_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let market = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    let args = [
+        "--contract",
+        market,
+        "--chain-id",
+        "1001",
+        "--nonce",
+        "5",
+        "--gas-price",
+        "25ston",
+        "--gas",
+        "90000",
+    ];
+    let input = readings(0, 1_000, 30);
+    let mut all = vec!["report", "--trade", "3", "--every", "10Wh", "--energy", "25Wh"];
+    all.extend(args);
+    let out = run("evlock-trade", dir.path(), &all, &input);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let txs = lines(&out.stdout);
+    let summary: Vec<(String, String)> = txs
+        .iter()
+        .map(|t| {
+            (
+                t["nonce"].as_str().unwrap().into(),
+                t["meta"]["market"]["cumulative_wh"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![("5".into(), "10".into()), ("6".into(), "20".into()), ("7".into(), "25".into())]
+    );
+    assert!(txs.iter().all(|t| t["gas"] == "90000" && t["chain_id"] == "1001" && t["to"] == market));
+
+    let out = run("evlock-trade", dir.path(), &["settle", "--trade", "1", "--contract", market], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--chain-id or --rpc"));
+
+    let out = run(
+        "evlock-trade",
+        dir.path(),
+        &["--rpc", "http://127.0.0.1:9", "--retries", "0", "status", "trade", "1", "--contract", market],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.1:9"));
+}
