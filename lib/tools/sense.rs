@@ -9,12 +9,13 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::calibrate::{Certificate, Correction};
-use crate::cli::{ErrorClass, ExitCode, Failure, GlobalArgs, Output, Tool};
-use crate::meter::clock::{Clock, Schedule};
-use crate::meter::health::{Alarm, HealthConfig, HealthMonitor, Limits, Observation, is_transient};
+use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
+use crate::meter::clock::Clock;
+use crate::meter::health::{HealthConfig, HealthMonitor, Limits};
 use crate::meter::modbus::{self, ReadFunction, ScanReply, ValueType, WordOrder};
-use crate::meter::{self, DeviceUri, Meter, PowerState, Sample, Switch, modbus_exception_name};
-use crate::wire::{AlarmRecord, Health, ModbusSlaveRecord, ReadingRecord, RegistersRecord, SelfTestRecord};
+use crate::meter::session::{Session, SessionOptions};
+use crate::meter::{self, DeviceUri, Meter, modbus_exception_name};
+use crate::wire::{ModbusSlaveRecord, RegistersRecord, SelfTestRecord};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -310,23 +311,19 @@ impl Tool for Sense {
                 correction.offset_amps
             );
         }
-        let session = Session {
+        let options = SessionOptions {
             device: uri.to_string(),
-            meter,
-            switch,
-            monitor: HealthMonitor::new(config),
-            correction,
+            interval: self.stream.interval,
             clock: match self.stream.clock {
                 ClockKind::Wall => Clock::wall(),
                 ClockKind::Virtual => Clock::virtual_clock(),
             },
-            interval: self.stream.interval,
-            count: self.stream.count,
-            stop_on_alarm: self.stream.stop_on_alarm,
+            correction,
             give_up_after: self.stream.give_up_after,
         };
+        let session = Session::new(meter, switch, HealthMonitor::new(config), options);
         interrupt::install();
-        let outcome = session.run(out)?;
+        let outcome = stream(session, self.stream.count, self.stream.stop_on_alarm, out)?;
         let failing = self.stream.fail_on_alarm || self.stream.stop_on_alarm;
         Ok(match outcome {
             Outcome::Interrupted => ExitCode::Interrupted,
@@ -472,169 +469,35 @@ enum Outcome {
     Interrupted,
 }
 
-/// One metering session: the loop of `evlock-sense`.
-struct Session {
-    device: String,
-    meter: Box<dyn Meter>,
-    switch: Option<Box<dyn Switch>>,
-    monitor: HealthMonitor,
-    correction: Correction,
-    clock: Clock,
-    interval: Duration,
+/// Runs the session until the count, an alarm with --stop-on-alarm, or Ctrl-C; every step's
+/// alarms go out before its reading.
+fn stream(
+    mut session: Session,
     count: Option<u64>,
     stop_on_alarm: bool,
-    give_up_after: u32,
-}
-
-/// A device that kept failing: the last error, after how many failed reads in a row.
-#[derive(Debug, thiserror::Error)]
-#[error("the device failed {count} reads in a row; giving up")]
-struct GaveUp {
-    count: u32,
-    #[source]
-    last: meter::MeterError,
-}
-
-impl Session {
-    fn run(mut self, out: &mut Output) -> Result<Outcome, Failure> {
-        let mut schedule = Schedule::new(self.interval);
-        let stop = || interrupt::requested();
-        let mut seq = 0u64;
-        let mut failures = 0u32;
-        while self.count.is_none_or(|count| seq < count) {
-            let due = schedule.next_due(&self.clock);
-            if !self.clock.wait_until(due, &stop) {
-                return self.interrupted(out);
-            }
-            let at = self.clock.elapsed();
-            let time = self.clock.rfc3339();
-            let read = self.meter.read(at);
-            if interrupt::requested() {
-                // A read cut short by the signal is not the device's fault.
-                return self.interrupted(out);
-            }
-            let switch_closed = self.switch_state();
-            let hints = self.meter.health_hints();
-            let observation = Observation { seq, at, switch_closed, hints };
-            let alarms = self.monitor.observe(read.as_ref(), &observation);
-            for alarm in &alarms {
-                out.emit(&self.alarm_record(alarm, seq, &time))?;
-            }
-            match read {
-                Ok(sample) => {
-                    failures = 0;
-                    out.emit(&self.reading(seq, time, &sample, switch_closed, &alarms))?;
-                }
-                Err(error) => {
-                    failures += 1;
-                    if !is_transient(&error) {
-                        return Err(error.into());
-                    }
-                    if self.give_up_after > 0 && failures >= self.give_up_after {
-                        let code = error.error_code();
-                        return Err(Failure::new(
-                            ExitCode::Device,
-                            code,
-                            GaveUp { count: failures, last: error },
-                        ));
-                    }
-                    if alarms.is_empty() {
-                        // The alarm said it once; the rest of an outage only at -v.
-                        log::info!("reading {seq}: {error}");
-                    } else {
-                        log::warn!("reading {seq}: {error}; retrying");
-                    }
-                }
-            }
-            seq += 1;
-            if self.stop_on_alarm && !alarms.is_empty() {
-                break;
-            }
+    out: &mut Output,
+) -> Result<Outcome, Failure> {
+    let stop = || interrupt::requested();
+    let mut taken = 0u64;
+    while count.is_none_or(|count| taken < count) {
+        let Some(step) = session.next_step(&stop)? else {
+            out.flush()?;
+            log::info!("interrupted");
+            return Ok(Outcome::Interrupted);
+        };
+        taken += 1;
+        for alarm in &step.alarms {
+            out.emit(alarm)?;
         }
-        out.flush()?;
-        Ok(Outcome::Finished { alarms: self.monitor.alarms_raised() })
-    }
-
-    fn interrupted(&self, out: &mut Output) -> Result<Outcome, Failure> {
-        out.flush()?;
-        log::info!("interrupted");
-        Ok(Outcome::Interrupted)
-    }
-
-    fn switch_state(&mut self) -> Option<bool> {
-        let switch = self.switch.as_mut()?;
-        match switch.is_closed() {
-            Ok(closed) => Some(closed),
-            Err(error) => {
-                log::warn!("cannot read the relay's state: {error}");
-                None
-            }
+        if let Some(reading) = &step.reading {
+            out.emit(reading)?;
+        }
+        if stop_on_alarm && !step.alarms.is_empty() {
+            break;
         }
     }
-
-    fn alarm_record(&self, alarm: &Alarm, seq: u64, time: &str) -> AlarmRecord {
-        AlarmRecord {
-            code: alarm.code.as_str().into(),
-            device: self.device.clone(),
-            seq,
-            time: time.into(),
-            message: alarm.message.clone(),
-            details: Some(alarm.details.clone()),
-        }
-    }
-
-    fn reading(
-        &self,
-        seq: u64,
-        time: String,
-        sample: &Sample,
-        switch_closed: Option<bool>,
-        alarms: &[Alarm],
-    ) -> ReadingRecord {
-        let amps = self.correction.amps(sample.amps);
-        let watts = self.correction.watts(sample.watts, sample.volts, sample.power_factor);
-        let energy_mwh = finite_or_zero(sample.energy_wh * 1000.0).max(0.0).floor() as u64;
-        ReadingRecord {
-            device: self.device.clone(),
-            seq,
-            time,
-            volts: round(sample.volts, 4),
-            amps: round(amps, 6),
-            watts: round(watts, 4),
-            energy_wh: energy_mwh / 1000,
-            energy_mwh,
-            charge_ah: sample.charge_ah.map(|ah| round(ah, 6)),
-            frequency_hz: sample.frequency_hz.map(|hz| round(hz, 3)),
-            power_factor: sample.power_factor.map(|pf| round(pf, 4)),
-            switch: switch_closed.map(|closed| if closed { "closed" } else { "open" }.to_string()),
-            state: Some(state_name(sample.state).to_string()),
-            counters: serde_json::to_value(sample.counters).unwrap_or_default(),
-            health: Health {
-                ok: alarms.is_empty() && self.monitor.active().next().is_none(),
-                alarms: alarms.iter().map(|a| a.code.as_str().into()).collect(),
-            },
-            meta: None,
-        }
-    }
-}
-
-fn state_name(state: PowerState) -> &'static str {
-    match state {
-        PowerState::Converting => "converting",
-        PowerState::Shutdown => "shutdown",
-        PowerState::Stalled => "stalled",
-        PowerState::Unknown => "unknown",
-    }
-}
-
-fn finite_or_zero(value: f64) -> f64 {
-    if value.is_finite() { value } else { 0.0 }
-}
-
-/// Rounds for the record (sub-mV, µA, sub-mW), keeping lines short; JSON has no NaN, so a
-/// non-finite value (an `out_of_range` alarm says so) becomes 0.
-fn round(value: f64, decimals: i32) -> f64 {
-    crate::calibrate::certificate::round_to(finite_or_zero(value), decimals)
+    out.flush()?;
+    Ok(Outcome::Finished { alarms: session.monitor().alarms_raised() })
 }
 
 /// Ctrl-C: the first SIGINT asks the loop to stop (it flushes and exits 130); the handler
@@ -752,11 +615,5 @@ mod tests {
         assert_eq!(config.open_current_max, 0.1);
         assert_eq!(config.limits.max_amps, 30.0);
         assert_eq!(config.limits.max_volts, 100.0, "the device's voltage limit stays");
-    }
-
-    #[test]
-    fn records_round_and_never_carry_nan() {
-        assert_eq!(round(f64::NAN, 4), 0.0);
-        assert_eq!(round(12.345_678_9, 4), 12.3457);
     }
 }
