@@ -390,3 +390,20 @@ fn report_prints_a_table_and_draws_the_errors() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stdout).contains("signature INVALID"));
 }
+
+#[test]
+fn the_calibration_example_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = assert_cmd::cargo::cargo_bin("evlock-calibrate");
+    let output = std::process::Command::new("bash")
+        .arg(root.join("examples/calibrate.sh"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("EVLOCK_BIN", bin.parent().unwrap())
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(err.contains("done: every step behaved as expected"), "{err}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Check of sim:bench?drift=3%: FAIL"));
+}

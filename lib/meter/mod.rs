@@ -16,6 +16,10 @@
 //! Every driver implements [`Meter`]; relay switches implement [`Switch`]. Time is passed in
 //! by the caller ([`Meter::read`]'s `at`), so drivers that integrate over time and the
 //! simulator run the same under a wall clock and under the virtual clock tests use.
+//!
+//! On top of the drivers: [`health`] (the checks run on every reading, with their stable
+//! alarm codes), [`clock`] (wall or virtual time on a fixed schedule) and [`session`] (the
+//! read → check → record loop of `evlock-sense`, for any tool that reads meters in-process).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -32,7 +36,7 @@ pub mod gpio;
 pub mod health;
 pub mod ina22x;
 pub mod modbus;
-pub mod sampler;
+pub mod session;
 pub mod sim;
 
 /// A device address: `scheme:path?key=value&…`, e.g. `modbus:/dev/ttyUSB0?profile=sdm120`.

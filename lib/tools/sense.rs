@@ -9,11 +9,11 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::calibrate::Certificate;
-use crate::cli::{ErrorClass, ExitCode, Failure, GlobalArgs, Output, Tool};
+use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
 use crate::meter::clock::Clock;
-use crate::meter::health::{HealthConfig, Limits, is_transient};
+use crate::meter::health::{HealthConfig, Limits};
 use crate::meter::modbus::{self, ReadFunction, ScanReply, ValueType, WordOrder};
-use crate::meter::sampler::Sampler;
+use crate::meter::session::Session;
 use crate::meter::{self, DeviceUri, Meter, modbus_exception_name};
 use crate::wire::{ModbusSlaveRecord, RegistersRecord, SelfTestRecord};
 
@@ -283,24 +283,26 @@ impl Tool for Sense {
         if self.stream.self_test {
             return self_test(meter.as_mut(), &uri, out);
         }
-        let switch = self.stream.switch.as_deref().map(str::parse::<DeviceUri>).transpose()?;
-        let switch = switch.as_ref().map(meter::open_switch).transpose()?;
+        let switch = match &self.stream.switch {
+            Some(text) => Some(meter::open_switch(&text.parse()?)?),
+            None => None,
+        };
         let clock = match self.stream.clock {
             ClockKind::Wall => Clock::wall(),
             ClockKind::Virtual => Clock::virtual_clock(),
         };
-        let sampler =
-            Sampler::new(&uri, meter, switch, certificate.as_ref(), clock, self.stream.interval, |config| {
-                self.health.apply(config)
-            });
-        let session = Session {
-            sampler,
-            count: self.stream.count,
-            stop_on_alarm: self.stream.stop_on_alarm,
-            give_up_after: self.stream.give_up_after,
-        };
+        let session = Session::open(
+            &uri,
+            meter,
+            switch,
+            certificate.as_ref(),
+            clock,
+            self.stream.interval,
+            self.stream.give_up_after,
+            |config| self.health.apply(config),
+        );
         interrupt::install();
-        let outcome = session.run(out)?;
+        let outcome = stream(session, self.stream.count, self.stream.stop_on_alarm, out)?;
         let failing = self.stream.fail_on_alarm || self.stream.stop_on_alarm;
         Ok(match outcome {
             Outcome::Interrupted => ExitCode::Interrupted,
@@ -446,78 +448,35 @@ enum Outcome {
     Interrupted,
 }
 
-/// One metering session: the loop of `evlock-sense`.
-struct Session {
-    sampler: Sampler,
+/// Runs the session until the count, an alarm with --stop-on-alarm, or Ctrl-C; every step's
+/// alarms go out before its reading.
+fn stream(
+    mut session: Session,
     count: Option<u64>,
     stop_on_alarm: bool,
-    give_up_after: u32,
-}
-
-/// A device that kept failing: the last error, after how many failed reads in a row.
-#[derive(Debug, thiserror::Error)]
-#[error("the device failed {count} reads in a row; giving up")]
-struct GaveUp {
-    count: u32,
-    #[source]
-    last: meter::MeterError,
-}
-
-impl Session {
-    fn run(mut self, out: &mut Output) -> Result<Outcome, Failure> {
-        let stop = || interrupt::requested();
-        let mut taken = 0u64;
-        let mut failures = 0u32;
-        while self.count.is_none_or(|count| taken < count) {
-            if !self.sampler.wait_next(&stop) {
-                return self.interrupted(out);
-            }
-            let step = self.sampler.take();
-            taken += 1;
-            if interrupt::requested() {
-                // A read cut short by the signal is not the device's fault.
-                return self.interrupted(out);
-            }
-            for alarm in &step.alarms {
-                out.emit(alarm)?;
-            }
-            if let Some(reading) = &step.reading {
-                failures = 0;
-                out.emit(reading)?;
-            }
-            if let Some(error) = step.error {
-                failures += 1;
-                if !is_transient(&error) {
-                    return Err(error.into());
-                }
-                if self.give_up_after > 0 && failures >= self.give_up_after {
-                    let code = error.error_code();
-                    return Err(Failure::new(
-                        ExitCode::Device,
-                        code,
-                        GaveUp { count: failures, last: error },
-                    ));
-                }
-                if step.alarms.is_empty() {
-                    // The alarm said it once; the rest of an outage only at -v.
-                    log::info!("reading {}: {error}", step.seq);
-                } else {
-                    log::warn!("reading {}: {error}; retrying", step.seq);
-                }
-            }
-            if self.stop_on_alarm && !step.alarms.is_empty() {
-                break;
-            }
+    out: &mut Output,
+) -> Result<Outcome, Failure> {
+    let stop = || interrupt::requested();
+    let mut taken = 0u64;
+    while count.is_none_or(|count| taken < count) {
+        let Some(step) = session.next_step(&stop)? else {
+            out.flush()?;
+            log::info!("interrupted");
+            return Ok(Outcome::Interrupted);
+        };
+        taken += 1;
+        for alarm in &step.alarms {
+            out.emit(alarm)?;
         }
-        out.flush()?;
-        Ok(Outcome::Finished { alarms: self.sampler.monitor().alarms_raised() })
+        if let Some(reading) = &step.reading {
+            out.emit(reading)?;
+        }
+        if stop_on_alarm && !step.alarms.is_empty() {
+            break;
+        }
     }
-
-    fn interrupted(&self, out: &mut Output) -> Result<Outcome, Failure> {
-        out.flush()?;
-        log::info!("interrupted");
-        Ok(Outcome::Interrupted)
-    }
+    out.flush()?;
+    Ok(Outcome::Finished { alarms: session.monitor().alarms_raised() })
 }
 
 /// Ctrl-C: the first SIGINT asks the loop to stop (it flushes and exits 130); the handler

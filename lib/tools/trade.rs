@@ -16,7 +16,7 @@ use crate::keys::password::PasswordSource;
 use crate::market::Action;
 use crate::meter::DeviceUri;
 use crate::meter::clock::Clock;
-use crate::meter::sampler::Sampler;
+use crate::meter::session::Session as MeterSession;
 use crate::relay::{SubmitOptions, Submitter};
 use crate::rpc::RpcClient;
 use crate::signer::KeyUri;
@@ -649,8 +649,10 @@ fn run_deliver(
         ClockKind::Wall => Clock::wall(),
         ClockKind::Virtual => Clock::virtual_clock(),
     };
+    let meter = crate::meter::open_meter(&device)?;
+    let switch = switch.as_ref().map(crate::meter::open_switch).transpose()?;
     let mut sampler =
-        Sampler::open(&device, switch.as_ref(), certificate.as_ref(), clock, args.interval, |_| {})?;
+        MeterSession::open(&device, meter, switch, certificate.as_ref(), clock, args.interval, 10, |_| {});
     let mut chain = ChainSender {
         builder: TxBuilder::new(Some(client), params),
         sender,

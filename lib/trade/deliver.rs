@@ -358,20 +358,19 @@ fn finish(
     Ok(ending)
 }
 
-impl ReadingSource for crate::meter::sampler::Sampler {
+impl ReadingSource for crate::meter::session::Session {
     fn next_step(&mut self) -> Result<SenseStep, Failure> {
-        self.wait_next(&|| false);
-        let step = self.take();
-        if let Some(error) = step.error {
-            if !crate::meter::health::is_transient(&error) {
-                return Err(error.into());
-            }
-            log::warn!("reading {}: {error}", step.seq);
+        match crate::meter::session::Session::next_step(self, &|| false)? {
+            Some(step) => Ok(SenseStep { reading: step.reading, alarms: step.alarms }),
+            // Never asked to stop, so a step always comes; an empty one is harmless.
+            None => Ok(SenseStep::default()),
         }
-        Ok(SenseStep { reading: step.reading, alarms: step.alarms })
     }
 
     fn set_switch(&mut self, closed: bool) -> Result<(), Failure> {
-        crate::meter::sampler::Sampler::set_switch(self, closed).map_err(Failure::from)
+        match self.switch_mut() {
+            Some(switch) => switch.set_closed(closed).map_err(Failure::from),
+            None => Ok(()),
+        }
     }
 }
