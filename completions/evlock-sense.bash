@@ -41,7 +41,7 @@ _evlock__sense() {
 
     case "${cmd}" in
         evlock__sense)
-            opts="-v -q -h -V --pretty --verbose --quiet --on-error --generate --device --interval --count --switch --certificate --technician --fail-on-alarm --stop-on-alarm --give-up-after --clock --self-test --frozen-after --min-current --open-current --max-volts --max-amps --help --version scan read help"
+            opts="-v -q -h -V --pretty --verbose --quiet --on-error --generate --device --profile --interval --count --switch --certificate --technician --fail-on-alarm --stop-on-alarm --give-up-after --clock --self-test --frozen-after --min-current --open-current --max-volts --max-amps --help --version scan read help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -56,6 +56,10 @@ _evlock__sense() {
                     return 0
                     ;;
                 --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

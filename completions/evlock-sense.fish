@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_sense_global_optspecs
-    string join \n pretty v/verbose q/quiet on-error= generate= device= interval= count= switch= certificate= technician= fail-on-alarm stop-on-alarm give-up-after= clock= self-test frozen-after= min-current= open-current= max-volts= max-amps= h/help V/version
+    string join \n pretty v/verbose q/quiet on-error= generate= device= profile= interval= count= switch= certificate= technician= fail-on-alarm stop-on-alarm give-up-after= clock= self-test frozen-after= min-current= open-current= max-volts= max-amps= h/help V/version
 end
 
 function __fish_evlock_sense_needs_command
@@ -31,6 +31,7 @@ bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l device -d 'The meter\'s device URI, e.g. `modbus:/dev/ttyUSB0?profile=sdm120`, `ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015`, `sim:home?fault=reset@60s`' -r
+complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l profile -d 'A Modbus meter profile file (TOML: registers, types, word order, scale, units) for a meter that is not built in; the same as `profile=FILE` in the URI' -r -F
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l interval -d 'The time between readings (`0` = as fast as the device answers)' -r
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l count -d 'Stop after N readings (failed reads count); without it, run until interrupted' -r
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l switch -d 'The relay in front of the load, e.g. `gpio:/dev/gpiochip0?line=17` or `sim:home`: its state goes into every reading and enables the wiring checks' -r

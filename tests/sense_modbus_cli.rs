@@ -344,3 +344,38 @@ fn as_unprivileged_user(args: &[&str]) -> Output {
     assert!(Path::new(&assert_cmd::cargo::cargo_bin("evlock-sense")).exists());
     command.output().unwrap()
 }
+
+#[test]
+fn a_profile_file_describes_a_meter_that_is_not_built_in() {
+    // The SDM120's map as a user's own file, through --profile.
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("my-meter.toml");
+    let builtin =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/lib/meter/profiles/sdm120.toml"))
+            .unwrap();
+    std::fs::write(&profile, builtin).unwrap();
+    let rig = Rig::new(vec![SimDevice::sdm120(7, &values())]);
+    let device = rig.uri("addr=7&baud=9600");
+    let output = sense(&[
+        "--device",
+        &device,
+        "--profile",
+        profile.to_str().unwrap(),
+        "--count",
+        "1",
+        "--interval",
+        "0",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let reading = &lines(&output.stdout)[0];
+    assert!(close(&reading["volts"], 230.1, 1e-3), "{reading}");
+    assert_eq!(reading["energy_wh"], 12345);
+
+    // --profile is for Modbus meters only; a broken file is exit 3 naming it.
+    let output = sense(&["--device", "sim:x", "--profile", profile.to_str().unwrap(), "--count", "1"]);
+    assert_eq!(output.status.code(), Some(2));
+    std::fs::write(&profile, "[fields.volts]\naddress = \"zero\"\n").unwrap();
+    let output = sense(&["--device", &device, "--profile", profile.to_str().unwrap(), "--count", "1"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("my-meter.toml"), "{}", stderr(&output));
+}

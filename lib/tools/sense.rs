@@ -180,6 +180,10 @@ struct StreamArgs {
     /// `ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015`, `sim:home?fault=reset@60s`.
     #[arg(long, value_name = "URI", required_unless_present = "generate")]
     device: Option<String>,
+    /// A Modbus meter profile file (TOML: registers, types, word order, scale, units) for a
+    /// meter that is not built in; the same as `profile=FILE` in the URI.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
     /// The time between readings (`0` = as fast as the device answers).
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
     interval: Duration,
@@ -273,7 +277,14 @@ impl Tool for Sense {
             None => {}
         }
         let device = self.stream.device.as_deref().ok_or_else(|| Failure::usage("--device is required"))?;
-        let uri: DeviceUri = device.parse()?;
+        let mut uri: DeviceUri = device.parse()?;
+        if let Some(profile) = &self.stream.profile {
+            if uri.scheme != "modbus" {
+                return Err(Failure::usage(format!("--profile is for modbus: devices, not {}:", uri.scheme)));
+            }
+            let separator = if device.contains('?') { '&' } else { '?' };
+            uri = format!("{device}{separator}profile={}", profile.display()).parse()?;
+        }
         // The certificate is checked before any device is touched: a forged one stops here.
         let certificate = match &self.stream.certificate {
             Some(path) => Some(Certificate::load_verified(path, self.stream.technician.as_deref())?),
