@@ -295,7 +295,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l pre
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l from-block -d 'The first block to read (default: the current head)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l from-block -d 'The first block to read (default: with --follow, the next block, so only new events; without, block 0, the whole history)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l to-block -d 'The last block to read (default: the head, or forever with --follow)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l poll -d 'How often to look for new blocks when following' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'

@@ -536,3 +536,29 @@ fn a_killed_delivery_resumes_without_reporting_twice() {
     assert!(reports.windows(2).all(|w| w[0] < w[1]), "{reports:?}");
     assert_eq!(*reports.last().unwrap(), 5);
 }
+
+#[test]
+fn watch_follows_new_blocks() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let market = deploy(dir.path(), &devnet, "50");
+    // Following from the head: the registrations are history, only what comes next is written.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("evlock-trade"))
+        .env_clear()
+        .args(["--rpc", &devnet.url, "--contract", &market.contract, "watch", "--follow", "--poll", "50ms"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    market.ok(SELLER, &["offer", "--energy", "10Wh", "--price", "1ston/Wh"]);
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let event: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["event"], "OfferCreated");
+    assert_eq!(event["fields"]["energy_wh"], "10");
+    assert_eq!(event["fields"]["seller"], market.addr(SELLER));
+}

@@ -293,7 +293,8 @@ struct ReportArgs {
 
 #[derive(Debug, Args)]
 struct WatchArgs {
-    /// The first block to read (default: the current head).
+    /// The first block to read (default: with --follow, the next block, so only new events;
+    /// without, block 0, the whole history).
     #[arg(long, value_name = "BLOCK")]
     from_block: Option<u64>,
     /// The last block to read (default: the head, or forever with --follow).
@@ -583,9 +584,10 @@ fn watch(
     args: WatchArgs,
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
-    let from = match args.from_block {
-        Some(block) => block,
-        None => client.block_number().map_err(TradeError::from)?,
+    let from = match (args.from_block, args.follow) {
+        (Some(block), _) => block,
+        (None, true) => client.block_number().map_err(TradeError::from)? + 1,
+        (None, false) => 0,
     };
     let mut watcher = Watcher::new(client, market, from);
     loop {
