@@ -32,9 +32,8 @@
 //! are rounded (µA, 0.1 mV, 10⁻⁴ %, 10⁻⁸ gain) when the certificate is made, so the canonical
 //! text survives a parse and re-serialization exactly.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::Path;
 
 use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
@@ -275,59 +274,16 @@ pub fn parse_signature(text: &str) -> Result<RecoverableSig, String> {
     Ok(RecoverableSig::new(U256::from_be_slice(&bytes[..32]), U256::from_be_slice(&bytes[32..64]), y_parity))
 }
 
-/// Writes `contents` through a temporary file in the same folder, fsynced, then put in place:
-/// renamed over the target with `force`, else hard-linked, which fails if the name exists
-/// even when another process creates it meanwhile.
+/// Writes `contents` (0644: a certificate is public) through a temporary file in the same
+/// folder, fsynced, then put in place: renamed over the target with `force`, else hard-linked,
+/// which fails if the name exists even when another process creates it meanwhile.
 pub fn write_atomically(path: &Path, contents: &[u8], force: bool) -> Result<(), CalibrationError> {
-    let write_error = |source: io::Error| CalibrationError::Write { path: path.to_path_buf(), source };
-    if !force && path.exists() {
-        return Err(CalibrationError::FileExists { path: path.to_path_buf() });
-    }
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut random = [0u8; 6];
-    let _ = getrandom::fill(&mut random);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", hex::encode(random)));
-    let written = (|| {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o644);
+    crate::keys::files::write_new_file(path, contents, 0o644, force).map_err(|error| match error {
+        crate::keys::files::NewFileError::Exists => CalibrationError::FileExists { path: path.to_path_buf() },
+        crate::keys::files::NewFileError::Io(source) => {
+            CalibrationError::Write { path: path.to_path_buf(), source }
         }
-        let mut file = options.open(&temp)?;
-        file.write_all(contents)?;
-        file.sync_all()
-    })();
-    if let Err(source) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(write_error(source));
-    }
-    let placed = if force {
-        fs::rename(&temp, path).map_err(write_error)
-    } else {
-        let linked = fs::hard_link(&temp, path);
-        let _ = fs::remove_file(&temp);
-        match linked {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                Err(CalibrationError::FileExists { path: path.to_path_buf() })
-            }
-            Err(e) => Err(write_error(e)),
-        }
-    };
-    if placed.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    placed?;
-    if let Ok(dir) = File::open(&dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -26,9 +26,28 @@ pub fn read_secret_file(what: &'static str, path: &Path) -> Result<Zeroizing<Str
 /// is written and fsynced, then put in place. Without `force` an existing file is never
 /// replaced, even by a race: the final step is a hard link, which fails if the name exists.
 pub fn write_secret_file(path: &Path, contents: &[u8], force: bool) -> Result<(), KeyError> {
-    let write_error = |source| KeyError::WriteFile { path: path.to_path_buf(), source };
+    write_new_file(path, contents, 0o600, force).map_err(|error| match error {
+        NewFileError::Exists => KeyError::FileExists { path: path.to_path_buf() },
+        NewFileError::Io(source) => KeyError::WriteFile { path: path.to_path_buf(), source },
+    })
+}
+
+/// Why [`write_new_file`] did not write.
+#[derive(Debug)]
+pub enum NewFileError {
+    /// The file exists and `force` was not given.
+    Exists,
+    /// Writing failed (nothing is left behind).
+    Io(io::Error),
+}
+
+/// Writes `contents` to `path` atomically with `mode` (on Unix): a temporary file in the same
+/// folder is written and fsynced, then renamed over the target with `force`, else hard-linked,
+/// which fails if the name exists even when another process creates it meanwhile. The folder
+/// is fsynced too, so the new entry is durable.
+pub fn write_new_file(path: &Path, contents: &[u8], mode: u32, force: bool) -> Result<(), NewFileError> {
     if !force && path.exists() {
-        return Err(KeyError::FileExists { path: path.to_path_buf() });
+        return Err(NewFileError::Exists);
     }
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -36,32 +55,29 @@ pub fn write_secret_file(path: &Path, contents: &[u8], force: bool) -> Result<()
     };
     let temp = temp_name(&dir, path);
     let result = (|| {
-        let mut file = create_private(&temp)?;
+        let mut file = create_new(&temp, mode)?;
         file.write_all(contents)?;
         file.sync_all()
     })();
     if let Err(source) = result {
         let _ = fs::remove_file(&temp);
-        return Err(write_error(source));
+        return Err(NewFileError::Io(source));
     }
     let placed = if force {
-        fs::rename(&temp, path).map_err(write_error)
+        fs::rename(&temp, path).map_err(NewFileError::Io)
     } else {
         let linked = fs::hard_link(&temp, path);
         let _ = fs::remove_file(&temp);
         match linked {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                Err(KeyError::FileExists { path: path.to_path_buf() })
-            }
-            Err(e) => Err(write_error(e)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(NewFileError::Exists),
+            Err(e) => Err(NewFileError::Io(e)),
         }
     };
     if placed.is_err() {
         let _ = fs::remove_file(&temp);
     }
     placed?;
-    // Make the new directory entry durable too.
     if let Ok(dir) = File::open(&dir) {
         let _ = dir.sync_all();
     }
@@ -75,14 +91,16 @@ fn temp_name(dir: &Path, target: &Path) -> PathBuf {
     dir.join(format!(".{name}.{}.tmp", hex::encode(random)))
 }
 
-fn create_private(path: &Path) -> io::Result<File> {
+fn create_new(path: &Path, mode: u32) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(mode);
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     options.open(path)
 }
 
