@@ -505,23 +505,39 @@ fn a_killed_delivery_resumes_without_reporting_twice() {
         "--journal",
         "j.ndjson",
     ];
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("evlock-trade"))
-        .env_clear()
-        .current_dir(dir.path())
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while stdout.read_line(&mut line).unwrap() > 0 && !line.contains("\"receipt\"") {
-        line.clear();
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // Started, and stopped after its first receipt: by SIGKILL (a crash), then by SIGTERM
+    // (a clean stop: relay opened, exit 130).
+    let start_and_stop = |signal: i32| {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("evlock-trade"))
+            .env_clear()
+            .current_dir(dir.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while stdout.read_line(&mut line).unwrap() > 0 && !line.contains("\"receipt\"") {
+            line.clear();
+        }
+        // SAFETY: signalling our own child process.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        let output = child.wait_with_output().unwrap();
+        (output.status, rest, String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let (status, _, _) = start_and_stop(libc::SIGKILL);
+    assert_eq!(status.code(), None, "killed");
     let before = market.status("trade", "1")["seller_report_wh"].as_str().unwrap().parse::<u64>().unwrap();
     assert!((1..5).contains(&before), "killed mid-way: {before}");
+    let (status, rest, stderr) = start_and_stop(libc::SIGTERM);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("the relay is open"), "{stderr}");
+    assert!(rest.contains("\"kind\":\"status\""), "the trade's status comes last: {rest}");
+    let stopped = market.status("trade", "1")["seller_report_wh"].as_str().unwrap().parse::<u64>().unwrap();
+    assert!(stopped > before && stopped < 5, "stopped mid-way again: {stopped}");
 
     let out = run("evlock-trade", dir.path(), &args, "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -12,6 +12,7 @@ mod diag;
 pub mod docs;
 mod exit;
 mod input;
+pub mod interrupt;
 mod output;
 
 pub use args::{GlobalArgs, OnError};

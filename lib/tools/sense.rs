@@ -3,13 +3,12 @@
 
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::calibrate::Certificate;
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
+use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool, interrupt};
 use crate::meter::clock::Clock;
 use crate::meter::health::{HealthConfig, Limits};
 use crate::meter::modbus::{self, ReadFunction, ScanReply, ValueType, WordOrder};
@@ -488,41 +487,6 @@ fn stream(
     }
     out.flush()?;
     Ok(Outcome::Finished { alarms: session.monitor().alarms_raised() })
-}
-
-/// Ctrl-C: the first SIGINT asks the loop to stop (it flushes and exits 130); the handler
-/// then resets to the default, so a second Ctrl-C ends the process at once.
-mod interrupt {
-    use super::*;
-
-    static REQUESTED: AtomicBool = AtomicBool::new(false);
-
-    /// Whether SIGINT arrived.
-    pub fn requested() -> bool {
-        REQUESTED.load(Ordering::SeqCst)
-    }
-
-    #[cfg(unix)]
-    extern "C" fn on_sigint(_signal: libc::c_int) {
-        // Only an atomic store: async-signal-safe.
-        REQUESTED.store(true, Ordering::SeqCst);
-    }
-
-    /// Installs the handler (without SA_RESTART, so a blocking device read returns early).
-    pub fn install() {
-        #[cfg(unix)]
-        // SAFETY: `action` is fully initialised (zeroed, then the handler, an empty mask and
-        // the flags set); the handler only stores to an atomic.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            libc::sigemptyset(&mut action.sa_mask);
-            action.sa_flags = libc::SA_RESETHAND;
-            if libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut()) != 0 {
-                log::warn!("cannot handle Ctrl-C: {}", std::io::Error::last_os_error());
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -70,7 +70,8 @@ fixed limit and a warning, and the chain decides).
 
 `deliver` is the one command that signs and submits itself: it journals every step (fsynced)
 before taking it, so a session killed mid-way, run again with the same journal, resumes above
-what it already reported. It opens the relay whenever it stops.
+what it already reported. It opens the relay whenever it stops, also on Ctrl-C or SIGTERM (then
+exit 130; a second signal ends it at once).
 
 Exit codes: 0 done; 1 the offer or trade does not exist, a meter alarm stopped a report stream
 or a delivery, or a delivery's report reverted;
@@ -672,10 +673,12 @@ fn run_deliver(
         poll: Duration::from_secs(1),
         ignore_alarms: args.ignore_alarms,
     };
+    crate::cli::interrupt::install();
     let ending = deliver(client, market, &mut sampler, &mut chain, &mut journal, &options, out)?;
     Ok(match ending {
         Ending::Settled | Ending::LeftForDeadline => ExitCode::Success,
         Ending::Alarm => ExitCode::No,
+        Ending::Interrupted => ExitCode::Interrupted,
     })
 }
 

@@ -48,8 +48,9 @@ pub struct SenseStep {
 
 /// Where a delivery's readings come from, and the relay it switches.
 pub trait ReadingSource {
-    /// Waits for and takes the next reading, with its health checks.
-    fn next_step(&mut self) -> Result<SenseStep, Failure>;
+    /// Waits for and takes the next reading, with its health checks; `None` when the session
+    /// was asked to stop (Ctrl-C, SIGTERM).
+    fn next_step(&mut self) -> Result<Option<SenseStep>, Failure>;
     /// Closes (energy flows) or opens the relay; a no-op without a switch.
     fn set_switch(&mut self, closed: bool) -> Result<(), Failure>;
 }
@@ -122,6 +123,14 @@ pub enum Ending {
     LeftForDeadline,
     /// A meter alarm stopped the delivery.
     Alarm,
+    /// Ctrl-C or SIGTERM stopped it (the relay was opened; run again to resume).
+    Interrupted,
+}
+
+/// Why the metering loop ended early.
+enum Stop {
+    Alarm(AlarmRecord),
+    Interrupted,
 }
 
 /// Runs a delivery session to its end. Writes `alarm` and `receipt` records to `out`, and
@@ -176,12 +185,19 @@ pub fn deliver(
         stopped = result?;
         opened?;
     }
-    if let Some(alarm) = stopped {
-        log::error!(
-            "trade {id}: delivery stopped by alarm {}; the trade is left for its deadline",
-            alarm.code
-        );
-        return finish(client, market, id, Ending::Alarm, out);
+    match stopped {
+        Some(Stop::Alarm(alarm)) => {
+            log::error!(
+                "trade {id}: delivery stopped by alarm {}; the trade is left for its deadline",
+                alarm.code
+            );
+            return finish(client, market, id, Ending::Alarm, out);
+        }
+        Some(Stop::Interrupted) => {
+            log::warn!("trade {id}: interrupted; the relay is open, and running again resumes the delivery");
+            return finish(client, market, id, Ending::Interrupted, out);
+        }
+        None => {}
     }
     if planner.is_done() && !journal.entries().iter().any(|e| matches!(e, Entry::Delivered)) {
         journal.append(Entry::Delivered)?;
@@ -240,19 +256,19 @@ fn run_delivery(
     energy_wh: u64,
     options: &DeliverOptions,
     out: &mut Output,
-) -> Result<Option<AlarmRecord>, Failure> {
+) -> Result<Option<Stop>, Failure> {
     let id = options.trade_id;
     let mut started = journaled_start.is_some();
     if let Some((start_mwh, _)) = journaled_start {
         *planner = planner.clone().starting_at(start_mwh);
     }
     while !planner.is_done() {
-        let step = source.next_step()?;
+        let Some(step) = source.next_step()? else { return Ok(Some(Stop::Interrupted)) };
         for alarm in step.alarms {
             out.emit(&alarm)?;
             if !options.ignore_alarms {
                 journal.append(Entry::Alarm { code: alarm.code.clone(), message: alarm.message.clone() })?;
-                return Ok(Some(alarm));
+                return Ok(Some(Stop::Alarm(alarm)));
             }
             log::warn!("alarm {} ignored: {}", alarm.code, alarm.message);
         }
@@ -359,12 +375,9 @@ fn finish(
 }
 
 impl ReadingSource for crate::meter::session::Session {
-    fn next_step(&mut self) -> Result<SenseStep, Failure> {
-        match crate::meter::session::Session::next_step(self, &|| false)? {
-            Some(step) => Ok(SenseStep { reading: step.reading, alarms: step.alarms }),
-            // Never asked to stop, so a step always comes; an empty one is harmless.
-            None => Ok(SenseStep::default()),
-        }
+    fn next_step(&mut self) -> Result<Option<SenseStep>, Failure> {
+        let step = crate::meter::session::Session::next_step(self, &crate::cli::interrupt::requested)?;
+        Ok(step.map(|step| SenseStep { reading: step.reading, alarms: step.alarms }))
     }
 
     fn set_switch(&mut self, closed: bool) -> Result<(), Failure> {
