@@ -578,3 +578,57 @@ fn watch_follows_new_blocks() {
     assert_eq!(event["fields"]["energy_wh"], "10");
     assert_eq!(event["fields"]["seller"], market.addr(SELLER));
 }
+
+#[test]
+fn a_report_stream_ends_once_the_energy_is_reported_even_if_readings_go_on() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("evlock-trade"))
+        .env_clear()
+        .current_dir(dir.path())
+        .args([
+            "report",
+            "--trade",
+            "3",
+            "--every",
+            "10Wh",
+            "--energy",
+            "25Wh",
+            "--contract",
+            "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+            "--chain-id",
+            "1001",
+            "--nonce",
+            "0",
+            "--gas-price",
+            "25ston",
+            "--gas",
+            "90000",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Readings well past 25 Wh, and stdin left open, as from an endless `evlock-sense`.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(readings(0, 1_000, 60).as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "still reading after the whole energy was reported");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    drop(stdin);
+    assert!(status.success());
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    let reported: Vec<String> = lines(out.as_bytes())
+        .iter()
+        .map(|t| t["meta"]["market"]["cumulative_wh"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(reported, vec!["10", "20", "25"]);
+}

@@ -1,6 +1,7 @@
 //! NDJSON input: one record per line, with line numbers and the `--on-error` policy.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::ops::ControlFlow;
 
 use serde::de::DeserializeOwned;
 
@@ -64,10 +65,26 @@ impl<R: Read> RecordStream<R> {
 
     /// Runs `handle(record, line_number)` for every record until the input ends or a failure
     /// stops the stream. A closed stdout inside `handle` ends the stream at once, quietly.
-    pub fn run<T, F, W>(mut self, out: &mut super::Output<W>, mut handle: F) -> Result<StreamOutcome, Failure>
+    pub fn run<T, F, W>(self, out: &mut super::Output<W>, mut handle: F) -> Result<StreamOutcome, Failure>
     where
         T: DeserializeOwned,
         F: FnMut(T, u64, &mut super::Output<W>) -> Result<(), Failure>,
+        W: Write,
+    {
+        self.run_until(out, |record, line, out| handle(record, line, out).map(|()| ControlFlow::Continue(())))
+    }
+
+    /// Like [`RecordStream::run`], but `handle` may end the stream early with
+    /// `ControlFlow::Break` (the rest of the input is not read), e.g. once a consumer has
+    /// all it needs from an endless stream.
+    pub fn run_until<T, F, W>(
+        mut self,
+        out: &mut super::Output<W>,
+        mut handle: F,
+    ) -> Result<StreamOutcome, Failure>
+    where
+        T: DeserializeOwned,
+        F: FnMut(T, u64, &mut super::Output<W>) -> Result<ControlFlow<()>, Failure>,
         W: Write,
     {
         out.set_deferred(true);
@@ -82,7 +99,7 @@ impl<R: Read> RecordStream<R> {
     fn drive<T, F, W>(&mut self, out: &mut super::Output<W>, handle: &mut F) -> Result<StreamOutcome, Failure>
     where
         T: DeserializeOwned,
-        F: FnMut(T, u64, &mut super::Output<W>) -> Result<(), Failure>,
+        F: FnMut(T, u64, &mut super::Output<W>) -> Result<ControlFlow<()>, Failure>,
         W: Write,
     {
         let mut outcome = StreamOutcome { processed: 0, failed: 0, exit: ExitCode::Success };
@@ -112,7 +129,11 @@ impl<R: Read> RecordStream<R> {
                 .map_err(|e| Failure::new(ExitCode::Usage, "bad_input", format!("not a valid record: {e}")))
                 .and_then(|record| handle(record, line_no, out));
             match result {
-                Ok(()) => outcome.processed += 1,
+                Ok(ControlFlow::Continue(())) => outcome.processed += 1,
+                Ok(ControlFlow::Break(())) => {
+                    outcome.processed += 1;
+                    return Ok(outcome);
+                }
                 Err(failure) if failure.exit == ExitCode::Success => return Err(failure),
                 Err(failure) => {
                     outcome.failed += 1;

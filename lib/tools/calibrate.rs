@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
+use super::common::duration;
 use crate::calibrate::report::{self, CheckRun};
 use crate::calibrate::{self, CalibrationError, Certificate, Plan, Rig, Technician, parse_amps};
 use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
@@ -165,13 +166,6 @@ struct ReportArgs {
     /// Also draw error % against load current, with the class limits, into this SVG file.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
-}
-
-fn duration(text: &str) -> Result<Duration, String> {
-    if text.trim() == "0" {
-        return Ok(Duration::ZERO);
-    }
-    humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. 500ms, 2s, 1m)"))
 }
 
 impl Tool for Calibrate {

@@ -65,7 +65,7 @@ pub struct Devnet {
     #[arg(long, default_value = "25 ston", value_name = "AMOUNT")]
     gas_price: String,
     /// Mine a block every DURATION instead of one per transaction.
-    #[arg(long, value_name = "DURATION", value_parser = |s: &str| humantime::parse_duration(s).map_err(|e| e.to_string()))]
+    #[arg(long, value_name = "DURATION", value_parser = super::common::duration)]
     block_time: Option<Duration>,
     /// Persist the chain in FILE (loaded at start, appended after every block).
     #[arg(long, value_name = "FILE")]

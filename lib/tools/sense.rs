@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use super::common::duration;
 use crate::calibrate::Certificate;
 use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool, interrupt};
 use crate::meter::clock::Clock;
@@ -242,13 +243,6 @@ struct HealthArgs {
     /// or the INA22x's shunt).
     #[arg(long, value_name = "CURRENT", value_parser = amps)]
     max_amps: Option<f64>,
-}
-
-fn duration(text: &str) -> Result<Duration, String> {
-    if text.trim() == "0" {
-        return Ok(Duration::ZERO);
-    }
-    humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. 500ms, 1s, 2m)"))
 }
 
 fn amps(text: &str) -> Result<f64, String> {

@@ -2,6 +2,7 @@
 //! offer, buy, report, settle, cancel, withdraw) and reads its state and events.
 
 use std::io::IsTerminal;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -536,11 +537,10 @@ fn report(
         log::warn!("reading `reading` records from the terminal; end with Ctrl-D");
     }
     let mut stopped_by: Option<AlarmRecord> = None;
+    // The stream ends once the whole energy is reported or an alarm stops it: a meter stream
+    // (`evlock-sense` without --count) never ends by itself.
     let outcome =
-        RecordStream::new(stdin.lock(), globals.on_error).run(out, |input: Value, _line, out| {
-            if planner.is_done() || stopped_by.is_some() {
-                return Ok(());
-            }
+        RecordStream::new(stdin.lock(), globals.on_error).run_until(out, |input: Value, _line, out| {
             let meta = input.get("meta").cloned();
             match serde_json::from_value::<ReportInput>(input) {
                 Ok(ReportInput::Reading(reading)) => {
@@ -550,16 +550,16 @@ fn report(
                         out.emit(&builder.build(Some(market), &action, meta)?)?;
                         log::info!("trade {trade_id}: reported {} Wh of {energy_wh}", plan.cumulative_wh);
                     }
-                    Ok(())
+                    Ok(if planner.is_done() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
                 }
                 Ok(ReportInput::Alarm(alarm)) if args.ignore_alarms => {
                     log::warn!("meter alarm {} ignored: {}", alarm.code, alarm.message);
-                    Ok(())
+                    Ok(ControlFlow::Continue(()))
                 }
                 Ok(ReportInput::Alarm(alarm)) => {
                     log::error!("meter alarm {}: {}; reporting stops", alarm.code, alarm.message);
                     stopped_by = Some(alarm);
-                    Ok(())
+                    Ok(ControlFlow::Break(()))
                 }
                 Err(e) => {
                     Err(Failure::from(TradeError::BadReading(format!("not a reading or alarm record: {e}"))))

@@ -12,10 +12,11 @@ use super::journal::{Entry, Journal};
 use super::{ReportPlanner, Reporting, TradeError, TradeState, TxBuilder, meter_owner, read_trade};
 use crate::cli::{ExitCode, Failure, Output};
 use crate::market::Action;
-use crate::relay::{Progress, Submitter};
+use crate::meter::session::Step;
+use crate::relay::Submitter;
 use crate::rpc::RpcClient;
 use crate::signer::session::Session;
-use crate::wire::{AlarmRecord, ReadingRecord, ReceiptRecord, SignedTxRecord};
+use crate::wire::{AlarmRecord, ReceiptRecord, SignedTxRecord};
 
 /// Which side of the trade this meter measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,21 +37,11 @@ impl Side {
     }
 }
 
-/// One step of the meter: a reading (none when the device did not answer) and the alarms it
-/// raised.
-#[derive(Debug, Clone, Default)]
-pub struct SenseStep {
-    /// The reading, when the device answered.
-    pub reading: Option<ReadingRecord>,
-    /// Alarms raised at this step.
-    pub alarms: Vec<AlarmRecord>,
-}
-
 /// Where a delivery's readings come from, and the relay it switches.
 pub trait ReadingSource {
     /// Waits for and takes the next reading, with its health checks; `None` when the session
     /// was asked to stop (Ctrl-C, SIGTERM).
-    fn next_step(&mut self) -> Result<Option<SenseStep>, Failure>;
+    fn next_step(&mut self) -> Result<Option<Step>, Failure>;
     /// Closes (energy flows) or opens the relay; a no-op without a switch.
     fn set_switch(&mut self, closed: bool) -> Result<(), Failure>;
 }
@@ -68,32 +59,25 @@ pub struct ChainSender<'a> {
     pub submitter: Submitter<'a>,
 }
 
-struct Quiet;
-impl Progress for Quiet {
-    fn sent(&mut self, hash: &alloy_primitives::B256, already_known: bool) {
-        log::debug!("{hash} sent{}", if already_known { " (already known)" } else { "" });
-    }
-    fn waiting(&mut self, _hash: &alloy_primitives::B256, _elapsed: Duration) {}
-    fn done(&mut self) {}
-}
-
 impl ChainSender<'_> {
     fn sign(&mut self, market: Address, action: &Action) -> Result<SignedTxRecord, Failure> {
         let tx = self.builder.build(Some(market), action, None)?;
         let signed = self.sender.sign_record(Value::Object(tx.fields), 0)?;
         match self.fee_payer.as_mut() {
             None => Ok(signed),
-            Some(payer) => {
-                let value = serde_json::to_value(crate::wire::Envelope::new(&signed))
-                    .map_err(|e| Failure::new(ExitCode::Usage, "internal", format!("signed record: {e}")))?;
-                payer.sign_record(value, 0)
-            }
+            Some(payer) => payer.sign_record(as_record(&signed), 0),
         }
     }
 
     fn submit(&self, signed: SignedTxRecord) -> Result<ReceiptRecord, Failure> {
-        Ok(self.submitter.submit(signed, &mut Quiet)?)
+        Ok(self.submitter.submit(signed, &mut ())?)
     }
+}
+
+/// A `signed_tx` record as the JSON that goes on the wire (what the fee payer's signing step
+/// and the journal take).
+fn as_record(signed: &SignedTxRecord) -> Value {
+    serde_json::to_value(crate::wire::Envelope::new(signed)).expect("records serialize")
 }
 
 /// How the session runs.
@@ -252,15 +236,15 @@ fn run_delivery(
     sender: &mut ChainSender<'_>,
     journal: &mut Journal,
     planner: &mut ReportPlanner,
-    journaled_start: Option<(u64, u64)>,
+    journaled_start: Option<u64>,
     energy_wh: u64,
     options: &DeliverOptions,
     out: &mut Output,
 ) -> Result<Option<Stop>, Failure> {
     let id = options.trade_id;
     let mut started = journaled_start.is_some();
-    if let Some((start_mwh, _)) = journaled_start {
-        *planner = planner.clone().starting_at(start_mwh);
+    if let Some(start_mwh) = journaled_start {
+        planner.set_start(start_mwh);
     }
     while !planner.is_done() {
         let Some(step) = source.next_step()? else { return Ok(Some(Stop::Interrupted)) };
@@ -281,19 +265,17 @@ fn run_delivery(
                 start_mwh: reading.energy_mwh,
                 energy_wh,
             })?;
-            *planner = planner.clone().starting_at(reading.energy_mwh);
+            planner.set_start(reading.energy_mwh);
             started = true;
         }
         let Some(plan) = planner.observe(&reading)? else { continue };
         let action = Action::Report { trade_id: id, cumulative_wh: U256::from(plan.cumulative_wh) };
         let signed = sender.sign(market, &action)?;
         let hash = signed.hash.clone();
-        let record = serde_json::to_value(crate::wire::Envelope::new(&signed))
-            .map_err(|e| Failure::new(ExitCode::Usage, "internal", format!("signed record: {e}")))?;
         journal.append(Entry::Report {
             cumulative_wh: plan.cumulative_wh,
             hash: hash.clone(),
-            signed: record,
+            signed: as_record(&signed),
         })?;
         let receipt = sender.submit(signed)?;
         journal.append(Entry::Sent { hash, status: receipt.status.clone() })?;
@@ -375,9 +357,8 @@ fn finish(
 }
 
 impl ReadingSource for crate::meter::session::Session {
-    fn next_step(&mut self) -> Result<Option<SenseStep>, Failure> {
-        let step = crate::meter::session::Session::next_step(self, &crate::cli::interrupt::requested)?;
-        Ok(step.map(|step| SenseStep { reading: step.reading, alarms: step.alarms }))
+    fn next_step(&mut self) -> Result<Option<Step>, Failure> {
+        Ok(crate::meter::session::Session::next_step(self, &crate::cli::interrupt::requested)?)
     }
 
     fn set_switch(&mut self, closed: bool) -> Result<(), Failure> {

@@ -165,10 +165,11 @@ impl Journal {
         Ok(())
     }
 
-    /// The session's start, if the journal has one; fails when it is for another trade or side.
-    pub fn start_for(&self, trade: &str, side: &str) -> Result<Option<(u64, u64)>, JournalError> {
+    /// The meter total (mWh) the session started from, if the journal has a start; fails when
+    /// the journal is for another trade or side.
+    pub fn start_for(&self, trade: &str, side: &str) -> Result<Option<u64>, JournalError> {
         for entry in &self.entries {
-            if let Entry::Start { trade: t, side: s, start_mwh, energy_wh, .. } = entry {
+            if let Entry::Start { trade: t, side: s, start_mwh, .. } = entry {
                 if t != trade || s != side {
                     return Err(JournalError::Mismatch {
                         path: self.path.clone(),
@@ -176,7 +177,7 @@ impl Journal {
                         side: s.clone(),
                     });
                 }
-                return Ok(Some((*start_mwh, *energy_wh)));
+                return Ok(Some(*start_mwh));
             }
         }
         Ok(None)
@@ -258,7 +259,7 @@ mod tests {
 
         let journal = Journal::open(&path).unwrap();
         assert_eq!(journal.entries().len(), 4);
-        assert_eq!(journal.start_for("1", "seller").unwrap(), Some((5, 50)));
+        assert_eq!(journal.start_for("1", "seller").unwrap(), Some(5));
         assert_eq!(journal.reported_wh(), 20);
         assert_eq!(journal.unconfirmed_report(), Some(("0x2", &serde_json::json!({"raw": "0xbb"}))));
         assert!(!journal.is_settled());

@@ -89,8 +89,14 @@ impl ReportPlanner {
     /// Counts delivery from the meter total `start_mwh` (the total when the trade began)
     /// instead of from the first reading.
     pub fn starting_at(mut self, start_mwh: u64) -> Self {
-        self.start_mwh = Some(start_mwh);
+        self.set_start(start_mwh);
         self
+    }
+
+    /// Sets the meter total the trade started at (see [`ReportPlanner::starting_at`]); only
+    /// readings taken after this count from it.
+    pub fn set_start(&mut self, start_mwh: u64) {
+        self.start_mwh = Some(start_mwh);
     }
 
     /// Continues after `reported_wh` were already reported (on chain, or in a journal):
