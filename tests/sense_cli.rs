@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::lines;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
@@ -15,13 +17,6 @@ const TECHNICIAN_KEY: &str = "7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395
 
 fn sense(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::cargo_bin("evlock-sense").unwrap().env_clear().current_dir(dir).args(args).output().unwrap()
-}
-
-fn lines(bytes: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
 }
 
 fn of_kind<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -163,6 +158,7 @@ fn conditions_keep_readings_unhealthy_but_alarm_once() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(alarms(&records), vec![(10, "shutdown".to_string())]);
     let readings = of_kind(&records, "reading");
+    assert!(readings.len() > 10, "readings before and after the sleep: {}", readings.len());
     for reading in &readings {
         let seq = reading["seq"].as_u64().unwrap();
         assert_eq!(reading["health"]["ok"], seq < 10, "seq {seq}: ok while in shutdown?");
@@ -348,6 +344,7 @@ fn a_certificate_corrects_readings_and_sets_the_register_baseline() {
     let (code, corrected, err) =
         run("sim:cert-meter", &["--certificate", &certificate, "--technician", &technician]);
     assert_eq!((raw_code, code), (Some(0), Some(0)), "{err}");
+    assert_eq!((raw.len(), corrected.len()), (20, 20));
     for (r, c) in raw.iter().zip(&corrected) {
         let (raw_amps, amps) = (r["amps"].as_f64().unwrap(), c["amps"].as_f64().unwrap());
         assert!((amps - (gain * raw_amps + offset)).abs() < 2e-6, "{raw_amps} → {amps}");

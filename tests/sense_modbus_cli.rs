@@ -3,6 +3,9 @@
 //! PZEM-004T or an Eastron SDM120 with the register maps of their manuals) answers on the
 //! master side in this test process.
 
+mod common;
+
+use common::lines;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command as StdCommand, Output, Stdio};
@@ -45,13 +48,6 @@ fn values() -> SimValues {
 
 fn sense(args: &[&str]) -> Output {
     Command::cargo_bin("evlock-sense").unwrap().env_clear().args(args).output().unwrap()
-}
-
-fn lines(bytes: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
 }
 
 fn stderr(output: &Output) -> String {

@@ -77,9 +77,5 @@ pub(crate) fn connect(args: &ConnectionArgs) -> Result<RpcClient, Failure> {
 
 /// Parses a human duration (`500ms`, `30s`, `2m`).
 pub(crate) fn duration(text: &str) -> Result<Duration, String> {
-    // humantime wants a unit even on zero; a bare 0 is what people type for "no wait".
-    if text.trim() == "0" {
-        return Ok(Duration::ZERO);
-    }
     humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. 500ms, 30s, 2m)"))
 }

@@ -74,9 +74,12 @@ pub fn run(bin: &str, dir: &Path, args: &[&str], input: &str) -> std::process::O
     output
 }
 
-/// NDJSON text into values.
+/// NDJSON text into values (a line that is not JSON fails the test, naming it).
 pub fn lines(text: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(text).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
+    String::from_utf8_lossy(text)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect()
 }
 
 /// Imports a raw private key (hex) as a light keystore under `dir/name/`; returns its path

@@ -309,7 +309,10 @@ pub fn parse_reply(request: &Request, address: u8, frame: &[u8]) -> Result<Reply
     }
     match request {
         Request::Read { count, .. } => {
-            let byte_count = usize::from(body[2]);
+            let Some(&byte_count) = body.get(2) else {
+                return Err(FrameError::Garbage("a read reply without its byte count".into()));
+            };
+            let byte_count = usize::from(byte_count);
             let data = &body[3..];
             if byte_count != 2 * usize::from(*count) || data.len() != byte_count {
                 return Err(FrameError::Garbage(format!(
@@ -458,6 +461,12 @@ mod tests {
         append_crc(&mut short);
         let FrameError::Garbage(reason) = parse_reply(&request, 1, &short).unwrap_err() else { panic!() };
         assert!(reason.contains("asked for 2 registers"), "{reason}");
+
+        // Address and function with a valid CRC but nothing else: named, not a panic.
+        let mut bare = vec![0x01, 0x04];
+        append_crc(&mut bare);
+        let FrameError::Garbage(reason) = parse_reply(&request, 1, &bare).unwrap_err() else { panic!() };
+        assert!(reason.contains("byte count"), "{reason}");
 
         let mut other_function = vec![0x01, 0x03, 0x04, 0, 1, 0, 2];
         append_crc(&mut other_function);
