@@ -242,6 +242,8 @@ fn a_failed_commissioning_writes_no_certificate() {
     assert!(!bench.path().join("cert.json").exists());
     let done = summary(&lines(&output.stdout)).clone();
     assert_eq!(done["pass"], false);
+    assert_eq!(done["signature"], "none", "nothing is signed for a meter that failed");
+    assert!(done["technician"].as_str().unwrap().starts_with("0x"));
     assert!(
         done["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("no certificate"))
     );

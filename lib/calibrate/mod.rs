@@ -153,7 +153,7 @@ fn read_registers(rig: &mut Rig) -> Result<Registers, CalibrationError> {
 pub struct Commissioned {
     /// The points and the fitted correction.
     pub run: Run,
-    /// The signed certificate (to be written only when `run.pass()`).
+    /// The certificate: signed when `run.pass()` (and only then written), unsigned otherwise.
     pub certificate: Certificate,
 }
 
@@ -178,7 +178,7 @@ impl Commissioned {
             class: certificate.class,
             points: self.run.points.len() as u32,
             failed_points: self.run.failed_points(),
-            signature: "signed".into(),
+            signature: if certificate.signature.is_some() { "signed" } else { "none" }.into(),
             technician: certificate.technician.clone(),
             registers: if certificate.registers.is_empty() { "none" } else { "match" }.into(),
             changed_registers: None,
@@ -208,7 +208,7 @@ pub fn commission(
         v: 1,
         device: CertifiedDevice { uri: info.uri, driver: info.driver, model: info.model },
         issued,
-        technician: String::new(),
+        technician: signer.address().to_checksum(None),
         class: plan.class,
         zero_limit_amps: plan.zero_limit_amps,
         method: if plan.expected { "expected" } else { "reference" }.into(),
@@ -217,8 +217,10 @@ pub fn commission(
         points: run.points.iter().map(PointResult::certified).collect(),
         correction: run.correction,
         signature: None,
-    }
-    .sign(signer)?;
+    };
+    // Only a meter that passed gets a signed certificate: a signature (perhaps by a TEE key)
+    // is not spent on one that will never be written.
+    let certificate = if run.pass() { certificate.sign(signer)? } else { certificate };
     Ok(Commissioned { run, certificate })
 }
 

@@ -99,7 +99,11 @@ struct AdcScale {
 
 /// An ACS712 on an IIO ADC channel.
 pub struct Acs712 {
-    device_dir: PathBuf,
+    /// The channel's sysfs attributes, found once at open: the raw value, the scale (the
+    /// channel's own or the ADC's shared one) and the offset if the ADC has one.
+    raw_path: PathBuf,
+    scale_path: PathBuf,
+    offset_path: Option<PathBuf>,
     config: Acs712Config,
     info: DeviceInfo,
     counters: Counters,
@@ -127,8 +131,24 @@ impl Acs712 {
             has_energy_register: false,
             has_calibration_registers: true,
         };
+        let channel = config.channel;
+        let first_existing =
+            |names: [String; 2]| names.into_iter().map(|n| device_dir.join(n)).find(|p| p.exists());
+        let scale_path = first_existing([format!("in_voltage{channel}_scale"), "in_voltage_scale".into()])
+            .ok_or_else(|| MeterError::Unsupported {
+                driver: "iio-acs712".into(),
+                what: format!(
+                    "an ADC without in_voltage{channel}_scale or in_voltage_scale in {}",
+                    device_dir.display()
+                ),
+            });
+        let offset_path = first_existing([format!("in_voltage{channel}_offset"), "in_voltage_offset".into()]);
+        let raw_path = device_dir.join(format!("in_voltage{channel}_raw"));
         let mut sensor = Acs712 {
-            device_dir,
+            raw_path,
+            // Checked after the channel itself: a wrong channel number is the likelier mistake.
+            scale_path: PathBuf::new(),
+            offset_path,
             config,
             info,
             counters: Counters::default(),
@@ -136,14 +156,10 @@ impl Acs712 {
             previous: None,
             hints: HealthHints::default(),
         };
-        // The channel first: a wrong channel number is the likelier mistake.
         sensor.read_raw()?;
+        sensor.scale_path = scale_path?;
         sensor.adc_scale()?;
         Ok(sensor)
-    }
-
-    fn attribute(&self, name: &str) -> PathBuf {
-        self.device_dir.join(name)
     }
 
     /// Reads one sysfs attribute as a number: the real file path, errors naming the file.
@@ -156,45 +172,32 @@ impl Acs712 {
         })
     }
 
-    /// The first of `names` that exists, read as a number; `None` if none exists.
-    fn read_first(&self, names: &[String]) -> Result<Option<f64>, MeterError> {
-        for name in names {
-            let path = self.attribute(name);
-            if path.exists() {
-                let value: f64 = self.read_number(&path)?;
-                if !value.is_finite() {
-                    return Err(MeterError::Garbage {
-                        device: path.display().to_string(),
-                        reason: format!("{value} is not a finite number"),
-                    });
-                }
-                return Ok(Some(value));
-            }
+    /// A finite number from a sysfs attribute.
+    fn read_finite(&self, path: &Path) -> Result<f64, MeterError> {
+        let value: f64 = self.read_number(path)?;
+        if !value.is_finite() {
+            return Err(MeterError::Garbage {
+                device: path.display().to_string(),
+                reason: format!("{value} is not a finite number"),
+            });
         }
-        Ok(None)
+        Ok(value)
     }
 
+    /// The ADC's scale and offset, read on every reading: a changed scale is a recalibration
+    /// the register baseline catches.
     fn adc_scale(&self) -> Result<AdcScale, MeterError> {
-        let channel = self.config.channel;
-        let scale = self
-            .read_first(&[format!("in_voltage{channel}_scale"), "in_voltage_scale".into()])?
-            .ok_or_else(|| MeterError::Unsupported {
-                driver: "iio-acs712".into(),
-                what: format!(
-                    "an ADC without in_voltage{channel}_scale or in_voltage_scale in {}",
-                    self.device_dir.display()
-                ),
-            })?;
-        let offset = self
-            .read_first(&[format!("in_voltage{channel}_offset"), "in_voltage_offset".into()])?
-            .unwrap_or(0.0);
+        let scale = self.read_finite(&self.scale_path)?;
+        let offset = match &self.offset_path {
+            Some(path) => self.read_finite(path)?,
+            None => 0.0,
+        };
         Ok(AdcScale { scale, offset })
     }
 
     fn read_raw(&mut self) -> Result<i64, MeterError> {
         self.counters.requests += 1;
-        let path = self.attribute(&format!("in_voltage{}_raw", self.config.channel));
-        self.read_number(&path)
+        self.read_number(&self.raw_path)
     }
 
     /// The ADC's scale and offset as registers (in units of 10⁻⁹, so they are integers).

@@ -269,8 +269,8 @@ fn fingerprint(sample: &Sample) -> [u64; 4] {
 /// Runs every health check on each reading of one session.
 #[derive(Debug)]
 pub struct HealthMonitor {
+    /// Its `baseline` is the commissioned one, or the first registers seen.
     config: HealthConfig,
-    baseline: Option<Registers>,
     /// Conditions currently on: an alarm is raised only when its condition turns on.
     active: BTreeSet<AlarmCode>,
     /// The register differences last reported, so a further change is reported again.
@@ -288,7 +288,6 @@ impl HealthMonitor {
     /// A monitor for one session.
     pub fn new(config: HealthConfig) -> Self {
         HealthMonitor {
-            baseline: config.baseline.clone(),
             config,
             active: BTreeSet::new(),
             reported_changes: None,
@@ -309,7 +308,7 @@ impl HealthMonitor {
 
     /// The register baseline in force (the commissioned one, or the first seen).
     pub fn baseline(&self) -> Option<&Registers> {
-        self.baseline.as_ref()
+        self.config.baseline.as_ref()
     }
 
     /// The alarm conditions in force after the last reading (a sensor still asleep, registers
@@ -396,8 +395,8 @@ impl HealthMonitor {
         if sample.registers.is_empty() || sample.state == PowerState::Shutdown {
             return;
         }
-        let Some(baseline) = &self.baseline else {
-            self.baseline = Some(sample.registers.clone());
+        let Some(baseline) = &self.config.baseline else {
+            self.config.baseline = Some(sample.registers.clone());
             return;
         };
         let changes = register_changes(baseline, &sample.registers);

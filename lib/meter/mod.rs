@@ -162,6 +162,7 @@ pub enum PowerState {
 
 /// Transport error counters since the driver was opened; every reading carries them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Counters {
     /// Requests sent to the device.
     pub requests: u64,

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::clock::{Clock, Schedule};
 use super::health::{Alarm, HealthConfig, HealthMonitor, Observation, is_transient};
-use super::{DeviceUri, Meter, MeterError, PowerState, Sample, Switch};
+use super::{DeviceUri, Meter, MeterError, Sample, Switch};
 use crate::calibrate::certificate::round_to;
 use crate::calibrate::{Certificate, Correction};
 use crate::cli::{ErrorClass, ExitCode};
@@ -241,8 +241,8 @@ impl Session {
             frequency_hz: sample.frequency_hz.map(|hz| round(hz, 3)),
             power_factor: sample.power_factor.map(|pf| round(pf, 4)),
             switch: switch_closed.map(|closed| if closed { "closed" } else { "open" }.to_string()),
-            state: Some(state_name(sample.state).to_string()),
-            counters: serde_json::to_value(sample.counters).unwrap_or_default(),
+            state: Some(sample.state),
+            counters: sample.counters,
             health: Health {
                 ok: alarms.is_empty() && self.monitor.active().next().is_none(),
                 alarms: alarms.iter().map(|a| a.code.as_str().into()).collect(),
@@ -252,15 +252,6 @@ impl Session {
     }
 }
 
-/// The `state` of a reading record.
-pub fn state_name(state: PowerState) -> &'static str {
-    match state {
-        PowerState::Converting => "converting",
-        PowerState::Shutdown => "shutdown",
-        PowerState::Stalled => "stalled",
-        PowerState::Unknown => "unknown",
-    }
-}
 
 fn finite_or_zero(value: f64) -> f64 {
     if value.is_finite() { value } else { 0.0 }

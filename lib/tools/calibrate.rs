@@ -7,15 +7,13 @@ use std::time::{Duration, SystemTime};
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
-use super::common::duration;
+use super::common::{ClockKind, duration};
 use crate::calibrate::report::{self, CheckRun};
 use crate::calibrate::{self, CalibrationError, Certificate, Plan, Rig, Technician, parse_amps};
 use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
 use crate::keys::password::PasswordSource;
-use crate::meter::clock::Clock;
 use crate::meter::{self, DeviceUri, MeterError};
 use crate::signer::KeyUri;
-use crate::tools::sense::ClockKind;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -204,11 +202,7 @@ impl BenchArgs {
             Some(text) => Some(meter::open_meter(&text.parse()?)?),
             None => None,
         };
-        let clock = match self.clock {
-            ClockKind::Wall => Clock::wall(),
-            ClockKind::Virtual => Clock::virtual_clock(),
-        };
-        Ok(Rig { meter, switch, load, reference, clock })
+        Ok(Rig { meter, switch, load, reference, clock: self.clock.into() })
     }
 
     /// The load points: --expect's non-zero values, else --points, else `default`.

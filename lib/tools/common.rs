@@ -79,3 +79,21 @@ pub(crate) fn connect(args: &ConnectionArgs) -> Result<RpcClient, Failure> {
 pub(crate) fn duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. 500ms, 30s, 2m)"))
 }
+
+/// Which clock paces meter readings (`--clock`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClockKind {
+    /// Real time: sleep to a fixed schedule.
+    Wall,
+    /// Virtual time (simulator, tests): no sleeping, `at` advances by the interval.
+    Virtual,
+}
+
+impl From<ClockKind> for crate::meter::clock::Clock {
+    fn from(kind: ClockKind) -> Self {
+        match kind {
+            ClockKind::Wall => Self::wall(),
+            ClockKind::Virtual => Self::virtual_clock(),
+        }
+    }
+}

@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use super::common::duration;
+use super::common::{ClockKind, duration};
 use crate::calibrate::Certificate;
 use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool, interrupt};
-use crate::meter::clock::Clock;
 use crate::meter::health::{HealthConfig, Limits};
 use crate::meter::modbus::{self, ReadFunction, ScanReply, ValueType, WordOrder};
 use crate::meter::session::Session;
@@ -165,15 +164,6 @@ fn address_range(text: &str) -> Result<RangeInclusive<u8>, String> {
     Ok(from..=to)
 }
 
-/// Which clock paces the readings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ClockKind {
-    /// Real time: sleep to a fixed schedule.
-    Wall,
-    /// Virtual time (simulator, tests): no sleeping, `at` advances by the interval.
-    Virtual,
-}
-
 #[derive(Debug, Args)]
 struct StreamArgs {
     /// The meter's device URI, e.g. `modbus:/dev/ttyUSB0?profile=sdm120`,
@@ -291,10 +281,7 @@ impl Tool for Sense {
             Some(text) => Some(meter::open_switch(&text.parse()?)?),
             None => None,
         };
-        let clock = match self.stream.clock {
-            ClockKind::Wall => Clock::wall(),
-            ClockKind::Virtual => Clock::virtual_clock(),
-        };
+        let clock = self.stream.clock.into();
         let session = Session::open(
             &uri,
             meter,

@@ -10,19 +10,17 @@ use alloy_primitives::{Address, U256};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
-use super::common::{ConnectionArgs, connect, duration};
+use super::common::{ClockKind, ConnectionArgs, connect, duration};
 use crate::calibrate::Certificate;
 use crate::cli::{ExitCode, Failure, GlobalArgs, Output, RecordStream, Tool};
 use crate::keys::password::PasswordSource;
 use crate::market::Action;
 use crate::meter::DeviceUri;
-use crate::meter::clock::Clock;
 use crate::meter::session::Session as MeterSession;
 use crate::relay::{SubmitOptions, Submitter};
 use crate::rpc::RpcClient;
 use crate::signer::KeyUri;
 use crate::signer::session::{Role, Session};
-use crate::tools::sense::ClockKind;
 use crate::trade::deliver::{ChainSender, DeliverOptions, Ending, Side, deliver};
 use crate::trade::journal::Journal;
 use crate::trade::{
@@ -648,10 +646,7 @@ fn run_deliver(
     if params.fee_payer.is_some() && fee_payer.is_none() {
         return Err(Failure::usage("deliver signs and submits itself: a fee payer needs --fee-payer-key"));
     }
-    let clock = match args.clock {
-        ClockKind::Wall => Clock::wall(),
-        ClockKind::Virtual => Clock::virtual_clock(),
-    };
+    let clock = args.clock.into();
     let meter = crate::meter::open_meter(&device)?;
     let switch = switch.as_ref().map(crate::meter::open_switch).transpose()?;
     let mut sampler =

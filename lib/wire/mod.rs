@@ -371,10 +371,10 @@ pub struct ReadingRecord {
     pub switch: Option<String>,
     /// Whether the sensor is converting (`converting`, `shutdown`, `stalled`, `unknown`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub state: Option<String>,
+    pub state: Option<crate::meter::PowerState>,
     /// Transport counters since the device was opened.
     #[serde(default)]
-    pub counters: Value,
+    pub counters: crate::meter::Counters,
     /// The health summary: `ok` and the codes of the alarms this reading raised.
     #[serde(default)]
     pub health: Health,
