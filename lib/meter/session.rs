@@ -252,7 +252,6 @@ impl Session {
     }
 }
 
-
 fn finite_or_zero(value: f64) -> f64 {
     if value.is_finite() { value } else { 0.0 }
 }
