@@ -40,7 +40,8 @@ use serde::{Deserialize, Serialize};
 
 use super::CalibrationError;
 use crate::kaia::RecoverableSig;
-use crate::meter::Registers;
+pub use crate::meter::round_to;
+use crate::meter::{Calibration, Correction, Registers};
 use crate::signer::{Signer, eip191_hash};
 
 /// The certificate's `kind`.
@@ -80,33 +81,6 @@ pub struct CertifiedPoint {
     pub error_pct: Option<f64>,
 }
 
-/// The least-squares correction reference ≈ gain × measured + offset.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Correction {
-    /// The gain.
-    pub gain: f64,
-    /// The offset, A.
-    pub offset_amps: f64,
-}
-
-impl Correction {
-    /// No correction.
-    pub const IDENTITY: Correction = Correction { gain: 1.0, offset_amps: 0.0 };
-
-    /// The corrected current.
-    pub fn amps(&self, measured: f64) -> f64 {
-        self.gain * measured + self.offset_amps
-    }
-
-    /// The corrected power: the gain scales it, the offset adds offset × V (× the power factor
-    /// on AC, where the current's offset is in phase with nothing in particular, so it is
-    /// counted as real power only to the extent the load's is).
-    pub fn watts(&self, measured_watts: f64, volts: f64, power_factor: Option<f64>) -> f64 {
-        self.gain * measured_watts + self.offset_amps * volts * power_factor.unwrap_or(1.0)
-    }
-}
-
 /// A calibration certificate (see the module docs for the format).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -140,14 +114,20 @@ pub struct Certificate {
     pub signature: Option<String>,
 }
 
-/// Rounds to `decimals` places, so the value prints short and parses back exactly.
-pub fn round_to(value: f64, decimals: i32) -> f64 {
-    let scale = 10f64.powi(decimals);
-    let rounded = (value * scale).round() / scale;
-    if rounded == 0.0 { 0.0 } else { rounded } // no "-0.0"
-}
-
 impl Certificate {
+    /// What a meter session takes from this certificate (its signature verified already):
+    /// the correction, the register baseline, and the device it was made for.
+    pub fn calibration(&self) -> Calibration {
+        Calibration {
+            correction: self.correction,
+            baseline: self.registers.clone(),
+            driver: self.device.driver.clone(),
+            model: self.device.model.clone(),
+            issued: self.issued.clone(),
+            technician: self.technician.clone(),
+        }
+    }
+
     /// The canonical JSON the signature covers: every field but `signature`, in order,
     /// without whitespace.
     pub fn canonical_json(&self) -> String {

@@ -19,10 +19,11 @@ pub mod report;
 
 use std::path::PathBuf;
 
-pub use certificate::{Certificate, CertifiedDevice, CertifiedPoint, Correction};
+pub use crate::meter::Correction;
+pub use certificate::{Certificate, CertifiedDevice, CertifiedPoint};
 pub use procedure::{Plan, PointResult, Rig, Run, Technician};
 
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode};
 use crate::meter::health::{RegisterChanges, changes_json, register_changes};
 use crate::meter::{MeterError, Registers};
 use crate::signer::{Signer, SignerError};

@@ -1,18 +1,9 @@
 //! Options every tool shares, flattened into each tool's clap definition.
 
-use clap::{ArgAction, Args, ValueEnum};
+use clap::{ArgAction, Args};
 
 use super::Generate;
-
-/// What to do with an input line that cannot be processed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum OnError {
-    /// Report the line and stop the stream (the default: nothing is done past a bad line).
-    #[default]
-    Stop,
-    /// Report the line and go on with the next one; the tool still exits non-zero at the end.
-    Skip,
-}
+use crate::wire::OnError;
 
 /// Options shared by every evlock tool.
 #[derive(Debug, Clone, Args)]

@@ -17,8 +17,6 @@
 pub mod rpc;
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
@@ -32,8 +30,9 @@ use revm::state::AccountInfo;
 use revm::{Context, ExecuteEvm, MainBuilder, MainContext};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode, error_chain};
 use crate::kaia::{AccountKey, FeeDelegation, KaiaKind, Transaction};
+use crate::wire::DurableLog;
 
 /// Kaia's intrinsic gas (params/protocol_params.go): base costs per transaction family and
 /// the extra for fee delegation.
@@ -270,8 +269,12 @@ pub struct Chain {
     mined: Vec<Mined>,
     by_hash: HashMap<B256, usize>,
     pending: Vec<Pending>,
-    journal: Option<(File, PathBuf)>,
+    journal: Option<DurableLog>,
 }
+
+/// The longest line of a state file: a block's raw transactions, hex (a full block of call
+/// data is a few MB).
+const MAX_STATE_LINE_BYTES: usize = 16 << 20;
 
 #[derive(Serialize, Deserialize)]
 struct JournalHeader {
@@ -315,51 +318,45 @@ impl Chain {
     /// block is appended to the file and fsynced before its transactions are reported mined.
     pub fn open(path: &Path, config: ChainConfig, now: u64) -> Result<Self, ChainError> {
         let state_error = |reason: String| ChainError::State { path: path.to_path_buf(), reason };
+        let existed = path.exists();
+        let mut header: Option<JournalHeader> = None;
+        let mut blocks = Vec::new();
+        let mut log = DurableLog::open_with(path, MAX_STATE_LINE_BYTES, |line, text| {
+            if line == 1 {
+                header =
+                    Some(serde_json::from_str(text).map_err(|e| format!("not a devnet state header: {e}"))?);
+            } else {
+                blocks.push(
+                    serde_json::from_str::<JournalBlock>(text).map_err(|e| format!("not a block: {e}"))?,
+                );
+            }
+            Ok(())
+        })
+        .map_err(|e| state_error(error_chain(&e)))?;
         let mut chain;
-        if path.exists() {
-            let file = File::open(path).map_err(|e| state_error(e.to_string()))?;
-            let mut lines = BufReader::new(file).lines();
-            let header: JournalHeader = lines
-                .next()
-                .ok_or_else(|| state_error("empty file".into()))?
-                .map_err(|e| state_error(e.to_string()))
-                .and_then(|l| {
-                    serde_json::from_str(&l).map_err(|e| state_error(format!("bad header: {e}")))
-                })?;
-            if header.config != config {
-                log::warn!("{}: using the chain settings stored in the state file", path.display());
-            }
-            let mut blocks = Vec::new();
-            for line in lines {
-                let line = line.map_err(|e| state_error(e.to_string()))?;
-                match serde_json::from_str::<JournalBlock>(&line) {
-                    Ok(block) => blocks.push(block),
-                    // A torn last line (killed mid-write) holds no acknowledged block.
-                    Err(e) => {
-                        log::warn!("{}: ignoring an unreadable last line ({e})", path.display());
-                        break;
+        match header {
+            Some(header) => {
+                if header.config != config {
+                    log::warn!("{}: using the chain settings stored in the state file", path.display());
+                }
+                chain = Chain::new(header.config, blocks.first().map_or(now, |b| b.timestamp));
+                for block in blocks {
+                    for raw in &block.txs {
+                        chain
+                            .admit(raw, block.timestamp)
+                            .map_err(|e| state_error(format!("replaying block {}: {e}", block.number)))?;
                     }
+                    chain.mine_pending(block.timestamp);
                 }
             }
-            chain = Chain::new(header.config, blocks.first().map_or(now, |b| b.timestamp));
-            for block in blocks {
-                for raw in &block.txs {
-                    chain
-                        .admit(raw, block.timestamp)
-                        .map_err(|e| state_error(format!("replaying block {}: {e}", block.number)))?;
-                }
-                chain.mine(block.timestamp);
+            None if existed && log.lines() > 0 => return Err(state_error("no header line".into())),
+            None => {
+                chain = Chain::new(config, now);
+                let header = JournalHeader { evlock_devnet_state: 1, config: chain.config.clone() };
+                log.append(&header).map_err(|e| state_error(error_chain(&e)))?;
             }
-        } else {
-            chain = Chain::new(config, now);
-            let header = JournalHeader { evlock_devnet_state: 1, config: chain.config.clone() };
-            let mut text = serde_json::to_string(&header).expect("headers serialize");
-            text.push('\n');
-            crate::keys::files::write_secret_file(path, text.as_bytes(), false)
-                .map_err(|e| state_error(e.to_string()))?;
         }
-        let file = OpenOptions::new().append(true).open(path).map_err(|e| state_error(e.to_string()))?;
-        chain.journal = Some((file, path.to_path_buf()));
+        chain.journal = Some(log);
         Ok(chain)
     }
 
@@ -519,18 +516,36 @@ impl Chain {
     /// block of its own at time `now` and persists the block before returning.
     pub fn submit(&mut self, raw: &[u8], now: u64, auto_mine: bool) -> Result<B256, ChainError> {
         let hash = self.admit(raw, now)?;
-        if auto_mine {
-            self.mine(now);
-            self.persist_head()?;
+        if auto_mine && let Err(error) = self.mine(now) {
+            // Not persisted, so not mined: the transaction is forgotten, and sending it again
+            // is a new try, not "already known".
+            self.pending.retain(|p| p.hash != hash);
+            return Err(error);
         }
         Ok(hash)
     }
 
-    /// Mines the pool into a block (an empty one if the pool is empty) and returns it.
-    pub fn mine(&mut self, now: u64) -> &Block {
+    /// Mines the pool into a block (an empty one if the pool is empty) and returns it. With a
+    /// state file the block is appended and fsynced first: a block that cannot be persisted
+    /// is not mined, and its transactions stay in the pool.
+    pub fn mine(&mut self, now: u64) -> Result<&Block, ChainError> {
+        let timestamp = now.max(self.head().timestamp);
+        if let Some(log) = self.journal.as_mut() {
+            let block = JournalBlock {
+                number: self.blocks.last().map_or(0, |b| b.number + 1),
+                timestamp,
+                txs: self.pending.iter().map(|p| p.raw.clone()).collect(),
+            };
+            log.append(&block)
+                .map_err(|e| ChainError::State { path: log.path().to_path_buf(), reason: error_chain(&e) })?;
+        }
+        Ok(self.mine_pending(timestamp))
+    }
+
+    /// Executes the pool into a block at `timestamp` (already persisted, or replayed).
+    fn mine_pending(&mut self, timestamp: u64) -> &Block {
         let pending = std::mem::take(&mut self.pending);
         let number = self.head().number + 1;
-        let timestamp = now.max(self.head().timestamp);
         let mut hashes = Vec::with_capacity(pending.len());
         let mut results = Vec::with_capacity(pending.len());
         let mut cumulative = 0;
@@ -554,22 +569,6 @@ impl Chain {
             self.mined.push(mined);
         }
         self.head()
-    }
-
-    /// Appends the head block to the state file and fsyncs it.
-    pub fn persist_head(&mut self) -> Result<(), ChainError> {
-        let head = self.head();
-        let block = JournalBlock {
-            number: head.number,
-            timestamp: head.timestamp,
-            txs: head.transactions.iter().map(|h| self.mined[self.by_hash[h]].raw.clone()).collect(),
-        };
-        let Some((file, path)) = self.journal.as_mut() else { return Ok(()) };
-        let mut text = serde_json::to_string(&block).expect("blocks serialize");
-        text.push('\n');
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_data())
-            .map_err(|e| ChainError::State { path: path.clone(), reason: e.to_string() })
     }
 
     fn seal_block(&mut self, timestamp: u64, transactions: Vec<B256>) -> B256 {

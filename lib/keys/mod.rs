@@ -22,7 +22,7 @@ use alloy_primitives::{Address, keccak256};
 use k256::ecdsa::SigningKey;
 use zeroize::Zeroizing;
 
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode};
 
 /// Everything that can go wrong with keys, keystores and secret inputs.
 #[derive(Debug, thiserror::Error)]

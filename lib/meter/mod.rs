@@ -28,16 +28,22 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode};
 
 pub mod acs712;
+#[cfg(test)]
+pub(crate) mod bench;
 pub mod clock;
+mod correction;
 pub mod gpio;
 pub mod health;
 pub mod ina22x;
 pub mod modbus;
 pub mod session;
 pub mod sim;
+
+pub use crate::wire::{Counters, PowerState};
+pub use correction::{Calibration, Correction, round_to};
 
 /// A device address: `scheme:path?key=value&…`, e.g. `modbus:/dev/ttyUSB0?profile=sdm120`.
 ///
@@ -143,37 +149,6 @@ impl fmt::Display for DeviceUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.raw)
     }
-}
-
-/// Whether the sensor is converting, as far as the device can tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum PowerState {
-    /// Measuring continuously.
-    #[default]
-    Converting,
-    /// In shutdown or sleep mode: the paper's sleep attack.
-    Shutdown,
-    /// Configured to convert, but no new conversion arrived.
-    Stalled,
-    /// The device does not report its mode (most Modbus meters).
-    Unknown,
-}
-
-/// Transport error counters since the driver was opened; every reading carries them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Counters {
-    /// Requests sent to the device.
-    pub requests: u64,
-    /// Requests repeated after an error.
-    pub retries: u64,
-    /// Requests that got no (complete) answer in time.
-    pub timeouts: u64,
-    /// Replies with a bad CRC.
-    pub crc_errors: u64,
-    /// Modbus exception replies.
-    pub exceptions: u64,
 }
 
 /// Named device registers (configuration and calibration), as read back from the device.

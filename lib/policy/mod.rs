@@ -39,7 +39,7 @@ use alloy_primitives::{Address, U256};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode};
 use crate::units::parse_amount;
 
 /// Why a policy file cannot be used, or why a request is denied.

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::B256;
 
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode};
 use crate::kaia::Transaction;
 use crate::rpc::{JsonRpcError, Receipt, RpcClient, RpcError};
 use crate::wire::{LogRecord, ReceiptRecord, SignedTxRecord};

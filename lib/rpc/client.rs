@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use super::tls::{self, TlsConfigError};
 use super::types::{self, JsonRpcError, Log, Receipt};
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode};
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 

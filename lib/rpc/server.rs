@@ -56,7 +56,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::tls::{self, TlsConfigError};
 use super::types::JsonRpcError;
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode};
 
 /// What a JSON-RPC server does with each request.
 ///

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::Signer;
 use crate::audit::{AuditEntry, AuditLog, now_rfc3339};
-use crate::cli::{ExitCode, Failure};
+use crate::exit::{ExitCode, Failure};
 use crate::kaia::{KaiaError, Transaction};
 use crate::policy::{Policy, Request};
 use crate::wire::SignedTxRecord;
@@ -103,12 +103,11 @@ impl Session {
         role: Role,
         chain_id: Option<u64>,
         mut policy: Option<Policy>,
-        audit: Option<(AuditLog, &std::path::Path)>,
+        audit: Option<AuditLog>,
     ) -> Self {
-        let (audit, audit_path) = audit.map_or((None, None), |(log, path)| (Some(log), Some(path)));
-        if let (Some(policy), Some(path)) = (policy.as_mut(), audit_path) {
-            let day_ago = SystemTime::now() - std::time::Duration::from_secs(366 * 24 * 3600);
-            for (at, value) in AuditLog::approved_since(path, day_ago) {
+        if let (Some(policy), Some(log)) = (policy.as_mut(), audit.as_ref()) {
+            let year_ago = SystemTime::now() - std::time::Duration::from_secs(366 * 24 * 3600);
+            for (at, value) in log.approved_since(year_ago) {
                 policy.remember_spent(at, value);
             }
         }

@@ -10,10 +10,12 @@ use clap::{ArgGroup, Args, Parser, Subcommand};
 use super::common::{ClockKind, duration};
 use crate::calibrate::report::{self, CheckRun};
 use crate::calibrate::{self, CalibrationError, Certificate, Plan, Rig, Technician, parse_amps};
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
+use crate::cli::{GlobalArgs, Tool};
+use crate::exit::{ExitCode, Failure};
 use crate::keys::password::PasswordSource;
 use crate::meter::{self, DeviceUri, MeterError};
 use crate::signer::KeyUri;
+use crate::wire::Output;
 
 const EXAMPLES: &str = "\
 Examples:

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::cli::Failure;
+use crate::exit::Failure;
 use crate::rpc::{ClientOptions, RpcClient};
 
 /// How to reach the node: endpoints, TLS trust and client certificate, retries.

@@ -9,12 +9,14 @@ use alloy_primitives::{Address, U256};
 use clap::Parser;
 use serde_json::Value;
 
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
+use crate::cli::{GlobalArgs, Tool};
 use crate::devnet::{Chain, ChainConfig, rpc};
+use crate::exit::{ExitCode, Failure};
 use crate::keys::hd::{BasePath, derive_key};
 use crate::keys::mnemonic::Phrase;
 use crate::rpc::{JsonRpcError, ServerOptions, start};
 use crate::units::parse_amount;
+use crate::wire::Output;
 use crate::wire::{DevnetAccount, DevnetRecord};
 
 /// The documented default dev mnemonic (the usual local-chain one): never use it for money.
@@ -160,9 +162,8 @@ impl Tool for Devnet {
                 loop {
                     std::thread::sleep(interval);
                     let mut chain = miner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    chain.mine(now());
-                    if let Err(error) = chain.persist_head() {
-                        log::error!("{error}");
+                    if let Err(error) = chain.mine(now()) {
+                        log::error!("{}", crate::exit::error_chain(&error));
                     }
                 }
             });

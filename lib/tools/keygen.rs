@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use zeroize::Zeroizing;
 
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
+use crate::cli::{GlobalArgs, Tool};
+use crate::exit::{ExitCode, Failure};
 use crate::keys::files::{read_secret_file, write_secret_file};
 use crate::keys::hd::{BasePath, DEFAULT_BASE_PATH, derive_key};
 use crate::keys::keystore::{Format, Kdf, Keystore, encrypt_v3};
@@ -14,6 +15,7 @@ use crate::keys::mnemonic::Phrase;
 use crate::keys::password::PasswordSource;
 use crate::keys::{KeyError, SecretKey};
 use crate::wire::KeyRecord;
+use crate::wire::Output;
 
 const EXAMPLES: &str = "\
 Examples:

@@ -9,9 +9,11 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
 use super::common::{ConnectionArgs, connect, duration};
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, RecordStream, Tool};
+use crate::cli::{GlobalArgs, Tool};
+use crate::exit::{ExitCode, Failure};
 use crate::relay::{Progress, SubmitOptions, Submitter};
 use crate::rpc::RpcClient;
+use crate::wire::{Output, RecordStream};
 use crate::wire::{RpcResultRecord, SignedTxRecord};
 
 const EXAMPLES: &str = "\

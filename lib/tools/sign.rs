@@ -7,13 +7,15 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
 use crate::audit::AuditLog;
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, RecordStream, Tool};
+use crate::cli::{GlobalArgs, Tool};
+use crate::exit::{ExitCode, Failure};
 use crate::kaia::Transaction;
 use crate::keys::password::PasswordSource;
 use crate::policy::Policy;
 use crate::signer::KeyUri;
 use crate::signer::session::{Role, Session, decode_hex_tx};
 use crate::wire::{Envelope, Record};
+use crate::wire::{Output, RecordStream};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -112,8 +114,7 @@ fn sign_stream(args: SigningArgs, globals: &GlobalArgs, out: &mut Output) -> Res
     let uri: KeyUri = key.parse()?;
     // Everything that can fail on its own is checked before the key is unlocked.
     let policy = args.policy.as_deref().map(Policy::load).transpose()?;
-    let audit =
-        args.audit_log.as_deref().map(|path| AuditLog::open(path).map(|log| (log, path))).transpose()?;
+    let audit = args.audit_log.as_deref().map(AuditLog::open).transpose()?;
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         log::warn!("reading tx records from the terminal; end with Ctrl-D");
@@ -186,7 +187,7 @@ fn decode_stream(globals: &GlobalArgs, out: &mut Output) -> Result<ExitCode, Fai
                 let mut text = serde_json::to_string(&Envelope::new(&record)).unwrap_or_default();
                 text.push('\n');
                 let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
-                if globals.on_error == crate::cli::OnError::Stop {
+                if globals.on_error == crate::wire::OnError::Stop {
                     break;
                 }
             }

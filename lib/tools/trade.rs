@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use super::common::{ClockKind, ConnectionArgs, connect, duration};
 use crate::calibrate::Certificate;
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, RecordStream, Tool};
+use crate::cli::{GlobalArgs, Tool};
+use crate::exit::{ExitCode, Failure};
 use crate::keys::password::PasswordSource;
 use crate::market::Action;
 use crate::meter::DeviceUri;
@@ -29,6 +30,7 @@ use crate::trade::{
 };
 use crate::units::{parse_amount, parse_blocks, parse_energy_wh, parse_price_per_wh};
 use crate::wire::{AlarmRecord, ReadingRecord};
+use crate::wire::{Output, RecordStream};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -649,8 +651,16 @@ fn run_deliver(
     let clock = args.clock.into();
     let meter = crate::meter::open_meter(&device)?;
     let switch = switch.as_ref().map(crate::meter::open_switch).transpose()?;
-    let mut sampler =
-        MeterSession::open(&device, meter, switch, certificate.as_ref(), clock, args.interval, 10, |_| {});
+    let mut sampler = MeterSession::open(
+        &device,
+        meter,
+        switch,
+        certificate.as_ref().map(Certificate::calibration).as_ref(),
+        clock,
+        args.interval,
+        10,
+        |_| {},
+    );
     let mut chain = ChainSender {
         builder: TxBuilder::new(Some(client), params),
         sender,
@@ -668,7 +678,7 @@ fn run_deliver(
         poll: Duration::from_secs(1),
         ignore_alarms: args.ignore_alarms,
     };
-    crate::cli::interrupt::install();
+    crate::interrupt::install();
     let ending = deliver(client, market, &mut sampler, &mut chain, &mut journal, &options, out)?;
     Ok(match ending {
         Ending::Settled | Ending::LeftForDeadline => ExitCode::Success,

@@ -10,12 +10,13 @@ use serde_json::Value;
 
 use super::journal::{Entry, Journal};
 use super::{ReportPlanner, Reporting, TradeError, TradeState, TxBuilder, meter_owner, read_trade};
-use crate::cli::{ExitCode, Failure, Output};
+use crate::exit::{ExitCode, Failure};
 use crate::market::Action;
 use crate::meter::session::Step;
 use crate::relay::Submitter;
 use crate::rpc::RpcClient;
 use crate::signer::session::Session;
+use crate::wire::Output;
 use crate::wire::{AlarmRecord, ReceiptRecord, SignedTxRecord};
 
 /// Which side of the trade this meter measures.
@@ -358,7 +359,7 @@ fn finish(
 
 impl ReadingSource for crate::meter::session::Session {
     fn next_step(&mut self) -> Result<Option<Step>, Failure> {
-        Ok(crate::meter::session::Session::next_step(self, &crate::cli::interrupt::requested)?)
+        Ok(crate::meter::session::Session::next_step(self, &crate::interrupt::requested)?)
     }
 
     fn set_switch(&mut self, closed: bool) -> Result<(), Failure> {

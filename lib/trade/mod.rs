@@ -32,7 +32,7 @@ pub use report::{ReportPlan, ReportPlanner, Reporting};
 pub use state::{OfferState, Query, TradeState, meter_owner, read_offer, read_trade, status_record};
 pub use watch::{EventRecord, Watcher};
 
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode};
 use crate::rpc::RpcError;
 
 /// Why a trade command could not do what was asked.

@@ -141,7 +141,7 @@ impl Market {
     pub fn wait_blocks(&mut self, n: u64) {
         for _ in 0..n {
             self.time += 1;
-            self.chain.mine(self.time);
+            self.chain.mine(self.time).expect("an in-memory chain always mines");
         }
     }
 }

@@ -1,9 +1,11 @@
-//! Exit codes and the error type every tool returns.
+//! The ground of the house: exit codes, the [`ErrorClass`] every domain error enum implements,
+//! and [`Failure`], the error a tool ends with. It imports nothing of the crate, so every room
+//! can stand on it (see `docs/architecture.md`, "Rooms and floors").
 
 use std::error::Error;
 use std::fmt;
 
-/// The exit codes of every evlock tool (DESIGN.md, "Exit codes").
+/// The exit codes of every evlock tool (`docs/architecture.md`, "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ExitCode {
     /// Everything asked for was done.
@@ -88,31 +90,7 @@ impl Failure {
 
     /// The message and every cause, outermost first.
     pub fn chain(&self) -> Vec<String> {
-        let mut messages = vec![self.error.to_string()];
-        let mut source = self.error.source();
-        while let Some(cause) = source {
-            let text = cause.to_string();
-            // thiserror's `#[error("...: {0}")]` often repeats the source in the message.
-            if !messages.last().is_some_and(|m| m.ends_with(&text)) {
-                messages.push(text);
-            }
-            source = cause.source();
-        }
-        messages
-    }
-
-    /// Prints the failure on stderr: `tool: error: message` and one `caused by:` line per cause.
-    /// Prints nothing for a quiet exit 0 (closed stdout).
-    pub fn report(&self, tool: &str) {
-        if self.exit == ExitCode::Success {
-            return;
-        }
-        let chain = self.chain();
-        let mut text = format!("{tool}: error: {}\n", chain[0]);
-        for cause in &chain[1..] {
-            text.push_str(&format!("  caused by: {cause}\n"));
-        }
-        super::diag::write_stderr(&text);
+        causes(&*self.error)
     }
 }
 
@@ -135,6 +113,26 @@ where
     fn from(error: E) -> Self {
         Failure { exit: error.exit_code(), code: error.error_code(), error: Box::new(error) }
     }
+}
+
+/// An error's message and every cause, outermost first.
+pub fn causes(error: &(dyn Error + 'static)) -> Vec<String> {
+    let mut messages = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // thiserror's `#[error("...: {0}")]` often repeats the source in the message.
+        if !messages.last().is_some_and(|m| m.ends_with(&text)) {
+            messages.push(text);
+        }
+        source = cause.source();
+    }
+    messages
+}
+
+/// An error and its causes on one line, joined by `: `.
+pub fn error_chain(error: &(dyn Error + 'static)) -> String {
+    causes(error).join(": ")
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use crate::wire::Record;
-
-use super::{ExitCode, Failure};
+use super::Record;
+use crate::exit::{ExitCode, Failure};
 
 /// Why a record could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +35,7 @@ fn classify(error: io::Error) -> OutputError {
 /// Writes records as NDJSON (or indented JSON with `--pretty`) to stdout or any writer.
 ///
 /// ```
-/// use evlock::cli::Output;
+/// use evlock::wire::Output;
 /// use evlock::wire::ErrorRecord;
 /// let mut out = Output::to_writer(Vec::new(), false);
 /// out.emit(&ErrorRecord::new("bad_input", "line 1: not JSON").at_line(1)).unwrap();
@@ -97,7 +96,7 @@ impl<W: Write> Output<W> {
     /// Writes one record as a line and flushes it.
     pub fn emit<R: Record>(&mut self, record: &R) -> Result<(), OutputError> {
         self.buffer.clear();
-        let envelope = crate::wire::Envelope::new(record);
+        let envelope = super::Envelope::new(record);
         if self.pretty {
             serde_json::to_writer_pretty(&mut self.buffer, &envelope)
         } else {
@@ -126,6 +125,14 @@ impl<W: Write> Output<W> {
         let text = zeroize::Zeroizing::new(format!("{label}:\n\n    {secret}\n\n"));
         self.write_raw(text.as_bytes()).map_err(Failure::from)
     }
+}
+
+/// Writes to stderr, ignoring a closed stderr rather than panicking as `eprintln!` would.
+/// Error records and diagnostics go this way; stdout is [`Output`]'s alone.
+pub fn write_stderr(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
 }
 
 #[cfg(test)]
