@@ -2,7 +2,8 @@
 //! AccountUpdate, cancels, memos and EIP-1559 transactions, against exact balances.
 
 use alloy_primitives::{Address, U256};
-use evlock::devnet::{Chain, ChainConfig, ChainError, gas};
+use evlock::devnet::{Chain, ChainConfig, ChainError};
+use evlock::kaia::gas;
 use evlock::kaia::{CompressedPubkey, RecoverableSig, Transaction};
 use k256::ecdsa::SigningKey;
 use serde_json::{Value, json};

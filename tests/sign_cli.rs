@@ -261,3 +261,54 @@ fn the_example_policies_load() {
         evlock::policy::Policy::load(&root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
+
+#[test]
+fn a_chain_id_alias_is_pinned_like_the_wire_name_and_never_leaks() {
+    let s = setup();
+    let mut tx = transfer(0);
+    tx["type"] = json!("legacy");
+    tx.as_object_mut().unwrap().remove("chain_id");
+    tx["chainID"] = json!("1");
+    let out = s.sign(&["--key", &s.sender, "--chain-id", "1001"], &ndjson(&[tx.clone()]));
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "nothing signed");
+    let error: Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stderr).lines().next().unwrap()).unwrap();
+    assert_eq!(error["code"], "wrong_chain_id");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("chain id 1 ") && message.contains("--chain-id 1001"), "{message}");
+
+    // Without the pin the alias is read, and neither it nor any other spelling is carried.
+    tx["feePayerSignatures"] = json!([]);
+    tx["gasLimit"] = json!("21000");
+    tx["invoice"] = json!("A-1");
+    let out = s.sign(&["--key", &s.sender], &ndjson(&[tx]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let signed = &lines(&out.stdout)[0];
+    assert_eq!(signed["chain_id"], "1");
+    assert_eq!(signed["invoice"], "A-1");
+    for alias in ["chainID", "feePayerSignatures", "gasLimit"] {
+        assert!(signed.get(alias).is_none(), "{alias} leaked into {signed}");
+    }
+}
+
+#[test]
+fn records_of_other_kinds_or_versions_are_refused() {
+    let s = setup();
+    let mut receipt = transfer(0);
+    receipt["kind"] = json!("receipt");
+    let out = s.sign(&["--key", &s.sender], &ndjson(&[receipt]));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("wrong_kind") && stderr.contains("this takes tx, signed_tx"), "{stderr}");
+    let mut v2 = transfer(0);
+    v2["v"] = json!(2);
+    let out = s.sign(&["--key", &s.sender], &ndjson(&[v2]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong_version"));
+    // Nor does the fee payer sign a receipt record.
+    let receipt = json!({"kind": "receipt", "v": 1, "hash": "0x00", "status": "success", "raw": "0x00"});
+    let out = s.sign(&["--role", "fee-payer", "--key", &s.payer], &ndjson(&[receipt]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong_kind"));
+}

@@ -31,27 +31,8 @@ use revm::{Context, ExecuteEvm, MainBuilder, MainContext};
 use serde::{Deserialize, Serialize};
 
 use crate::exit::{ErrorClass, ExitCode, error_chain};
-use crate::kaia::{AccountKey, FeeDelegation, KaiaKind, Transaction};
+use crate::kaia::{AccountKey, FeeDelegation, KaiaKind, Transaction, gas};
 use crate::wire::DurableLog;
-
-/// Kaia's intrinsic gas (params/protocol_params.go): base costs per transaction family and
-/// the extra for fee delegation.
-pub mod gas {
-    /// A value transfer, a cancel or a contract call.
-    pub const TX: u64 = 21_000;
-    /// A contract deployment.
-    pub const CONTRACT_CREATION: u64 = 53_000;
-    /// Extra for a fee-delegated transaction.
-    pub const FEE_DELEGATED: u64 = 10_000;
-    /// Extra for a fee-delegated transaction with a ratio.
-    pub const FEE_DELEGATED_WITH_RATIO: u64 = 15_000;
-    /// Per key of an account update.
-    pub const ACCOUNT_UPDATE_PER_KEY: u64 = 20_000;
-    /// Per zero byte of data.
-    pub const DATA_ZERO: u64 = 4;
-    /// Per non-zero byte of data.
-    pub const DATA_NONZERO: u64 = 16;
-}
 
 /// Why the chain refuses a transaction or a query. Each maps to a JSON-RPC error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -287,10 +268,6 @@ struct JournalBlock {
     number: u64,
     timestamp: u64,
     txs: Vec<Bytes>,
-}
-
-fn data_gas(data: &[u8]) -> u64 {
-    data.iter().map(|b| if *b == 0 { gas::DATA_ZERO } else { gas::DATA_NONZERO }).sum()
 }
 
 impl Chain {
@@ -594,21 +571,7 @@ impl Chain {
 
     /// Kaia's intrinsic gas of a transaction (fee-delegation extra included).
     pub fn intrinsic_gas(&self, tx: &Transaction) -> u64 {
-        let delegation = match tx.tx_type().fee_mode() {
-            crate::kaia::FeeMode::Sender => 0,
-            crate::kaia::FeeMode::FeeDelegated => gas::FEE_DELEGATED,
-            crate::kaia::FeeMode::FeeDelegatedWithRatio => gas::FEE_DELEGATED_WITH_RATIO,
-        };
-        let base = match tx {
-            Transaction::Kaia(k) => match &k.kind {
-                KaiaKind::AccountUpdate { .. } => gas::TX + gas::ACCOUNT_UPDATE_PER_KEY,
-                KaiaKind::SmartContractDeploy { .. } => gas::CONTRACT_CREATION,
-                _ => gas::TX,
-            },
-            other if other.is_deploy() => gas::CONTRACT_CREATION,
-            _ => gas::TX,
-        };
-        base + delegation + data_gas(tx.input())
+        gas::intrinsic(tx)
     }
 
     fn effective_price(&self, tx: &Transaction) -> U256 {
@@ -711,7 +674,7 @@ impl Chain {
     /// The part of the intrinsic gas revm itself charges (base + data).
     fn evm_intrinsic(&self, tx: &Transaction) -> u64 {
         let base = if tx.is_deploy() { gas::CONTRACT_CREATION } else { gas::TX };
-        (base + data_gas(tx.input())).min(self.intrinsic_gas(tx))
+        (base + gas::data(tx.input())).min(self.intrinsic_gas(tx))
     }
 
     fn block_env(&self, number: u64, timestamp: u64) -> BlockEnv {

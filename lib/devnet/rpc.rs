@@ -171,7 +171,7 @@ fn receipt_json(mined: &Mined) -> Value {
     });
     if !mined.status {
         value["revertReason"] = hex(&mined.revert_data);
-        if let Some(reason) = crate::market::revert_reason(&mined.revert_data) {
+        if let Some(reason) = crate::rpc::revert_reason(&mined.revert_data) {
             value["txError"] = Value::String(reason);
         }
     }
@@ -237,7 +237,7 @@ fn call_args(params: &Value) -> Result<CallArgs, JsonRpcError> {
 }
 
 fn reverted(data: Bytes) -> JsonRpcError {
-    let reason = crate::market::revert_reason(&data);
+    let reason = crate::rpc::revert_reason(&data);
     JsonRpcError {
         code: 3,
         message: match reason {

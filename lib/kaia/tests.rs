@@ -113,8 +113,38 @@ fn every_type_round_trips_through_raw_and_json() {
             let json = serde_json::to_string(&tx).unwrap();
             let from_json: Transaction = serde_json::from_str(&json).unwrap();
             assert_eq!(from_json, tx, "{json}");
+            for key in tx.to_json_value().as_object().unwrap().keys() {
+                let field =
+                    crate::kaia::tx_field(key).unwrap_or_else(|| panic!("`{key}` is not in the tx table"));
+                assert_eq!(field.name, key, "records are written with wire names");
+            }
         }
     }
+}
+
+#[test]
+fn the_tx_table_knows_every_spelling_once() {
+    let mut seen = std::collections::BTreeSet::new();
+    for field in crate::kaia::fields::ALL {
+        for spelling in field.spellings() {
+            assert!(seen.insert(spelling), "`{spelling}` is in the table twice");
+            assert_eq!(crate::kaia::tx_field(spelling), Some(field));
+        }
+    }
+    assert!(crate::kaia::tx_field("chainID").is_some() && crate::kaia::tx_field("frob").is_none());
+}
+
+#[test]
+fn a_chain_id_alias_that_disagrees_is_refused() {
+    let mut record = record();
+    record["chainID"] = serde_json::json!("1");
+    let error = Transaction::from_json_value(&record).unwrap_err().to_string();
+    assert!(error.contains("chainID") && error.contains("conflicts with `chain_id`"), "{error}");
+    let mut legacy = serde_json::json!({"type": "legacy", "chainID": "1", "nonce": "0", "gas": "21000",
+        "gas_price": "1", "to": null, "value": "0"});
+    assert_eq!(Transaction::from_json_value(&legacy).unwrap().chain_id(), Some(1), "an alias alone is read");
+    legacy["chain_id"] = serde_json::json!("1001");
+    assert!(Transaction::from_json_value(&legacy).is_err(), "two spellings, two values");
 }
 
 #[test]

@@ -5,6 +5,7 @@ use alloy_primitives::{Address, U256};
 use serde_json::{Map, Value, json};
 
 use super::TradeError;
+use crate::kaia::{FeeMode, fields, gas};
 use crate::market::Action;
 use crate::rpc::{NonceTracker, RpcClient, RpcError};
 use crate::wire::TxRecord;
@@ -42,10 +43,6 @@ pub fn fallback_gas(action: &Action) -> u64 {
         Action::Withdraw => 80_000,
     }
 }
-
-/// Gas Kaia adds for a fee payer's signature (`TxGasFeeDelegated`, `…WithRatio`).
-const FEE_DELEGATION_GAS: u64 = 10_000;
-const FEE_DELEGATION_WITH_RATIO_GAS: u64 = 15_000;
 
 /// Makes `tx` records, filling what the flags left out from the node and counting nonces
 /// up across a stream.
@@ -136,11 +133,11 @@ impl<'a> TxBuilder<'a> {
                 }
             }
         };
-        let delegation = match (self.params.fee_payer, self.params.fee_ratio) {
-            (None, _) => 0,
-            (Some(_), None) => FEE_DELEGATION_GAS,
-            (Some(_), Some(_)) => FEE_DELEGATION_WITH_RATIO_GAS,
-        };
+        let delegation = gas::fee_delegation(match (self.params.fee_payer, self.params.fee_ratio) {
+            (None, _) => FeeMode::Sender,
+            (Some(_), None) => FeeMode::FeeDelegated,
+            (Some(_), Some(_)) => FeeMode::FeeDelegatedWithRatio,
+        });
         Ok(execution + delegation)
     }
 
@@ -170,27 +167,27 @@ impl<'a> TxBuilder<'a> {
             (Some(_), Some(_)) => format!("fee_delegated_{base}_with_ratio"),
         };
         let mut tx = Map::new();
-        tx.insert("type".into(), json!(kind));
-        tx.insert("chain_id".into(), json!(chain_id.to_string()));
-        tx.insert("nonce".into(), json!(nonce.to_string()));
-        tx.insert("gas".into(), json!(gas.to_string()));
-        tx.insert("gas_price".into(), json!(gas_price.to_string()));
+        tx.insert(fields::TYPE.name.into(), json!(kind));
+        tx.insert(fields::CHAIN_ID.name.into(), json!(chain_id.to_string()));
+        tx.insert(fields::NONCE.name.into(), json!(nonce.to_string()));
+        tx.insert(fields::GAS.name.into(), json!(gas.to_string()));
+        tx.insert(fields::GAS_PRICE.name.into(), json!(gas_price.to_string()));
         if let Some(from) = self.params.from {
-            tx.insert("from".into(), json!(from.to_checksum(None)));
+            tx.insert(fields::FROM.name.into(), json!(from.to_checksum(None)));
         }
         if let Some(to) = to {
-            tx.insert("to".into(), json!(to.to_checksum(None)));
+            tx.insert(fields::TO.name.into(), json!(to.to_checksum(None)));
         }
-        tx.insert("value".into(), json!(action.value().to_string()));
-        tx.insert("input".into(), json!(format!("0x{}", hex::encode(&input))));
+        tx.insert(fields::VALUE.name.into(), json!(action.value().to_string()));
+        tx.insert(fields::INPUT.name.into(), json!(format!("0x{}", hex::encode(&input))));
         if deploy {
-            tx.insert("human_readable".into(), json!(false));
-            tx.insert("code_format".into(), json!(0));
+            tx.insert(fields::HUMAN_READABLE.name.into(), json!(false));
+            tx.insert(fields::CODE_FORMAT.name.into(), json!(0));
         }
         if let Some(payer) = self.params.fee_payer {
-            tx.insert("fee_payer".into(), json!(payer.to_checksum(None)));
+            tx.insert(fields::FEE_PAYER.name.into(), json!(payer.to_checksum(None)));
             if let Some(ratio) = self.params.fee_ratio {
-                tx.insert("fee_ratio".into(), json!(ratio));
+                tx.insert(fields::FEE_RATIO.name.into(), json!(ratio));
             }
         }
         let mut market = Map::new();
@@ -278,7 +275,7 @@ mod tests {
         let mut builder = TxBuilder::new(None, params.clone());
         let tx = builder.build(Some(market), &Action::Withdraw, None).unwrap();
         assert_eq!(tx["type"], "fee_delegated_smart_contract_execution");
-        assert_eq!(tx["gas"], (fallback_gas(&Action::Withdraw) + FEE_DELEGATION_GAS).to_string());
+        assert_eq!(tx["gas"], (fallback_gas(&Action::Withdraw) + gas::FEE_DELEGATED).to_string());
         crate::kaia::Transaction::from_json_value(&Value::Object(tx.fields.clone())).unwrap();
         let mut builder = TxBuilder::new(None, ChainParams { fee_ratio: Some(30), ..params });
         let tx = builder.build(None, &Action::Deploy { delivery_blocks: 100 }, None).unwrap();
@@ -286,6 +283,24 @@ mod tests {
         assert_eq!(tx["fee_ratio"], 30);
         assert!(tx.fields.get("to").is_none());
         crate::kaia::Transaction::from_json_value(&Value::Object(tx.fields.clone())).unwrap();
+    }
+
+    #[test]
+    fn every_field_written_is_in_the_tx_table() {
+        let market: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3".parse().unwrap();
+        let payer: Address = "0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B".parse().unwrap();
+        for params in [offline(), ChainParams { fee_payer: Some(payer), fee_ratio: Some(30), ..offline() }] {
+            let mut builder = TxBuilder::new(None, params);
+            for action in [Action::Deploy { delivery_blocks: 10 }, Action::Withdraw] {
+                let contract = (!matches!(action, Action::Deploy { .. })).then_some(market);
+                let tx = builder.build(contract, &action, None).unwrap();
+                for key in tx.fields.keys().filter(|k| *k != "meta") {
+                    let field =
+                        crate::kaia::tx_field(key).unwrap_or_else(|| panic!("`{key}` is not a tx field"));
+                    assert_eq!(field.name, key, "the builder writes wire names, not aliases");
+                }
+            }
+        }
     }
 
     #[test]

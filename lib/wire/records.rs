@@ -125,6 +125,81 @@ impl Record for SignedTxRecord {
     const KIND: &'static str = "signed_tx";
 }
 
+/// The fields every record has around its body: `kind`, `v` and `meta`.
+pub const ENVELOPE_FIELDS: &[&str] = &["kind", "v", "meta"];
+
+/// The fields of a `signed_tx` (or decoded `tx`) record that are derived from its `raw`
+/// bytes: a tool that signs or submits computes them again, and never carries them through.
+pub const DERIVED_TX_FIELDS: &[&str] = &[
+    "raw",
+    "hash",
+    "sender_tx_hash",
+    "role",
+    "signer",
+    "policy_sha256",
+    "sender",
+    "fee_payer_signer",
+    "form",
+];
+
+/// Why an input record is not one this tool takes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// Its `kind` is not one of those the tool reads.
+    #[error("a record of kind {found:?} cannot be used here (this takes {})", accepted.join(", "))]
+    WrongKind {
+        /// The record's kind.
+        found: String,
+        /// The kinds this tool takes.
+        accepted: Vec<&'static str>,
+    },
+    /// Its `v` is not the wire version this build reads.
+    #[error("record version {found} is not supported (this build reads \"v\": {WIRE_VERSION})")]
+    WrongVersion {
+        /// The record's `v`, as written.
+        found: String,
+    },
+}
+
+impl crate::exit::ErrorClass for RecordError {
+    fn exit_code(&self) -> crate::exit::ExitCode {
+        crate::exit::ExitCode::Usage
+    }
+
+    fn error_code(&self) -> &'static str {
+        match self {
+            RecordError::WrongKind { .. } => "wrong_kind",
+            RecordError::WrongVersion { .. } => "wrong_version",
+        }
+    }
+}
+
+/// Checks an input record's envelope: `kind`, when present, must be one of `accepted`, and
+/// `v`, when present, must be [`WIRE_VERSION`]. (Hand-written records may leave both out.)
+///
+/// ```
+/// use evlock::wire::check_record;
+/// let record = serde_json::json!({"kind": "receipt", "v": 1});
+/// let error = check_record(record.as_object().unwrap(), &["tx", "signed_tx"]).unwrap_err();
+/// assert_eq!(error.to_string(), r#"a record of kind "receipt" cannot be used here (this takes tx, signed_tx)"#);
+/// ```
+pub fn check_record(
+    record: &serde_json::Map<String, Value>,
+    accepted: &[&'static str],
+) -> Result<(), RecordError> {
+    if let Some(kind) = record.get("kind")
+        && !kind.as_str().is_some_and(|k| accepted.contains(&k))
+    {
+        let found = kind.as_str().map_or_else(|| kind.to_string(), str::to_string);
+        return Err(RecordError::WrongKind { found, accepted: accepted.to_vec() });
+    }
+    match record.get("v") {
+        None => Ok(()),
+        Some(v) if v.as_u64() == Some(u64::from(WIRE_VERSION)) => Ok(()),
+        Some(v) => Err(RecordError::WrongVersion { found: v.to_string() }),
+    }
+}
+
 /// What became of a submitted transaction: written by `evlock-relay submit` for each
 /// `signed_tx` record.
 ///

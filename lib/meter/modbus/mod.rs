@@ -242,7 +242,9 @@ impl ModbusMeter {
             .plan
             .iter()
             .position(|b| {
-                b.function == field.function && b.start <= start && start + words <= b.start + b.count
+                b.function == field.function
+                    && b.start <= start
+                    && u32::from(start) + u32::from(words) <= u32::from(b.start) + u32::from(b.count)
             })
             .expect("the plan covers every field of its profile");
         Slot { block, offset: usize::from(start - self.plan[block].start) }
