@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_calibrate_global_optspecs
-    string join \n pretty v/verbose q/quiet on-error= generate= h/help V/version
+    string join \n pretty v/verbose q/quiet generate= h/help V/version
 end
 
 function __fish_evlock_calibrate_needs_command
@@ -24,8 +24,6 @@ function __fish_evlock_calibrate_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -55,8 +53,6 @@ complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commis
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l class -d 'The accuracy class, %: load points must be within ±CLASS % of the reference' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l zero-limit -d 'The zero point\'s limit (default: CLASS % of the smallest load point)' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l out -d 'Where to write the certificate (only when every point passes)' -r -F
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -80,8 +76,6 @@ complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check"
 virtual\t'Virtual time (simulator, tests): no sleeping, `at` advances by the interval'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l certificate -d 'The meter\'s calibration certificate' -r -F
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l technician -d 'Refuse the certificate unless this address signed it' -r
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -94,8 +88,6 @@ complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -l certificate -d 'The certificate to show' -r -F
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -l check -d 'The NDJSON output of a `check`, shown next to the commissioning\'s points' -r -F
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -l svg -d 'Also draw error % against load current, with the class limits, into this SVG file' -r -F
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'

@@ -1,5 +1,3 @@
-complete -c evlock-devnet -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-devnet -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_sense_global_optspecs
-    string join \n pretty v/verbose q/quiet on-error= generate= device= profile= interval= count= switch= certificate= technician= fail-on-alarm stop-on-alarm give-up-after= clock= self-test frozen-after= min-current= open-current= max-volts= max-amps= h/help V/version
+    string join \n pretty v/verbose q/quiet generate= device= profile= interval= count= switch= certificate= technician= fail-on-alarm stop-on-alarm give-up-after= clock= self-test frozen-after= min-current= open-current= max-volts= max-amps= h/help V/version
 end
 
 function __fish_evlock_sense_needs_command
@@ -24,8 +24,6 @@ function __fish_evlock_sense_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -59,8 +57,6 @@ complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -f -a "help" -d 
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l device -d 'The serial line and its settings, e.g. `modbus:/dev/ttyUSB0?baud=9600&parity=N`' -r
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l addresses -d 'The addresses to try, e.g. `1-247` or `5`' -r
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l timeout -d 'How long to wait for each address (a silent one costs this much)' -r
-complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -78,8 +74,6 @@ complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l count
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l type -d 'Decode the registers as u16, i16, u32, i32 or f32' -r
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l word-order -d 'The order of a 32-bit value\'s two registers: big (high word first, Eastron) or little (low word first, PZEM-004T)' -r
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l scale -d 'Multiply the decoded value by this, e.g. 0.1 for a PZEM\'s voltage' -r
-complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_sign_global_optspecs
-    string join \n pretty v/verbose q/quiet on-error= generate= key= role= chain-id= policy= audit-log= password-file= no-input h/help V/version
+    string join \n pretty v/verbose q/quiet generate= on-error= max-line= key= role= chain-id= policy= audit-log= password-file= no-input h/help V/version
 end
 
 function __fish_evlock_sign_needs_command
@@ -24,12 +24,13 @@ function __fish_evlock_sign_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l max-line -d 'The longest input line accepted, in bytes; a longer line is an `error` record and is skipped without being held in memory' -r
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l key -d 'The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature)' -r
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l role -d 'Whose signature to add' -r -f -a "sender\t'The sending account signs a `tx` record'
 fee-payer\t'The fee payer adds its signature to a sender-signed `signed_tx` record'"
@@ -47,6 +48,7 @@ complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -f -a "decode" -d 
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
 skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -l max-line -d 'The longest input line accepted, in bytes; a longer line is an `error` record and is skipped without being held in memory' -r
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_trade_global_optspecs
-    string join \n pretty v/verbose q/quiet on-error= generate= rpc= ca-cert= client-cert= client-key= retries= request-timeout= contract= from= chain-id= nonce= gas-price= gas= fee-payer= fee-ratio= h/help V/version
+    string join \n pretty v/verbose q/quiet generate= rpc= ca-cert= client-cert= client-key= retries= request-timeout= contract= from= chain-id= nonce= gas-price= gas= fee-payer= fee-ratio= h/help V/version
 end
 
 function __fish_evlock_trade_needs_command
@@ -24,8 +24,6 @@ function __fish_evlock_trade_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -62,8 +60,6 @@ complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "watch" -d
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "deliver" -d 'Run a delivery: close the relay, meter, report, stop on an alarm or when delivered, then settle (signs and submits itself; journaled so a killed session resumes)'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l delivery-blocks -d 'Blocks a trade has for delivery, counted from the buy' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -85,11 +81,9 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s h -l help -d 'Print help'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l meter -d 'The meter\'s account' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l owner -d 'The account that owns it (the seller or buyer it reports for)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -111,13 +105,11 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s h -l help -d 'Print help'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l energy -d 'The energy, e.g. `500Wh`, `1.5kWh`' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l price -d 'The price per Wh (or per kWh), e.g. `2ston/Wh`' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l expires-in -d 'How long the offer stays open, from the current block' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l expiry-block -d 'The last block it can be bought at (instead of --expires-in; needed offline)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -139,12 +131,10 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s h -l help -d 'Print help'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l offer -d 'The offer' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l max-price -d 'The highest price per Wh you accept (protects against a changed offer; default: the offer\'s price as read now)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l escrow -d 'The escrow to send (default: energy × price read from the offer; needed offline)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -166,14 +156,15 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-ra
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s h -l help -d 'Print help'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l max-line -d 'The longest input line accepted, in bytes; a longer line is an `error` record and is skipped without being held in memory' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l trade -d 'The trade' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l wh -d 'Report this cumulative value once, instead of reading a stream' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l every -d 'How often to report from the stream: a time (`10s`, by the readings\' clocks) or an energy step (`50Wh`). The last report, at the trade\'s energy, is always sent' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l energy -d 'The trade\'s energy (default: read from the trade; needed offline)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l start-mwh -d 'The meter\'s energy total (mWh) when the trade started (default: the first reading)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -198,8 +189,6 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s v -
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l trade -d 'The trade' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -221,10 +210,8 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s h -l help -d 'Print help'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l offer -d 'The offer' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -246,9 +233,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s h -l help -d 'Print help'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -270,9 +255,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l f
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s h -l help -d 'Print help'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -298,8 +281,6 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s h -
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l from-block -d 'The first block to read (default: with --follow, the next block, so only new events; without, block 0, the whole history)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l to-block -d 'The last block to read (default: the head, or forever with --follow)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l poll -d 'How often to look for new blocks when following' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -322,7 +303,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l foll
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s h -l help -d 'Print help'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l trade -d 'The trade' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l role -d 'Which side\'s meter this is' -r -f -a "seller\t'The seller\'s meter (energy out of the battery)'
 buyer\t'The buyer\'s meter (energy into the load or battery)'"
@@ -340,8 +321,6 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l cl
 virtual\t'Virtual time (simulator, tests): no sleeping, `at` advances by the interval'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l journal -d 'The journal (default: `evlock-deliver-TRADE-ROLE.ndjson` in the current folder)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l settle-wait -d 'After delivering, wait this long for the other meter to finish so the trade settles complete; after that it is left for its deadline' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'

@@ -312,3 +312,40 @@ fn records_of_other_kinds_or_versions_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong_kind"));
 }
+
+#[test]
+fn a_line_over_max_line_is_an_error_record_and_skip_goes_on() {
+    let s = setup();
+    let long = format!("{{\"pad\":\"{}\"}}\n", "x".repeat(2000));
+    let input = format!("{}{long}{}", ndjson(&[transfer(0)]), ndjson(&[transfer(1)]));
+    let out = s.sign(&["--key", &s.sender, "--max-line", "1000", "--on-error", "skip"], &input);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let signed = lines(&out.stdout);
+    assert_eq!(signed.len(), 2, "the lines around the long one are signed");
+    let errors = lines(&out.stderr);
+    assert_eq!((errors[0]["code"].as_str(), errors[0]["line"].as_u64()), (Some("line_too_long"), Some(2)));
+    // Invalid UTF-8 is an error record too, and skip goes on past it.
+    let mut bytes = b"\xff\xfe\n".to_vec();
+    bytes.extend_from_slice(ndjson(&[transfer(0)]).as_bytes());
+    let out = Command::cargo_bin("evlock-sign")
+        .unwrap()
+        .env_clear()
+        .current_dir(s.dir.path())
+        .args(["--password-file", "pw", "--key", &s.sender, "--on-error", "skip"])
+        .write_stdin(bytes)
+        .output()
+        .unwrap();
+    assert_eq!(lines(&out.stdout).len(), 1);
+    assert_eq!(lines(&out.stderr)[0]["code"], "bad_input");
+}
+
+#[test]
+fn stream_options_are_offered_only_where_a_stream_is_read() {
+    for (tool, args) in
+        [("evlock-keygen", vec!["derive"]), ("evlock-devnet", vec![]), ("evlock-relay", vec!["rpc"])]
+    {
+        let mut command = Command::cargo_bin(tool).unwrap();
+        let out = command.args(&args).args(["--on-error", "skip", "--help"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{tool} {args:?} takes no --on-error");
+    }
+}

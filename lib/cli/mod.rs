@@ -13,7 +13,7 @@ mod args;
 mod diag;
 pub mod docs;
 
-pub use args::GlobalArgs;
+pub use args::{GlobalArgs, InputArgs};
 pub use docs::Generate;
 
 use std::process;

@@ -9,11 +9,11 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
 use super::common::{ConnectionArgs, connect, duration};
-use crate::cli::{GlobalArgs, Tool};
+use crate::cli::{GlobalArgs, InputArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::relay::{Progress, SubmitOptions, Submitter};
 use crate::rpc::RpcClient;
-use crate::wire::{Output, RecordStream};
+use crate::wire::Output;
 use crate::wire::{RpcResultRecord, SignedTxRecord};
 
 const EXAMPLES: &str = "\
@@ -75,6 +75,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct SubmitArgs {
+    #[command(flatten)]
+    input: InputArgs,
     /// Wait for each receipt (the default).
     #[arg(long, overrides_with = "no_wait")]
     wait: bool,
@@ -142,16 +144,15 @@ fn submit(
     let submitter = Submitter::new(client, options);
     let mut watcher = Watcher::new(globals.quiet == 0);
     let mut reverted = 0u64;
-    let outcome =
-        RecordStream::new(stdin.lock(), globals.on_error).run(out, |record: SignedTxRecord, _, out| {
-            let receipt = submitter.submit(record, &mut watcher)?;
-            if receipt.status == "reverted" {
-                reverted += 1;
-                let reason = receipt.revert_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-                log::warn!("{} reverted{reason}", receipt.hash);
-            }
-            out.emit(&receipt).map_err(Failure::from)
-        })?;
+    let outcome = args.input.stream(stdin.lock()).run(out, |record: SignedTxRecord, _, out| {
+        let receipt = submitter.submit(record, &mut watcher)?;
+        if receipt.status == "reverted" {
+            reverted += 1;
+            let reason = receipt.revert_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+            log::warn!("{} reverted{reason}", receipt.hash);
+        }
+        out.emit(&receipt).map_err(Failure::from)
+    })?;
     log::info!("{} submitted, {} reverted, {} failed", outcome.processed, reverted, outcome.failed);
     let exit = if reverted > 0 { outcome.exit.max(ExitCode::No) } else { outcome.exit };
     Ok(exit)

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::common::{ClockKind, ConnectionArgs, connect, duration};
 use crate::calibrate::Certificate;
-use crate::cli::{GlobalArgs, Tool};
+use crate::cli::{GlobalArgs, InputArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::keys::password::PasswordSource;
 use crate::market::Action;
@@ -29,8 +29,8 @@ use crate::trade::{
     read_trade, status_record,
 };
 use crate::units::{parse_amount, parse_blocks, parse_energy_wh, parse_price_per_wh};
+use crate::wire::Output;
 use crate::wire::{AlarmRecord, ReadingRecord};
-use crate::wire::{Output, RecordStream};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -272,6 +272,8 @@ enum StatusWhat {
 
 #[derive(Debug, Args)]
 struct ReportArgs {
+    #[command(flatten)]
+    input: InputArgs,
     /// The trade.
     #[arg(long, value_name = "ID")]
     trade: U256,
@@ -386,7 +388,7 @@ impl Tool for Trade {
             }
             Command::Report(args) => {
                 let market = market.ok_or_else(needs_market)?;
-                return report(&mut builder, market, args, &self.globals, out);
+                return report(&mut builder, market, args, out);
             }
             Command::Settle { trade } => Action::Settle { trade_id: trade },
             Command::Cancel { offer } => Action::Cancel { offer_id: offer },
@@ -485,7 +487,6 @@ fn report(
     builder: &mut TxBuilder<'_>,
     market: Address,
     args: ReportArgs,
-    globals: &GlobalArgs,
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     let trade_id = args.trade;
@@ -539,33 +540,31 @@ fn report(
     let mut stopped_by: Option<AlarmRecord> = None;
     // The stream ends once the whole energy is reported or an alarm stops it: a meter stream
     // (`evlock-sense` without --count) never ends by itself.
-    let outcome =
-        RecordStream::new(stdin.lock(), globals.on_error).run_until(out, |input: Value, _line, out| {
-            let meta = input.get("meta").cloned();
-            match serde_json::from_value::<ReportInput>(input) {
-                Ok(ReportInput::Reading(reading)) => {
-                    if let Some(plan) = planner.observe(&reading)? {
-                        let action =
-                            Action::Report { trade_id, cumulative_wh: U256::from(plan.cumulative_wh) };
-                        out.emit(&builder.build(Some(market), &action, meta)?)?;
-                        log::info!("trade {trade_id}: reported {} Wh of {energy_wh}", plan.cumulative_wh);
-                    }
-                    Ok(if planner.is_done() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+    let outcome = args.input.stream(stdin.lock()).run_until(out, |input: Value, _line, out| {
+        let meta = input.get("meta").cloned();
+        match serde_json::from_value::<ReportInput>(input) {
+            Ok(ReportInput::Reading(reading)) => {
+                if let Some(plan) = planner.observe(&reading)? {
+                    let action = Action::Report { trade_id, cumulative_wh: U256::from(plan.cumulative_wh) };
+                    out.emit(&builder.build(Some(market), &action, meta)?)?;
+                    log::info!("trade {trade_id}: reported {} Wh of {energy_wh}", plan.cumulative_wh);
                 }
-                Ok(ReportInput::Alarm(alarm)) if args.ignore_alarms => {
-                    log::warn!("meter alarm {} ignored: {}", alarm.code, alarm.message);
-                    Ok(ControlFlow::Continue(()))
-                }
-                Ok(ReportInput::Alarm(alarm)) => {
-                    log::error!("meter alarm {}: {}; reporting stops", alarm.code, alarm.message);
-                    stopped_by = Some(alarm);
-                    Ok(ControlFlow::Break(()))
-                }
-                Err(e) => {
-                    Err(Failure::from(TradeError::BadReading(format!("not a reading or alarm record: {e}"))))
-                }
+                Ok(if planner.is_done() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
             }
-        })?;
+            Ok(ReportInput::Alarm(alarm)) if args.ignore_alarms => {
+                log::warn!("meter alarm {} ignored: {}", alarm.code, alarm.message);
+                Ok(ControlFlow::Continue(()))
+            }
+            Ok(ReportInput::Alarm(alarm)) => {
+                log::error!("meter alarm {}: {}; reporting stops", alarm.code, alarm.message);
+                stopped_by = Some(alarm);
+                Ok(ControlFlow::Break(()))
+            }
+            Err(e) => {
+                Err(Failure::from(TradeError::BadReading(format!("not a reading or alarm record: {e}"))))
+            }
+        }
+    })?;
     if let Some(alarm) = stopped_by {
         return Err(TradeError::Alarm { code: alarm.code, message: alarm.message }.into());
     }
