@@ -71,6 +71,7 @@ pub mod kaia;
 pub mod keys;
 pub mod market;
 pub mod meter;
+pub mod pki;
 pub mod policy;
 pub mod relay;
 pub mod rpc;

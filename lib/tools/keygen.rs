@@ -35,6 +35,12 @@ Examples:
   # Which account is this, and does my password open it?
   evlock-keygen inspect keys/0xAbC….json --verify --password-file pw.txt
 
+  # The link's certificates: an operator CA, the operator's server, a meter bound to its account
+  evlock-keygen tls ca --name \"Operator CA\"                       # ca.pem, ca.key (0600)
+  evlock-keygen tls issue --ca ca.pem --name operator --server --host operator.example --host 10.0.0.5
+  evlock-keygen tls issue --ca ca.pem --name meter-17 --account 0x9858EfFD232B4033E47d90003D41EC34EcaEda94
+  evlock-keygen tls inspect meter-17.pem
+
 Passwords are never taken on the command line: --password-file FILE, the file named by
 EVLOCK_PASSWORD_FILE, or a hidden prompt when stdin is a terminal.";
 
@@ -64,6 +70,10 @@ enum Command {
     Inspect(InspectArgs),
     /// Re-encrypt a v3 keystore under a new password, in place.
     ChangePassword(ChangePasswordArgs),
+    /// Certificates for mutual TLS between operator and meters: `tls ca`, `tls issue`,
+    /// `tls inspect`.
+    #[command(subcommand)]
+    Tls(super::keygen_tls::TlsCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -214,6 +224,7 @@ impl Tool for Keygen {
             Some(Command::Derive(args)) => derive(args, out),
             Some(Command::Inspect(args)) => inspect(args, out),
             Some(Command::ChangePassword(args)) => change_password(args, out),
+            Some(Command::Tls(command)) => super::keygen_tls::run(command, out),
         }
     }
 }

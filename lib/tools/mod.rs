@@ -5,6 +5,7 @@ pub mod calibrate;
 pub(crate) mod common;
 pub mod devnet;
 pub mod keygen;
+mod keygen_tls;
 pub mod relay;
 pub mod sense;
 pub mod sign;

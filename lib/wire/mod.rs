@@ -22,6 +22,7 @@
 //! | `registers` | `evlock-sense read` | [`RegistersRecord`] |
 //! | `calibration` | `evlock-calibrate` | [`CalibrationRecord`], [`CalibrationSummaryRecord`] |
 //! | `status` | `evlock-trade status` | [`StatusRecord`] |
+//! | `certificate` | `evlock-keygen tls` | [`CertificateRecord`] |
 //!
 //! A `tx` record is a transaction to sign, in the shape of [`crate::kaia::Transaction`]'s JSON:
 //!

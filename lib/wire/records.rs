@@ -818,3 +818,57 @@ mod tests {
         assert!(!text.contains("public_key"), "absent fields are left out");
     }
 }
+
+/// An X.509 certificate: written by `evlock-keygen tls ca`, `tls issue` and `tls inspect`.
+///
+/// ```json
+/// {"kind":"certificate","v":1,"subject":"CN=meter-17","name":"meter-17",
+///  "sans":["DNS:meter-17","URI:kaia:0x9858EfFD232B4033E47d90003D41EC34EcaEda94"],
+///  "account":"0x9858EfFD232B4033E47d90003D41EC34EcaEda94","issuer":"CN=Operator CA",
+///  "serial":"4f3a…","not_before":"2026-01-01T00:00:00Z","not_after":"2027-01-01T00:00:00Z",
+///  "valid_now":true,"is_ca":false,"usage":["client"],"fingerprint_sha256":"9c1e…",
+///  "cert":"meter-17.pem","key":"meter-17.key"}
+/// ```
+///
+/// The fingerprint is SHA-256 over the DER in lowercase hex, as `openssl x509 -fingerprint
+/// -sha256` prints it without the colons. The record never holds the private key, only the
+/// name of its file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateRecord {
+    /// The subject, e.g. `CN=meter-17`.
+    pub subject: String,
+    /// The subject's common name: the peer's name on the link.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// The subject alternative names, each prefixed `DNS:`, `IP:` or `URI:` as OpenSSL shows them.
+    pub sans: Vec<String>,
+    /// The Kaia account bound by a `kaia:` URI SAN, EIP-55 checksummed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+    /// The issuer (the subject itself for a CA).
+    pub issuer: String,
+    /// The serial number, hex.
+    pub serial: String,
+    /// Start of validity, RFC 3339 UTC.
+    pub not_before: String,
+    /// End of validity, RFC 3339 UTC.
+    pub not_after: String,
+    /// Whether now lies within the validity period.
+    pub valid_now: bool,
+    /// Whether it is a CA certificate.
+    pub is_ca: bool,
+    /// What the certificate may be used for: `client`, `server`.
+    pub usage: Vec<String>,
+    /// SHA-256 of the DER, lowercase hex.
+    pub fingerprint_sha256: String,
+    /// The certificate file written or read.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cert: Option<String>,
+    /// The private-key file written (`ca`, `issue`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key: Option<String>,
+}
+
+impl Record for CertificateRecord {
+    const KIND: &'static str = "certificate";
+}
