@@ -69,6 +69,7 @@ pub mod exit;
 pub mod interrupt;
 pub mod kaia;
 pub mod keys;
+pub mod link;
 pub mod market;
 pub mod meter;
 pub mod pki;

@@ -7,6 +7,7 @@ pub mod devnet;
 pub mod keygen;
 mod keygen_tls;
 pub mod relay;
+mod relay_link;
 pub mod sense;
 pub mod sign;
 pub mod trade;

@@ -64,6 +64,12 @@ pub struct Relay {
 enum Command {
     /// Send `signed_tx` records (stdin) and write a `receipt` record for each.
     Submit(SubmitArgs),
+    /// The operator's end of the mutual-TLS link to its meters: records from meters to
+    /// stdout (with meta.peer), records from stdin to the meter their meta.to names.
+    Listen(Box<super::relay_link::ListenArgs>),
+    /// A meter's end of the link: stdin to the operator, what the operator sends to stdout
+    /// (or through --exec CMD).
+    Connect(Box<super::relay_link::ConnectArgs>),
     /// Make one JSON-RPC call and write its result as an `rpc_result` record.
     Rpc {
         /// The method, e.g. `eth_blockNumber`.
@@ -103,11 +109,19 @@ impl Tool for Relay {
 
     fn run(self, out: &mut Output) -> Result<ExitCode, Failure> {
         let Some(command) = self.command else {
-            return Err(Failure::usage("a command is needed: `submit` or `rpc` (see --help)"));
+            return Err(Failure::usage(
+                "a command is needed: `submit`, `rpc`, `listen` or `connect` (see --help)",
+            ));
+        };
+        let command = match command {
+            Command::Listen(args) => return super::relay_link::listen(*args, out),
+            Command::Connect(args) => return super::relay_link::connect(*args, out),
+            command => command,
         };
         let client = connect(&self.connection)?;
         match command {
             Command::Submit(args) => submit(&client, args, &self.globals, out),
+            Command::Listen(_) | Command::Connect(_) => unreachable!("handled above"),
             Command::Rpc { method, params } => {
                 let params = match params.as_deref() {
                     None => Value::Array(Vec::new()),
