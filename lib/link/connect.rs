@@ -171,6 +171,7 @@ pub fn connect<W: Write>(
             } else if state == INPUT_RUNNING
                 || (state == INPUT_ENDED && !options.exit_on_eof)
                 || spool.pending(LANE) > 0
+                || !spool.confirmed(LANE)
             {
                 return;
             }

@@ -228,6 +228,8 @@ struct Lane {
     bytes: usize,
     last_seq: u64,
     acked: u64,
+    /// Whether the receiver acknowledged this lane's stream since the spool was opened.
+    confirmed: bool,
     /// The last number spooled, for senders waiting for more.
     added: watch::Sender<u64>,
 }
@@ -240,6 +242,7 @@ impl Lane {
             bytes: 0,
             last_seq,
             acked: 0,
+            confirmed: false,
             added: watch::channel(last_seq).0,
         }
     }
@@ -493,8 +496,10 @@ impl Spool {
                             || count + more_count == 0);
                     if !fits {
                         if !wait {
-                            results[next] =
-                                Some(Err(PushRefusal::Full { lane: item.lane.clone(), records: count }));
+                            results[next] = Some(Err(PushRefusal::Full {
+                                lane: item.lane.clone(),
+                                records: count + more_count,
+                            }));
                             next += 1;
                             continue;
                         }
@@ -636,6 +641,7 @@ impl Spool {
             freed = true;
         }
         lane.acked = lane.acked.max(seq);
+        lane.confirmed = true;
         drop(lanes);
         if freed {
             self.room.notify_all();
@@ -646,6 +652,12 @@ impl Spool {
     /// How many records of the lane wait for an acknowledgement.
     pub fn pending(&self, lane: &str) -> usize {
         lock(&self.lanes).get(lane).map_or(0, |l| l.entries.len())
+    }
+
+    /// Whether the receiver has acknowledged the lane's stream since the spool was opened
+    /// (its resume point counts): what [`Spool::pending`] says is then confirmed by it.
+    pub fn confirmed(&self, lane: &str) -> bool {
+        lock(&self.lanes).get(lane).is_some_and(|l| l.confirmed)
     }
 
     /// The number of the lane's first unacknowledged record, if any.
@@ -679,6 +691,7 @@ pub struct Marks {
     /// Noted in this batch, not yet persisted.
     pending: HashMap<(String, String), u64>,
     tick: u64,
+    compact_min: u64,
 }
 
 impl std::fmt::Debug for Marks {
@@ -716,7 +729,14 @@ impl Marks {
             }
             other => LinkError::Log(other),
         })?;
-        Ok(Marks { path: path.to_path_buf(), log, persisted, pending: HashMap::new(), tick })
+        Ok(Marks {
+            path: path.to_path_buf(),
+            log,
+            persisted,
+            pending: HashMap::new(),
+            tick,
+            compact_min: COMPACT_MIN_LINES,
+        })
     }
 
     /// The persisted mark of a peer's stream: the resume point to give it (0: never seen).
@@ -750,7 +770,7 @@ impl Marks {
             let mark = self.persisted.entry(key).or_default();
             *mark = (mark.0.max(seq), self.tick);
         }
-        if self.log.lines() >= COMPACT_MIN_LINES && self.log.lines() > 4 * self.persisted.len() as u64 {
+        if self.log.lines() >= self.compact_min && self.log.lines() > 4 * self.persisted.len() as u64 {
             self.rotate()?;
         }
         Ok(())
@@ -955,7 +975,8 @@ mod tests {
         );
         marks.persist().unwrap();
         assert_eq!(marks.resume_point("m1", "s1"), 5);
-        for n in 0..COMPACT_MIN_LINES {
+        marks.compact_min = 64;
+        for n in 0..64 {
             marks.note("m1", "s1", 6 + n);
             marks.persist().unwrap();
         }
@@ -967,7 +988,7 @@ mod tests {
         marks.rotate().unwrap();
         drop(marks);
         let marks = Marks::open(&path).unwrap();
-        assert_eq!(marks.resume_point("m1", "s1"), 5 + COMPACT_MIN_LINES);
+        assert_eq!(marks.resume_point("m1", "s1"), 5 + 64);
         assert_eq!(marks.resume_point("m2", "t0"), 0, "the oldest streams are forgotten");
         assert_eq!(marks.resume_point("m2", &format!("t{}", STREAMS_PER_PEER + 3)), 1);
         assert!(!next_path(&path).exists());

@@ -156,7 +156,8 @@ pub(crate) struct ConnectArgs {
     /// The longest pause between attempts.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
     retry_max: Duration,
-    /// End (exit 0) once stdin has ended and the operator has acknowledged everything.
+    /// End (exit 0) once stdin has ended and the operator has acknowledged everything (after
+    /// linking at least once).
     #[arg(long)]
     exit_on_eof: bool,
     /// Run CMD (with sh -c) between the link's output and input: its stdin gets what the
