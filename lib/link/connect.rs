@@ -17,7 +17,7 @@ use rustls::pki_types::ServerName;
 use tokio::sync::{mpsc, watch};
 
 use super::LinkError;
-use super::deliver::{self, Verdict};
+use super::deliver::{self, OutputFile, Verdict, output_position};
 use super::frame::FRAME_OVERHEAD;
 use super::input::{Input, Line, report};
 use super::limits::Limits;
@@ -54,6 +54,8 @@ pub struct ConnectOptions {
     pub on_error: OnError,
     /// Polled for a stop request (Ctrl-C, SIGTERM).
     pub stop_requested: fn() -> bool,
+    /// The regular file the output goes to, if it is one (exact marks across kills).
+    pub output_file: Option<OutputFile>,
 }
 
 /// A running `--exec` command: the link's output is its stdin, its stdout the link's input.
@@ -111,7 +113,10 @@ pub fn connect<W: Write>(
     let dir = StateDir::open(&options.state)?;
     let spool = Arc::new(Spool::open(&dir.file("spool.ndjson"), options.limits.max_record, options.spool)?);
     let lane = spool.lane(LANE)?;
-    let marks = Arc::new(Mutex::new(Marks::open(&dir.file("received.ndjson"))?));
+    let marks = Arc::new(Mutex::new(Marks::open(
+        &dir.file("received.ndjson"),
+        output_position(options.output_file.as_ref())?,
+    )?));
     input.resume(&spool)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -160,10 +165,14 @@ pub fn connect<W: Write>(
         &marks,
         None,
         out,
+        options.output_file.as_ref(),
         |_, record| Verdict::Write(record),
         || {
             if stopping {
                 return;
+            }
+            if let Err(error) = spool.maintain() {
+                log::error!("{}", crate::exit::error_chain(&error));
             }
             let state = input_state.load(Ordering::SeqCst);
             if stop_requested() {

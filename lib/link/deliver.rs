@@ -1,10 +1,12 @@
 //! The one writer of received records: it drops duplicates by the high-water marks, writes
-//! the rest (or forwards them to another peer's outbox), flushes, persists the marks, and only
-//! then acknowledges. It runs on the thread that owns the output ([`Output`]), in batches: one
-//! flush and one fsync per batch, whatever its size.
+//! the rest (or forwards them to another peer's outbox), and only acknowledges once the marks
+//! are fsynced. It runs on the thread that owns the output ([`Output`]), in batches: each
+//! record is written with one write (atomic on a pipe up to 4 KiB, so a kill never leaves half
+//! a record there) and its mark right after it; one fsync of the marks per batch.
 
+use std::collections::HashMap;
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -12,7 +14,7 @@ use tokio::sync::mpsc;
 
 use super::LinkError;
 use super::session::{Control, Incoming, Replies};
-use super::store::{Item, Marks, Origin, PushRefusal, Spool};
+use super::store::{FileId, Item, Marks, Origin, PushRefusal, Spool};
 use crate::pki::Identity;
 use crate::wire::Output;
 
@@ -68,21 +70,55 @@ fn merge_ack(
     }
 }
 
+/// The regular file the records go to (stdout redirected to a file), for exact marks.
+#[derive(Debug)]
+pub struct OutputFile {
+    id: FileId,
+    file: std::fs::File,
+}
+
+impl OutputFile {
+    /// The process's stdout, if it is a regular file.
+    pub fn stdout() -> Option<OutputFile> {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let file = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned().ok()?);
+        let meta = file.metadata().ok().filter(|m| m.is_file())?;
+        Some(OutputFile { id: FileId { dev: meta.dev(), ino: meta.ino() }, file })
+    }
+
+    /// The file and its size now.
+    pub fn position(&self) -> Result<(FileId, u64), LinkError> {
+        let meta = self
+            .file
+            .metadata()
+            .map_err(|source| LinkError::Io { what: "cannot look at stdout".into(), source })?;
+        Ok((self.id, meta.len()))
+    }
+}
+
+/// The output file's identity and size, if there is one.
+pub fn output_position(output: Option<&OutputFile>) -> Result<Option<(FileId, u64)>, LinkError> {
+    output.map(OutputFile::position).transpose()
+}
+
 /// Delivers until every sender of `inbox` is gone. `tick` runs at least every 100 ms (the
 /// caller checks for signals and end conditions there); `forward` is the outbox that
-/// [`Verdict::Forward`] records go to.
+/// [`Verdict::Forward`] records go to; `output` is the regular file `out` writes to, if it is
+/// one (see [`OutputFile`]).
 pub fn run<W: Write>(
     runtime: &tokio::runtime::Handle,
     inbox: &mut mpsc::Receiver<Incoming>,
     marks: &Mutex<Marks>,
     forward: Option<&Spool>,
     out: &mut Output<W>,
+    output: Option<&OutputFile>,
     mut judge: impl FnMut(&Identity, Value) -> Verdict,
     mut tick: impl FnMut(),
 ) -> Result<Delivered, LinkError> {
     let mut delivered = Delivered::default();
     let mut batch: Vec<Incoming> = Vec::with_capacity(BATCH);
-    out.set_deferred(true);
+    out.set_deferred(false);
     loop {
         tick();
         let first =
@@ -98,64 +134,78 @@ pub fn run<W: Write>(
                 Err(_) => break,
             }
         }
-        let mut acks: Vec<(Replies, std::sync::Arc<str>, u64)> = Vec::new();
+        let mut acks: Vec<(Replies, Arc<str>, u64)> = Vec::new();
         let mut refusals: Vec<(Replies, u64, String, String)> = Vec::new();
-        let mut forwards: Vec<(Item, Replies, u64)> = Vec::new();
+        let mut forwards: Vec<(Item, Replies, Arc<Identity>, Arc<str>, u64)> = Vec::new();
+        // Records forwarded in this batch are marked only once they are in the outbox.
+        let mut forwarding: HashMap<(String, Arc<str>), u64> = HashMap::new();
         for incoming in batch.drain(..) {
             let Incoming { peer, stream, seq, record, reply } = incoming;
-            let current = lock(marks).current(&peer.name, &stream);
+            let marked = lock(marks).current(&peer.name, &stream);
+            let current =
+                forwarding.get(&(peer.name.clone(), stream.clone())).copied().unwrap_or(0).max(marked);
             if seq <= current {
                 delivered.duplicates += 1;
-            } else {
-                if seq > current + 1 {
-                    log::warn!(
-                        "{peer}: records {}..{} of stream {stream} were never written here (acknowledged before this side's state was reset?)",
-                        current + 1,
-                        seq - 1
-                    );
+                merge_ack(&mut acks, &reply, &stream, seq);
+                continue;
+            }
+            if seq > current + 1 {
+                log::warn!(
+                    "{peer}: records {}..{} of stream {stream} were never written here (acknowledged before this side's state was reset?)",
+                    current + 1,
+                    seq - 1
+                );
+            }
+            match judge(&peer, record) {
+                Verdict::Write(record) => {
+                    match output {
+                        // A file: the mark (with the file's size) first; a restart checks the file.
+                        Some(file) => {
+                            lock(marks).note_before(&peer.name, &stream, seq, file.position()?)?;
+                            out.emit_value(&record)?;
+                        }
+                        // A pipe: one write per record (atomic up to PIPE_BUF), then its mark.
+                        None => {
+                            out.emit_value(&record)?;
+                            lock(marks).note(&peer.name, &stream, seq)?;
+                        }
+                    }
+                    delivered.written += 1;
                 }
-                match judge(&peer, record) {
-                    Verdict::Write(record) => {
-                        out.emit_value(&record)?;
-                        delivered.written += 1;
-                    }
-                    Verdict::Forward { lane, record } => {
-                        let item = Item {
-                            lane,
-                            record: record.to_string(),
-                            input_end: None,
-                            from: Some(Origin { peer: peer.name.clone(), stream: stream.to_string(), seq }),
-                        };
-                        forwards.push((item, reply.clone(), seq));
-                    }
-                    Verdict::Refuse { code, message } => {
-                        log::warn!("refused record {seq} from {peer}: {message} ({code})");
-                        delivered.refused += 1;
-                        refusals.push((reply.clone(), seq, code.to_string(), message));
-                    }
+                Verdict::Forward { lane, record } => {
+                    let item = Item {
+                        lane,
+                        record: record.to_string(),
+                        input_end: None,
+                        from: Some(Origin { peer: peer.name.clone(), stream: stream.to_string(), seq }),
+                    };
+                    forwarding.insert((peer.name.clone(), stream.clone()), seq);
+                    forwards.push((item, reply.clone(), peer.clone(), stream.clone(), seq));
                 }
-                lock(marks).note(&peer.name, &stream, seq);
+                Verdict::Refuse { code, message } => {
+                    log::warn!("refused record {seq} from {peer}: {message} ({code})");
+                    lock(marks).note(&peer.name, &stream, seq)?;
+                    delivered.refused += 1;
+                    refusals.push((reply.clone(), seq, code.to_string(), message));
+                }
             }
             merge_ack(&mut acks, &reply, &stream, seq);
         }
-        out.flush()?;
         if !forwards.is_empty() {
             let spool = forward.expect("forwards only where an outbox is given");
-            let (items, replies): (Vec<Item>, Vec<(Replies, u64)>) =
-                forwards.into_iter().map(|(item, reply, seq)| (item, (reply, seq))).unzip();
-            let lanes: Vec<String> = items.iter().map(|i| i.lane.clone()).collect();
-            for (result, ((reply, seq), lane)) in
-                spool.push(items, false)?.into_iter().zip(replies.into_iter().zip(lanes))
-            {
+            let items: Vec<Item> = forwards.iter().map(|f| f.0.clone()).collect();
+            let results = spool.push(items, false)?;
+            for (result, (item, reply, peer, stream, seq)) in results.into_iter().zip(forwards) {
                 match result {
                     Ok(_) => delivered.forwarded += 1,
-                    Err(PushRefusal::Full { lane: _, records }) => {
-                        let message = format!("the outbox of {lane} is full ({records} records wait)");
-                        log::warn!("refused record {seq} for {lane}: {message}");
+                    Err(PushRefusal::Full { records, .. }) => {
+                        let message = format!("the outbox of {} is full ({records} records wait)", item.lane);
+                        log::warn!("refused record {seq} from {peer} for {}: {message}", item.lane);
                         delivered.refused += 1;
                         refusals.push((reply, seq, "outbox_full".into(), message));
                     }
                 }
+                lock(marks).note(&peer.name, &stream, seq)?;
             }
         }
         lock(marks).persist()?;

@@ -20,7 +20,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
 use super::LinkError;
-use super::deliver::{self, Verdict};
+use super::deliver::{self, OutputFile, Verdict, output_position};
 use super::frame::{FRAME_OVERHEAD, Frame};
 use super::input::{Input, Line, report};
 use super::limits::{Limits, TokenBucket};
@@ -55,6 +55,8 @@ pub struct ListenOptions {
     pub on_listening: Box<dyn FnOnce(SocketAddr) + Send>,
     /// Polled for a stop request (Ctrl-C, SIGTERM).
     pub stop_requested: fn() -> bool,
+    /// The regular file the output goes to, if it is one (exact marks across kills).
+    pub output_file: Option<OutputFile>,
 }
 
 struct Conn {
@@ -155,7 +157,8 @@ pub fn listen<W: Write>(
     super::install_provider();
     let dir = StateDir::open(&options.state)?;
     let spool = Arc::new(Spool::open(&dir.file("outbox.ndjson"), options.limits.max_record, options.outbox)?);
-    let mut marks = Marks::open(&dir.file("received.ndjson"))?;
+    let mut marks =
+        Marks::open(&dir.file("received.ndjson"), output_position(options.output_file.as_ref())?)?;
     marks.raise(spool.origins())?;
     let marks = Arc::new(Mutex::new(marks));
     let book = PeerBook::open(&dir.file("peers.ndjson"))?;
@@ -210,8 +213,12 @@ pub fn listen<W: Write>(
         &marks,
         Some(&spool),
         out,
+        options.output_file.as_ref(),
         |peer, record| judge(&judge_shared, peer, record),
         || {
+            if let Err(error) = spool.maintain() {
+                log::error!("{}", crate::exit::error_chain(&error));
+            }
             if !stopping && stop_requested() {
                 stopping = true;
                 log::info!("stopping: closing every link");

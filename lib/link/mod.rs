@@ -78,11 +78,22 @@
 //! ## What "exactly once" rests on
 //!
 //! A record is acked only after it is written, flushed and its mark fsynced, and the sender
-//! keeps it fsynced until then: no crash of either side loses or repeats an acknowledged
-//! record. One window is left by the nature of a pipe: a receiver killed between writing a
-//! line to its output and recording its mark (two system calls in a row, no fsync between)
-//! writes that line again after its restart. Records forwarded between peers carry their
-//! origin into the outbox, so they have no such window.
+//! keeps it fsynced until then: no crash of either side loses an acknowledged record or
+//! repeats one. Between writing a record and recording its mark, the receiver depends on its
+//! output:
+//!
+//! - **A regular file** (`listen > records.ndjson`): the mark goes first, with the file's size
+//!   at that moment; after a kill the receiver looks at the file, and the record counts as
+//!   written only if the file grew past that size. Exactly once, whenever the kill falls.
+//! - **A pipe**: each record is written with one write (a pipe takes up to 4 KiB in one piece,
+//!   so a kill never leaves half a record in it, even while the reader lags), and its mark
+//!   right after it, into the page cache, where a killed process leaves it. One window is left
+//!   by the nature of a pipe: a receiver killed between those two writes (a few microseconds)
+//!   writes that record again after its restart.
+//!
+//! Records forwarded between peers carry their origin into the outbox, so they have no such
+//! window. What a sender reads from a pipe and has not spooled yet is lost if it is killed; a
+//! regular file on its stdin is resumed where its spooled records end ([`input`]).
 
 pub mod connect;
 pub mod deliver;

@@ -31,8 +31,9 @@
 //!
 //! ## The marks
 //!
-//! `received.ndjson`: `{"peer":"meter-17","stream":"5f0c…","seq":812}` lines, appended (one
-//! fsync per delivered batch) before the acks go out; the highest per peer and stream counts.
+//! `received.ndjson`: `{"peer":"meter-17","stream":"5f0c…","seq":812}` lines, one written
+//! right after each record is written out (so a killed process keeps it), fsynced once per
+//! delivered batch before the acks go out; the highest per peer and stream counts.
 //! Rotated the same way when old lines dominate, keeping the [`STREAMS_PER_PEER`] most recent
 //! streams of each peer.
 
@@ -670,6 +671,13 @@ impl Spool {
         lock(&self.lanes).keys().cloned().collect()
     }
 
+    /// Rotates the file if acknowledged lines dominate it (see the module docs); the sides
+    /// call it now and then, so a spool that only drains also shrinks.
+    pub fn maintain(&self) -> Result<(), LinkError> {
+        let mut file = lock(&self.file);
+        self.maybe_rotate(&mut file)
+    }
+
     /// Forces a rotation now (tests and benchmarks of crash safety).
     pub fn compact(&self) -> Result<(), LinkError> {
         let mut file = lock(&self.file);
@@ -705,10 +713,14 @@ fn mark_line(peer: &str, stream: &str, seq: u64) -> String {
 }
 
 impl Marks {
-    /// Opens (or creates) the marks file.
-    pub fn open(path: &Path) -> Result<Marks, LinkError> {
+    /// Opens (or creates) the marks file. `output` is the regular file records are written
+    /// to now (its identity and size), if they go to one: a record marked *before* it was
+    /// written counts only if that file grew past the size the mark noted.
+    pub fn open(path: &Path, output: Option<(FileId, u64)>) -> Result<Marks, LinkError> {
         remove_stale_next(path)?;
         let mut persisted: HashMap<(String, String), (u64, u64)> = HashMap::new();
+        // The last mark per key when it was made before its record was written.
+        let mut before: HashMap<(String, String), (FileId, u64)> = HashMap::new();
         let mut tick = 0;
         let log = DurableLog::open_with(path, 4096, |_, text| {
             let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
@@ -719,7 +731,23 @@ impl Marks {
                 return Err("a mark needs peer, stream and seq".into());
             };
             tick += 1;
-            let mark = persisted.entry((peer.to_string(), stream.to_string())).or_default();
+            let key = (peer.to_string(), stream.to_string());
+            let mark = persisted.entry(key.clone()).or_default();
+            if seq >= mark.0 {
+                match value.get("out") {
+                    Some(out) => {
+                        let field = |name: &str| out.get(name).and_then(Value::as_u64);
+                        let (Some(dev), Some(ino), Some(size)) = (field("dev"), field("ino"), field("size"))
+                        else {
+                            return Err("`out` needs dev, ino and size".into());
+                        };
+                        before.insert(key, (FileId { dev, ino }, size));
+                    }
+                    None => {
+                        before.remove(&key);
+                    }
+                }
+            }
             *mark = (mark.0.max(seq), tick);
             Ok(())
         })
@@ -729,6 +757,30 @@ impl Marks {
             }
             other => LinkError::Log(other),
         })?;
+        for (key, (file, size)) in before {
+            let mark = persisted.get_mut(&key).expect("marked");
+            match output {
+                Some((now, length)) if now == file && length > size => {}
+                Some((now, _)) if now == file => {
+                    log::info!(
+                        "record {} of {} (stream {}) was not written before the restart: it is taken again",
+                        mark.0,
+                        key.0,
+                        key.1
+                    );
+                    mark.0 -= 1;
+                }
+                _ => {
+                    log::warn!(
+                        "record {} of {} (stream {}) may or may not have reached the previous output (another file now): it is taken again",
+                        mark.0,
+                        key.0,
+                        key.1
+                    );
+                    mark.0 -= 1;
+                }
+            }
+        }
         Ok(Marks {
             path: path.to_path_buf(),
             log,
@@ -751,20 +803,39 @@ impl Marks {
         self.pending.get(&key).copied().unwrap_or(0).max(persisted)
     }
 
-    /// Notes that record `seq` of the stream was written (persisted by [`Marks::persist`]).
-    pub fn note(&mut self, peer: &str, stream: &str, seq: u64) {
+    /// Notes that record `seq` of the stream was written: its line goes to the file at once
+    /// (a killed process keeps it) and is synced by [`Marks::persist`], before any ack.
+    pub fn note(&mut self, peer: &str, stream: &str, seq: u64) -> Result<(), LinkError> {
+        self.log.write_line(&mark_line(peer, stream, seq))?;
         let mark = self.pending.entry((peer.to_string(), stream.to_string())).or_default();
         *mark = (*mark).max(seq);
+        Ok(())
     }
 
-    /// Writes the noted marks (one fsync), then they count as persisted.
+    /// Notes record `seq` *before* it is written to the regular file `output` (identity, size
+    /// now): after a kill, [`Marks::open`] counts it only if the file grew past that size, so a
+    /// file output gets every record exactly once.
+    pub fn note_before(
+        &mut self,
+        peer: &str,
+        stream: &str,
+        seq: u64,
+        output: (FileId, u64),
+    ) -> Result<(), LinkError> {
+        let (id, size) = output;
+        let line = json!({"peer": peer, "stream": stream, "seq": seq, "out": {"dev": id.dev, "ino": id.ino, "size": size}});
+        self.log.write_line(&line.to_string())?;
+        let mark = self.pending.entry((peer.to_string(), stream.to_string())).or_default();
+        *mark = (*mark).max(seq);
+        Ok(())
+    }
+
+    /// Syncs the noted marks; then they count as persisted (resume points).
     pub fn persist(&mut self) -> Result<(), LinkError> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let lines: Vec<String> =
-            self.pending.iter().map(|((peer, stream), seq)| mark_line(peer, stream, *seq)).collect();
-        self.log.append_lines(&lines)?;
+        self.log.sync()?;
         for (key, seq) in self.pending.drain() {
             self.tick += 1;
             let mark = self.persisted.entry(key).or_default();
@@ -780,7 +851,7 @@ impl Marks {
     pub fn raise(&mut self, origins: &[Origin]) -> Result<(), LinkError> {
         for origin in origins {
             if origin.seq > self.current(&origin.peer, &origin.stream) {
-                self.note(&origin.peer, &origin.stream, origin.seq);
+                self.note(&origin.peer, &origin.stream, origin.seq)?;
             }
         }
         self.persist()
@@ -941,7 +1012,7 @@ mod tests {
         drop(spool);
         let spool = Spool::open(&path, 1024, SpoolLimits::default()).unwrap();
         assert_eq!(spool.origins(), &[origin.clone()]);
-        let mut marks = Marks::open(&dir.path().join("m.ndjson")).unwrap();
+        let mut marks = Marks::open(&dir.path().join("m.ndjson"), None).unwrap();
         marks.raise(spool.origins()).unwrap();
         assert_eq!(marks.resume_point("m1", "s"), 41);
     }
@@ -966,8 +1037,8 @@ mod tests {
     fn marks_persist_rotate_and_keep_recent_streams() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("received.ndjson");
-        let mut marks = Marks::open(&path).unwrap();
-        marks.note("m1", "s1", 5);
+        let mut marks = Marks::open(&path, None).unwrap();
+        marks.note("m1", "s1", 5).unwrap();
         assert_eq!(
             (marks.current("m1", "s1"), marks.resume_point("m1", "s1")),
             (5, 0),
@@ -977,21 +1048,43 @@ mod tests {
         assert_eq!(marks.resume_point("m1", "s1"), 5);
         marks.compact_min = 64;
         for n in 0..64 {
-            marks.note("m1", "s1", 6 + n);
+            marks.note("m1", "s1", 6 + n).unwrap();
             marks.persist().unwrap();
         }
         assert!(marks.file_lines() < 10, "rotated: {}", marks.file_lines());
         for stream in 0..(STREAMS_PER_PEER + 4) {
-            marks.note("m2", &format!("t{stream}"), 1);
+            marks.note("m2", &format!("t{stream}"), 1).unwrap();
             marks.persist().unwrap();
         }
         marks.rotate().unwrap();
         drop(marks);
-        let marks = Marks::open(&path).unwrap();
+        let marks = Marks::open(&path, None).unwrap();
         assert_eq!(marks.resume_point("m1", "s1"), 5 + 64);
         assert_eq!(marks.resume_point("m2", "t0"), 0, "the oldest streams are forgotten");
         assert_eq!(marks.resume_point("m2", &format!("t{}", STREAMS_PER_PEER + 3)), 1);
         assert!(!next_path(&path).exists());
+    }
+
+    #[test]
+    fn a_mark_made_before_its_record_counts_only_if_the_file_grew() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("received.ndjson");
+        let out = FileId { dev: 7, ino: 9 };
+        let mut marks = Marks::open(&path, None).unwrap();
+        marks.note_before("m", "s", 1, (out, 0)).unwrap();
+        marks.note_before("m", "s", 2, (out, 100)).unwrap();
+        marks.persist().unwrap();
+        drop(marks);
+        // Killed after record 2's mark; the file did not grow: record 2 is taken again.
+        assert_eq!(Marks::open(&path, Some((out, 100))).unwrap().resume_point("m", "s"), 1);
+        // It did grow: record 2 was written.
+        assert_eq!(Marks::open(&path, Some((out, 180))).unwrap().resume_point("m", "s"), 2);
+        // Another output now: taken again rather than lost.
+        assert_eq!(
+            Marks::open(&path, Some((FileId { dev: 7, ino: 10 }, 500))).unwrap().resume_point("m", "s"),
+            1
+        );
+        assert_eq!(Marks::open(&path, None).unwrap().resume_point("m", "s"), 1);
     }
 
     #[test]

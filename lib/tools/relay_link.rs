@@ -10,6 +10,7 @@ use super::common::duration;
 use crate::exit::{ExitCode, Failure};
 use crate::link::LinkError;
 use crate::link::connect::{ConnectOptions, exec_exit, spawn_exec};
+use crate::link::deliver::OutputFile;
 use crate::link::input::Input;
 use crate::link::limits::{Limits, METER_LINE_BYTES, Rate};
 use crate::link::listen::ListenOptions;
@@ -253,6 +254,7 @@ pub(crate) fn listen(args: ListenArgs, out: &mut Output) -> Result<ExitCode, Fai
             }
         }),
         stop_requested: crate::interrupt::requested,
+        output_file: OutputFile::stdout(),
     };
     crate::interrupt::install();
     let input = Input::stdin(options.limits.max_record);
@@ -283,6 +285,7 @@ pub(crate) fn connect(args: ConnectArgs, out: &mut Output) -> Result<ExitCode, F
         retry: (args.retry_min, args.retry_max),
         on_error: args.on_error,
         stop_requested: crate::interrupt::requested,
+        output_file: if args.exec.is_some() { None } else { OutputFile::stdout() },
     };
     crate::interrupt::install();
     let max_record = options.limits.max_record;

@@ -90,6 +90,7 @@ pub struct Proc {
     pub stdin: Option<ChildStdin>,
     pub stdout: PathBuf,
     pub stderr: PathBuf,
+    drain: Option<std::thread::JoinHandle<()>>,
 }
 
 fn append(path: &Path) -> File {
@@ -105,10 +106,26 @@ pub enum Stdin<'a> {
 
 impl Proc {
     pub fn spawn(dir: &Path, name: &str, args: &[String], stdin: Stdin<'_>) -> Proc {
+        Proc::spawn_paced(dir, name, args, stdin, None)
+    }
+
+    /// Like [`Proc::spawn`], with stdout read through a pipe by a slow reader: one line per
+    /// `pace` (a consumer that lags, so the writer blocks on a full pipe).
+    pub fn spawn_paced(
+        dir: &Path,
+        name: &str,
+        args: &[String],
+        stdin: Stdin<'_>,
+        pace: Option<Duration>,
+    ) -> Proc {
         let stdout = dir.join(format!("{name}.out"));
         let stderr = dir.join(format!("{name}.err"));
         let mut command = Command::new(assert_cmd::cargo::cargo_bin("evlock-relay"));
-        command.env_clear().current_dir(dir).args(args).stdout(append(&stdout)).stderr(append(&stderr));
+        command.env_clear().current_dir(dir).args(args).stderr(append(&stderr));
+        match pace {
+            None => command.stdout(append(&stdout)),
+            Some(_) => command.stdout(Stdio::piped()),
+        };
         match stdin {
             Stdin::Null => command.stdin(Stdio::null()),
             Stdin::Piped => command.stdin(Stdio::piped()),
@@ -116,7 +133,28 @@ impl Proc {
         };
         let mut child = command.spawn().unwrap();
         let stdin = child.stdin.take();
-        Proc { child, stdin, stdout, stderr }
+        let drain = pace.map(|pace| {
+            let pipe = child.stdout.take().unwrap();
+            let mut file = append(&stdout);
+            std::thread::spawn(move || {
+                use std::io::BufRead;
+                let mut started = Instant::now();
+                let mut lines = 0u32;
+                for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                    file.write_all(format!("{line}\n").as_bytes()).unwrap();
+                    lines += 1;
+                    let due = started + pace * lines;
+                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                        std::thread::sleep(wait);
+                    }
+                    if lines >= 1000 {
+                        started = Instant::now();
+                        lines = 0;
+                    }
+                }
+            })
+        });
+        Proc { child, stdin, stdout, stderr, drain }
     }
 
     pub fn stderr_text(&self) -> String {
@@ -182,6 +220,9 @@ impl Proc {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                if let Some(drain) = self.drain.take() {
+                    drain.join().unwrap();
+                }
                 return status;
             }
             if start.elapsed() > timeout {
@@ -192,10 +233,13 @@ impl Proc {
         }
     }
 
-    /// SIGKILL and reap.
+    /// SIGKILL and reap; what it had written to its stdout pipe is still read to the end.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(drain) = self.drain.take() {
+            drain.join().unwrap();
+        }
     }
 }
 
@@ -232,7 +276,10 @@ pub fn listen_with(
 ) -> (Proc, String) {
     let address_file = work.join(format!("{name}.address"));
     let _ = std::fs::remove_file(&address_file);
-    let mut args: Vec<String> = vec!["-v".into(), "listen".into(), "--bind".into(), "127.0.0.1:0".into()];
+    let mut args: Vec<String> = vec!["-v".into(), "listen".into()];
+    if !extra.contains(&"--bind") {
+        args.extend(["--bind".into(), "127.0.0.1:0".into()]);
+    }
     for (flag, file) in [
         ("--cert", format!("{cert}.pem")),
         ("--key", format!("{cert}.key")),
@@ -272,6 +319,21 @@ pub fn connect_as(
     extra: &[&str],
     stdin: Stdin<'_>,
 ) -> Proc {
+    connect_paced(pki, work, name, cert, address, extra, stdin, None)
+}
+
+/// Like [`connect_as`] with a slow reader of its stdout.
+#[allow(clippy::too_many_arguments)]
+pub fn connect_paced(
+    pki: &Pki,
+    work: &Path,
+    name: &str,
+    cert: &str,
+    address: &str,
+    extra: &[&str],
+    stdin: Stdin<'_>,
+    pace: Option<Duration>,
+) -> Proc {
     let mut args: Vec<String> = vec!["-v".into(), "connect".into(), "--to".into(), address.into()];
     args.extend(["--ca".into(), pki.file("ca.pem").display().to_string()]);
     args.extend(["--cert".into(), pki.file(&format!("{cert}.pem")).display().to_string()]);
@@ -279,7 +341,7 @@ pub fn connect_as(
     args.extend(["--spool".into(), work.join(format!("{name}-spool")).display().to_string()]);
     args.extend(["--retry-min".into(), "50ms".into(), "--retry-max".into(), "300ms".into()]);
     args.extend(extra.iter().map(|s| s.to_string()));
-    Proc::spawn(work, name, &args, stdin)
+    Proc::spawn_paced(work, name, &args, stdin, pace)
 }
 
 /// A rustls client configuration of a meter, as the tool builds it.
