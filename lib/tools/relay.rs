@@ -42,7 +42,8 @@ Exit codes: 0 every transaction succeeded; 1 a transaction reverted or the node 
 stderr carries the node's code and message); 2 bad input or options; 4 the node could not be
 reached after retries (or answered badly), a TLS failure, or no receipt in time.";
 
-/// Submit signed transactions to a Kaia node and write their receipts; make raw JSON-RPC calls.
+/// Submit signed transactions to a Kaia node and write their receipts; make raw JSON-RPC calls;
+/// link an operator and its meters over mutual TLS (`listen`, `connect`).
 ///
 /// `submit` reads `signed_tx` records (from `evlock-sign`) and writes one `receipt` record per
 /// transaction. Kaia-native types go through `kaia_sendRawTransaction`, legacy and
