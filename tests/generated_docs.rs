@@ -254,7 +254,8 @@ fn man_pages_format_without_warnings() {
 #[test]
 fn the_docs_show_the_exit_codes_of_the_enum() {
     let table = docs::exit_code_markdown();
-    for doc in ["README.md"] {
+    let docs: &[&str] = &["README.md"];
+    for doc in docs {
         let text = std::fs::read_to_string(root().join(doc)).unwrap();
         assert!(
             text.contains(&table),

@@ -1,10 +1,10 @@
 //! `evlock-relay submit` and `evlock-relay rpc` as a user runs them: the real binary against a
 //! fake Kaia node served on a free loopback port by `evlock::rpc::start`.
 
-mod rpc_support;
+mod common;
 
+use common::rpc::*;
 use evlock::rpc::{JsonRpcError, ServerHandle, ServerOptions, start};
-use rpc_support::*;
 use serde_json::{Value, json};
 
 struct Node {

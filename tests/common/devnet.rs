@@ -19,7 +19,7 @@ pub struct Devnet {
 
 impl Devnet {
     pub fn start(dir: &Path, extra: &[&str]) -> Devnet {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("evlock-devnet"))
+        let mut child = Command::new(super::bin("evlock-devnet"))
             .env_clear()
             .current_dir(dir)
             .args(["--port", "0"])
@@ -66,6 +66,15 @@ impl Drop for Devnet {
     }
 }
 
+/// The signing key of dev account `index` (the documented dev mnemonic, m/44'/8217'/0'/0/i).
+pub fn dev_key(index: u32) -> k256::ecdsa::SigningKey {
+    let seed =
+        evlock::keys::mnemonic::Phrase::parse(evlock::tools::devnet::DEV_MNEMONIC).unwrap().to_seed("");
+    let path = format!("m/44'/8217'/0'/0/{index}");
+    evlock::keys::hd::derive_key(&*seed, &path).unwrap().signing_key().clone()
+}
+
+/// The documented dev mnemonic's file.
 pub fn mnemonic() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/devnet-mnemonic.txt")
 }
