@@ -5,7 +5,8 @@
 //! A running pipeline `evlock-trade report | evlock-sign | evlock-relay submit` against a real
 //! `evlock-devnet` on loopback, all processes started once: the time from writing one
 //! `reading` record into the pipeline to reading the `receipt` of the report it caused
-//! (gas estimation, signing, submission and mining included). The goal (docs/architecture.md, "Performance goals") is under 20 ms.
+//! (gas estimation, signing, submission and mining included). The goal is under 20 ms
+//! (`docs/architecture.md`, "Performance goals").
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;

@@ -254,8 +254,7 @@ fn man_pages_format_without_warnings() {
 #[test]
 fn the_docs_show_the_exit_codes_of_the_enum() {
     let table = docs::exit_code_markdown();
-    let docs: &[&str] = &["README.md"];
-    for doc in docs {
+    for doc in ["README.md", "docs/architecture.md"] {
         let text = std::fs::read_to_string(root().join(doc)).unwrap();
         assert!(
             text.contains(&table),
