@@ -262,3 +262,28 @@ fn the_docs_show_the_exit_codes_of_the_enum() {
         );
     }
 }
+
+#[test]
+fn the_help_and_the_readme_name_the_devnets_port() {
+    let port = evlock::tools::devnet::DEFAULT_PORT.to_string();
+    let mut texts: Vec<(String, String)> = commands()
+        .into_iter()
+        .map(|(path, mut command)| (path, command.render_long_help().to_string()))
+        .collect();
+    for doc in ["README.md", "docs/architecture.md"] {
+        texts.push((doc.to_string(), std::fs::read_to_string(root().join(doc)).unwrap()));
+    }
+    let mut seen = 0;
+    for (what, text) in &texts {
+        for (at, _) in text.match_indices("127.0.0.1:") {
+            let named: String =
+                text[at + "127.0.0.1:".len()..].chars().take_while(char::is_ascii_digit).collect();
+            assert_eq!(
+                named, port,
+                "{what} names port {named}, but evlock-devnet listens on {port} by default"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 3, "the docs name the devnet's address {seen} times");
+}
