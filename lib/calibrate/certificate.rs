@@ -157,10 +157,8 @@ impl Certificate {
     /// `technician` the certificate names. Returns that address.
     pub fn verify(&self, path: &Path) -> Result<Address, CalibrationError> {
         let tampered = |reason: String| CalibrationError::Tampered { path: path.to_path_buf(), reason };
-        let claimed: Address = self
-            .technician
-            .parse()
-            .map_err(|_| tampered(format!("technician {:?} is not an address", self.technician)))?;
+        let claimed =
+            crate::wire::parse_address(&self.technician).map_err(|e| tampered(format!("technician: {e}")))?;
         let signature = self.signature.as_deref().ok_or_else(|| tampered("it is not signed".into()))?;
         let sig = parse_signature(signature).map_err(tampered)?;
         let digest = eip191_hash(self.canonical_json().as_bytes());
@@ -197,9 +195,8 @@ impl Certificate {
         let certificate = Certificate::load(path)?;
         let signer = certificate.verify(path)?;
         if let Some(expected) = technician {
-            let expected_address: Address = expected.parse().map_err(|_| {
-                CalibrationError::Usage(format!("--technician {expected:?} is not an address"))
-            })?;
+            let expected_address = crate::wire::parse_address(expected.trim())
+                .map_err(|e| CalibrationError::Usage(format!("--technician: {e}")))?;
             if expected_address != signer {
                 return Err(CalibrationError::WrongTechnician {
                     path: path.to_path_buf(),

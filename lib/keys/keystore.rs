@@ -271,13 +271,10 @@ fn is_eip2335(object: &Map<String, Value>) -> bool {
     object.get("crypto").and_then(|c| c.get("checksum")).is_some() || object.contains_key("pubkey")
 }
 
+/// The file's address: hex with or without `0x` (geth writes it bare and lower case); mixed
+/// case must be the EIP-55 checksum.
 fn parse_address(text: &str) -> Result<Address, String> {
-    let digits = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(text);
-    let bytes = hex::decode(digits).map_err(|e| format!("not hex: {e}"))?;
-    if bytes.len() != 20 {
-        return Err(format!("expected 20 bytes, got {}", bytes.len()));
-    }
-    Ok(Address::from_slice(&bytes))
+    crate::wire::parse_address(text).map_err(|e| e.to_string())
 }
 
 fn parse_encrypted_key(value: &Value, at: &str, path: &Path) -> Result<EncryptedKey, KeyError> {

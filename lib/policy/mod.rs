@@ -194,10 +194,8 @@ impl Policy {
             .allow
             .into_iter()
             .map(|entry| {
-                let to = entry
-                    .to
-                    .parse::<Address>()
-                    .map_err(|e| invalid(format!("allow.to {:?}: {e}", entry.to)))?;
+                let to = crate::wire::parse_address(entry.to.trim())
+                    .map_err(|e| invalid(format!("allow.to: {e}")))?;
                 let selectors = entry
                     .selectors
                     .map(|list| {

@@ -115,8 +115,8 @@ impl Tool for Devnet {
             let (address, value) = item
                 .split_once('=')
                 .ok_or_else(|| Failure::usage(format!("--fund {item}: write ADDRESS=AMOUNT")))?;
-            let address: Address =
-                address.parse().map_err(|e| Failure::usage(format!("--fund {item}: bad address: {e}")))?;
+            let address = crate::wire::parse_address(address.trim())
+                .map_err(|e| Failure::usage(format!("--fund: {e}")))?;
             alloc.push((address, amount(value, "--fund")?));
         }
         let config = ChainConfig {

@@ -30,7 +30,7 @@ use crate::trade::{
 };
 use crate::units::{parse_amount, parse_blocks, parse_energy_wh, parse_price_per_wh};
 use crate::wire::Output;
-use crate::wire::{AlarmRecord, ReadingRecord};
+use crate::wire::{AlarmRecord, ReadingRecord, address_arg};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -100,11 +100,11 @@ pub struct Trade {
 #[command(next_help_heading = "Transaction")]
 struct TxArgs {
     /// The EnergyMarket contract.
-    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_MARKET", global = true)]
+    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_MARKET", value_parser = address_arg, global = true)]
     contract: Option<Address>,
     /// The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the
     /// key when left out, but then --nonce is needed).
-    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM", global = true)]
+    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM", value_parser = address_arg, global = true)]
     from: Option<Address>,
     /// The chain id (default: the node's).
     #[arg(long, value_name = "ID", global = true)]
@@ -120,7 +120,7 @@ struct TxArgs {
     gas: Option<u64>,
     /// Make the transactions fee-delegated: this account pays the gas (it signs second,
     /// with `evlock-sign --role fee-payer`).
-    #[arg(long, value_name = "ADDRESS", global = true)]
+    #[arg(long, value_name = "ADDRESS", value_parser = address_arg, global = true)]
     fee_payer: Option<Address>,
     /// With --fee-payer: the share of the fee the fee payer pays, 1–99 %.
     #[arg(long, value_name = "PERCENT", requires = "fee_payer", value_parser = clap::value_parser!(u8).range(1..=99), global = true)]
@@ -138,10 +138,10 @@ enum Command {
     /// Bind a commissioned meter to its owner (registrar only).
     RegisterMeter {
         /// The meter's account.
-        #[arg(long, value_name = "ADDRESS")]
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
         meter: Address,
         /// The account that owns it (the seller or buyer it reports for).
-        #[arg(long, value_name = "ADDRESS")]
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
         owner: Address,
     },
     /// Offer energy at a price per Wh.
@@ -424,8 +424,7 @@ fn query(what: StatusWhat, id: &str) -> Result<Query, Failure> {
         U256::from_str_radix(id, 10)
             .map_err(|_| Failure::usage(format!("{id:?} is not an offer or trade id (a decimal number)")))
     };
-    let account =
-        || id.parse::<Address>().map_err(|e| Failure::usage(format!("{id:?} is not an address: {e}")));
+    let account = || crate::wire::parse_address(id).map_err(|e| Failure::usage(format!("status: {e}")));
     Ok(match what {
         StatusWhat::Offer => Query::Offer(number()?),
         StatusWhat::Trade => Query::Trade(number()?),

@@ -106,7 +106,8 @@ pub struct StreamOutcome {
 ///
 /// A line that is not valid JSON for the record type, or whose handler fails, produces one
 /// `error` record on stderr naming the line number; with [`OnError::Stop`] the stream ends
-/// there, with [`OnError::Skip`] it goes on. Blank lines are ignored.
+/// there, with [`OnError::Skip`] it goes on. Blank lines are ignored. A failed write on
+/// stdout ends the stream with that failure in either mode.
 ///
 /// ```
 /// use evlock::exit::ExitCode;
@@ -237,7 +238,11 @@ impl<R: Read> RecordStream<R> {
                     outcome.processed += 1;
                     return Ok(outcome);
                 }
-                Err(failure) if failure.exit == ExitCode::Success => return Err(failure),
+                // A closed or failing stdout ends the stream whatever --on-error says: every
+                // record after it would be lost too.
+                Err(failure) if failure.exit == ExitCode::Success || failure.code == super::STDOUT_WRITE => {
+                    return Err(failure);
+                }
                 Err(failure) => {
                     outcome.failed += 1;
                     outcome.exit = outcome.exit.max(failure.exit);
@@ -339,6 +344,32 @@ mod tests {
         );
         assert_eq!(line, b"bbb");
         assert_eq!(read_line_capped(&mut reader, &mut line, 5).unwrap(), LineRead::End);
+    }
+
+    struct FullDisk;
+    impl Write for FullDisk {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::from_raw_os_error(28))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_stdout_ends_the_stream_even_with_skip() {
+        let mut out = Output::to_writer(FullDisk, false);
+        let mut handled = 0;
+        let failure = RecordStream::new("{}\n{}\n{}\n".as_bytes(), OnError::Skip)
+            .with_error_sink(|_| panic!("not a record error"))
+            .run(&mut out, |v: serde_json::Value, _, out| {
+                handled += 1;
+                out.emit(&ErrorRecord::new("x", v.to_string())).map_err(Failure::from)
+            })
+            .unwrap_err();
+        assert_eq!(handled, 1, "nothing is done after the first failed write");
+        assert_eq!((failure.exit, failure.code), (ExitCode::Usage, super::super::STDOUT_WRITE));
+        assert!(failure.to_string().contains("No space left"), "{failure}");
     }
 
     #[test]
