@@ -157,8 +157,8 @@ pub struct Policy {
 impl Policy {
     /// Reads and checks a policy file.
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
-        let bytes =
-            std::fs::read(path).map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
+        let bytes = crate::wire::read_file_capped(path, crate::wire::MAX_FILE_BYTES)
+            .map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
         Policy::parse(&bytes, path)
     }
 

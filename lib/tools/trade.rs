@@ -351,6 +351,12 @@ impl Tool for Trade {
             fee_ratio: self.tx.fee_ratio,
         };
         let market = self.tx.contract;
+        // With a node to ask, a wrong --contract is caught before anything is built for it.
+        if let (Some(client), Some(market)) = (client.as_ref(), market)
+            && !matches!(command, Command::Deploy { .. })
+        {
+            crate::trade::check_market(client, market)?;
+        }
         let builder_params = params.clone();
         let mut builder = TxBuilder::new(client.as_ref(), params);
         let needs_node = |what: &str| {
@@ -540,6 +546,9 @@ fn report(
     // The stream ends once the whole energy is reported or an alarm stops it: a meter stream
     // (`evlock-sense` without --count) never ends by itself.
     let outcome = args.input.stream(stdin.lock()).run_until(out, |input: Value, _line, out| {
+        if let Value::Object(record) = &input {
+            crate::wire::check_record(record, &["reading", "alarm"])?;
+        }
         let meta = input.get("meta").cloned();
         match serde_json::from_value::<ReportInput>(input) {
             Ok(ReportInput::Reading(reading)) => {
@@ -658,7 +667,7 @@ fn run_deliver(
         args.interval,
         10,
         |_| {},
-    );
+    )?;
     let mut chain = ChainSender {
         builder: TxBuilder::new(Some(client), params),
         sender,

@@ -23,6 +23,26 @@ pub enum OnError {
 /// hostile input from growing memory without end. Tools raise it with `--max-line`.
 pub const MAX_LINE_BYTES: usize = 4 << 20;
 
+/// The largest file a tool reads whole by default (a keystore, a policy, a certificate, a PEM
+/// file): 1 MiB, far above any real one, so `/dev/zero` or a wrong path cannot fill memory.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads a whole file of at most `limit` bytes; a longer one (or an endless one, a device) is
+/// an `InvalidData` error naming the limit, after reading no more than `limit + 1` bytes.
+/// Pipes work (`--password-file <(…)`).
+pub fn read_file_capped(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the file is larger than {limit} bytes (the most this reads)"),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// What [`read_line_capped`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineRead {

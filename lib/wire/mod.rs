@@ -46,6 +46,9 @@ mod records;
 
 pub use address::{AddressError, address_arg, parse_address};
 pub use durable::{DurableLog, LogError};
-pub use input::{LineRead, MAX_LINE_BYTES, OnError, RecordStream, StreamOutcome, read_line_capped};
+pub use input::{
+    LineRead, MAX_FILE_BYTES, MAX_LINE_BYTES, OnError, RecordStream, StreamOutcome, read_file_capped,
+    read_line_capped,
+};
 pub use output::{Output, OutputError, STDOUT_WRITE, silence_stderr, stdout_closed_at_start, write_stderr};
 pub use records::*;

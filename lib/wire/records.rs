@@ -62,9 +62,15 @@ pub struct KeyRecord {
     /// `account_update`, `fee_payer`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub role: Option<String>,
-    /// Whether the password was checked against the keystore (`inspect --verify`).
+    /// Whether the password was checked against the keystore and the key is that of the
+    /// account the file names (`inspect --verify`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub verified: Option<bool>,
+    /// The key's own address, EIP-55, when it is not `address` (the account the file names):
+    /// in a KIP-3 keystore a decoupled account (its key was changed; normal); in a v3 keystore
+    /// an `address` field that does not belong to the key (`verified` is then false).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key_address: Option<String>,
     /// Carried from the input record, if any.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub meta: Option<Value>,
@@ -810,6 +816,7 @@ mod tests {
             format: None,
             role: None,
             verified: None,
+            key_address: None,
             meta: Some(serde_json::json!({"job": 1})),
         };
         let text = serde_json::to_string(&Envelope::new(&record)).unwrap();

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod devnet;
+pub mod faults;
 pub mod market;
 
 use std::io::Write;
