@@ -104,7 +104,12 @@ fn a_keyring_of_3000_keys_is_refused_at_once() {
         "keyring": vec![entry; 3000]});
     std::fs::write(dir.path().join("kip3.json"), keystore.to_string()).unwrap();
     assert!(std::fs::metadata(dir.path().join("kip3.json")).unwrap().len() < 1 << 20);
-    let out = capped("evlock-keygen", dir.path(), &["inspect", "--verify", "--password-file", "pw", "kip3.json"], Vec::new());
+    let out = capped(
+        "evlock-keygen",
+        dir.path(),
+        &["inspect", "--verify", "--password-file", "pw", "kip3.json"],
+        Vec::new(),
+    );
     assert_exit(&out, 5, "inspect");
     assert!(stderr(&out).contains("3000 keys, above the limit of 10"), "{}", stderr(&out));
     let out = capped("evlock-sign", dir.path(), &["--key", "kip3.json", "--password-file", "pw"], Vec::new());
@@ -148,7 +153,11 @@ fn an_endless_file_as_a_log_is_refused() {
         let args = ["--key", &key, "--password-file", "pw", "--audit-log", log];
         let out = capped("evlock-sign", dir.path(), &args, transfer(0).into_bytes());
         assert_exit(&out, 1, log);
-        assert!(stderr(&out).contains("the audit log cannot be read, so nothing is signed"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("the audit log cannot be read, so nothing is signed"),
+            "{}",
+            stderr(&out)
+        );
         assert!(out.stdout.is_empty(), "{log}: nothing signed");
     }
 
@@ -157,9 +166,27 @@ fn an_endless_file_as_a_log_is_refused() {
     let market = market_with_a_trade(dir.path(), &devnet, &keys, "10Wh");
     for journal in ["/dev/zero", "endless.ndjson"] {
         let args = [
-            "--rpc", &devnet.url, "--contract", &market, "deliver", "--trade", "1", "--role", "seller",
-            "--key", &keys[3].0, "--password-file", "pw", "--device", "sim:endless", "--switch", "sim:endless",
-            "--clock", "virtual", "--journal", journal,
+            "--rpc",
+            &devnet.url,
+            "--contract",
+            &market,
+            "deliver",
+            "--trade",
+            "1",
+            "--role",
+            "seller",
+            "--key",
+            &keys[3].0,
+            "--password-file",
+            "pw",
+            "--device",
+            "sim:endless",
+            "--switch",
+            "sim:endless",
+            "--clock",
+            "virtual",
+            "--journal",
+            journal,
         ];
         let out = capped("evlock-trade", dir.path(), &args, Vec::new());
         assert_exit(&out, 2, journal);
@@ -201,7 +228,9 @@ fn flood(addr: SocketAddr, count: usize, threads: usize) -> Vec<TcpStream> {
                     if let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
                         if i % 3 == 0 {
                             // Half a request: headers that never end.
-                            let _ = stream.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n");
+                            let _ = stream.write_all(
+                                b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n",
+                            );
                         }
                         held.push(stream);
                     }

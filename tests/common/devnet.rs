@@ -19,7 +19,12 @@ pub struct Devnet {
 
 impl Devnet {
     pub fn start(dir: &Path, extra: &[&str]) -> Devnet {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("evlock-devnet"))
+        Devnet::start_command(Command::new(assert_cmd::cargo::cargo_bin("evlock-devnet")), dir, extra)
+    }
+
+    /// Starts `command` (the devnet binary, maybe with limits set on it) like [`Devnet::start`].
+    pub fn start_command(mut command: Command, dir: &Path, extra: &[&str]) -> Devnet {
+        let mut child = command
             .env_clear()
             .current_dir(dir)
             .args(["--port", "0"])
@@ -110,7 +115,13 @@ pub fn submit(dir: &Path, url: &str, input: &str) -> (Option<i32>, Vec<Value>, S
 
 /// `evlock-trade ARGS` as `from` against `devnet` (and `contract`, when not empty), signed
 /// with `key` and submitted; returns the relay's receipts, panicking unless all succeeded.
-pub fn trade_step(dir: &Path, devnet: &Devnet, key: &(String, String), contract: &str, args: &[&str]) -> Vec<Value> {
+pub fn trade_step(
+    dir: &Path,
+    devnet: &Devnet,
+    key: &(String, String),
+    contract: &str,
+    args: &[&str],
+) -> Vec<Value> {
     let mut all: Vec<&str> = vec!["--rpc", &devnet.url, "--from", &key.1];
     if !contract.is_empty() {
         all.extend(["--contract", contract]);
