@@ -285,6 +285,10 @@ fn every_reader_refuses_records_of_another_kind_or_version() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(lines(&out.stderr)[0]["code"], "wrong_kind");
+    // Nor does decode take one for a transaction.
+    let out = run("evlock-sign", dir.path(), &["decode"], &input);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(lines(&out.stderr)[0]["code"], "wrong_kind");
 }
 
 // Before: a mixed-case address whose case was not its checksum was taken as is.
