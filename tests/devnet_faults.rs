@@ -79,8 +79,16 @@ fn a_tampered_signature_is_refused() {
     // Change one byte inside the signature's s value: it recovers to someone else.
     let at = raw.len() - 10;
     let flipped = if &raw[at..at + 1] == "1" { "2" } else { "1" };
-    record["raw"] = json!(format!("{}{flipped}{}", &raw[..at], &raw[at + 1..]));
+    let tampered = format!("{}{flipped}{}", &raw[..at], &raw[at + 1..]);
+    // The record's own hash and signer no longer fit its bytes: the relay refuses it, naming
+    // the field, before the node sees it.
+    record["raw"] = json!(tampered);
     let (code, receipts, stderr) = submit(dir.path(), &devnet.url, &format!("{record}\n"));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(receipts.is_empty());
+    assert!(stderr.contains("record_mismatch") && stderr.contains("field `hash`"), "{stderr}");
+    // The bare bytes reach the node, which refuses the signature.
+    let (code, receipts, stderr) = submit(dir.path(), &devnet.url, &format!("{tampered}\n"));
     assert_eq!(code, Some(1), "{stderr}");
     assert!(receipts.is_empty());
     assert!(stderr.contains("invalid sender signature"), "{stderr}");
