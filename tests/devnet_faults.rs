@@ -216,3 +216,21 @@ fn block_time_mode_mines_pending_transactions_together() {
         u64::from_str_radix(block["number"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
     );
 }
+
+#[test]
+fn wait_sends_a_stream_first_then_collects_its_receipts_in_input_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &["--block-time", "1s"]);
+    let keys = dev_keys(dir.path(), 1);
+    let txs: String = (0..10).map(transfer).collect();
+    let signed = sign(dir.path(), &keys[0].0, "sender", &txs);
+    let (code, receipts, stderr) = submit(dir.path(), &devnet.url, &signed);
+    assert_eq!(code, Some(0), "{stderr}");
+    let order: Vec<Value> = receipts.iter().map(|r| r["meta"]["n"].clone()).collect();
+    assert_eq!(order, (0..10).map(|n| json!(n)).collect::<Vec<_>>(), "input order");
+    assert!(receipts.iter().all(|r| r["status"] == "success"));
+    // One at a time would need ten blocks of a second each.
+    let blocks: std::collections::HashSet<_> = receipts.iter().map(|r| r["block_number"].clone()).collect();
+    assert!(blocks.len() <= 2, "ten transactions in {} blocks: {receipts:?}", blocks.len());
+    assert!(stderr.contains("evlock-relay: 10 sent, 10 mined"), "{stderr}");
+}

@@ -552,6 +552,11 @@ impl RpcClient {
         self.call_u256("eth_gasPrice", json!([]))
     }
 
+    /// `eth_maxPriorityFeePerGas`, in peb: the tip an EIP-1559 transaction offers.
+    pub fn max_priority_fee_per_gas(&self) -> Result<U256, RpcError> {
+        self.call_u256("eth_maxPriorityFeePerGas", json!([]))
+    }
+
     /// `eth_estimateGas` for a call object (`{"from","to","data","value",…}`).
     pub fn estimate_gas(&self, call: &Value) -> Result<u64, RpcError> {
         self.call_u64("eth_estimateGas", json!([call]))
