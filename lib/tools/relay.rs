@@ -201,6 +201,12 @@ fn submit(
     let mut unmined = Vec::new();
     loop {
         let stopped = stop.load(Ordering::Relaxed);
+        if pipeline.len() >= MAX_IN_FLIGHT {
+            // Enough in flight: let the chain catch up before reading more.
+            std::thread::sleep(pipeline.pause());
+            collect(&mut pipeline, &mut tally, &mut fail, args.no_wait, out)?;
+            continue;
+        }
         let next = if !open || stopped {
             None
         } else if pipeline.is_empty() {
@@ -289,6 +295,9 @@ fn submit(
     }
     Ok(exit)
 }
+
+/// The most transactions sent and waiting for their receipts; the input waits beyond it.
+const MAX_IN_FLIGHT: usize = 4096;
 
 /// What happened to the stream's transactions.
 #[derive(Clone, Copy)]
