@@ -181,7 +181,7 @@ _evlock__relay() {
             return 0
             ;;
         evlock__subcmd__relay__subcmd__submit)
-            opts="-v -q -h --on-error --max-line --wait --no-wait --timeout --confirmations --poll --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --help"
+            opts="-v -q -h --on-error --max-line --wait --no-wait --timeout --confirmations --poll --check --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -95,7 +95,7 @@ _evlock__trade() {
 
     case "${cmd}" in
         evlock__trade)
-            opts="-v -q -h -V --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help --version deploy register-meter offer buy report settle cancel withdraw status watch deliver help"
+            opts="-v -q -h -V --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help --version deploy register-meter offer buy report settle cancel withdraw status watch deliver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -145,7 +145,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -169,7 +177,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__buy)
-            opts="-v -q -h --offer --max-price --escrow --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --offer --max-price --escrow --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,7 +239,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -255,7 +271,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__cancel)
-            opts="-v -q -h --offer --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --offer --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,7 +325,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -333,7 +357,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__deliver)
-            opts="-v -q -h --trade --role --device --switch --certificate --technician --key --password-file --fee-payer-key --fee-payer-password-file --no-input --every --interval --clock --journal --settle-wait --ignore-alarms --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --trade --role --device --switch --certificate --technician --key --password-file --fee-payer-key --fee-payer-password-file --no-input --every --interval --clock --journal --settle-wait --ignore-alarms --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -443,7 +467,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -467,7 +499,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__deploy)
-            opts="-v -q -h --delivery-blocks --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --delivery-blocks --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,7 +553,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -727,7 +767,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__offer)
-            opts="-v -q -h --energy --price --expires-in --expiry-block --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --energy --price --expires-in --expiry-block --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -793,7 +833,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -817,7 +865,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__register__subcmd__meter)
-            opts="-v -q -h --meter --owner --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --meter --owner --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -875,7 +923,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -899,7 +955,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__report)
-            opts="-v -q -h --on-error --max-line --trade --wh --every --energy --start-mwh --ignore-alarms --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --on-error --max-line --trade --wh --every --energy --start-mwh --ignore-alarms --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -977,7 +1033,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1001,7 +1065,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__settle)
-            opts="-v -q -h --trade --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --trade --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1055,7 +1119,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1079,7 +1151,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__status)
-            opts="-v -q -h --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help offer trade credit balance"
+            opts="-v -q -h --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help offer trade credit balance"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1129,7 +1201,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1153,7 +1233,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__watch)
-            opts="-v -q -h --from-block --to-block --follow --poll --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --from-block --to-block --follow --poll --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1215,7 +1295,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1239,7 +1327,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__withdraw)
-            opts="-v -q -h --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1289,7 +1377,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -227,7 +227,8 @@ pub mod fields {
     pub const MEMO: TxField = TxField { name: "memo", aliases: &[] };
     /// EIP-2930/1559 access list.
     pub const ACCESS_LIST: TxField = TxField { name: "access_list", aliases: &["accessList"] };
-    /// The account that pays the gas of a fee-delegated type.
+    /// The account that pays the gas of a fee-delegated type (may be left out when the sender
+    /// signs: the fee payer fills it in).
     pub const FEE_PAYER: TxField = TxField { name: "fee_payer", aliases: &["feePayer"] };
     /// The fee payer's share, 1–99 %, of a *_with_ratio type.
     pub const FEE_RATIO: TxField = TxField { name: "fee_ratio", aliases: &["feeRatio"] };
@@ -662,7 +663,7 @@ impl Transaction {
                     }
                     KaiaKind::Cancel => {}
                 }
-                if let Some(fp) = tx.fee.fee_payer() {
+                if let Some(fp) = tx.fee.fee_payer().filter(|fp| !fp.is_zero()) {
                     m.insert(fields::FEE_PAYER.name.into(), addr(&fp));
                 }
                 if let Some(ratio) = tx.fee.fee_ratio() {
@@ -786,17 +787,25 @@ fn kaia_from_record(r: &Record<'_>, base: KaiaBase, mode: FeeMode) -> Result<Kai
         KaiaBase::Cancel => KaiaKind::Cancel,
     };
 
+    // The sender's signature does not cover the fee payer: it may be named later, by the fee
+    // payer itself (Address::ZERO until then). A fee payer's signature needs one named.
+    let fee_payer = || -> Result<Address, KaiaError> {
+        match r.opt_address(&fields::FEE_PAYER)? {
+            Some(payer) => Ok(payer),
+            None if !r.signatures(&fields::FEE_PAYER_SIGNATURES)?.is_empty() => {
+                Err(KaiaError::MissingField { field: fields::FEE_PAYER.name, ty: ty.name() })
+            }
+            None => Ok(Address::ZERO),
+        }
+    };
     let fee = match mode {
         FeeMode::Sender => FeeDelegation::None,
-        FeeMode::FeeDelegated => FeeDelegation::Full { fee_payer: r.req_address(&fields::FEE_PAYER)? },
+        FeeMode::FeeDelegated => FeeDelegation::Full { fee_payer: fee_payer()? },
         FeeMode::FeeDelegatedWithRatio => {
             let (f, v) = r.req(&fields::FEE_RATIO)?;
             // Anything beyond u64 is reported as the saturated value.
             let ratio = u64::try_from(parse_u256(f, v)?).unwrap_or(u64::MAX);
-            FeeDelegation::WithRatio {
-                fee_payer: r.req_address(&fields::FEE_PAYER)?,
-                fee_ratio: FeeRatio::new(ratio)?,
-            }
+            FeeDelegation::WithRatio { fee_payer: fee_payer()?, fee_ratio: FeeRatio::new(ratio)? }
         }
     };
 

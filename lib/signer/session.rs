@@ -283,7 +283,7 @@ impl Session {
             return Err(SignError::FeePayerSigned.into());
         }
         // A sender-only raw without fee payer fields leaves the fee payer to whoever pays.
-        if tx.fee_payer() == Some(Address::ZERO) {
+        if tx.fee_payer().is_none() {
             tx.set_fee_payer(self.address)?;
         }
         if let Some(payer) = tx.fee_payer()

@@ -25,8 +25,8 @@ use crate::signer::session::{Role, Session};
 use crate::trade::deliver::{ChainSender, DeliverOptions, Ending, Side, deliver};
 use crate::trade::journal::Journal;
 use crate::trade::{
-    ChainParams, Query, ReportPlanner, Reporting, TradeError, TxBuilder, Watcher, meter_owner, read_offer,
-    read_trade, status_record,
+    ChainParams, Query, ReportPlanner, Reporting, TradeError, TxBuilder, TxFamily, Watcher, meter_owner,
+    read_offer, read_trade, status_record,
 };
 use crate::units::{parse_amount, parse_blocks, parse_energy_wh, parse_price_per_wh};
 use crate::wire::Output;
@@ -60,6 +60,11 @@ Examples:
   # Read state and follow events
   evlock-trade status trade 1
   evlock-trade watch --from-block 0 --follow
+  evlock-trade watch --from-block latest --follow
+
+  # The market on any EVM chain (an Ethereum node, anvil, a fork): EIP-1559 transactions
+  evlock-trade --tx-type eip1559 --rpc http://127.0.0.1:8545 deploy --from $OPERATOR \
+    | evlock-sign --key operator.json | evlock-relay submit --rpc http://127.0.0.1:8545
 
   # Fully offline (no node): every transaction parameter from flags
   evlock-trade settle --trade 1 --contract 0x… --from $SELLER --chain-id 1001 --nonce 12 --gas-price 25ston --gas 150000
@@ -67,7 +72,9 @@ Examples:
 Transactions are `tx` records for evlock-sign; evlock-trade never holds a key. Missing nonce, gas
 price, chain id and gas are asked of the node (--rpc): nonces count up across a stream from the
 sender's pending count; gas is estimated with a 25 % margin (a call that would revert now gets a
-fixed limit and a warning, and the chain decides).
+fixed limit and a warning, and the chain decides). --tx-type picks the types: Kaia's
+smart-contract types by default (fee delegation with --fee-payer), or legacy / eip1559, which any
+EVM chain takes.
 
 `deliver` is the one command that signs and submits itself: it journals every step (fsynced)
 before taking it, so a session killed mid-way, run again with the same journal, resumes above
@@ -112,14 +119,23 @@ struct TxArgs {
     /// The first nonce (default: the sender's pending count); a stream counts up from it.
     #[arg(long, value_name = "N", global = true)]
     nonce: Option<u64>,
-    /// The gas price, e.g. `25ston` (default: the node's).
+    /// The transaction types: Kaia's smart-contract types (`kaia`, fee delegation possible),
+    /// or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks).
+    #[arg(long, value_enum, value_name = "TYPE", env = "EVLOCK_TX_TYPE", default_value_t = TxFamily::Kaia, global = true)]
+    tx_type: TxFamily,
+    /// The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node's gas
+    /// price; twice it for eip1559).
     #[arg(long, value_name = "AMOUNT", value_parser = amount, global = true)]
     gas_price: Option<U256>,
+    /// With eip1559: the max priority fee (tip) per gas (default: the node's
+    /// `eth_maxPriorityFeePerGas`).
+    #[arg(long, value_name = "AMOUNT", value_parser = amount, global = true)]
+    priority_fee: Option<U256>,
     /// The gas limit of each transaction (default: estimated by the node, plus 25 %).
     #[arg(long, value_name = "N", global = true)]
     gas: Option<u64>,
     /// Make the transactions fee-delegated: this account pays the gas (it signs second,
-    /// with `evlock-sign --role fee-payer`).
+    /// with `evlock-sign --role fee-payer`). Only with --tx-type kaia.
     #[arg(long, value_name = "ADDRESS", value_parser = address_arg, global = true)]
     fee_payer: Option<Address>,
     /// With --fee-payer: the share of the fee the fee payer pays, 1–99 %.
@@ -297,10 +313,10 @@ struct ReportArgs {
 
 #[derive(Debug, Args)]
 struct WatchArgs {
-    /// The first block to read (default: with --follow, the next block, so only new events;
-    /// without, block 0, the whole history).
-    #[arg(long, value_name = "BLOCK")]
-    from_block: Option<u64>,
+    /// The first block to read: a number, or `latest` for the head block (default: with
+    /// --follow, the next block, so only new events; without, block 0, the whole history).
+    #[arg(long, value_name = "BLOCK|latest", value_parser = from_block)]
+    from_block: Option<FromBlock>,
     /// The last block to read (default: the head, or forever with --follow).
     #[arg(long, value_name = "BLOCK")]
     to_block: Option<u64>,
@@ -310,6 +326,25 @@ struct WatchArgs {
     /// How often to look for new blocks when following.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
     poll: Duration,
+}
+
+/// Where `watch` starts.
+#[derive(Debug, Clone, Copy)]
+enum FromBlock {
+    /// A block number.
+    Number(u64),
+    /// The head block when the command starts.
+    Latest,
+}
+
+fn from_block(text: &str) -> Result<FromBlock, String> {
+    match text {
+        "latest" => Ok(FromBlock::Latest),
+        _ => text
+            .parse()
+            .map(FromBlock::Number)
+            .map_err(|_| format!("{text:?} is not a block number or `latest`")),
+    }
 }
 
 fn amount(text: &str) -> Result<U256, String> {
@@ -342,9 +377,11 @@ impl Tool for Trade {
             None
         };
         let params = ChainParams {
+            tx_type: self.tx.tx_type,
             chain_id: self.tx.chain_id,
             nonce: self.tx.nonce,
             gas_price: self.tx.gas_price,
+            priority_fee: self.tx.priority_fee,
             gas: self.tx.gas,
             from: self.tx.from,
             fee_payer: self.tx.fee_payer,
@@ -593,7 +630,8 @@ fn watch(
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     let from = match (args.from_block, args.follow) {
-        (Some(block), _) => block,
+        (Some(FromBlock::Number(block)), _) => block,
+        (Some(FromBlock::Latest), _) => client.block_number().map_err(TradeError::from)?,
         (None, true) => client.block_number().map_err(TradeError::from)? + 1,
         (None, false) => 0,
     };
@@ -618,6 +656,9 @@ fn run_deliver(
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     // Everything that can fail on its own is checked before a key is unlocked or a relay moves.
+    if params.tx_type != TxFamily::Kaia && (args.fee_payer_key.is_some() || params.fee_payer.is_some()) {
+        return Err(TradeError::FeeDelegationNeedsKaia { tx_type: params.tx_type.as_str() }.into());
+    }
     let device: DeviceUri = args.device.parse()?;
     let switch: Option<DeviceUri> = args.switch.as_deref().map(str::parse).transpose()?;
     let certificate = args

@@ -27,7 +27,7 @@ mod report;
 mod state;
 mod watch;
 
-pub use builder::{ChainParams, TxBuilder, fallback_gas};
+pub use builder::{ChainParams, TxBuilder, TxFamily, fallback_gas};
 pub use report::{ReportPlan, ReportPlanner, Reporting};
 pub use state::{
     OfferState, Query, TradeState, check_market, meter_owner, read_offer, read_trade, status_record,
@@ -84,6 +84,12 @@ pub enum TradeError {
     /// An input record is not a usable reading. Exit 2.
     #[error("{0}")]
     BadReading(String),
+    /// A fee payer was named for transaction types without fee delegation. Exit 2.
+    #[error("--fee-payer needs --tx-type kaia (fee delegation is Kaia's; {tx_type} has none)")]
+    FeeDelegationNeedsKaia {
+        /// The types asked for.
+        tx_type: &'static str,
+    },
     /// The meter raised an alarm during delivery, and reporting stopped. Exit 1.
     #[error("delivery stopped by a meter alarm: {code}: {message}")]
     Alarm {
@@ -97,7 +103,9 @@ pub enum TradeError {
 impl ErrorClass for TradeError {
     fn exit_code(&self) -> ExitCode {
         match self {
-            TradeError::Missing { .. } | TradeError::BadReading(_) => ExitCode::Usage,
+            TradeError::Missing { .. }
+            | TradeError::BadReading(_)
+            | TradeError::FeeDelegationNeedsKaia { .. } => ExitCode::Usage,
             TradeError::Rpc(e) => e.exit_code(),
             TradeError::NotFound { .. } | TradeError::Alarm { .. } => ExitCode::No,
             TradeError::BadAnswer { .. } | TradeError::NotAMarket { .. } => ExitCode::Usage,
@@ -106,7 +114,7 @@ impl ErrorClass for TradeError {
 
     fn error_code(&self) -> &'static str {
         match self {
-            TradeError::Missing { .. } => "usage",
+            TradeError::Missing { .. } | TradeError::FeeDelegationNeedsKaia { .. } => "usage",
             TradeError::Rpc(e) => e.error_code(),
             TradeError::NotFound { .. } => "not_found",
             TradeError::BadAnswer { .. } | TradeError::NotAMarket { .. } => "not_a_market",

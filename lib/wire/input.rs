@@ -146,6 +146,7 @@ pub struct RecordStream<R> {
     reader: BufReader<R>,
     on_error: OnError,
     max_line: usize,
+    bare_words: bool,
     report: Box<dyn FnMut(&ErrorRecord)>,
 }
 
@@ -156,8 +157,17 @@ impl<R: Read> RecordStream<R> {
             reader: BufReader::with_capacity(64 * 1024, reader),
             on_error,
             max_line: MAX_LINE_BYTES,
+            bare_words: false,
             report: Box::new(report_on_stderr),
         }
+    }
+
+    /// Also takes a line that is not JSON but one bare word (no blank, not starting with `{`,
+    /// `[` or `"`), such as a raw transaction in hex written by another tool: it is handed on
+    /// as the JSON string of that word.
+    pub fn with_bare_words(mut self) -> Self {
+        self.bare_words = true;
+        self
     }
 
     /// Sets the longest line accepted (default [`MAX_LINE_BYTES`]); a longer one is an
@@ -244,11 +254,26 @@ impl<R: Read> RecordStream<R> {
                             format!("not UTF-8 text (invalid byte at offset {})", e.valid_up_to()),
                         )),
                         Ok(text) if text.trim().is_empty() => continue,
-                        Ok(text) => serde_json::from_str::<T>(text.trim())
-                            .map_err(|e| {
-                                Failure::new(ExitCode::Usage, "bad_input", format!("not a valid record: {e}"))
-                            })
-                            .and_then(|record| handle(record, line_no, out)),
+                        Ok(text) => {
+                            let text = text.trim();
+                            let bare = self.bare_words
+                                && !text.starts_with(['{', '[', '"'])
+                                && !text.contains(char::is_whitespace);
+                            let parsed = if bare {
+                                serde_json::from_value::<T>(serde_json::Value::String(text.to_string()))
+                            } else {
+                                serde_json::from_str::<T>(text)
+                            };
+                            parsed
+                                .map_err(|e| {
+                                    Failure::new(
+                                        ExitCode::Usage,
+                                        "bad_input",
+                                        format!("not a valid record: {e}"),
+                                    )
+                                })
+                                .and_then(|record| handle(record, line_no, out))
+                        }
                     }
                 }
             };
@@ -390,6 +415,28 @@ mod tests {
         assert_eq!(handled, 1, "nothing is done after the first failed write");
         assert_eq!((failure.exit, failure.code), (ExitCode::Usage, super::super::STDOUT_WRITE));
         assert!(failure.to_string().contains("No space left"), "{failure}");
+    }
+
+    #[test]
+    fn bare_words_are_strings_only_when_asked() {
+        let input = "0x02f8ab\n{\"raw\":\"0x01\"}\nnot one word\n";
+        for (bare, expected) in [(true, 2), (false, 1)] {
+            let mut seen = Vec::new();
+            let mut out = Output::to_writer(Vec::new(), false);
+            let stream = RecordStream::new(input.as_bytes(), OnError::Skip).with_error_sink(|_| {});
+            let stream = if bare { stream.with_bare_words() } else { stream };
+            let outcome = stream
+                .run(&mut out, |v: serde_json::Value, _, _| {
+                    seen.push(v);
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(outcome.processed, expected);
+            assert_eq!(outcome.failed, 3 - expected, "a line of several words is never a record");
+            if bare {
+                assert_eq!(seen[0], serde_json::json!("0x02f8ab"));
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod anvil;
 pub mod devnet;
 pub mod faults;
 pub mod market;
