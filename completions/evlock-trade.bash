@@ -69,10 +69,16 @@ _evlock_trade() {
         'deploy:--fee-ratio')
             COMPREPLY=()
             return 0 ;;
+        'deploy:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
         'deploy:--chain-id')
             COMPREPLY=()
             return 0 ;;
         'deploy:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'deploy:--priority-fee')
             COMPREPLY=()
             return 0 ;;
         'deploy:--gas')
@@ -117,10 +123,16 @@ _evlock_trade() {
         'register-meter:--fee-ratio')
             COMPREPLY=()
             return 0 ;;
+        'register-meter:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
         'register-meter:--chain-id')
             COMPREPLY=()
             return 0 ;;
         'register-meter:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'register-meter:--priority-fee')
             COMPREPLY=()
             return 0 ;;
         'register-meter:--gas')
@@ -171,10 +183,16 @@ _evlock_trade() {
         'offer:--fee-ratio')
             COMPREPLY=()
             return 0 ;;
+        'offer:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
         'offer:--chain-id')
             COMPREPLY=()
             return 0 ;;
         'offer:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'offer:--priority-fee')
             COMPREPLY=()
             return 0 ;;
         'offer:--gas')
@@ -222,10 +240,16 @@ _evlock_trade() {
         'buy:--fee-ratio')
             COMPREPLY=()
             return 0 ;;
+        'buy:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
         'buy:--chain-id')
             COMPREPLY=()
             return 0 ;;
         'buy:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'buy:--priority-fee')
             COMPREPLY=()
             return 0 ;;
         'buy:--gas')
@@ -279,10 +303,16 @@ _evlock_trade() {
         'report:--fee-ratio')
             COMPREPLY=()
             return 0 ;;
+        'report:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
         'report:--chain-id')
             COMPREPLY=()
             return 0 ;;
         'report:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'report:--priority-fee')
             COMPREPLY=()
             return 0 ;;
         'report:--gas')
@@ -330,10 +360,16 @@ _evlock_trade() {
         'settle:--fee-ratio')
             COMPREPLY=()
             return 0 ;;
+        'settle:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
         'settle:--chain-id')
             COMPREPLY=()
             return 0 ;;
         'settle:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'settle:--priority-fee')
             COMPREPLY=()
             return 0 ;;
         'settle:--gas')
@@ -375,10 +411,16 @@ _evlock_trade() {
         'cancel:--fee-ratio')
             COMPREPLY=()
             return 0 ;;
+        'cancel:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
         'cancel:--chain-id')
             COMPREPLY=()
             return 0 ;;
         'cancel:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'cancel:--priority-fee')
             COMPREPLY=()
             return 0 ;;
         'cancel:--gas')
@@ -417,10 +459,16 @@ _evlock_trade() {
         'withdraw:--fee-ratio')
             COMPREPLY=()
             return 0 ;;
+        'withdraw:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
         'withdraw:--chain-id')
             COMPREPLY=()
             return 0 ;;
         'withdraw:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'withdraw:--priority-fee')
             COMPREPLY=()
             return 0 ;;
         'withdraw:--gas')
@@ -543,10 +591,16 @@ _evlock_trade() {
         'deliver:--clock')
             COMPREPLY=( $(compgen -W 'wall virtual' -- "${cur}") )
             return 0 ;;
+        'deliver:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
         'deliver:--chain-id')
             COMPREPLY=()
             return 0 ;;
         'deliver:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'deliver:--priority-fee')
             COMPREPLY=()
             return 0 ;;
         'deliver:--gas')
@@ -576,17 +630,17 @@ _evlock_trade() {
     esac
     case "${path}" in
         '') opts='--contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help -V --version deploy register-meter offer buy report settle cancel withdraw status watch deliver help' ;;
-        'deploy') opts='--delivery-blocks --from --nonce --fee-payer --fee-ratio --chain-id --gas-price --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'register-meter') opts='--meter --owner --from --nonce --fee-payer --fee-ratio --chain-id --gas-price --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'offer') opts='--energy --price --expires-in --expiry-block --from --nonce --fee-payer --fee-ratio --chain-id --gas-price --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'buy') opts='--offer --max-price --escrow --from --nonce --fee-payer --fee-ratio --chain-id --gas-price --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'report') opts='--trade --wh --every --energy --start-mwh --ignore-alarms --from --nonce --fee-payer --fee-ratio --chain-id --gas-price --gas --on-error --max-line --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'settle') opts='--trade --from --nonce --fee-payer --fee-ratio --chain-id --gas-price --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'cancel') opts='--offer --from --nonce --fee-payer --fee-ratio --chain-id --gas-price --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'withdraw') opts='--from --nonce --fee-payer --fee-ratio --chain-id --gas-price --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'deploy') opts='--delivery-blocks --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'register-meter') opts='--meter --owner --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'offer') opts='--energy --price --expires-in --expiry-block --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'buy') opts='--offer --max-price --escrow --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'report') opts='--trade --wh --every --energy --start-mwh --ignore-alarms --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --on-error --max-line --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'settle') opts='--trade --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'cancel') opts='--offer --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'withdraw') opts='--from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'status') opts='offer trade credit balance --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'watch') opts='--from-block --to-block --follow --poll --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'deliver') opts='--trade --role --every --journal --settle-wait --ignore-alarms --key --password-file --no-input --fee-payer-key --fee-payer-password-file --device --switch --certificate --technician --interval --clock --chain-id --gas-price --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'deliver') opts='--trade --role --every --journal --settle-wait --ignore-alarms --key --password-file --no-input --fee-payer-key --fee-payer-password-file --device --switch --certificate --technician --interval --clock --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'help') opts='deploy register-meter offer buy report settle cancel withdraw status watch deliver help' ;;
         'help deploy') opts='' ;;
         'help register-meter') opts='' ;;

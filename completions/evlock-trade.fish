@@ -37,7 +37,7 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s V -l version -d 'Print version'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "deploy" -d 'Deploy a market; the sender becomes its registrar'
@@ -55,10 +55,14 @@ complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "help" -d 
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l delivery-blocks -d 'Blocks a trade has for delivery, counted from the buy (the contract keeps 1 to 2^40 - 256)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
@@ -73,16 +77,20 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l meter -d 'The meter\'s account' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l owner -d 'The account that owns it (the seller or buyer it reports for)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
@@ -97,7 +105,7 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l energy -d 'The energy, e.g. `500Wh`, `1.5kWh`' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l price -d 'The price per Wh (or per kWh), e.g. `2ston/Wh`' -r
@@ -105,10 +113,14 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l expi
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l expiry-block -d 'The last block it can be bought at (instead of --expires-in; needed offline)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
@@ -123,17 +135,21 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l offer -d 'The offer' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l max-price -d 'The highest price per Wh you accept (protects against a changed offer; default: the offer\'s price as read now)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l escrow -d 'The escrow to send, e.g. `1000ston` (default: energy × price read from the offer; needed offline)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
@@ -148,7 +164,7 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l trade -d 'The trade' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l wh -d 'Report this cumulative value once (in Wh, or with a unit: `1.5kWh`), instead of reading a stream' -r
@@ -157,10 +173,14 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l ene
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l start-mwh -d 'The meter\'s energy total (mWh) when the trade started (default: the first reading)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
 skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
@@ -179,15 +199,19 @@ fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l ignore-alarms -d 'Keep reporting after an `alarm` record (by default an alarm stops the stream, exit 1)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l trade -d 'The trade' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
@@ -202,15 +226,19 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l offer -d 'The offer' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
@@ -225,14 +253,18 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
@@ -247,7 +279,7 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
@@ -262,9 +294,9 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l from-block -d 'The first block to read (default: with --follow, the next block, so only new events; without, block 0, the whole history)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l from-block -d 'The first block to read: a number, or `latest` for the head block (default: with --follow, the next block, so only new events; without, block 0, the whole history)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l to-block -d 'The last block to read (default: the head, or forever with --follow)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l poll -d 'How often to look for new blocks when following' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l contract -d 'The EnergyMarket contract' -r
@@ -281,7 +313,7 @@ fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l follow -d 'Keep following new blocks'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l trade -d 'The trade' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l role -d 'Which side\'s meter this is' -r -f -a "seller\t'The seller\'s meter (energy out of the battery)'
@@ -300,8 +332,12 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l te
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l interval -d 'The time between readings (`0` = as fast as the device answers)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l clock -d 'The clock pacing the readings (`virtual` for the simulator: no sleeping)' -r -f -a "wall\t'Real time: sleep to a fixed schedule'
 virtual\t'Virtual time (simulator, tests): no sleeping, `at` advances by the interval'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l gas-price -d 'The gas price, e.g. `25ston` (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
@@ -318,7 +354,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l ig
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l no-input -d 'Never prompt: fail when something must be asked that no option or file answers'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "deploy" -d 'Deploy a market; the sender becomes its registrar'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "register-meter" -d 'Bind a commissioned meter to its owner (registrar only)'

@@ -296,7 +296,7 @@ impl Tool for Sense {
             self.meter.interval,
             self.stream.give_up_after,
             |config| self.health.apply(config),
-        );
+        )?;
         interrupt::install();
         let outcome = stream(session, self.stream.count, self.stream.stop_on_alarm, out)?;
         let failing = self.stream.fail_on_alarm || self.stream.stop_on_alarm;

@@ -25,12 +25,12 @@ use crate::signer::session::{Role, Session};
 use crate::trade::deliver::{ChainSender, DeliverOptions, Ending, Side, deliver};
 use crate::trade::journal::Journal;
 use crate::trade::{
-    ChainParams, Query, ReportPlanner, Reporting, TradeError, TxBuilder, Watcher, meter_owner, read_offer,
-    read_trade, status_record,
+    ChainParams, Query, ReportPlanner, Reporting, TradeError, TxBuilder, TxFamily, Watcher, meter_owner,
+    read_offer, read_trade, status_record,
 };
 use crate::units::{parse_amount, parse_blocks, parse_energy_wh, parse_price_per_wh, require_unit};
 use crate::wire::Output;
-use crate::wire::{AlarmRecord, ReadingRecord};
+use crate::wire::{AlarmRecord, ReadingRecord, address_arg};
 
 const EXAMPLES: &str = r#"
 # The node and the market, for every command below
@@ -62,13 +62,20 @@ evlock-trade withdraw --from "$SELLER" \
 # Read state and follow events
 evlock-trade status trade 1
 evlock-trade watch --follow
+
+# The market on any EVM chain (an Ethereum node, anvil, a fork): EIP-1559
+evlock-trade deploy --tx-type eip1559 --rpc "$ETH_RPC_URL" \
+    --from "$OPERATOR" | evlock-sign --key operator.json \
+  | evlock-relay submit --rpc "$ETH_RPC_URL"
 "#;
 
 const NOTES: &str = "\
 Transactions are `tx` records for evlock-sign; evlock-trade never holds a key. Missing nonce, gas
 price, chain id and gas are asked of the node (--rpc): nonces count up across a stream from the
 sender's pending count; gas is estimated with a 25 % margin (a call that would revert now gets a
-fixed limit and a warning, and the chain decides).
+fixed limit and a warning, and the chain decides). --tx-type picks the types: Kaia's
+smart-contract types by default (fee delegation with --fee-payer), or legacy / eip1559, which any
+EVM chain takes.
 
 Energy takes Wh, kWh or MWh, amounts peb, ston or KAIA, prices a unit per Wh, kWh or MWh
 (`2ston/Wh`), expiries blocks (`600blocks`): a bare number is refused, so a price is never
@@ -155,6 +162,9 @@ evlock-trade status balance "$SELLER"
 const WATCH_EXAMPLES: &str = r#"
 # The whole history, then every new event as it is mined
 evlock-trade watch --from-block 0 --follow
+
+# From the head block on
+evlock-trade watch --from-block latest --follow
 "#;
 
 const DELIVER_EXAMPLES: &str = r#"
@@ -199,7 +209,7 @@ pub struct Trade {
 #[command(next_help_heading = "Market")]
 struct MarketArgs {
     /// The EnergyMarket contract.
-    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_MARKET", global = true)]
+    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_MARKET", value_parser = address_arg, global = true)]
     contract: Option<Address>,
 }
 
@@ -209,14 +219,14 @@ struct MarketArgs {
 struct TxArgs {
     /// The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the
     /// key when left out, but then --nonce is needed).
-    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM")]
+    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM", value_parser = address_arg)]
     from: Option<Address>,
     /// The first nonce (default: the sender's pending count); a stream counts up from it.
     #[arg(long, value_name = "N")]
     nonce: Option<u64>,
     /// Make the transactions fee-delegated: this account pays the gas (it signs second,
-    /// with `evlock-sign --role fee-payer`).
-    #[arg(long, value_name = "ADDRESS")]
+    /// with `evlock-sign --role fee-payer`). Only with --tx-type kaia.
+    #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
     fee_payer: Option<Address>,
     /// With --fee-payer: the share of the fee the fee payer pays, 1–99 %.
     #[arg(long, value_name = "PERCENT", requires = "fee_payer", value_parser = clap::value_parser!(u8).range(1..=99))]
@@ -229,12 +239,21 @@ struct TxArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Transaction")]
 struct GasArgs {
+    /// The transaction types: Kaia's smart-contract types (`kaia`, fee delegation possible),
+    /// or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks).
+    #[arg(long, value_enum, value_name = "TYPE", env = "EVLOCK_TX_TYPE", default_value_t = TxFamily::Kaia)]
+    tx_type: TxFamily,
     /// The chain id (default: the node's).
     #[arg(long, value_name = "ID")]
     chain_id: Option<u64>,
-    /// The gas price, e.g. `25ston` (default: the node's).
+    /// The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node's gas
+    /// price; twice it for eip1559).
     #[arg(long, value_name = "AMOUNT", value_parser = amount)]
     gas_price: Option<U256>,
+    /// With eip1559: the max priority fee (tip) per gas (default: the node's
+    /// `eth_maxPriorityFeePerGas`).
+    #[arg(long, value_name = "AMOUNT", value_parser = amount)]
+    priority_fee: Option<U256>,
     /// The gas limit of each transaction (default: estimated by the node, plus 25 %).
     #[arg(long, value_name = "N")]
     gas: Option<u64>,
@@ -255,9 +274,11 @@ impl TxArgs {
 impl GasArgs {
     fn params(&self) -> ChainParams {
         ChainParams {
+            tx_type: self.tx_type,
             chain_id: self.chain_id,
             nonce: None,
             gas_price: self.gas_price,
+            priority_fee: self.priority_fee,
             gas: self.gas,
             from: None,
             fee_payer: None,
@@ -282,10 +303,10 @@ enum Command {
     #[command(after_long_help = command_help(REGISTER_METER_EXAMPLES, ""))]
     RegisterMeter {
         /// The meter's account.
-        #[arg(long, value_name = "ADDRESS")]
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
         meter: Address,
         /// The account that owns it (the seller or buyer it reports for).
-        #[arg(long, value_name = "ADDRESS")]
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
         owner: Address,
         #[command(flatten)]
         tx: TxArgs,
@@ -448,10 +469,10 @@ struct ReportArgs {
 
 #[derive(Debug, Args)]
 struct WatchArgs {
-    /// The first block to read (default: with --follow, the next block, so only new events;
-    /// without, block 0, the whole history).
-    #[arg(long, value_name = "BLOCK")]
-    from_block: Option<u64>,
+    /// The first block to read: a number, or `latest` for the head block (default: with
+    /// --follow, the next block, so only new events; without, block 0, the whole history).
+    #[arg(long, value_name = "BLOCK|latest", value_parser = from_block)]
+    from_block: Option<FromBlock>,
     /// The last block to read (default: the head, or forever with --follow).
     #[arg(long, value_name = "BLOCK")]
     to_block: Option<u64>,
@@ -461,6 +482,25 @@ struct WatchArgs {
     /// How often to look for new blocks when following.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
     poll: Duration,
+}
+
+/// Where `watch` starts.
+#[derive(Debug, Clone, Copy)]
+enum FromBlock {
+    /// A block number.
+    Number(u64),
+    /// The head block when the command starts.
+    Latest,
+}
+
+fn from_block(text: &str) -> Result<FromBlock, String> {
+    match text {
+        "latest" => Ok(FromBlock::Latest),
+        _ => text
+            .parse()
+            .map(FromBlock::Number)
+            .map_err(|_| format!("{text:?} is not a block number or `latest`")),
+    }
 }
 
 // A bare number is refused for an amount, a price, an energy or an expiry: the unit says
@@ -508,6 +548,12 @@ impl Tool for Trade {
             Failure::usage(format!("{what} reads the chain: give --rpc URL or set EVLOCK_RPC_URL"))
         };
         let needs_market = || Failure::usage("no market: give --contract ADDRESS or set EVLOCK_MARKET");
+        // With a node to ask, a wrong --contract is caught before anything is built for it.
+        if let (Some(client), Some(market)) = (client.as_ref(), market)
+            && !matches!(command, Command::Deploy { .. })
+        {
+            crate::trade::check_market(client, market)?;
+        }
         let (tx, action) = match command {
             Command::Deploy { delivery_blocks, tx } => (tx, Action::Deploy { delivery_blocks }),
             Command::RegisterMeter { meter, owner, tx } => (tx, Action::RegisterMeter { meter, owner }),
@@ -574,8 +620,7 @@ fn query(what: StatusWhat, id: &str) -> Result<Query, Failure> {
         U256::from_str_radix(id, 10)
             .map_err(|_| Failure::usage(format!("{id:?} is not an offer or trade id (a decimal number)")))
     };
-    let account =
-        || id.parse::<Address>().map_err(|e| Failure::usage(format!("{id:?} is not an address: {e}")));
+    let account = || crate::wire::parse_address(id).map_err(|e| Failure::usage(format!("status: {e}")));
     Ok(match what {
         StatusWhat::Offer => Query::Offer(number()?),
         StatusWhat::Trade => Query::Trade(number()?),
@@ -691,6 +736,9 @@ fn report(
     // The stream ends once the whole energy is reported or an alarm stops it: a meter stream
     // (`evlock-sense` without --count) never ends by itself.
     let outcome = args.input.stream(stdin.lock()).run_until(out, |input: Value, _line, out| {
+        if let Value::Object(record) = &input {
+            crate::wire::check_record(record, &["reading", "alarm"])?;
+        }
         let meta = input.get("meta").cloned();
         match serde_json::from_value::<ReportInput>(input) {
             Ok(ReportInput::Reading(reading)) => {
@@ -735,7 +783,8 @@ fn watch(
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     let from = match (args.from_block, args.follow) {
-        (Some(block), _) => block,
+        (Some(FromBlock::Number(block)), _) => block,
+        (Some(FromBlock::Latest), _) => client.block_number().map_err(TradeError::from)?,
         (None, true) => client.block_number().map_err(TradeError::from)? + 1,
         (None, false) => 0,
     };
@@ -786,6 +835,9 @@ fn run_deliver(
         fee_payer: fee_payer.as_ref().map(Session::address),
         ..args.chain.params()
     };
+    if params.tx_type != TxFamily::Kaia && params.fee_payer.is_some() {
+        return Err(TradeError::FeeDelegationNeedsKaia { tx_type: params.tx_type.as_str() }.into());
+    }
     let clock = args.meter.clock.into();
     let meter = crate::meter::open_meter(&device)?;
     let switch = switch.as_ref().map(crate::meter::open_switch).transpose()?;
@@ -798,7 +850,7 @@ fn run_deliver(
         args.meter.interval,
         10,
         |_| {},
-    );
+    )?;
     let mut chain = ChainSender {
         builder: TxBuilder::new(Some(client), params),
         sender,
