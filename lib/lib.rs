@@ -11,7 +11,7 @@
 //! |---|---|---|---|
 //! | `evlock-keygen` | args | `key` records, keystores | BIP-39 mnemonics, BIP-32/44 keys, encrypted keystores |
 //! | `evlock-sign` | `tx` records | `signed_tx` records | signs Kaia transactions under a signing policy |
-//! | `evlock-relay` | `signed_tx` records | `receipt` records | submits to a Kaia JSON-RPC endpoint |
+//! | `evlock-relay` | `signed_tx` records, raw hex | `receipt` records | submits to a Kaia (or any EVM) JSON-RPC endpoint |
 //! | `evlock-relay listen`/`connect` | any records | any records | the operator–meter link over mutual TLS |
 //! | `evlock-trade` | args, `reading` records | `tx`, `status` records | builds EnergyMarket calls |
 //! | `evlock-sense` | a meter device | `reading`, `alarm` records | reads meters, runs health checks |
@@ -50,7 +50,8 @@
 //! - [`signer`]: the `Signer` trait (digest in, signature out), its backends, and the signing
 //!   session `evlock-sign` runs.
 //! - [`devnet`]: the local Kaia-compatible chain on revm behind `evlock-devnet`.
-//! - [`relay`]: submitting signed transactions and waiting for their receipts.
+//! - [`relay`]: submitting signed transactions (the raw bytes are the truth) and collecting
+//!   their receipts.
 //! - [`pki`]: X.509 certificates for the link: the operator CA, leaves bound to Kaia accounts.
 //! - [`link`]: the operator–meter link: frames, sessions, the fsynced spool and marks, the TLS
 //!   1.3 transport, `listen` and `connect`.

@@ -4,13 +4,13 @@
 //! holds; it prints what it saw); each cut is logged with the peer and the reason. Connection
 //! caps refuse the connection over the cap and nothing else; a quiet link stays up on pings.
 
-mod link_support;
+mod common;
 
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use link_support::*;
+use common::link::*;
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(20);

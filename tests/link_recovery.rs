@@ -5,12 +5,12 @@
 //! is often blocked on a full pipe when it is killed), and the operator reads no faster than
 //! its --rate, so both streams are mid-way at the kill.
 
-mod link_support;
+mod common;
 
 use std::path::Path;
 use std::time::Duration;
 
-use link_support::*;
+use common::link::*;
 
 const N: usize = 10_000;
 const WAIT: Duration = Duration::from_secs(120);

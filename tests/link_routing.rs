@@ -3,11 +3,11 @@
 //! records (delivery receipts) to each other and nothing else; what cannot be routed is an
 //! `error` record naming why, and the listener goes on.
 
-mod link_support;
+mod common;
 
 use std::time::Duration;
 
-use link_support::*;
+use common::link::*;
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(20);

@@ -3,7 +3,7 @@
 //! one, a not-yet-valid one, a name or account outside --allow, and a TLS 1.2 client are
 //! refused with a clear message on both sides; `openssl s_client` speaks the protocol.
 
-mod link_support;
+mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use common::link::*;
 use evlock::link::tls::{Side, describe_tls};
-use link_support::*;
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(20);

@@ -106,6 +106,7 @@ pub fn output_position(output: Option<&OutputFile>) -> Result<Option<(FileId, u6
 /// caller checks for signals and end conditions there); `forward` is the outbox that
 /// [`Verdict::Forward`] records go to; `output` is the regular file `out` writes to, if it is
 /// one (see [`OutputFile`]).
+#[allow(clippy::too_many_arguments)] // the writer thread's whole context, handed over once
 pub fn run<W: Write>(
     runtime: &tokio::runtime::Handle,
     inbox: &mut mpsc::Receiver<Incoming>,
@@ -136,6 +137,7 @@ pub fn run<W: Write>(
         }
         let mut acks: Vec<(Replies, Arc<str>, u64)> = Vec::new();
         let mut refusals: Vec<(Replies, u64, String, String)> = Vec::new();
+        #[allow(clippy::type_complexity)] // (item, replies, origin, stream, seq), local to this loop
         let mut forwards: Vec<(Item, Replies, Arc<Identity>, Arc<str>, u64)> = Vec::new();
         // Records forwarded in this batch are marked only once they are in the outbox.
         let mut forwarding: HashMap<(String, Arc<str>), u64> = HashMap::new();

@@ -411,9 +411,7 @@ async fn write_loop<W: FrameWriter>(
         if wrote {
             writer.flush().await.map_err(io)?;
             last_write = Instant::now();
-            if cursor.is_some()
-                && may_send
-                && endpoint.spool.fetch(lane, cursor.unwrap_or(0), 1).first().is_some()
+            if cursor.is_some() && may_send && !endpoint.spool.fetch(lane, cursor.unwrap_or(0), 1).is_empty()
             {
                 continue;
             }

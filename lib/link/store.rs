@@ -859,6 +859,7 @@ impl Marks {
 
     fn rotate(&mut self) -> Result<(), LinkError> {
         // Keep the most recent streams of each peer.
+        #[allow(clippy::type_complexity)] // local grouping of (peer, stream) -> (mark, size)
         let mut by_peer: HashMap<&str, Vec<(&(String, String), &(u64, u64))>> = HashMap::new();
         for (key, mark) in &self.persisted {
             by_peer.entry(key.0.as_str()).or_default().push((key, mark));
@@ -1011,7 +1012,7 @@ mod tests {
         spool.push(vec![Item { from: Some(origin.clone()), ..item("m2", 1) }], false).unwrap();
         drop(spool);
         let spool = Spool::open(&path, 1024, SpoolLimits::default()).unwrap();
-        assert_eq!(spool.origins(), &[origin.clone()]);
+        assert_eq!(spool.origins(), std::slice::from_ref(&origin));
         let mut marks = Marks::open(&dir.path().join("m.ndjson"), None).unwrap();
         marks.raise(spool.origins()).unwrap();
         assert_eq!(marks.resume_point("m1", "s"), 41);

@@ -278,6 +278,7 @@ pub async fn dial(
 }
 
 /// How an incoming handshake ended.
+#[allow(clippy::large_enum_variant)] // made once per connection and taken apart at once
 pub enum Accepted {
     /// A verified client: the halves, its identity and its leaf's fingerprint.
     Ok(Halves<tokio_rustls::server::TlsStream<TcpStream>>, Identity, String),

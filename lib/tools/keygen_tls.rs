@@ -13,6 +13,23 @@ use crate::keys::files::{NewFileError, write_new_file, write_secret_file};
 use crate::pki::{self, CertInfo, LeafRequest, PkiError, Usage, Validity};
 use crate::wire::{CertificateRecord, Output};
 
+/// The examples of `evlock-keygen tls --help`.
+pub(crate) const EXAMPLES: &str = r#"
+# The operator's CA (ca.pem, and ca.key written 0600)
+evlock-keygen tls ca --name "Operator CA"
+
+# The operator's server certificate, for the names meters dial
+evlock-keygen tls issue --ca ca.pem --name operator --server \
+  --host operator.example --host 10.0.0.5
+
+# A meter's certificate, bound to its owner's Kaia account, for a year
+evlock-keygen tls issue --ca ca.pem --name meter-17 --days 365 \
+  --account 0x9858EfFD232B4033E47d90003D41EC34EcaEda94
+
+# What a certificate says: subject, SANs, account, validity, SHA-256
+evlock-keygen tls inspect meter-17.pem
+"#;
+
 /// Certificates for mutual TLS between the operator and its meters (ECDSA P-256).
 ///
 /// `ca` makes the operator's CA; `issue` a meter's (client) or the operator's (server)
@@ -187,6 +204,7 @@ fn write_pair(issued: &pki::Issued, cert: &Path, key: &Path, force: bool) -> Res
         }
         return Err(match error {
             NewFileError::Exists => KeyError::FileExists { path: cert.to_path_buf() },
+            NewFileError::NotRegular(what) => KeyError::NotRegularFile { path: cert.to_path_buf(), what },
             NewFileError::Io(source) => KeyError::WriteFile { path: cert.to_path_buf(), source },
         }
         .into());

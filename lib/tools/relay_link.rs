@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::common::duration;
+use crate::cli::docs::command_help;
 use crate::exit::{ExitCode, Failure};
 use crate::link::LinkError;
 use crate::link::connect::{ConnectOptions, exec_exit, spawn_exec};
@@ -19,47 +20,55 @@ use crate::link::store::SpoolLimits;
 use crate::link::tls;
 use crate::wire::{OnError, Output};
 
-const LISTEN_EXAMPLES: &str = "\
-Examples:
-  # The operator: meters with certificates from the operator CA, two of them allowed
-  evlock-relay listen --bind 0.0.0.0:7443 --cert operator.pem --key operator.key --client-ca ca.pem \\
-    --allow meter-17 --allow meter-18 --outbox /var/lib/evlock/outbox > from-meters.ndjson
+const LISTEN_EXAMPLES: &str = r#"
+# The operator: meters with certificates from the operator CA, two allowed
+evlock-relay listen --bind 0.0.0.0:7443 --cert operator.pem \
+  --key operator.key --client-ca ca.pem --allow meter-17 --allow meter-18 \
+  --outbox /var/lib/evlock/outbox < commands.fifo > from-meters.ndjson
 
-  # Send a record to meter-17 (its meta.to names it); answers come back with meta.peer
-  echo '{\"kind\":\"tx\",\"v\":1,…,\"meta\":{\"to\":\"meter-17\"}}' > commands.fifo
+# Send a record to meter-17 (its meta.to names it)
+echo '{"kind":"tx","v":1,"meta":{"to":"meter-17"}}' > commands.fifo
 
-  # Let the meters pass delivery receipts to each other
-  evlock-relay listen … --route 'meter-*:meter-*:receipt'
+# Let the meters pass delivery receipts to each other
+evlock-relay listen … --route 'meter-*:meter-*:receipt'
+"#;
 
+const LISTEN_NOTES: &str = "\
 Every record a meter sends is written to stdout with meta.peer = {\"name\":…,\"account\":…}
 from its verified certificate; a record whose own meta.peer names someone else is refused.
 Records read from stdin go to the meter named by meta.to (or meta.peer), through an on-disk
-outbox while it is away. Sequence numbers, acks after write+flush, fsynced outbox and marks:
-every record is written once, in order, across kills and reconnects.
+outbox while it is away; answers come back with meta.peer. Sequence numbers, acks after
+write and flush, fsynced outbox and marks: every record is written once, in order, across
+kills and reconnects.
 
-Exit codes: 130 stopped by Ctrl-C or SIGTERM (the normal end); 0 stdout was closed; 2 bad
-options or unusable state; 4 the address cannot be bound.";
+It runs until Ctrl-C or SIGTERM (exit 130, the normal end); 0 when stdout was closed; 2 for
+bad options or unusable state; 4 when the address cannot be bound.";
 
-const CONNECT_EXAMPLES: &str = "\
-Examples:
-  # A meter: readings go to the operator, what the operator sends comes out here
-  evlock-sense --device sim:meter | evlock-relay connect --to operator.example:7443 \\
-    --ca ca.pem --cert meter-17.pem --key meter-17.key --spool /var/lib/evlock/spool
+const CONNECT_EXAMPLES: &str = r#"
+# A meter: readings go to the operator, its records come out here
+evlock-sense --device sim:meter \
+  | evlock-relay connect --to operator.example:7443 --ca ca.pem \
+      --cert meter-17.pem --key meter-17.key --spool /var/lib/evlock/spool
 
-  # Sign what the operator asks under the meter's policy, submit it, answer with the receipts
-  evlock-relay connect --to operator.example:7443 --ca ca.pem --cert meter-17.pem --key meter-17.key \\
-    --spool spool --exec 'evlock-sign --key owner.json --policy meter.toml --on-error skip | evlock-relay submit'
+# Sign what the operator asks under the meter's policy, answer with receipts
+evlock-relay connect --to operator.example:7443 --ca ca.pem \
+  --cert meter-17.pem --key meter-17.key --spool spool \
+  --exec 'evlock-sign --key owner.json --policy meter.toml --on-error skip \
+          | evlock-relay submit'
 
-  # Send a file once and stop when the operator has it all
-  evlock-relay connect … --exit-on-eof < readings.ndjson
+# Send a file once and stop when the operator has it all
+evlock-relay connect … --exit-on-eof < readings.ndjson
+"#;
 
+const CONNECT_NOTES: &str = "\
 Unacknowledged records wait in the fsynced spool and are sent again after a reconnect or a
 restart; a regular file on stdin is resumed where its spooled records end. With --exec the
 command's stdin is the link's output and its stdout the link's input; connect ends when the
 command ends and everything it wrote is acknowledged, with its exit code.
 
-Exit codes: 0 the input ended and everything was acknowledged (--exit-on-eof, --exec); 2 bad
-options or input lines; 4 no link for --give-up-after; 130 stopped by Ctrl-C or SIGTERM.";
+It exits 0 when the input ended and everything was acknowledged (--exit-on-eof, --exec); 2
+for bad options or input lines; 4 when no link was made for --give-up-after; 130 when stopped
+by Ctrl-C or SIGTERM.";
 
 /// Limits both sides share.
 #[derive(Debug, Args)]
@@ -77,7 +86,7 @@ pub(crate) struct CommonLinkArgs {
 
 /// `evlock-relay listen`.
 #[derive(Debug, Args)]
-#[command(after_long_help = LISTEN_EXAMPLES)]
+#[command(after_long_help = command_help(LISTEN_EXAMPLES, LISTEN_NOTES))]
 pub(crate) struct ListenArgs {
     /// The address to listen on, e.g. 0.0.0.0:7443 (port 0 picks one: see --address-file).
     #[arg(long, value_name = "ADDR")]
@@ -127,7 +136,7 @@ pub(crate) struct ListenArgs {
 
 /// `evlock-relay connect`.
 #[derive(Debug, Args)]
-#[command(after_long_help = CONNECT_EXAMPLES)]
+#[command(after_long_help = command_help(CONNECT_EXAMPLES, CONNECT_NOTES))]
 pub(crate) struct ConnectArgs {
     /// The operator's listener, HOST:PORT.
     #[arg(long, value_name = "HOST:PORT")]

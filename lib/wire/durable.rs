@@ -136,6 +136,9 @@ pub struct DurableLog {
     lines: u64,
     torn_bytes: u64,
     buffer: Vec<u8>,
+    /// Set when a rollback failed: the file may end in a partial line, so nothing more may be
+    /// appended after it (it would be glued onto that line) until the log is opened again.
+    broken: bool,
 }
 
 impl DurableLog {
@@ -218,6 +221,7 @@ impl DurableLog {
             lines,
             torn_bytes,
             buffer: Vec::new(),
+            broken: false,
         })
     }
 
@@ -273,6 +277,7 @@ impl DurableLog {
     /// that must keep pace with another write, line by line (the link's marks follow each
     /// record written to a pipe). A failed write is rolled back like an append.
     pub fn write_line(&mut self, json: &str) -> Result<(), LogError> {
+        self.refuse_if_broken()?;
         let mut line = std::mem::take(&mut self.buffer);
         line.clear();
         line.extend_from_slice(json.as_bytes());
@@ -294,11 +299,28 @@ impl DurableLog {
         self.file.sync_data().map_err(|source| LogError::Sync { path: self.path.clone(), source })
     }
 
+    /// After a failed rollback the file may end in a partial line: nothing more goes on it.
+    fn refuse_if_broken(&self) -> Result<(), LogError> {
+        if self.broken {
+            return Err(LogError::Append {
+                path: self.path.clone(),
+                rollback:
+                    "; an earlier rollback failed, so nothing more is appended until the log is opened again"
+                        .into(),
+                source: io::Error::other("the log may end in a partial line"),
+            });
+        }
+        Ok(())
+    }
+
     /// Truncates back to the last good length after a failed write.
     fn roll_back(&mut self, source: io::Error) -> LogError {
         let rollback = match self.file.set_len(self.len).and_then(|()| self.file.sync_all()) {
             Ok(()) => String::new(),
-            Err(e) => format!("; the rollback failed too: {e}"),
+            Err(e) => {
+                self.broken = true;
+                format!("; the rollback failed too: {e}")
+            }
         };
         // Appends go to the end whatever the position; keep it honest for readers.
         let _ = self.file.seek(SeekFrom::Start(self.len));
@@ -306,6 +328,7 @@ impl DurableLog {
     }
 
     fn write_synced(&mut self, bytes: &[u8], lines: u64) -> Result<(), LogError> {
+        self.refuse_if_broken()?;
         let written = self.file.write_all(bytes).and_then(|()| self.file.sync_data());
         match written {
             Ok(()) => {

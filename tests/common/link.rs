@@ -1,4 +1,4 @@
-//! Helpers for the link tests: certificates made by the real `evlock-keygen tls`, running
+//! The link tests' helpers: certificates made by the real `evlock-keygen tls`, running
 //! `evlock-relay listen` and `connect` processes with their output in files, and raw TLS
 //! clients (rustls, in the test) for what a misbehaving or foreign peer does.
 
