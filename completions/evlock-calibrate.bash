@@ -131,7 +131,7 @@ _evlock__calibrate() {
             return 0
             ;;
         evlock__subcmd__calibrate__subcmd__commission)
-            opts="-v -q -h --device --switch --reference --expect --points --warmup --settle --interval --samples --clock --no-input --key --password-file --class --zero-limit --out --force --pretty --verbose --quiet --generate --help"
+            opts="-v -q -h --device --switch --reference --expect --points --warmup --settle --interval --samples --clock --no-input --key --pkcs11-module --pin-file --password-file --class --zero-limit --out --force --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,6 +178,14 @@ _evlock__calibrate() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

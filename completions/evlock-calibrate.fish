@@ -48,7 +48,9 @@ complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commis
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l samples -d 'Readings averaged per point' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l clock -d 'The clock: `virtual` for the simulator (no waiting)' -r -f -a "wall\t'Real time: sleep to a fixed schedule'
 virtual\t'Virtual time (simulator, tests): no sleeping, `at` advances by the interval'"
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l key -d 'The technician\'s key that signs the certificate: a keystore path or `keystore:PATH`' -r
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l key -d 'The technician\'s key that signs the certificate: a keystore path, `keystore:PATH`, `optee:SLOT` or `pkcs11:token=…;object=…`' -r
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l pkcs11-module -d 'The PKCS#11 module (the token vendor\'s .so, e.g. /usr/lib/softhsm/libsofthsm2.so) for `--key pkcs11:…`' -r -F
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l pin-file -d 'File holding the token\'s user PIN (one trailing newline is ignored); without it, a hidden prompt. The PIN is tried once' -r -F
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l class -d 'The accuracy class, %: load points must be within ±CLASS % of the reference' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l zero-limit -d 'The zero point\'s limit (default: CLASS % of the smallest load point)' -r

@@ -31,6 +31,9 @@ _evlock__keygen() {
             evlock__keygen,inspect)
                 cmd="evlock__keygen__subcmd__inspect"
                 ;;
+            evlock__keygen,list)
+                cmd="evlock__keygen__subcmd__list"
+                ;;
             evlock__keygen,new)
                 cmd="evlock__keygen__subcmd__new"
                 ;;
@@ -49,6 +52,9 @@ _evlock__keygen() {
             evlock__keygen__subcmd__help,inspect)
                 cmd="evlock__keygen__subcmd__help__subcmd__inspect"
                 ;;
+            evlock__keygen__subcmd__help,list)
+                cmd="evlock__keygen__subcmd__help__subcmd__list"
+                ;;
             evlock__keygen__subcmd__help,new)
                 cmd="evlock__keygen__subcmd__help__subcmd__new"
                 ;;
@@ -59,7 +65,7 @@ _evlock__keygen() {
 
     case "${cmd}" in
         evlock__keygen)
-            opts="-v -q -h -V --pretty --verbose --quiet --generate --help --version new import derive inspect change-password help"
+            opts="-v -q -h -V --pretty --verbose --quiet --generate --help --version new import derive inspect change-password list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -141,7 +147,7 @@ _evlock__keygen() {
             return 0
             ;;
         evlock__subcmd__keygen__subcmd__help)
-            opts="new import derive inspect change-password help"
+            opts="new import derive inspect change-password list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -211,6 +217,20 @@ _evlock__keygen() {
             return 0
             ;;
         evlock__subcmd__keygen__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        evlock__subcmd__keygen__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -322,13 +342,55 @@ _evlock__keygen() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        evlock__subcmd__keygen__subcmd__new)
-            opts="-o -v -q -h --words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file --out-dir --light-kdf --force --password-file --no-input --pretty --verbose --quiet --generate --help"
+        evlock__subcmd__keygen__subcmd__list)
+            opts="-v -q -h --key --pkcs11-module --pin-file --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        evlock__subcmd__keygen__subcmd__new)
+            opts="-o -v -q -h --key --pkcs11-module --pin-file --words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file --out-dir --light-kdf --force --password-file --no-input --pretty --verbose --quiet --generate --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --words)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

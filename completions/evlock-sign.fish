@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_sign_global_optspecs
-    string join \n pretty v/verbose q/quiet generate= on-error= max-line= key= role= chain-id= policy= audit-log= password-file= no-input h/help V/version
+    string join \n pretty v/verbose q/quiet generate= on-error= max-line= key= pkcs11-module= pin-file= role= chain-id= policy= audit-log= password-file= no-input h/help V/version
 end
 
 function __fish_evlock_sign_needs_command
@@ -31,7 +31,9 @@ fish\t'fish completions'"
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
 skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l max-line -d 'The longest input line accepted, in bytes; a longer line is an `error` record and is skipped without being held in memory' -r
-complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l key -d 'The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature)' -r
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l key -d 'The key: a keystore path or `keystore:PATH`, `optee:SLOT` (a TrustZone key; with the optee feature), or `pkcs11:token=LABEL;object=LABEL` (a key on a PKCS#11 token)' -r
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l pkcs11-module -d 'The PKCS#11 module (the token vendor\'s .so, e.g. /usr/lib/softhsm/libsofthsm2.so) for `--key pkcs11:…`' -r -F
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l pin-file -d 'File holding the token\'s user PIN (one trailing newline is ignored); without it, a hidden prompt. The PIN is tried once' -r -F
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l role -d 'Whose signature to add' -r -f -a "sender\t'The sending account signs a `tx` record'
 fee-payer\t'The fee payer adds its signature to a sender-signed `signed_tx` record'"
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l chain-id -d 'Refuse transactions for any other chain id; fills chain_id where a record has none' -r

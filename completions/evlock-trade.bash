@@ -333,7 +333,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__deliver)
-            opts="-v -q -h --trade --role --device --switch --certificate --technician --key --password-file --fee-payer-key --fee-payer-password-file --no-input --every --interval --clock --journal --settle-wait --ignore-alarms --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --trade --role --device --switch --certificate --technician --key --pkcs11-module --pin-file --password-file --fee-payer-key --fee-payer-password-file --fee-payer-pin-file --no-input --every --interval --clock --journal --settle-wait --ignore-alarms --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -367,6 +367,14 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pkcs11-module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -376,6 +384,10 @@ _evlock__trade() {
                     return 0
                     ;;
                 --fee-payer-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fee-payer-pin-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -311,10 +311,13 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l de
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l switch -d 'The relay that connects the battery or load, closed while delivering' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l certificate -d 'The meter\'s calibration certificate: its correction and register baseline apply' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l technician -d 'Refuse the certificate unless this address signed it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l key -d 'The meter\'s key (a keystore path, `keystore:PATH` or `optee:ID`): it signs the reports' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l key -d 'The meter\'s key (a keystore path, `keystore:PATH`, `optee:SLOT` or `pkcs11:token=…;object=…`): it signs the reports' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l pkcs11-module -d 'The PKCS#11 module (the token vendor\'s .so, e.g. /usr/lib/softhsm/libsofthsm2.so) for `--key pkcs11:…`' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l pin-file -d 'File holding the token\'s user PIN (one trailing newline is ignored); without it, a hidden prompt. The PIN is tried once' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l password-file -d 'The meter key\'s password file' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-key -d 'An operator key that pays the gas (fee delegation), signing second' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-password-file -d 'The fee payer key\'s password file' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-pin-file -d 'The fee payer token\'s PIN file, when --fee-payer-key is a `pkcs11:` key' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l every -d 'How often to report: a time (`60s`) or an energy step (`50Wh`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l interval -d 'The time between two meter readings' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l clock -d 'The clock pacing the readings (`virtual` for the simulator: no sleeping)' -r -f -a "wall\t'Real time: sleep to a fixed schedule'

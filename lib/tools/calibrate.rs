@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
-use super::common::{ClockKind, duration};
+use super::common::{ClockKind, TokenArgs, duration};
 use crate::calibrate::report::{self, CheckRun};
 use crate::calibrate::{self, CalibrationError, Certificate, Plan, Rig, Technician, parse_amps};
 use crate::cli::{GlobalArgs, Tool};
@@ -123,9 +123,12 @@ struct BenchArgs {
 struct CommissionArgs {
     #[command(flatten)]
     bench: BenchArgs,
-    /// The technician's key that signs the certificate: a keystore path or `keystore:PATH`.
+    /// The technician's key that signs the certificate: a keystore path, `keystore:PATH`,
+    /// `optee:SLOT` or `pkcs11:token=…;object=…`.
     #[arg(long, value_name = "URI")]
     key: String,
+    #[command(flatten)]
+    token: TokenArgs,
     /// File holding the keystore password (one trailing newline is ignored).
     #[arg(long, env = "EVLOCK_PASSWORD_FILE", hide_env_values = true, value_name = "FILE")]
     password_file: Option<PathBuf>,
@@ -249,7 +252,7 @@ fn commission(args: CommissionArgs, out: &mut Output) -> Result<ExitCode, Failur
         no_input: bench.no_input,
         flag: "--password-file",
     };
-    let signer = key.open(&password)?;
+    let signer = key.open(&args.token.access(password))?;
     log::info!("commissioning {} as technician {}", bench.device, signer.address());
     let mut rig = bench.rig()?;
     let issued = humantime::format_rfc3339_millis(SystemTime::now()).to_string();

@@ -1,4 +1,5 @@
-//! Options and helpers several tools share: reaching a JSON-RPC node, durations.
+//! Options and helpers several tools share: reaching a JSON-RPC node, reaching a key on a
+//! PKCS#11 token, durations.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -6,7 +7,9 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::exit::Failure;
+use crate::keys::password::PasswordSource;
 use crate::rpc::{ClientOptions, RpcClient};
+use crate::signer::KeyAccess;
 
 /// How to reach the node: endpoints, TLS trust and client certificate, retries.
 #[derive(Debug, Args)]
@@ -95,5 +98,36 @@ impl From<ClockKind> for crate::meter::clock::Clock {
             ClockKind::Wall => Self::wall(),
             ClockKind::Virtual => Self::virtual_clock(),
         }
+    }
+}
+
+/// How to reach a key on a PKCS#11 token (`--key pkcs11:token=…;object=…`); beside `--key`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct TokenArgs {
+    /// The PKCS#11 module (the token vendor's .so, e.g. /usr/lib/softhsm/libsofthsm2.so) for
+    /// `--key pkcs11:…`.
+    #[arg(long, value_name = "FILE", env = "EVLOCK_PKCS11_MODULE", hide_env_values = true)]
+    pub(crate) pkcs11_module: Option<PathBuf>,
+    /// File holding the token's user PIN (one trailing newline is ignored); without it, a
+    /// hidden prompt. The PIN is tried once.
+    #[arg(long, value_name = "FILE", env = "EVLOCK_PIN_FILE", hide_env_values = true)]
+    pub(crate) pin_file: Option<PathBuf>,
+}
+
+impl TokenArgs {
+    /// The access to a key: `password` for keystores, these for tokens.
+    pub(crate) fn access(&self, password: PasswordSource) -> KeyAccess {
+        self.access_with_pin(password, self.pin_file.clone(), "--pin-file")
+    }
+
+    /// The same with another PIN file (a second key's, e.g. `--fee-payer-pin-file`).
+    pub(crate) fn access_with_pin(
+        &self,
+        password: PasswordSource,
+        pin_file: Option<PathBuf>,
+        flag: &'static str,
+    ) -> KeyAccess {
+        let pin = PasswordSource { file: pin_file, no_input: password.no_input, flag };
+        KeyAccess { password, pin, pkcs11_module: self.pkcs11_module.clone() }
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use zeroize::Zeroizing;
 
+use super::common::TokenArgs;
 use crate::cli::{GlobalArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::keys::files::{read_secret_file, write_secret_file};
@@ -14,6 +15,7 @@ use crate::keys::keystore::{Format, Kdf, Keystore, encrypt_v3};
 use crate::keys::mnemonic::Phrase;
 use crate::keys::password::PasswordSource;
 use crate::keys::{KeyError, SecretKey};
+use crate::signer::{HeldKey, KeyUri};
 use crate::wire::KeyRecord;
 use crate::wire::Output;
 
@@ -35,8 +37,18 @@ Examples:
   # Which account is this, and does my password open it?
   evlock-keygen inspect keys/0xAbC….json --verify --password-file pw.txt
 
-Passwords are never taken on the command line: --password-file FILE, the file named by
-EVLOCK_PASSWORD_FILE, or a hidden prompt when stdin is a terminal.";
+  # A key that never leaves its device: made in TrustZone (OP-TEE) or on a PKCS#11 token
+  evlock-keygen new --key optee:meter-1
+  evlock-keygen new --key 'pkcs11:token=operator;object=fee-payer' \\
+    --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-file op.pin
+
+  # What keys does the TEE or the token hold?
+  evlock-keygen list --key optee:
+  evlock-keygen list --key 'pkcs11:token=operator' --pkcs11-module /usr/lib/softhsm/libsofthsm2.so
+
+Passwords and PINs are never taken on the command line: --password-file FILE (--pin-file
+FILE), the file named by EVLOCK_PASSWORD_FILE (EVLOCK_PIN_FILE), or a hidden prompt when stdin
+is a terminal.";
 
 /// Create and manage Kaia account keys: BIP-39 mnemonics, BIP-44 accounts, encrypted keystores.
 ///
@@ -54,7 +66,8 @@ pub struct Keygen {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create a new mnemonic and write an encrypted keystore for each derived account.
+    /// Create a new mnemonic and write an encrypted keystore for each derived account; or,
+    /// with --key optee:SLOT or pkcs11:…, a key inside the TEE or on the token.
     New(NewArgs),
     /// Write keystores from a mnemonic file, a raw private-key file or another keystore.
     Import(ImportArgs),
@@ -64,6 +77,8 @@ enum Command {
     Inspect(InspectArgs),
     /// Re-encrypt a v3 keystore under a new password, in place.
     ChangePassword(ChangePasswordArgs),
+    /// List the keys a TEE (--key optee:) or a PKCS#11 token (--key pkcs11:…) holds.
+    List(ListArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -118,8 +133,19 @@ impl WriteOpts {
 }
 
 #[derive(Debug, Args)]
-#[command(group = ArgGroup::new("mnemonic_destination").required(true).args(["mnemonic_out", "show_mnemonic", "discard_mnemonic"]))]
+#[command(group = ArgGroup::new("mnemonic_destination").args(["mnemonic_out", "show_mnemonic", "discard_mnemonic"]))]
 struct NewArgs {
+    /// Make the key inside a device instead: `optee:SLOT` (TrustZone, with the optee
+    /// feature) or `pkcs11:token=LABEL;object=LABEL`. The private key never leaves it; the
+    /// `key` record has only the address, the public key and the URI. No mnemonic, no keystore.
+    #[arg(
+        long,
+        value_name = "URI",
+        conflicts_with_all = ["mnemonic_destination", "words", "count", "start", "hd_path", "passphrase_file", "out_dir", "light_kdf", "force"]
+    )]
+    key: Option<String>,
+    #[command(flatten)]
+    token: TokenArgs,
     /// Mnemonic length.
     #[arg(long, default_value_t = 12, value_parser = parse_word_count)]
     words: usize,
@@ -185,6 +211,16 @@ struct InspectArgs {
 }
 
 #[derive(Debug, Args)]
+struct ListArgs {
+    /// The backend: `optee:` (every slot) or `pkcs11:token=LABEL` (every secp256k1 key on
+    /// the token; add `;object=LABEL` for one).
+    #[arg(long, value_name = "URI")]
+    key: String,
+    #[command(flatten)]
+    token: TokenArgs,
+}
+
+#[derive(Debug, Args)]
 struct ChangePasswordArgs {
     /// The v3 keystore to re-encrypt in place.
     #[arg(value_name = "KEYSTORE")]
@@ -214,11 +250,25 @@ impl Tool for Keygen {
             Some(Command::Derive(args)) => derive(args, out),
             Some(Command::Inspect(args)) => inspect(args, out),
             Some(Command::ChangePassword(args)) => change_password(args, out),
+            Some(Command::List(args)) => list(args, out),
         }
     }
 }
 
 fn new(args: NewArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    if let Some(key) = &args.key {
+        let uri: KeyUri = key.parse()?;
+        let held = uri.generate(&args.token.access(args.password.source()))?;
+        log::info!("created {} in {}", held.address.to_checksum(None), held.uri);
+        out.emit(&held_record(&held))?;
+        return Ok(ExitCode::Success);
+    }
+    if !(args.mnemonic_out.is_some() || args.show_mnemonic || args.discard_mnemonic) {
+        return Err(Failure::usage(
+            "say where the mnemonic goes: --mnemonic-out FILE, --show-mnemonic or --discard-mnemonic \
+             (or make the key in a device with --key optee:SLOT|pkcs11:…)",
+        ));
+    }
     if args.show_mnemonic && !out.is_terminal() {
         return Err(Failure::usage(
             "--show-mnemonic needs stdout to be a terminal; use --mnemonic-out FILE in scripts",
@@ -325,6 +375,7 @@ fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
                 out.emit(&KeyRecord {
                     address: address.to_checksum(None),
                     public_key: None,
+                    uri: None,
                     path: None,
                     index: None,
                     keystore: keystore_path,
@@ -366,6 +417,36 @@ fn change_password(args: ChangePasswordArgs, out: &mut Output) -> Result<ExitCod
         ..key_record(&key)
     })?;
     Ok(ExitCode::Success)
+}
+
+fn list(args: ListArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    // `optee:` alone names every slot of the TA.
+    let uri: KeyUri = if args.key == "optee:" { KeyUri::Optee(String::new()) } else { args.key.parse()? };
+    let source = PasswordSource { file: None, no_input: true, flag: "--password-file" };
+    let held = uri.list(&args.token.access(source))?;
+    if held.is_empty() {
+        log::info!("{} holds no secp256k1 key", args.key);
+    }
+    for key in &held {
+        out.emit(&held_record(key))?;
+    }
+    Ok(ExitCode::Success)
+}
+
+/// The `key` record of a key held in a device: address, public key and URI, nothing else.
+fn held_record(held: &HeldKey) -> KeyRecord {
+    KeyRecord {
+        address: held.address.to_checksum(None),
+        public_key: Some(format!("0x{}", hex::encode(held.public_key))),
+        uri: Some(held.uri.clone()),
+        path: None,
+        index: None,
+        keystore: None,
+        format: None,
+        role: None,
+        verified: None,
+        meta: None,
+    }
 }
 
 /// Derives and writes a keystore for each account of the derivation options.
@@ -423,6 +504,7 @@ fn key_record(key: &SecretKey) -> KeyRecord {
     KeyRecord {
         address: key.address().to_checksum(None),
         public_key: Some(format!("0x{}", hex::encode(key.public_key_uncompressed()))),
+        uri: None,
         path: None,
         index: None,
         keystore: None,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
+use super::common::TokenArgs;
 use crate::audit::AuditLog;
 use crate::cli::{GlobalArgs, InputArgs, Tool};
 use crate::exit::{ExitCode, Failure};
@@ -32,11 +33,16 @@ Examples:
   # Only what the policy allows; every request in the audit log
   evlock-sign --key meter.json --policy examples/policies/meter.toml --audit-log audit.ndjson --chain-id 1001
 
+  # A key that never leaves its device: TrustZone (OP-TEE), or an HSM through PKCS#11
+  evlock-sign --key optee:meter-1 < tx.ndjson
+  evlock-sign --key 'pkcs11:token=operator;object=fee-payer' --pkcs11-module /usr/lib/softhsm/libsofthsm2.so \\
+    --pin-file op.pin --role fee-payer < signed.ndjson
+
   # What is inside a raw transaction, and who signed it?
   evlock-sign decode 0x08f87a…
 
 Exit codes: 0 all signed, 1 a request was denied by the policy, 2 bad input,
-5 key error (wrong password, unreadable keystore).";
+5 key error (wrong password or PIN, unreadable keystore, no TEE, token or key).";
 
 /// Sign Kaia transactions: reads `tx` records, writes `signed_tx` records.
 ///
@@ -60,9 +66,12 @@ pub struct Sign {
 struct SigningArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature).
+    /// The key: a keystore path or `keystore:PATH`, `optee:SLOT` (a TrustZone key; with the
+    /// optee feature), or `pkcs11:token=LABEL;object=LABEL` (a key on a PKCS#11 token).
     #[arg(long, value_name = "URI")]
     key: Option<String>,
+    #[command(flatten)]
+    token: TokenArgs,
     /// Whose signature to add.
     #[arg(long, value_enum, default_value_t = Role::Sender)]
     role: Role,
@@ -125,7 +134,7 @@ fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure>
     }
     let password =
         PasswordSource { file: args.password_file, no_input: args.no_input, flag: "--password-file" };
-    let signer = uri.open(&password)?;
+    let signer = uri.open(&args.token.access(password))?;
     let mut session = Session::new(signer, args.role, args.chain_id, policy, audit);
     log::info!("signing as {} ({})", session.address(), args.role.as_str());
     let outcome = args.input.stream(stdin.lock()).run(out, |record: Value, line, out| {

@@ -10,7 +10,7 @@ use alloy_primitives::{Address, U256};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
-use super::common::{ClockKind, ConnectionArgs, connect, duration};
+use super::common::{ClockKind, ConnectionArgs, TokenArgs, connect, duration};
 use crate::calibrate::Certificate;
 use crate::cli::{GlobalArgs, InputArgs, Tool};
 use crate::exit::{ExitCode, Failure};
@@ -222,9 +222,12 @@ struct DeliverArgs {
     /// Refuse the certificate unless this address signed it.
     #[arg(long, value_name = "ADDRESS", requires = "certificate")]
     technician: Option<String>,
-    /// The meter's key (a keystore path, `keystore:PATH` or `optee:ID`): it signs the reports.
+    /// The meter's key (a keystore path, `keystore:PATH`, `optee:SLOT` or
+    /// `pkcs11:token=…;object=…`): it signs the reports.
     #[arg(long, value_name = "KEY")]
     key: String,
+    #[command(flatten)]
+    token: TokenArgs,
     /// The meter key's password file.
     #[arg(long, value_name = "FILE", env = "EVLOCK_PASSWORD_FILE", hide_env_values = true)]
     password_file: Option<PathBuf>,
@@ -234,6 +237,9 @@ struct DeliverArgs {
     /// The fee payer key's password file.
     #[arg(long, value_name = "FILE", requires = "fee_payer_key")]
     fee_payer_password_file: Option<PathBuf>,
+    /// The fee payer token's PIN file, when --fee-payer-key is a `pkcs11:` key.
+    #[arg(long, value_name = "FILE", requires = "fee_payer_key")]
+    fee_payer_pin_file: Option<PathBuf>,
     /// Never prompt for a password.
     #[arg(long)]
     no_input: bool,
@@ -626,7 +632,7 @@ fn run_deliver(
 
     let password =
         PasswordSource { file: args.password_file.clone(), no_input: args.no_input, flag: "--password-file" };
-    let sender = Session::new(key.open(&password)?, Role::Sender, None, None, None);
+    let sender = Session::new(key.open(&args.token.access(password))?, Role::Sender, None, None, None);
     let fee_payer = match &payer_key {
         Some(uri) => {
             let password = PasswordSource {
@@ -634,7 +640,9 @@ fn run_deliver(
                 no_input: args.no_input,
                 flag: "--fee-payer-password-file",
             };
-            Some(Session::new(uri.open(&password)?, Role::FeePayer, None, None, None))
+            let access =
+                args.token.access_with_pin(password, args.fee_payer_pin_file.clone(), "--fee-payer-pin-file");
+            Some(Session::new(uri.open(&access)?, Role::FeePayer, None, None, None))
         }
         None => None,
     };
