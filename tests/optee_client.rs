@@ -83,7 +83,10 @@ struct Ta {
 
 impl Ta {
     fn new() -> Ta {
-        Ta { core: Arc::new(Mutex::new(Core::new(MemoryStorage::default(), OsEntropy))), wire: Wire::default() }
+        Ta {
+            core: Arc::new(Mutex::new(Core::new(MemoryStorage::default(), OsEntropy))),
+            wire: Wire::default(),
+        }
     }
     fn client(&self) -> TeeClient<InProcessTa> {
         TeeClient::new(InProcessTa { core: self.core.clone(), wire: self.wire.clone() })
@@ -125,7 +128,10 @@ fn a_slot_key_signs_transactions_through_the_signer_trait() {
         assert_eq!(sig.recover_address(&digest).unwrap(), signer.address(), "low-S and the right key");
     }
     let message = signer.sign_message(b"certificate").unwrap();
-    assert_eq!(message.recover_address(&evlock::signer::eip191_hash(b"certificate")).unwrap(), signer.address());
+    assert_eq!(
+        message.recover_address(&evlock::signer::eip191_hash(b"certificate")).unwrap(),
+        signer.address()
+    );
 
     // The signing session evlock-sign runs, with the TA's key.
     let address = signer.address();
@@ -168,7 +174,10 @@ fn refusals_reach_the_user_named_and_exit_5() {
     client.generate("meter-1").unwrap();
     let (why, text, exit) = refusal(client.generate("meter-1").unwrap_err());
     assert_eq!((why, exit), (Refusal::SlotExists, ExitCode::Key));
-    assert_eq!(text, "the trusted application refused to generate slot \"meter-1\": the slot holds a key already");
+    assert_eq!(
+        text,
+        "the trusted application refused to generate slot \"meter-1\": the slot holds a key already"
+    );
     let (why, text, _) = refusal(client.public_key("other").unwrap_err());
     assert_eq!(why, Refusal::UnknownSlot);
     assert!(text.contains("slot \"other\": no key in this slot"), "{text}");

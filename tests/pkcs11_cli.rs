@@ -593,3 +593,91 @@ fn wrong_pins_modules_tokens_and_keys_are_refused_clearly() {
         hsm.run("evlock-keygen", &["list", "--key", "pkcs11:token=spare", "--pkcs11-module", SOFTHSM], "");
     assert!(out.status.success() && out.stdout.is_empty(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_delivery_session_signs_reports_with_two_keys_on_one_token() {
+    if !ready() {
+        return;
+    }
+    let hsm = Hsm::new(&["ops"]);
+    let meter = hsm.keygen("ops", "meter")["address"].as_str().unwrap().to_string();
+    let operator = hsm.keygen("ops", "operator")["address"].as_str().unwrap().to_string();
+    let devnet = common::devnet::Devnet::start(hsm.path(), &[]);
+    let keys = common::devnet::dev_keys(hsm.path(), 4);
+    let (registrar, seller, buyer, buyer_meter) = (&keys[0], &keys[1], &keys[2], &keys[3]);
+    let step = |who: &(String, String), contract: &str, args: &[&str]| -> Vec<Value> {
+        let mut all = vec!["--rpc", devnet.url.as_str(), "--from", who.1.as_str()];
+        if !contract.is_empty() {
+            all.extend(["--contract", contract]);
+        }
+        all.extend(args);
+        let out = hsm.run("evlock-trade", &all, "");
+        assert!(out.status.success(), "evlock-trade {args:?}: {}", stderr(&out));
+        let signed =
+            common::devnet::sign(hsm.path(), &who.0, "sender", &String::from_utf8(out.stdout).unwrap());
+        let (code, receipts, err) = common::devnet::submit(hsm.path(), &devnet.url, &signed);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        receipts
+    };
+    // The operator's token key pays the gas: fund it.
+    let fund = json!({"kind": "tx", "type": "value_transfer", "chain_id": "31337", "nonce": "0", "gas": "21000",
+                      "gas_price": "25000000000", "to": operator, "value": "10000000000000000000"});
+    let signed = common::devnet::sign(hsm.path(), &registrar.0, "sender", &format!("{fund}\n"));
+    assert_eq!(common::devnet::submit(hsm.path(), &devnet.url, &signed).0, Some(0));
+    let contract = step(registrar, "", &["deploy", "--delivery-blocks", "60"])[0]["contract_address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    step(registrar, &contract, &["register-meter", "--meter", &meter, "--owner", &seller.1]);
+    step(registrar, &contract, &["register-meter", "--meter", &buyer_meter.1, "--owner", &buyer.1]);
+    step(seller, &contract, &["offer", "--energy", "20Wh", "--price", "2ston/Wh"]);
+    step(buyer, &contract, &["buy", "--offer", "1"]);
+
+    let out = hsm.run(
+        "evlock-trade",
+        &[
+            "--rpc",
+            &devnet.url,
+            "--contract",
+            &contract,
+            "deliver",
+            "--trade",
+            "1",
+            "--role",
+            "seller",
+            "--key",
+            "pkcs11:token=ops;object=meter",
+            "--pin-file",
+            "pin",
+            "--fee-payer-key",
+            "pkcs11:token=ops;object=operator",
+            "--fee-payer-pin-file",
+            "pin",
+            "--pkcs11-module",
+            SOFTHSM,
+            "--device",
+            "sim:seller?volts=12&amps=2",
+            "--switch",
+            "sim:seller",
+            "--journal",
+            "seller.ndjson",
+            "--clock",
+            "virtual",
+            "--interval",
+            "1s",
+            "--every",
+            "600s",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records = lines(&out.stdout);
+    let receipts: Vec<&Value> = records.iter().filter(|r| r["kind"] == "receipt").collect();
+    assert!(receipts.len() >= 5, "{records:?}");
+    for receipt in &receipts {
+        assert_eq!(receipt["status"], "success", "{receipt}");
+        assert_eq!(receipt["fee_payer"], operator.as_str(), "the operator's token key paid");
+        assert_eq!(receipt["from"], meter.as_str(), "the meter's token key reported");
+    }
+    assert_eq!(records.last().unwrap()["fields"]["seller_report_wh"], "20");
+}

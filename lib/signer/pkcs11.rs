@@ -7,8 +7,10 @@
 //! key. The user PIN comes from a file or a hidden prompt and is tried once: a wrong PIN is
 //! reported, never retried (tokens lock after a few failed logins).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use alloy_primitives::{Address, B256};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
@@ -437,15 +439,27 @@ fn module_path(uri: &Pkcs11Uri, access: &KeyAccess) -> Result<PathBuf, Pkcs11Err
     access.pkcs11_module.clone().or_else(|| uri.module_path.clone()).ok_or(Pkcs11Error::NoModule)
 }
 
+/// The module at `path`, loaded and initialized once per process: two keys on tokens of the
+/// same module (a meter key and a fee payer's in `evlock-trade deliver`) share it, since a
+/// module may be initialized only once.
 fn load(path: &Path) -> Result<Pkcs11, Pkcs11Error> {
+    static LOADED: OnceLock<Mutex<HashMap<PathBuf, Pkcs11>>> = OnceLock::new();
+    let mut loaded = LOADED.get_or_init(Mutex::default).lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(pkcs11) = loaded.get(path) {
+        return Ok(pkcs11.clone());
+    }
     if !path.exists() {
         return Err(Pkcs11Error::LoadModule { path: path.into(), reason: "no such file".into() });
     }
     let pkcs11 = Pkcs11::new(path)
         .map_err(|e| Pkcs11Error::LoadModule { path: path.into(), reason: full_error(&e) })?;
-    pkcs11
-        .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
-        .map_err(|e| Pkcs11Error::LoadModule { path: path.into(), reason: format!("C_Initialize: {e}") })?;
+    match pkcs11.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+        Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
+        Err(e) => {
+            return Err(Pkcs11Error::LoadModule { path: path.into(), reason: format!("C_Initialize: {e}") });
+        }
+    }
+    loaded.insert(path.to_path_buf(), pkcs11.clone());
     Ok(pkcs11)
 }
 
