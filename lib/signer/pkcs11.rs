@@ -503,6 +503,8 @@ fn open_token(uri: &Pkcs11Uri, access: &KeyAccess, read_write: bool) -> Result<T
     let (slot, label, login_required, protected_path) = match matching.len() {
         1 => matching.remove(0),
         0 => {
+            // Slot order is the module's (SoftHSM2's follows random serials): name them sorted.
+            present.sort();
             let present = if present.is_empty() { "none".to_string() } else { present.join(", ") };
             return Err(Pkcs11Error::NoToken { wanted: uri.token_wanted(), present });
         }
