@@ -39,7 +39,8 @@ evlock-sign --key meter.json --password-file pw.txt --chain-id 1001 \
 # A key that never leaves its device: TrustZone (OP-TEE), or an HSM through
 # PKCS#11
 evlock-sign --key optee:meter-1 < tx.ndjson
-evlock-sign --key 'pkcs11:token=operator;object=fee-payer' --role fee-payer \
+evlock-sign --role fee-payer \
+  --key 'pkcs11:token=operator;object=fee-payer' \
   --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-file op.pin \
   < signed.ndjson
 
