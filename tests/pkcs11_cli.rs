@@ -606,11 +606,12 @@ fn a_delivery_session_signs_reports_with_two_keys_on_one_token() {
     let keys = common::devnet::dev_keys(hsm.path(), 4);
     let (registrar, seller, buyer, buyer_meter) = (&keys[0], &keys[1], &keys[2], &keys[3]);
     let step = |who: &(String, String), contract: &str, args: &[&str]| -> Vec<Value> {
-        let mut all = vec!["--rpc", devnet.url.as_str(), "--from", who.1.as_str()];
+        // The subcommand first: the connection options belong to it.
+        let mut all = vec![args[0], "--rpc", devnet.url.as_str(), "--from", who.1.as_str()];
         if !contract.is_empty() {
             all.extend(["--contract", contract]);
         }
-        all.extend(args);
+        all.extend(&args[1..]);
         let out = hsm.run("evlock-trade", &all, "");
         assert!(out.status.success(), "evlock-trade {args:?}: {}", stderr(&out));
         let signed =
