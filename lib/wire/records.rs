@@ -110,8 +110,12 @@ pub struct SignedTxRecord {
     pub hash: String,
     /// Kaia's SenderTxHash: the hash without fee-payer data.
     pub sender_tx_hash: String,
-    /// The address of the key that made this signature.
+    /// The address of the key that made this signature (the first, when several keys of a
+    /// multisig account signed in this step).
     pub signer: String,
+    /// Every key that signed in this step, in order, when more than one did.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signers: Option<Vec<String>>,
     /// The sha256 of the signing policy in force, if any.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub policy_sha256: Option<String>,
@@ -138,9 +142,11 @@ pub const DERIVED_TX_FIELDS: &[&str] = &[
     "sender_tx_hash",
     "role",
     "signer",
+    "signers",
     "policy_sha256",
     "sender",
     "fee_payer_signer",
+    "fee_payer_signers",
     "form",
 ];
 
