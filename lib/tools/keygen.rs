@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use alloy_primitives::Address;
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use zeroize::Zeroizing;
 
@@ -10,7 +11,7 @@ use crate::cli::{GlobalArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::keys::files::{read_secret_file, write_secret_file};
 use crate::keys::hd::{BasePath, DEFAULT_BASE_PATH, derive_key};
-use crate::keys::keystore::{Format, Kdf, Keystore, encrypt_v3};
+use crate::keys::keystore::{Format, Kdf, Keystore, ROLES, encrypt_v3_for};
 use crate::keys::mnemonic::Phrase;
 use crate::keys::password::PasswordSource;
 use crate::keys::{KeyError, SecretKey};
@@ -32,8 +33,13 @@ Examples:
   evlock-keygen import --private-key-file key.hex --out-dir keys --password-file pw.txt
   evlock-keygen import --keystore kaikas.json --source-password-file old.txt --password-file pw.txt
 
-  # Which account is this, and does my password open it?
+  # Which account is this, which keys sign for it in which role, and does my password open it?
   evlock-keygen inspect keys/0xAbC….json --verify --password-file pw.txt
+
+  # A new key for an existing account (after rotating its key with an account_update): the
+  # keystore names the account, not the key's own address (a decoupled account, as caver-js
+  # writes it)
+  evlock-keygen import --private-key-file new.hex --account 0x5A00…D90f --password-file pw.txt
 
 Passwords are never taken on the command line: --password-file FILE, the file named by
 EVLOCK_PASSWORD_FILE, or a hidden prompt when stdin is a terminal.";
@@ -109,6 +115,11 @@ struct WriteOpts {
     /// Overwrite existing files.
     #[arg(long)]
     force: bool,
+    /// The account the key signs for, when it is not the key's own address: a decoupled Kaia
+    /// account whose key an account_update sets (or set) to this one. The keystore names it (as
+    /// caver-js writes such keystores), so evlock-sign signs as that account. One key only.
+    #[arg(long, value_name = "ADDRESS")]
+    account: Option<Address>,
 }
 
 impl WriteOpts {
@@ -263,16 +274,28 @@ fn import(args: ImportArgs, out: &mut Output) -> Result<ExitCode, Failure> {
         }
         .obtain(&format!("Password of {}", path.display()), false)?;
         let key = source.decrypt_signing_key(source_password.as_bytes())?;
-        if let Some(account) = source.address().filter(|a| *a != key.address()) {
+        if source.key_count() > 1 {
             log::warn!(
-                "{} belongs to account {account}, whose key was changed (a decoupled Kaia account); \
-                 the keystore written holds that key, whose own address is {}",
+                "{} holds {} keys: the keystore written holds its first transaction key only",
+                path.display(),
+                source.key_count()
+            );
+        }
+        // A decoupled account's keystore stays one: the written file names the same account.
+        let mut write = args.write.clone();
+        if write.account.is_none()
+            && let Some(account) = source.address().filter(|a| *a != key.address())
+        {
+            log::info!(
+                "{} signs for account {account}, which is not the key's own address {} (a decoupled Kaia \
+                 account): the keystore written names that account",
                 path.display(),
                 key.address()
             );
+            write.account = Some(account);
         }
         let password = args.password.source().obtain("Password for the new keystore", true)?;
-        let record = write_keystore(&key, &args.write, &password, None)?;
+        let record = write_keystore(&key, &write, &password, None)?;
         out.emit(&record)?;
     }
     Ok(ExitCode::Success)
@@ -298,20 +321,29 @@ fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
         let keystore_path = Some(path.display().to_string());
         match &password {
             Some(password) => {
-                for decrypted in keystore.decrypt(password.as_bytes())? {
-                    let record = key_record(&decrypted.key);
+                let positions: Vec<usize> = (0..keystore.key_count()).collect();
+                // The roles each key signs in, by Kaia's role order (an empty role falls back
+                // to the transaction keys).
+                let roles_of = |position: usize| -> Vec<String> {
+                    (0..ROLES.len())
+                        .filter(|role| keystore.role_keys(*role).contains(&position))
+                        .map(|role| ROLES[role].to_string())
+                        .collect()
+                };
+                for (position, decrypted) in keystore.decrypt(password.as_bytes())?.into_iter().enumerate() {
+                    let own = decrypted.key.address();
+                    // The file names the account; its keys may sign for it without being it (a
+                    // decoupled account: a KIP-3 file, or a v3 file as caver-js writes them).
+                    let account = keystore.address().unwrap_or(own);
                     out.emit(&KeyRecord {
-                        // A KIP-3 file names its account; its keys may belong to it without being it.
-                        address: keystore
-                            .address()
-                            .map(|a| a.to_checksum(None))
-                            .unwrap_or(record.address.clone()),
                         index: (keystore.key_count() > 1).then_some(decrypted.index as u32),
                         role: decrypted.role.map(str::to_string),
+                        roles: Some(roles_of(positions[position])),
                         keystore: keystore_path.clone(),
                         format: Some(format.clone()),
                         verified: Some(true),
-                        ..record
+                        decoupled: Some(own != account),
+                        ..key_record_for(&decrypted.key, account)
                     })?;
                 }
             }
@@ -330,6 +362,9 @@ fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
                     keystore: keystore_path,
                     format: Some(format),
                     role: None,
+                    key_address: None,
+                    roles: None,
+                    decoupled: None,
                     verified: Some(false),
                     meta: None,
                 })?;
@@ -358,12 +393,14 @@ fn change_password(args: ChangePasswordArgs, out: &mut Output) -> Result<ExitCod
     }
     .obtain("New password", true)?;
     let kdf = if args.light_kdf { Kdf::Light } else { Kdf::Standard };
-    let json = Zeroizing::new(encrypt_v3(&key, new.as_bytes(), kdf)?);
+    // A decoupled account's keystore keeps naming its account.
+    let account = keystore.address().unwrap_or(key.address());
+    let json = Zeroizing::new(encrypt_v3_for(&key, account, new.as_bytes(), kdf)?);
     write_secret_file(&args.keystore, json.as_bytes(), true)?;
     out.emit(&KeyRecord {
         keystore: Some(args.keystore.display().to_string()),
         format: Some(Format::V3Scrypt.as_str().into()),
-        ..key_record(&key)
+        ..key_record_for(&key, account)
     })?;
     Ok(ExitCode::Success)
 }
@@ -376,6 +413,9 @@ fn write_accounts(
     password: &str,
     out: &mut Output,
 ) -> Result<(), Failure> {
+    if write.account.is_some() && derivation.count > 1 {
+        return Err(Failure::usage("--account names the account of one key: use it with --count 1"));
+    }
     for (index, path) in account_paths(derivation)? {
         let key = derive_key(seed, &path)?;
         let record = write_keystore(&key, write, password, Some((index, path)))?;
@@ -393,7 +433,8 @@ fn write_keystore(
     if password.is_empty() {
         log::warn!("the keystore password is empty");
     }
-    let json = Zeroizing::new(encrypt_v3(key, password.as_bytes(), write.kdf())?);
+    let account = write.account.unwrap_or(key.address());
+    let json = Zeroizing::new(encrypt_v3_for(key, account, password.as_bytes(), write.kdf())?);
     std::fs::create_dir_all(&write.out_dir)
         .map_err(|source| KeyError::WriteFile { path: write.out_dir.clone(), source })?;
     let file = write.out_dir.join(format!("{}.json", key.address().to_checksum(None)));
@@ -404,7 +445,7 @@ fn write_keystore(
         index,
         keystore: Some(file.display().to_string()),
         format: Some(Format::V3Scrypt.as_str().into()),
-        ..key_record(key)
+        ..key_record_for(key, account)
     })
 }
 
@@ -420,14 +461,23 @@ fn account_paths(derivation: &DerivationOpts) -> Result<Vec<(u32, String)>, KeyE
 }
 
 fn key_record(key: &SecretKey) -> KeyRecord {
+    key_record_for(key, key.address())
+}
+
+/// The record of a key that signs for `account`: a decoupled one names its own address too.
+fn key_record_for(key: &SecretKey, account: Address) -> KeyRecord {
+    let own = key.address();
     KeyRecord {
-        address: key.address().to_checksum(None),
+        address: account.to_checksum(None),
         public_key: Some(format!("0x{}", hex::encode(key.public_key_uncompressed()))),
         path: None,
         index: None,
         keystore: None,
         format: None,
         role: None,
+        key_address: (own != account).then(|| own.to_checksum(None)),
+        roles: None,
+        decoupled: (own != account).then_some(true),
         verified: None,
         meta: None,
     }

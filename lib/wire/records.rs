@@ -62,6 +62,16 @@ pub struct KeyRecord {
     /// `account_update`, `fee_payer`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub role: Option<String>,
+    /// The key's own address, when it is not the account's (`address`): the account is
+    /// decoupled (its key was changed by an AccountUpdate) or multisig or role-based.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key_address: Option<String>,
+    /// The Kaia roles this key signs in (`transaction`, `account_update`, `fee_payer`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub roles: Option<Vec<String>>,
+    /// Whether the account is decoupled from this key (its address is not the key's).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub decoupled: Option<bool>,
     /// Whether the password was checked against the keystore (`inspect --verify`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub verified: Option<bool>,
