@@ -828,6 +828,9 @@ mod tests {
             keystore: None,
             format: None,
             role: None,
+            key_address: None,
+            roles: None,
+            decoupled: None,
             verified: None,
             meta: Some(serde_json::json!({"job": 1})),
         };
