@@ -239,7 +239,7 @@ _evlock__keygen() {
             return 0
             ;;
         evlock__subcmd__keygen__subcmd__import)
-            opts="-o -v -q -h --mnemonic-file --private-key-file --keystore --source-password-file --count --start --hd-path --passphrase-file --out-dir --light-kdf --force --password-file --no-input --pretty --verbose --quiet --generate --help"
+            opts="-o -v -q -h --mnemonic-file --private-key-file --keystore --source-password-file --count --start --hd-path --passphrase-file --out-dir --light-kdf --force --account --password-file --no-input --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,6 +285,10 @@ _evlock__keygen() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -323,7 +327,7 @@ _evlock__keygen() {
             return 0
             ;;
         evlock__subcmd__keygen__subcmd__new)
-            opts="-o -v -q -h --words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file --out-dir --light-kdf --force --password-file --no-input --pretty --verbose --quiet --generate --help"
+            opts="-o -v -q -h --words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file --out-dir --light-kdf --force --account --password-file --no-input --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -358,6 +362,10 @@ _evlock__keygen() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

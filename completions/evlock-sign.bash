@@ -35,7 +35,7 @@ _evlock__sign() {
 
     case "${cmd}" in
         evlock__sign)
-            opts="-v -q -h -V --pretty --verbose --quiet --generate --on-error --max-line --key --role --chain-id --policy --audit-log --password-file --no-input --help --version decode help"
+            opts="-v -q -h -V --pretty --verbose --quiet --generate --on-error --max-line --key --account --role --chain-id --policy --audit-log --password-file --no-input --help --version decode help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -54,6 +54,10 @@ _evlock__sign() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
