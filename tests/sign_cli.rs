@@ -476,3 +476,55 @@ fn a_decoupled_fee_payer_reproduces_the_fee_delegation_vector_of_kaias_docs() {
     assert_eq!(decoded["from"], DOC_PAYER);
     assert_eq!(decoded["sender"], s.payer_address.as_str());
 }
+
+#[test]
+fn decode_hashes_the_bytes_given_and_names_their_form() {
+    // The docs' TxTypeFeeDelegatedValueTransfer, signed by its sender only (SenderTxHashRLP),
+    // then complete.
+    let sender_only = "0x09f87a8204d219830f4240947b65b75d204abed71587c9e519a89277766ee1d00a94a94f5374fce5edbc8e2a8697c15331677e6ebf0bf845f84325a09f8e49e2ad84b0732984398749956e807e4b526c786af3c5f7416b293e638956a06bf88342092f6ff9fabe31739b2ebfa1409707ce54a54693e91a6b9bb77df0e7";
+    let decoded = decode(&json!(sender_only));
+    assert_eq!(decoded["form"], "sender_only");
+    let keccak = alloy_primitives::keccak256(hex::decode(&sender_only[2..]).unwrap());
+    assert_eq!(decoded["hash"], format!("{keccak}"), "the hash of the bytes given, not of a re-encoding");
+    assert!(decoded.get("fee_payer").is_none());
+    let complete = "0x09f8d68204d219830f4240947b65b75d204abed71587c9e519a89277766ee1d00a94a94f5374fce5edbc8e2a8697c15331677e6ebf0bf845f84325a09f8e49e2ad84b0732984398749956e807e4b526c786af3c5f7416b293e638956a06bf88342092f6ff9fabe31739b2ebfa1409707ce54a54693e91a6b9bb77df0e7945a0043070275d9f6054307ee7348bd660849d90ff845f84326a0f45cf8d7f88c08e6b6ec0b3b562f34ca94283e4689021987abb6b0772ddfd80aa0298fe2c5aeabb6a518f4cbb5ff39631a5d88be505d3923374f65fdcf63c2955b";
+    let decoded = decode(&json!(complete));
+    assert_eq!(decoded["form"], "complete");
+    assert_eq!(decoded["hash"], "0xe1e07f9971153499fc8c7bafcdaf7abc20b37aa4c18fb1e53a9bfcc259e3644c");
+    assert_eq!(decoded["sender_tx_hash"], format!("{keccak}"));
+}
+
+#[test]
+fn account_updates_kaia_refuses_are_refused_naming_the_rule() {
+    let s = setup();
+    let public = |byte: u8| {
+        let key = k256::ecdsa::SigningKey::from_slice(&[byte; 32]).unwrap();
+        format!("0x{}", hex::encode(key.verifying_key().to_sec1_point(true).as_bytes()))
+    };
+    let multisig = |threshold: u64, n: u8| {
+        let keys: Vec<Value> = (1..=n).map(|i| json!({"weight": 1, "public_key": public(i)})).collect();
+        json!({"type": "weighted_multisig", "threshold": threshold, "keys": keys})
+    };
+    let nil = json!({"type": "nil"});
+    for (key, rule) in [
+        (json!({"type": "role_based", "roles": [nil, nil, nil]}), "ErrAccountKeyNilUninitializable"),
+        (multisig(4, 3), "ErrUnsatisfiableThreshold"),
+        (multisig(2, 11), "ErrMaxKeysExceed"),
+        (
+            json!({"type": "role_based", "roles": [{"type": "role_based", "roles": [{"type": "legacy"}]}]}),
+            "ErrNestedCompositeType",
+        ),
+    ] {
+        let tx = json!({"kind": "tx", "v": 1, "type": "account_update", "chain_id": "31337", "nonce": "0",
+                        "gas": "300000", "gas_price": "25000000000", "key": key});
+        let out = s.sign(&["--key", &s.sender], &ndjson(&[tx]));
+        assert_eq!(out.status.code(), Some(2), "{rule}");
+        assert!(out.stdout.is_empty(), "{rule}: nothing is signed");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(rule) && err.contains("bad_account_key"), "{rule}: {err}");
+    }
+    // The same keys within Kaia's limits sign.
+    let tx = json!({"kind": "tx", "v": 1, "type": "account_update", "chain_id": "31337", "nonce": "0",
+                    "gas": "300000", "gas_price": "25000000000", "key": multisig(3, 10)});
+    assert!(s.sign(&["--key", &s.sender], &ndjson(&[tx])).status.success());
+}
