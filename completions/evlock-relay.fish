@@ -36,7 +36,7 @@ complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l retries -d 'R
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l request-timeout -d 'The longest one HTTP request may take' -r
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -s V -l version -d 'Print version'
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -f -a "submit" -d 'Send signed transactions (stdin: `signed_tx` records, records with `raw`, or hex lines) and write a `receipt` record for each'
@@ -63,7 +63,7 @@ complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l no-
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l check -d 'With --no-wait: after the stream, wait (up to --timeout each) until every transaction is mined; exit 1 if one reverted, 4 if one was not mined in time'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
@@ -77,7 +77,7 @@ complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l retrie
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l request-timeout -d 'The longest one HTTP request may take' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -s h -l help -d 'Print help'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand help; and not __fish_seen_subcommand_from submit rpc help" -f -a "submit" -d 'Send signed transactions (stdin: `signed_tx` records, records with `raw`, or hex lines) and write a `receipt` record for each'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand help; and not __fish_seen_subcommand_from submit rpc help" -f -a "rpc" -d 'Make one JSON-RPC call and write its result as an `rpc_result` record'

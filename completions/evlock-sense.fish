@@ -45,7 +45,7 @@ complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l max-volts -d 
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l max-amps -d 'The highest current the device can measure, A (default: from the device\'s datasheet, or the INA22x\'s shunt)' -r
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l fail-on-alarm -d 'Exit 1 at the end if any alarm was raised'
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l stop-on-alarm -d 'Stop at the first alarm (after writing it and its reading) and exit 1'
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l self-test -d 'Run the device\'s self-test instead: one `self_test` record per check, exit 1 if any fails'
@@ -63,7 +63,7 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l device -d 'The serial line and its settings, e.g. `modbus:/dev/ttyUSB0?profile=pzem004t&addr=1`' -r
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l address -d 'The slave address (default: the URI\'s `addr`, else 1)' -r
@@ -80,7 +80,7 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand help; and not __fish_seen_subcommand_from scan read help" -f -a "scan" -d 'Find the Modbus slaves on a serial line: one `modbus_slave` record per address that answers (exit 1 when none does)'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand help; and not __fish_seen_subcommand_from scan read help" -f -a "read" -d 'Read raw registers from a Modbus slave: one `registers` record, decoded with --type'

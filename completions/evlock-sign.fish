@@ -41,7 +41,7 @@ complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l audit-log -d 'A
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l password-file -d 'File holding the keystore password (one trailing newline is ignored). Once for every keystore, or once per --key, in the same order' -r -F
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l no-input -d 'Never prompt for a password'
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -s V -l version -d 'Print version'
@@ -56,7 +56,7 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand help; and not __fish_seen_subcommand_from decode help" -f -a "decode" -d 'Decode raw transactions (an argument, or stdin: hex lines or records with `raw`)'
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand help; and not __fish_seen_subcommand_from decode help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -48,7 +48,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l fee-payer -d 
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s V -l version -d 'Print version'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "deploy" -d 'Deploy a market; the sender becomes its registrar'
@@ -88,7 +88,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l meter -d 'The meter\'s account' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l owner -d 'The account that owns it (the seller or buyer it reports for)' -r
@@ -116,7 +116,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l energy -d 'The energy, e.g. `500Wh`, `1.5kWh`' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l price -d 'The price per Wh (or per kWh), e.g. `2ston/Wh`' -r
@@ -146,7 +146,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l offer -d 'The offer' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l max-price -d 'The highest price per Wh you accept (protects against a changed offer; default: the offer\'s price as read now)' -r
@@ -175,7 +175,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-pa
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
 skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
@@ -210,7 +210,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l fee
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l ignore-alarms -d 'Keep reporting after an `alarm` record (by default an alarm stops the stream, exit 1)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l trade -d 'The trade' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
@@ -237,7 +237,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l offer -d 'The offer' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
@@ -264,7 +264,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
@@ -290,7 +290,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l f
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
@@ -316,7 +316,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l fee
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l from-block -d 'The first block to read: a number, or `latest` for the head block (default: with --follow, the next block, so only new events; without, block 0, the whole history)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l to-block -d 'The last block to read (default: the head, or forever with --follow)' -r
@@ -346,7 +346,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l fee-
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l follow -d 'Keep following new blocks'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l trade -d 'The trade' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l role -d 'Which side\'s meter this is' -r -f -a "seller\t'The seller\'s meter (energy out of the battery)'
@@ -391,7 +391,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l no
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l ignore-alarms -d 'Keep delivering through meter alarms (they are still written)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "deploy" -d 'Deploy a market; the sender becomes its registrar'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand help; and not __fish_seen_subcommand_from deploy register-meter offer buy report settle cancel withdraw status watch deliver help" -f -a "register-meter" -d 'Bind a commissioned meter to its owner (registrar only)'

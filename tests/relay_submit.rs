@@ -269,6 +269,19 @@ fn a_record_whose_fields_disagree_with_its_bytes_is_refused() {
     assert!(message(4).contains("\"tx\""), "{}", message(4));
     assert_eq!(errors[1]["line"], 2);
     assert_eq!(node.sent(), 0, "nothing was sent");
+
+    // The right address in a mixed case that is not its EIP-55 checksum is refused too.
+    let mut bad_case = value_transfer(5);
+    let from = bad_case["from"].as_str().unwrap().to_string();
+    let flipped: String = from[2..]
+        .chars()
+        .map(|c| if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() })
+        .collect();
+    bad_case["from"] = json!(format!("0x{flipped}"));
+    let out = node.submit(&[], &ndjson(&[bad_case]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(error_records(&out)[0]["code"], "record_mismatch");
+    assert_eq!(node.sent(), 0);
 }
 
 #[test]

@@ -38,7 +38,8 @@ pub struct GlobalArgs {
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    /// Fewer diagnostics on stderr (-q errors only, -qq nothing).
+    /// Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only
+    /// the exit code tells).
     #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "verbose")]
     pub quiet: u8,
 

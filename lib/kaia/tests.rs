@@ -483,8 +483,8 @@ fn json_number_errors_name_the_field() {
     assert_eq!(err_of(with("value", json!("-1"))), "field `value`: negative numbers are not allowed");
     assert_eq!(err_of(with("value", json!(-1))), "field `value`: negative numbers are not allowed");
     assert_eq!(err_of(with("value", json!(1.5))), "field `value`: must be an integer, got 1.5");
-    assert_eq!(err_of(with("value", json!("1.5"))), "field `value`: must be an integer, got `1.5`");
-    assert_eq!(err_of(with("nonce", json!("12a"))), "field `nonce`: invalid decimal number `12a`");
+    assert_eq!(err_of(with("value", json!("1.5"))), "field `value`: must be an integer, got \"1.5\"");
+    assert_eq!(err_of(with("nonce", json!("12a"))), "field `nonce`: invalid decimal number \"12a\"");
     assert_eq!(err_of(with("nonce", json!("0x"))), "field `nonce`: empty hex number `0x`");
     assert_eq!(
         err_of(with("nonce", json!(true))),

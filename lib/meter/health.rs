@@ -602,6 +602,8 @@ pub fn is_transient(error: &MeterError) -> bool {
         | MeterError::NotFound { .. }
         | MeterError::PermissionDenied { .. }
         | MeterError::Profile { .. }
+        | MeterError::RegisterRange { .. }
+        | MeterError::WrongCertificate { .. }
         | MeterError::Unsupported { .. } => false,
     }
 }

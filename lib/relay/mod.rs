@@ -326,7 +326,7 @@ impl Submission {
         ];
         for (field, actual) in addresses {
             if let Some(claimed) = claim(field)
-                && claimed.as_str().and_then(|a| a.parse::<Address>().ok()) != actual
+                && claimed.as_str().and_then(|a| crate::wire::parse_address(a).ok()) != actual
             {
                 let actual = actual.map_or_else(|| "none".to_string(), |a| a.to_checksum(None));
                 return Err(mismatch(field, claimed, actual));

@@ -11,7 +11,7 @@ use crate::cli::{GlobalArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::keys::files::{read_secret_file, write_secret_file};
 use crate::keys::hd::{BasePath, DEFAULT_BASE_PATH, derive_key};
-use crate::keys::keystore::{Format, Kdf, Keystore, ROLES, encrypt_v3_for};
+use crate::keys::keystore::{Format, Kdf, Keystore, ROLES, encrypt_v3_for, encrypt_v4_for};
 use crate::keys::mnemonic::Phrase;
 use crate::keys::password::PasswordSource;
 use crate::keys::{KeyError, SecretKey};
@@ -36,9 +36,8 @@ Examples:
   # Which account is this, which keys sign for it in which role, and does my password open it?
   evlock-keygen inspect keys/0xAbC….json --verify --password-file pw.txt
 
-  # A new key for an existing account (after rotating its key with an account_update): the
-  # keystore names the account, not the key's own address (a decoupled account, as caver-js
-  # writes it)
+  # A new key for an existing account (after rotating its key with an account_update): a KIP-3
+  # keystore that names the account, not the key's own address (a decoupled account)
   evlock-keygen import --private-key-file new.hex --account 0x5A00…D90f --password-file pw.txt
 
 Passwords are never taken on the command line: --password-file FILE, the file named by
@@ -66,7 +65,12 @@ enum Command {
     Import(ImportArgs),
     /// Print the addresses of a mnemonic's accounts (no keystore is written).
     Derive(DeriveArgs),
-    /// Show the address and format of keystores; --verify checks the password.
+    /// Show the address and format of keystores; --verify checks the password and the address.
+    ///
+    /// With --verify, a v3 keystore whose `address` field is not its key's address is not
+    /// verified: its record has `"verified": false` and the key's own address as
+    /// `key_address`, and the tool exits 5. A KIP-3 keystore of a decoupled account (its key
+    /// was changed) is verified, with `key_address` naming the key's own address.
     Inspect(InspectArgs),
     /// Re-encrypt a v3 keystore under a new password, in place.
     ChangePassword(ChangePasswordArgs),
@@ -116,8 +120,9 @@ struct WriteOpts {
     #[arg(long)]
     force: bool,
     /// The account the key signs for, when it is not the key's own address: a decoupled Kaia
-    /// account whose key an account_update sets (or set) to this one. The keystore names it (as
-    /// caver-js writes such keystores), so evlock-sign signs as that account. One key only.
+    /// account whose key an account_update sets (or set) to this one. The keystore written is
+    /// then a KIP-3 v4 file that names the account (as Kaia wallets and caver-js write them),
+    /// so evlock-sign signs as that account. One key only.
     #[arg(long, value_name = "ADDRESS")]
     account: Option<Address>,
 }
@@ -188,7 +193,8 @@ struct InspectArgs {
     /// Keystore files.
     #[arg(required = true, value_name = "KEYSTORE")]
     keystores: Vec<PathBuf>,
-    /// Decrypt the keystore to check the password (exit 5 when it is wrong).
+    /// Decrypt the keystore to check the password and that the key is the file's account
+    /// (exit 5 when either is wrong).
     #[arg(long)]
     verify: bool,
     #[command(flatten)]
@@ -288,7 +294,7 @@ fn import(args: ImportArgs, out: &mut Output) -> Result<ExitCode, Failure> {
         {
             log::info!(
                 "{} signs for account {account}, which is not the key's own address {} (a decoupled Kaia \
-                 account): the keystore written names that account",
+                 account): the keystore written is a KIP-3 file that names that account",
                 path.display(),
                 key.address()
             );
@@ -315,6 +321,7 @@ fn derive(args: DeriveArgs, out: &mut Output) -> Result<ExitCode, Failure> {
 fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
     let password =
         if args.verify { Some(args.password.source().obtain("Keystore password", false)?) } else { None };
+    let mut mismatch = None;
     for path in &args.keystores {
         let keystore = Keystore::load(path)?;
         let format = keystore.format().as_str().to_string();
@@ -332,17 +339,31 @@ fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
                 };
                 for (position, decrypted) in keystore.decrypt(password.as_bytes())?.into_iter().enumerate() {
                     let own = decrypted.key.address();
-                    // The file names the account; its keys may sign for it without being it (a
-                    // decoupled account: a KIP-3 file, or a v3 file as caver-js writes them).
+                    // A KIP-3 file names its account, which may be decoupled from its keys (the
+                    // account's key was changed). A v3 file's `address` is the key's own, or
+                    // it is wrong or a caver-js encryptV3 file of a decoupled account: evlock-sign
+                    // signs for the account it names, but that cannot be verified here.
                     let account = keystore.address().unwrap_or(own);
+                    let decoupled = account != own;
+                    let verified = !decoupled || keystore.format() == Format::Kip3V4;
+                    if !verified {
+                        log::error!(
+                            "{} names the account {account}, but its key is that of {own}: evlock-sign signs \
+                             for {account} with it, which is right only if an account update gave {account} this \
+                             key (a decoupled account); `evlock-keygen import --keystore` it to write a KIP-3 \
+                             keystore that says so",
+                            path.display()
+                        );
+                        mismatch.get_or_insert((path.clone(), account, own));
+                    }
                     out.emit(&KeyRecord {
                         index: (keystore.key_count() > 1).then_some(decrypted.index as u32),
                         role: decrypted.role.map(str::to_string),
                         roles: Some(roles_of(positions[position])),
                         keystore: keystore_path.clone(),
                         format: Some(format.clone()),
-                        verified: Some(true),
-                        decoupled: Some(own != account),
+                        verified: Some(verified),
+                        decoupled: Some(decoupled),
                         ..key_record_for(&decrypted.key, account)
                     })?;
                 }
@@ -371,7 +392,10 @@ fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
             }
         }
     }
-    Ok(ExitCode::Success)
+    match mismatch {
+        Some((path, account, key)) => Err(KeyError::AddressMismatch { path, account, key }.into()),
+        None => Ok(ExitCode::Success),
+    }
 }
 
 fn change_password(args: ChangePasswordArgs, out: &mut Output) -> Result<ExitCode, Failure> {
@@ -434,7 +458,14 @@ fn write_keystore(
         log::warn!("the keystore password is empty");
     }
     let account = write.account.unwrap_or(key.address());
-    let json = Zeroizing::new(encrypt_v3_for(key, account, password.as_bytes(), write.kdf())?);
+    // A decoupled account's key goes into a KIP-3 file, the format that names an account its
+    // key is not the address of (a v3 file whose address is not its key's reads as wrong).
+    let (json, format) = if account == key.address() {
+        (encrypt_v3_for(key, account, password.as_bytes(), write.kdf())?, Format::V3Scrypt)
+    } else {
+        (encrypt_v4_for(key, account, password.as_bytes(), write.kdf())?, Format::Kip3V4)
+    };
+    let json = Zeroizing::new(json);
     std::fs::create_dir_all(&write.out_dir)
         .map_err(|source| KeyError::WriteFile { path: write.out_dir.clone(), source })?;
     let file = write.out_dir.join(format!("{}.json", key.address().to_checksum(None)));
@@ -444,7 +475,7 @@ fn write_keystore(
         path,
         index,
         keystore: Some(file.display().to_string()),
-        format: Some(Format::V3Scrypt.as_str().into()),
+        format: Some(format.as_str().into()),
         ..key_record_for(key, account)
     })
 }

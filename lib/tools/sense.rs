@@ -294,7 +294,7 @@ impl Tool for Sense {
             self.stream.interval,
             self.stream.give_up_after,
             |config| self.health.apply(config),
-        );
+        )?;
         interrupt::install();
         let outcome = stream(session, self.stream.count, self.stream.stop_on_alarm, out)?;
         let failing = self.stream.fail_on_alarm || self.stream.stop_on_alarm;

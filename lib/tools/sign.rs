@@ -286,10 +286,14 @@ fn decode_stream(input: &InputArgs, out: &mut Output) -> Result<ExitCode, Failur
                 line_no += 1;
                 match std::str::from_utf8(&line).map(str::trim) {
                     Ok("") => continue,
-                    Ok(text) if text.starts_with('{') => Ok(serde_json::from_str::<Value>(text)
-                        .ok()
-                        .and_then(|v| v.get("raw").and_then(Value::as_str).map(str::to_string))
-                        .unwrap_or_default()),
+                    Ok(text) if text.starts_with('{') => match serde_json::from_str::<Value>(text) {
+                        Ok(Value::Object(record)) => crate::wire::check_record(&record, &["signed_tx", "tx"])
+                            .map_err(Failure::from)
+                            .map(|()| {
+                                record.get("raw").and_then(Value::as_str).unwrap_or_default().to_string()
+                            }),
+                        _ => Ok(String::new()),
+                    },
                     Ok(text) => Ok(text.trim_matches('"').to_string()),
                     Err(_) => Err(Failure::new(ExitCode::Usage, "bad_input", "not UTF-8 text")),
                 }

@@ -30,7 +30,7 @@ use crate::trade::{
 };
 use crate::units::{parse_amount, parse_blocks, parse_energy_wh, parse_price_per_wh};
 use crate::wire::Output;
-use crate::wire::{AlarmRecord, ReadingRecord};
+use crate::wire::{AlarmRecord, ReadingRecord, address_arg};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -107,11 +107,11 @@ pub struct Trade {
 #[command(next_help_heading = "Transaction")]
 struct TxArgs {
     /// The EnergyMarket contract.
-    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_MARKET", global = true)]
+    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_MARKET", value_parser = address_arg, global = true)]
     contract: Option<Address>,
     /// The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the
     /// key when left out, but then --nonce is needed).
-    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM", global = true)]
+    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM", value_parser = address_arg, global = true)]
     from: Option<Address>,
     /// The chain id (default: the node's).
     #[arg(long, value_name = "ID", global = true)]
@@ -136,7 +136,7 @@ struct TxArgs {
     gas: Option<u64>,
     /// Make the transactions fee-delegated: this account pays the gas (it signs second,
     /// with `evlock-sign --role fee-payer`). Only with --tx-type kaia.
-    #[arg(long, value_name = "ADDRESS", global = true)]
+    #[arg(long, value_name = "ADDRESS", value_parser = address_arg, global = true)]
     fee_payer: Option<Address>,
     /// With --fee-payer: the share of the fee the fee payer pays, 1–99 %.
     #[arg(long, value_name = "PERCENT", requires = "fee_payer", value_parser = clap::value_parser!(u8).range(1..=99), global = true)]
@@ -154,10 +154,10 @@ enum Command {
     /// Bind a commissioned meter to its owner (registrar only).
     RegisterMeter {
         /// The meter's account.
-        #[arg(long, value_name = "ADDRESS")]
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
         meter: Address,
         /// The account that owns it (the seller or buyer it reports for).
-        #[arg(long, value_name = "ADDRESS")]
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
         owner: Address,
     },
     /// Offer energy at a price per Wh.
@@ -388,6 +388,12 @@ impl Tool for Trade {
             fee_ratio: self.tx.fee_ratio,
         };
         let market = self.tx.contract;
+        // With a node to ask, a wrong --contract is caught before anything is built for it.
+        if let (Some(client), Some(market)) = (client.as_ref(), market)
+            && !matches!(command, Command::Deploy { .. })
+        {
+            crate::trade::check_market(client, market)?;
+        }
         let builder_params = params.clone();
         let mut builder = TxBuilder::new(client.as_ref(), params);
         let needs_node = |what: &str| {
@@ -461,8 +467,7 @@ fn query(what: StatusWhat, id: &str) -> Result<Query, Failure> {
         U256::from_str_radix(id, 10)
             .map_err(|_| Failure::usage(format!("{id:?} is not an offer or trade id (a decimal number)")))
     };
-    let account =
-        || id.parse::<Address>().map_err(|e| Failure::usage(format!("{id:?} is not an address: {e}")));
+    let account = || crate::wire::parse_address(id).map_err(|e| Failure::usage(format!("status: {e}")));
     Ok(match what {
         StatusWhat::Offer => Query::Offer(number()?),
         StatusWhat::Trade => Query::Trade(number()?),
@@ -578,6 +583,9 @@ fn report(
     // The stream ends once the whole energy is reported or an alarm stops it: a meter stream
     // (`evlock-sense` without --count) never ends by itself.
     let outcome = args.input.stream(stdin.lock()).run_until(out, |input: Value, _line, out| {
+        if let Value::Object(record) = &input {
+            crate::wire::check_record(record, &["reading", "alarm"])?;
+        }
         let meta = input.get("meta").cloned();
         match serde_json::from_value::<ReportInput>(input) {
             Ok(ReportInput::Reading(reading)) => {
@@ -700,7 +708,7 @@ fn run_deliver(
         args.interval,
         10,
         |_| {},
-    );
+    )?;
     let mut chain = ChainSender {
         builder: TxBuilder::new(Some(client), params),
         sender,

@@ -29,7 +29,9 @@ mod watch;
 
 pub use builder::{ChainParams, TxBuilder, TxFamily, fallback_gas};
 pub use report::{ReportPlan, ReportPlanner, Reporting};
-pub use state::{OfferState, Query, TradeState, meter_owner, read_offer, read_trade, status_record};
+pub use state::{
+    OfferState, Query, TradeState, check_market, meter_owner, read_offer, read_trade, status_record,
+};
 pub use watch::{EventRecord, Watcher};
 
 use crate::exit::{ErrorClass, ExitCode};
@@ -59,15 +61,24 @@ pub enum TradeError {
         /// The market contract.
         contract: String,
     },
-    /// A contract view answered something the bindings cannot decode (not an EnergyMarket?).
-    /// Exit 4.
-    #[error("{contract} did not answer {function} like an EnergyMarket: {reason}")]
+    /// A contract view answered something the bindings cannot decode: the address is not an
+    /// EnergyMarket. Exit 2 (a wrong --contract is bad input, not a network failure).
+    #[error("{contract} is not an EnergyMarket: it did not answer {function} like one ({reason})")]
     BadAnswer {
         /// The contract address.
         contract: String,
         /// The view function.
         function: &'static str,
         /// The decoder's complaint.
+        reason: String,
+    },
+    /// There is no EnergyMarket at the address (no code there, or a view of the market
+    /// reverts). Exit 2.
+    #[error("{contract} is not an EnergyMarket: {reason} (check --contract or EVLOCK_MARKET)")]
+    NotAMarket {
+        /// The address given.
+        contract: String,
+        /// What the node said.
         reason: String,
     },
     /// An input record is not a usable reading. Exit 2.
@@ -97,7 +108,7 @@ impl ErrorClass for TradeError {
             | TradeError::FeeDelegationNeedsKaia { .. } => ExitCode::Usage,
             TradeError::Rpc(e) => e.exit_code(),
             TradeError::NotFound { .. } | TradeError::Alarm { .. } => ExitCode::No,
-            TradeError::BadAnswer { .. } => ExitCode::Network,
+            TradeError::BadAnswer { .. } | TradeError::NotAMarket { .. } => ExitCode::Usage,
         }
     }
 
@@ -106,7 +117,7 @@ impl ErrorClass for TradeError {
             TradeError::Missing { .. } | TradeError::FeeDelegationNeedsKaia { .. } => "usage",
             TradeError::Rpc(e) => e.error_code(),
             TradeError::NotFound { .. } => "not_found",
-            TradeError::BadAnswer { .. } => "bad_response",
+            TradeError::BadAnswer { .. } | TradeError::NotAMarket { .. } => "not_a_market",
             TradeError::BadReading(_) => "bad_input",
             TradeError::Alarm { .. } => "alarm",
         }

@@ -23,6 +23,26 @@ pub enum OnError {
 /// hostile input from growing memory without end. Tools raise it with `--max-line`.
 pub const MAX_LINE_BYTES: usize = 4 << 20;
 
+/// The largest file a tool reads whole by default (a keystore, a policy, a certificate, a PEM
+/// file): 1 MiB, far above any real one, so `/dev/zero` or a wrong path cannot fill memory.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads a whole file of at most `limit` bytes; a longer one (or an endless one, a device) is
+/// an `InvalidData` error naming the limit, after reading no more than `limit + 1` bytes.
+/// Pipes work (`--password-file <(…)`).
+pub fn read_file_capped(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the file is larger than {limit} bytes (the most this reads)"),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// What [`read_line_capped`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineRead {
@@ -106,7 +126,8 @@ pub struct StreamOutcome {
 ///
 /// A line that is not valid JSON for the record type, or whose handler fails, produces one
 /// `error` record on stderr naming the line number; with [`OnError::Stop`] the stream ends
-/// there, with [`OnError::Skip`] it goes on. Blank lines are ignored.
+/// there, with [`OnError::Skip`] it goes on. Blank lines are ignored. A failed write on
+/// stdout ends the stream with that failure in either mode.
 ///
 /// ```
 /// use evlock::exit::ExitCode;
@@ -262,7 +283,11 @@ impl<R: Read> RecordStream<R> {
                     outcome.processed += 1;
                     return Ok(outcome);
                 }
-                Err(failure) if failure.exit == ExitCode::Success => return Err(failure),
+                // A closed or failing stdout ends the stream whatever --on-error says: every
+                // record after it would be lost too.
+                Err(failure) if failure.exit == ExitCode::Success || failure.code == super::STDOUT_WRITE => {
+                    return Err(failure);
+                }
                 Err(failure) => {
                     outcome.failed += 1;
                     outcome.exit = outcome.exit.max(failure.exit);
@@ -364,6 +389,32 @@ mod tests {
         );
         assert_eq!(line, b"bbb");
         assert_eq!(read_line_capped(&mut reader, &mut line, 5).unwrap(), LineRead::End);
+    }
+
+    struct FullDisk;
+    impl Write for FullDisk {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::from_raw_os_error(28))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_stdout_ends_the_stream_even_with_skip() {
+        let mut out = Output::to_writer(FullDisk, false);
+        let mut handled = 0;
+        let failure = RecordStream::new("{}\n{}\n{}\n".as_bytes(), OnError::Skip)
+            .with_error_sink(|_| panic!("not a record error"))
+            .run(&mut out, |v: serde_json::Value, _, out| {
+                handled += 1;
+                out.emit(&ErrorRecord::new("x", v.to_string())).map_err(Failure::from)
+            })
+            .unwrap_err();
+        assert_eq!(handled, 1, "nothing is done after the first failed write");
+        assert_eq!((failure.exit, failure.code), (ExitCode::Usage, super::super::STDOUT_WRITE));
+        assert!(failure.to_string().contains("No space left"), "{failure}");
     }
 
     #[test]

@@ -62,19 +62,22 @@ pub struct KeyRecord {
     /// `account_update`, `fee_payer`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub role: Option<String>,
-    /// The key's own address, when it is not the account's (`address`): the account is
-    /// decoupled (its key was changed by an AccountUpdate) or multisig or role-based.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub key_address: Option<String>,
     /// The Kaia roles this key signs in (`transaction`, `account_update`, `fee_payer`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub roles: Option<Vec<String>>,
     /// Whether the account is decoupled from this key (its address is not the key's).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub decoupled: Option<bool>,
-    /// Whether the password was checked against the keystore (`inspect --verify`).
+    /// Whether the password was checked against the keystore and the key is that of the
+    /// account the file names (`inspect --verify`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub verified: Option<bool>,
+    /// The key's own address, EIP-55, when it is not `address` (the account the file names):
+    /// in a KIP-3 keystore a decoupled, multisig or role-based account (its key was changed;
+    /// normal); in a v3 keystore an `address` field that does not belong to the key (`verified`
+    /// is then false).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key_address: Option<String>,
     /// Carried from the input record, if any.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub meta: Option<Value>,

@@ -5,6 +5,7 @@
 
 pub mod anvil;
 pub mod devnet;
+pub mod faults;
 pub mod market;
 
 use std::io::Write;
