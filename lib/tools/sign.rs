@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
 use crate::audit::AuditLog;
+use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, InputArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::kaia::Transaction;
@@ -15,37 +16,50 @@ use crate::keys::password::PasswordSource;
 use crate::policy::Policy;
 use crate::signer::session::{Role, Session};
 use crate::signer::{AccountKeys, KeyUri};
-use crate::wire::Output;
 use crate::wire::{Envelope, LineRead, OnError, Record, read_line_capped, write_stderr};
+use crate::wire::{Output, address_arg};
 
-const EXAMPLES: &str = "\
-Examples:
-  # Sign a value transfer (tx record on stdin, signed_tx record on stdout)
-  echo '{\"type\":\"value_transfer\",\"chain_id\":\"31337\",\"nonce\":\"0\",\"gas\":\"21000\",
-        \"gas_price\":\"25000000000\",\"to\":\"0x7b65B75d204aBed71587c9E519a89277766EE1d0\",\"value\":\"1000\"}' \\
-    | evlock-sign --key keys/meter.json --password-file pw.txt
+const EXAMPLES: &str = r#"
+# Sign a value transfer (a tx record in, a signed_tx record out)
+tx='{"kind":"tx","v":1,"type":"value_transfer","chain_id":"31337"'
+tx+=',"nonce":"0","gas":"21000","gas_price":"25000000000","value":"1000"'
+tx+=',"to":"0x7b65B75d204aBed71587c9E519a89277766EE1d0"}'
+echo "$tx" | evlock-sign --key keys/meter.json --password-file pw.txt
 
-  # Fee delegation: the meter signs, the operator pays the gas
-  evlock-trade report --trade 7 … \\
-    | evlock-sign --key meter.json --password-file meter.pw \\
-    | evlock-sign --role fee-payer --key operator.json --password-file op.pw --policy operator.toml
+# Fee delegation: the meter signs, the operator pays the gas
+evlock-sense --device sim:home --switch sim:home \
+  | evlock-trade report --trade 7 --from "$METER" --fee-payer "$OPERATOR" \
+  | evlock-sign --key meter.json --password-file meter.pw \
+  | evlock-sign --role fee-payer --key operator.json --password-file op.pw \
+      --policy operator.toml | evlock-relay submit
 
-  # Only what the policy allows; every request in the audit log
-  evlock-sign --key meter.json --policy examples/policies/meter.toml --audit-log audit.ndjson --chain-id 1001
+# Only what the policy allows; every request in the audit log
+evlock-sign --key meter.json --password-file pw.txt --chain-id 1001 \
+  --policy examples/policies/meter.toml --audit-log audit.ndjson \
+  < txs.ndjson > signed.ndjson
 
-  # A 2-of-3 multisig account: two keystores (or backends) sign together, one password each
-  evlock-sign --key alice.json --password-file alice.pw --key bob.json --password-file bob.pw < tx.ndjson
+# A 2-of-3 multisig account: two keystores (or backends) sign
+# together, one password file each
+evlock-sign --key alice.json --password-file alice.pw \
+  --key bob.json --password-file bob.pw < tx.ndjson
 
-  # ... or one after the other: the second adds its signature to the first's signed_tx
-  evlock-sign --key alice.json --password-file alice.pw < tx.ndjson > half.ndjson
-  evlock-sign --key bob.json --password-file bob.pw < half.ndjson | evlock-relay submit
+# ... or one after the other: the second adds its signature to the
+# first one's signed_tx
+evlock-sign --key alice.json --password-file alice.pw \
+  < tx.ndjson > half.ndjson
+evlock-sign --key bob.json --password-file bob.pw < half.ndjson \
+  | evlock-relay submit
 
-  # A key that signs for an account it is not the address of (a decoupled or multisig account)
-  evlock-sign --key optee:meter-1 --account 0x5A0043070275d9f6054307Ee7348bD660849D90f
+# A key that signs for an account it is not the address of (a
+# decoupled, multisig or role-based account)
+evlock-sign --key optee:meter-1 \
+  --account 0x5A0043070275d9f6054307Ee7348bD660849D90f
 
-  # What is inside a raw transaction, and who signed it?
-  evlock-sign decode 0x08f87a…
+# What is inside a raw transaction, and who signed it?
+evlock-sign decode 0x08f87a…
+"#;
 
+const NOTES: &str = "\
 Which keys sign: the sender's step signs with the account's RoleTransaction keys (its
 RoleAccountUpdate keys for an account_update), the fee payer's step with its RoleFeePayer
 keys; a v3 keystore or a hardware key has one key for every role, a KIP-3 keystore one list per
@@ -56,8 +70,16 @@ signatures; a key already in the list does not sign again. A node counts the key
 the order, but the order is part of the bytes and the hash (as with Kaia's SDK, where each
 signTransaction appends).
 
-Exit codes: 0 all signed, 1 a request was denied by the policy, 2 bad input,
-5 key error (wrong password, unreadable keystore).";
+A record denied by the policy gets an `error` record (`policy_denied`) on stderr and exit 1;
+the stream goes on or stops as --on-error says.";
+
+const DECODE_EXAMPLES: &str = r#"
+# One raw transaction from the command line
+evlock-sign decode 0x08f87a…
+
+# Every signed_tx record of a file (its `raw`), or hex lines
+evlock-sign decode < signed.ndjson
+"#;
 
 /// Sign Kaia transactions: reads `tx` records, writes `signed_tx` records.
 ///
@@ -67,29 +89,24 @@ Exit codes: 0 all signed, 1 a request was denied by the policy, 2 bad input,
 /// before it is signed; with --audit-log, each request is appended and fsynced before its
 /// signature is written.
 #[derive(Debug, Parser)]
-#[command(name = "evlock-sign", version, after_long_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "evlock-sign",
+    version,
+    after_long_help = tool_help(EXAMPLES, NOTES),
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Sign {
-    #[command(flatten)]
-    globals: GlobalArgs,
     #[command(flatten)]
     signing: SigningArgs,
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    globals: GlobalArgs,
 }
 
 #[derive(Debug, Args)]
 struct SigningArgs {
-    #[command(flatten)]
-    input: InputArgs,
-    /// The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature).
-    /// Give it again to sign with the keys of several sources for one (multisig) account.
-    #[arg(long, value_name = "URI")]
-    key: Vec<String>,
-    /// The account the keys sign for, when their source does not name it: a hardware key or a
-    /// plain keystore of a decoupled or multisig account (default: the account the keystore
-    /// names, or the key's own address).
-    #[arg(long, value_name = "ADDRESS")]
-    account: Option<alloy_primitives::Address>,
     /// Whose signature to add.
     #[arg(long, value_enum, default_value_t = Role::Sender)]
     role: Role,
@@ -102,11 +119,30 @@ struct SigningArgs {
     /// Append one NDJSON line per request (approved or denied), fsynced before signing output.
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
+    #[command(flatten)]
+    keys: AccountKeyArgs,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+/// The keys of one account, from one or several sources, and their passwords.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Key")]
+struct AccountKeyArgs {
+    /// The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature).
+    /// Give it again to sign with the keys of several sources for one (multisig) account.
+    #[arg(long, value_name = "URI", required_unless_present = "generate")]
+    key: Vec<String>,
+    /// The account the keys sign for, when their source does not name it: a hardware key or a
+    /// plain keystore of a decoupled or multisig account (default: the account the keystore
+    /// names, or the key's own address).
+    #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
+    account: Option<alloy_primitives::Address>,
     /// File holding the keystore password (one trailing newline is ignored). Once for every
     /// keystore, or once per --key, in the same order.
     #[arg(long, env = "EVLOCK_PASSWORD_FILE", hide_env_values = true, value_name = "FILE")]
     password_file: Vec<PathBuf>,
-    /// Never prompt for a password.
+    /// Never prompt: fail when something must be asked that no option or file answers.
     #[arg(long)]
     no_input: bool,
 }
@@ -114,6 +150,7 @@ struct SigningArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Decode raw transactions (an argument, or stdin: hex lines or records with `raw`).
+    #[command(after_long_help = command_help(DECODE_EXAMPLES, ""))]
     Decode {
         /// A raw transaction in 0x-hex; without it, stdin is read.
         raw: Option<String>,
@@ -124,6 +161,7 @@ enum Command {
 
 impl Tool for Sign {
     const NAME: &'static str = "evlock-sign";
+    const SEE_ALSO: &'static [&'static str] = &["evlock-keygen", "evlock-trade", "evlock-relay"];
 
     fn globals(&self) -> &GlobalArgs {
         &self.globals
@@ -142,14 +180,14 @@ impl Tool for Sign {
 }
 
 fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure> {
-    if args.key.is_empty() {
+    if args.keys.key.is_empty() {
         return Err(Failure::usage("--key is required to sign (see --help)"));
     }
-    let uris: Vec<KeyUri> = args.key.iter().map(|key| key.parse()).collect::<Result<_, _>>()?;
-    if args.password_file.len() > 1 && args.password_file.len() != uris.len() {
+    let uris: Vec<KeyUri> = args.keys.key.iter().map(|key| key.parse()).collect::<Result<_, _>>()?;
+    if args.keys.password_file.len() > 1 && args.keys.password_file.len() != uris.len() {
         return Err(Failure::usage(format!(
             "--password-file is given {} times for {} --key: give it once for all, or once per --key",
-            args.password_file.len(),
+            args.keys.password_file.len(),
             uris.len()
         )));
     }
@@ -167,12 +205,12 @@ fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure>
     let mut keys: Option<AccountKeys> = None;
     for (index, uri) in uris.iter().enumerate() {
         let password = PasswordSource {
-            file: args.password_file.get(index).or(args.password_file.first()).cloned(),
-            no_input: args.no_input,
+            file: args.keys.password_file.get(index).or(args.keys.password_file.first()).cloned(),
+            no_input: args.keys.no_input,
             flag: "--password-file",
         };
         let mut opened = uri.open_account(&password, roles)?;
-        if let Some(account) = args.account {
+        if let Some(account) = args.keys.account {
             opened = opened.for_account(account)?;
         }
         keys = Some(match keys {
