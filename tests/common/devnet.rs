@@ -4,6 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use assert_cmd::cargo::CommandCargoExt;
 use serde_json::{Value, json};
 
 use super::{lines, run};
@@ -18,8 +19,15 @@ pub struct Devnet {
 }
 
 impl Devnet {
+    /// Starts the `evlock-devnet` built with the tests, or the one named by
+    /// `EVLOCK_TEST_DEVNET`: scripts/cross runs the ARM tests under emulation against a
+    /// native (x86_64) devnet, so that the ARM tools are the clients of a chain on the host.
     pub fn start(dir: &Path, extra: &[&str]) -> Devnet {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("evlock-devnet"))
+        let mut command = match std::env::var_os("EVLOCK_TEST_DEVNET") {
+            Some(native) => Command::new(native),
+            None => Command::cargo_bin("evlock-devnet").unwrap(),
+        };
+        let mut child = command
             .env_clear()
             .current_dir(dir)
             .args(["--port", "0"])

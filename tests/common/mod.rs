@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
 /// The folder of the npm reference scripts.
@@ -57,7 +58,12 @@ pub fn node(script: &str, args: &[&str], input: &str) -> String {
 
 /// Runs one of our binaries with a scrubbed environment, `input` on stdin, in `dir`.
 pub fn run(bin: &str, dir: &Path, args: &[&str], input: &str) -> std::process::Output {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin(bin))
+    run_command(Command::cargo_bin(bin).unwrap(), dir, args, input)
+}
+
+/// [`run`] for a prepared command (another build of a tool, behind its runner).
+pub fn run_command(mut command: Command, dir: &Path, args: &[&str], input: &str) -> std::process::Output {
+    let mut child = command
         .env_clear()
         .current_dir(dir)
         .args(args)

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
+use assert_cmd::cargo::CommandCargoExt;
 use evlock::kaia::{RecoverableSig, Transaction};
 use evlock::rpc::{JsonRpcError, RpcHandler};
 use rcgen::{
@@ -269,7 +270,8 @@ pub fn lines(bytes: &[u8]) -> Vec<Value> {
 
 /// Runs `evlock-relay` with a scrubbed environment (plus `env`), `input` on stdin, in `dir`.
 pub fn relay(dir: &Path, args: &[&str], env: &[(&str, &str)], input: &str) -> std::process::Output {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("evlock-relay"))
+    let mut child = Command::cargo_bin("evlock-relay")
+        .unwrap()
         .env_clear()
         .envs(env.iter().copied())
         .current_dir(dir)
