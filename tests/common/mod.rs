@@ -5,6 +5,7 @@
 
 pub mod devnet;
 pub mod market;
+pub mod txgen;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
