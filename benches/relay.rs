@@ -7,7 +7,8 @@
 //! - `call_keep_alive_https`: the same over TLS (rustls on ring, session established once).
 //! - `batch_100`: a batch of 100 calls in one request.
 //! - `submit_and_receipt`: the relay's library path per transaction against an in-process
-//!   node that decodes and hashes the raw transaction: send, then the receipt (found at once).
+//!   node that decodes and hashes the raw transaction: decode the record's bytes (sender
+//!   recovered, its fields checked against them), send, then the receipt (found at once).
 //! - `four_clients`: 4 threads × 250 calls each, for the server's concurrency.
 //!
 //! The devnet goal is ≥ 2,000 contract-call transactions/s: each one costs a send and a receipt
@@ -17,7 +18,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use evlock::kaia::{RecoverableSig, Transaction};
-use evlock::relay::{SubmitOptions, Submitter};
+use evlock::relay::{Submission, SubmitOptions, Submitter};
 use evlock::rpc::{ClientOptions, JsonRpcError, RpcClient, ServerOptions, start};
 use evlock::wire::SignedTxRecord;
 use serde_json::{Value, json};
@@ -87,7 +88,10 @@ fn rpc(c: &mut Criterion) {
     let record = signed_call();
     let submitter = Submitter::new(&client, SubmitOptions::default());
     group.bench_function("submit_and_receipt", |b| {
-        b.iter(|| submitter.submit(record.clone(), &mut ()).unwrap())
+        b.iter(|| {
+            let submission = Submission::from_signed_tx(&record).unwrap();
+            submitter.submit(submission, &mut ()).unwrap()
+        })
     });
 
     let calls: Vec<(&str, Value)> = (0..100).map(|_| ("eth_chainId", json!([]))).collect();

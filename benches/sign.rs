@@ -12,10 +12,10 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use evlock::cli::{OnError, Output, RecordStream};
 use evlock::keys::SecretKey;
 use evlock::signer::KeystoreSigner;
 use evlock::signer::session::{Role, Session};
+use evlock::wire::{OnError, Output, RecordStream};
 use k256::ecdsa::SigningKey;
 use serde_json::Value;
 

@@ -47,16 +47,12 @@ _evlock__calibrate() {
 
     case "${cmd}" in
         evlock__calibrate)
-            opts="-v -q -h -V --pretty --verbose --quiet --on-error --generate --help --version commission check report help"
+            opts="-v -q -h -V --pretty --verbose --quiet --generate --help --version commission check report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -69,7 +65,7 @@ _evlock__calibrate() {
             return 0
             ;;
         evlock__subcmd__calibrate__subcmd__check)
-            opts="-v -q -h --device --switch --reference --expect --points --warmup --settle --interval --samples --clock --no-input --certificate --technician --pretty --verbose --quiet --on-error --generate --help"
+            opts="-v -q -h --device --switch --reference --expect --points --warmup --settle --interval --samples --clock --no-input --certificate --technician --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -123,10 +119,6 @@ _evlock__calibrate() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -139,7 +131,7 @@ _evlock__calibrate() {
             return 0
             ;;
         evlock__subcmd__calibrate__subcmd__commission)
-            opts="-v -q -h --device --switch --reference --expect --points --warmup --settle --interval --samples --clock --no-input --key --password-file --class --zero-limit --out --force --pretty --verbose --quiet --on-error --generate --help"
+            opts="-v -q -h --device --switch --reference --expect --points --warmup --settle --interval --samples --clock --no-input --key --password-file --class --zero-limit --out --force --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,10 +195,6 @@ _evlock__calibrate() {
                     ;;
                 --out)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -291,7 +279,7 @@ _evlock__calibrate() {
             return 0
             ;;
         evlock__subcmd__calibrate__subcmd__report)
-            opts="-v -q -h --certificate --check --svg --pretty --verbose --quiet --on-error --generate --help"
+            opts="-v -q -h --certificate --check --svg --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,10 +295,6 @@ _evlock__calibrate() {
                     ;;
                 --svg)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)

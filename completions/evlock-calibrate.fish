@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_calibrate_global_optspecs
-    string join \n pretty v/verbose q/quiet on-error= generate= h/help V/version
+    string join \n pretty v/verbose q/quiet generate= h/help V/version
 end
 
 function __fish_evlock_calibrate_needs_command
@@ -24,15 +24,13 @@ function __fish_evlock_calibrate_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_needs_command" -s V -l version -d 'Print version'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_needs_command" -f -a "commission" -d 'Commission a meter: measure it against reference loads and write a signed certificate'
@@ -52,11 +50,9 @@ complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commis
 virtual\t'Virtual time (simulator, tests): no sleeping, `at` advances by the interval'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l key -d 'The technician\'s key that signs the certificate: a keystore path or `keystore:PATH`' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l class -d 'The accuracy class, %: load points must be within ±CLASS % of the reference' -r
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l class -d 'The accuracy class, %: load points must be within ±CLASS % of the reference. One of the standard classes 0.1, 0.2, 0.5, 1, 2, 3 (IEC 62053, ANSI C12.20)' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l zero-limit -d 'The zero point\'s limit (default: CLASS % of the smallest load point)' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l out -d 'Where to write the certificate (only when every point passes)' -r -F
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -65,7 +61,7 @@ complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commis
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l force -d 'Replace an existing certificate file'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l device -d 'The meter under test' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l switch -d 'The relay in front of the load (opened for the zero point, closed for load points); its programmable load is used when the device has one (the simulator\'s)' -r
@@ -80,8 +76,6 @@ complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check"
 virtual\t'Virtual time (simulator, tests): no sleeping, `at` advances by the interval'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l certificate -d 'The meter\'s calibration certificate' -r -F
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l technician -d 'Refuse the certificate unless this address signed it' -r
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -89,20 +83,18 @@ fish\t'fish completions'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l no-input -d 'Never prompt: neither for a password nor for the technician to connect a load'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -l certificate -d 'The certificate to show' -r -F
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -l check -d 'The NDJSON output of a `check`, shown next to the commissioning\'s points' -r -F
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -l svg -d 'Also draw error % against load current, with the class limits, into this SVG file' -r -F
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand help; and not __fish_seen_subcommand_from commission check report help" -f -a "commission" -d 'Commission a meter: measure it against reference loads and write a signed certificate'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand help; and not __fish_seen_subcommand_from commission check report help" -f -a "check" -d 'Check a meter against its certificate: signature, registers, load points'

@@ -23,16 +23,12 @@ _evlock__devnet() {
 
     case "${cmd}" in
         evlock__devnet)
-            opts="-v -q -h -V --pretty --verbose --quiet --on-error --generate --port --chain-id --mnemonic-file --accounts --balance --fund --gas-price --block-time --state --tls-cert --tls-key --client-ca --help --version"
+            opts="-v -q -h -V --pretty --verbose --quiet --generate --port --chain-id --mnemonic-file --accounts --balance --fund --gas-price --block-time --state --tls-cert --tls-key --client-ca --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0

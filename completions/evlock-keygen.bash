@@ -59,16 +59,12 @@ _evlock__keygen() {
 
     case "${cmd}" in
         evlock__keygen)
-            opts="-v -q -h -V --pretty --verbose --quiet --on-error --generate --help --version new import derive inspect change-password help"
+            opts="-v -q -h -V --pretty --verbose --quiet --generate --help --version new import derive inspect change-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -81,7 +77,7 @@ _evlock__keygen() {
             return 0
             ;;
         evlock__subcmd__keygen__subcmd__change__subcmd__password)
-            opts="-v -q -h --new-password-file --light-kdf --password-file --no-input --pretty --verbose --quiet --on-error --generate --help"
+            opts="-v -q -h --new-password-file --light-kdf --password-file --no-input --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -93,10 +89,6 @@ _evlock__keygen() {
                     ;;
                 --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -111,7 +103,7 @@ _evlock__keygen() {
             return 0
             ;;
         evlock__subcmd__keygen__subcmd__derive)
-            opts="-v -q -h --mnemonic-file --count --start --hd-path --passphrase-file --pretty --verbose --quiet --on-error --generate --help"
+            opts="-v -q -h --mnemonic-file --count --start --hd-path --passphrase-file --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -135,10 +127,6 @@ _evlock__keygen() {
                     ;;
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -251,7 +239,7 @@ _evlock__keygen() {
             return 0
             ;;
         evlock__subcmd__keygen__subcmd__import)
-            opts="-o -v -q -h --mnemonic-file --private-key-file --keystore --source-password-file --count --start --hd-path --passphrase-file --out-dir --light-kdf --force --password-file --no-input --pretty --verbose --quiet --on-error --generate --help"
+            opts="-o -v -q -h --mnemonic-file --private-key-file --keystore --source-password-file --count --start --hd-path --passphrase-file --out-dir --light-kdf --force --password-file --no-input --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -301,10 +289,6 @@ _evlock__keygen() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -317,7 +301,7 @@ _evlock__keygen() {
             return 0
             ;;
         evlock__subcmd__keygen__subcmd__inspect)
-            opts="-v -q -h --verify --password-file --no-input --pretty --verbose --quiet --on-error --generate --help"
+            opts="-v -q -h --verify --password-file --no-input --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,10 +309,6 @@ _evlock__keygen() {
             case "${prev}" in
                 --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -343,7 +323,7 @@ _evlock__keygen() {
             return 0
             ;;
         evlock__subcmd__keygen__subcmd__new)
-            opts="-o -v -q -h --words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file --out-dir --light-kdf --force --password-file --no-input --pretty --verbose --quiet --on-error --generate --help"
+            opts="-o -v -q -h --words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file --out-dir --light-kdf --force --password-file --no-input --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -383,10 +363,6 @@ _evlock__keygen() {
                     ;;
                 --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_keygen_global_optspecs
-    string join \n pretty v/verbose q/quiet on-error= generate= h/help V/version
+    string join \n pretty v/verbose q/quiet generate= h/help V/version
 end
 
 function __fish_evlock_keygen_needs_command
@@ -24,21 +24,19 @@ function __fish_evlock_keygen_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -s V -l version -d 'Print version'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "new" -d 'Create a new mnemonic and write an encrypted keystore for each derived account'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "import" -d 'Write keystores from a mnemonic file, a raw private-key file or another keystore'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "derive" -d 'Print the addresses of a mnemonic\'s accounts (no keystore is written)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "inspect" -d 'Show the address and format of keystores; --verify checks the password'
+complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "inspect" -d 'Show the address and format of keystores; --verify checks the password and the address'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "change-password" -d 'Re-encrypt a v3 keystore under a new password, in place'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l words -d 'Mnemonic length' -r
@@ -49,8 +47,6 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l hd-p
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l passphrase-file -d 'File holding the BIP-39 passphrase (the "25th word"), if the wallet uses one' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -s o -l out-dir -d 'Folder for the keystore files (named ADDRESS.json)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -62,8 +58,8 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l forc
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l no-input -d 'Never prompt: fail when a password is needed and no file gives it'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -s h -l help -d 'Print help'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l mnemonic-file -d 'A file holding a BIP-39 mnemonic ("-" for stdin)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l private-key-file -d 'A file holding a raw private key in hex ("-" for stdin)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l keystore -d 'Another keystore (v3 or KIP-3 v4); its signing key is re-encrypted as v3' -r -F
@@ -74,8 +70,6 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l h
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l passphrase-file -d 'File holding the BIP-39 passphrase (the "25th word"), if the wallet uses one' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -s o -l out-dir -d 'Folder for the keystore files (named ADDRESS.json)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -85,40 +79,34 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l f
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l no-input -d 'Never prompt: fail when a password is needed and no file gives it'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -s h -l help -d 'Print help'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l mnemonic-file -d 'A file holding a BIP-39 mnemonic ("-" for stdin)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l count -d 'Number of accounts' -r
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l start -d 'First account index' -r
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l hd-path -d 'Base derivation path; account i is BASE/i' -r
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l passphrase-file -d 'File holding the BIP-39 passphrase (the "25th word"), if the wallet uses one' -r -F
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -s h -l help -d 'Print help'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l verify -d 'Decrypt the keystore to check the password (exit 5 when it is wrong)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l verify -d 'Decrypt the keystore to check the password and that the key is the file\'s account (exit 5 when either is wrong)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l no-input -d 'Never prompt: fail when a password is needed and no file gives it'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -l new-password-file -d 'File holding the new password' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -127,11 +115,11 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-passw
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -l no-input -d 'Never prompt: fail when a password is needed and no file gives it'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s h -l help -d 'Print help'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "new" -d 'Create a new mnemonic and write an encrypted keystore for each derived account'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "import" -d 'Write keystores from a mnemonic file, a raw private-key file or another keystore'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "derive" -d 'Print the addresses of a mnemonic\'s accounts (no keystore is written)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "inspect" -d 'Show the address and format of keystores; --verify checks the password'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "inspect" -d 'Show the address and format of keystores; --verify checks the password and the address'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "change-password" -d 'Re-encrypt a v3 keystore under a new password, in place'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

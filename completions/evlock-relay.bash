@@ -41,16 +41,12 @@ _evlock__relay() {
 
     case "${cmd}" in
         evlock__relay)
-            opts="-v -q -h -V --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --help --version submit rpc help"
+            opts="-v -q -h -V --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --help --version submit rpc help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -143,16 +139,12 @@ _evlock__relay() {
             return 0
             ;;
         evlock__subcmd__relay__subcmd__rpc)
-            opts="-v -q -h --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --help"
+            opts="-v -q -h --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -189,12 +181,20 @@ _evlock__relay() {
             return 0
             ;;
         evlock__subcmd__relay__subcmd__submit)
-            opts="-v -q -h --wait --no-wait --timeout --confirmations --poll --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --help"
+            opts="-v -q -h --on-error --max-line --wait --no-wait --timeout --confirmations --poll --check --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --on-error)
+                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-line)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -205,10 +205,6 @@ _evlock__relay() {
                     ;;
                 --poll)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)

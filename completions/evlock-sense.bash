@@ -41,16 +41,12 @@ _evlock__sense() {
 
     case "${cmd}" in
         evlock__sense)
-            opts="-v -q -h -V --pretty --verbose --quiet --on-error --generate --device --profile --interval --count --switch --certificate --technician --fail-on-alarm --stop-on-alarm --give-up-after --clock --self-test --frozen-after --min-current --open-current --max-volts --max-amps --help --version scan read help"
+            opts="-v -q -h -V --pretty --verbose --quiet --generate --device --profile --interval --count --switch --certificate --technician --fail-on-alarm --stop-on-alarm --give-up-after --clock --self-test --frozen-after --min-current --open-current --max-volts --max-amps --help --version scan read help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -175,7 +171,7 @@ _evlock__sense() {
             return 0
             ;;
         evlock__subcmd__sense__subcmd__read)
-            opts="-v -q -h --device --address --function --start --count --type --word-order --scale --pretty --verbose --quiet --on-error --generate --help"
+            opts="-v -q -h --device --address --function --start --count --type --word-order --scale --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -213,10 +209,6 @@ _evlock__sense() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -229,7 +221,7 @@ _evlock__sense() {
             return 0
             ;;
         evlock__subcmd__sense__subcmd__scan)
-            opts="-v -q -h --device --addresses --timeout --pretty --verbose --quiet --on-error --generate --help"
+            opts="-v -q -h --device --addresses --timeout --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,10 +237,6 @@ _evlock__sense() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_sense_global_optspecs
-    string join \n pretty v/verbose q/quiet on-error= generate= device= profile= interval= count= switch= certificate= technician= fail-on-alarm stop-on-alarm give-up-after= clock= self-test frozen-after= min-current= open-current= max-volts= max-amps= h/help V/version
+    string join \n pretty v/verbose q/quiet generate= device= profile= interval= count= switch= certificate= technician= fail-on-alarm stop-on-alarm give-up-after= clock= self-test frozen-after= min-current= open-current= max-volts= max-amps= h/help V/version
 end
 
 function __fish_evlock_sense_needs_command
@@ -24,8 +24,6 @@ function __fish_evlock_sense_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
@@ -47,7 +45,7 @@ complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l max-volts -d 
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l max-amps -d 'The highest current the device can measure, A (default: from the device\'s datasheet, or the INA22x\'s shunt)' -r
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l fail-on-alarm -d 'Exit 1 at the end if any alarm was raised'
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l stop-on-alarm -d 'Stop at the first alarm (after writing it and its reading) and exit 1'
 complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -l self-test -d 'Run the device\'s self-test instead: one `self_test` record per check, exit 1 if any fails'
@@ -59,15 +57,13 @@ complete -c evlock-sense -n "__fish_evlock_sense_needs_command" -f -a "help" -d 
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l device -d 'The serial line and its settings, e.g. `modbus:/dev/ttyUSB0?baud=9600&parity=N`' -r
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l addresses -d 'The addresses to try, e.g. `1-247` or `5`' -r
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l timeout -d 'How long to wait for each address (a silent one costs this much)' -r
-complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l device -d 'The serial line and its settings, e.g. `modbus:/dev/ttyUSB0?profile=pzem004t&addr=1`' -r
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l address -d 'The slave address (default: the URI\'s `addr`, else 1)' -r
@@ -78,15 +74,13 @@ complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l count
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l type -d 'Decode the registers as u16, i16, u32, i32 or f32' -r
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l word-order -d 'The order of a 32-bit value\'s two registers: big (high word first, Eastron) or little (low word first, PZEM-004T)' -r
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l scale -d 'Multiply the decoded value by this, e.g. 0.1 for a PZEM\'s voltage' -r
-complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand read" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand help; and not __fish_seen_subcommand_from scan read help" -f -a "scan" -d 'Find the Modbus slaves on a serial line: one `modbus_slave` record per address that answers (exit 1 when none does)'
 complete -c evlock-sense -n "__fish_evlock_sense_using_subcommand help; and not __fish_seen_subcommand_from scan read help" -f -a "read" -d 'Read raw registers from a Modbus slave: one `registers` record, decoded with --type'

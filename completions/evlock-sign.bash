@@ -35,18 +35,22 @@ _evlock__sign() {
 
     case "${cmd}" in
         evlock__sign)
-            opts="-v -q -h -V --pretty --verbose --quiet --on-error --generate --key --role --chain-id --policy --audit-log --password-file --no-input --help --version decode help"
+            opts="-v -q -h -V --pretty --verbose --quiet --generate --on-error --max-line --key --role --chain-id --policy --audit-log --password-file --no-input --help --version decode help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
                 --on-error)
                     COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
-                --generate)
-                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                --max-line)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --key)
@@ -81,7 +85,7 @@ _evlock__sign() {
             return 0
             ;;
         evlock__subcmd__sign__subcmd__decode)
-            opts="-v -q -h --pretty --verbose --quiet --on-error --generate --help"
+            opts="-v -q -h --on-error --max-line --pretty --verbose --quiet --generate --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -89,6 +93,10 @@ _evlock__sign() {
             case "${prev}" in
                 --on-error)
                     COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-line)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --generate)

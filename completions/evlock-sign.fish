@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_sign_global_optspecs
-    string join \n pretty v/verbose q/quiet on-error= generate= key= role= chain-id= policy= audit-log= password-file= no-input h/help V/version
+    string join \n pretty v/verbose q/quiet generate= on-error= max-line= key= role= chain-id= policy= audit-log= password-file= no-input h/help V/version
 end
 
 function __fish_evlock_sign_needs_command
@@ -24,12 +24,13 @@ function __fish_evlock_sign_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l max-line -d 'The longest input line accepted, in bytes; a longer line is an `error` record and is skipped without being held in memory' -r
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l key -d 'The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature)' -r
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l role -d 'Whose signature to add' -r -f -a "sender\t'The sending account signs a `tx` record'
 fee-payer\t'The fee payer adds its signature to a sender-signed `signed_tx` record'"
@@ -39,7 +40,7 @@ complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l audit-log -d 'A
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l no-input -d 'Never prompt for a password'
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -s V -l version -d 'Print version'
@@ -47,13 +48,14 @@ complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -f -a "decode" -d 
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
 skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -l max-line -d 'The longest input line accepted, in bytes; a longer line is an `error` record and is skipped without being held in memory' -r
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
-complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing)'
+complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand help; and not __fish_seen_subcommand_from decode help" -f -a "decode" -d 'Decode raw transactions (an argument, or stdin: hex lines or records with `raw`)'
 complete -c evlock-sign -n "__fish_evlock_sign_using_subcommand help; and not __fish_seen_subcommand_from decode help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -95,16 +95,12 @@ _evlock__trade() {
 
     case "${cmd}" in
         evlock__trade)
-            opts="-v -q -h -V --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help --version deploy register-meter offer buy report settle cancel withdraw status watch deliver help"
+            opts="-v -q -h -V --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help --version deploy register-meter offer buy report settle cancel withdraw status watch deliver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -149,7 +145,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -173,7 +177,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__buy)
-            opts="-v -q -h --offer --max-price --escrow --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --offer --max-price --escrow --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -189,10 +193,6 @@ _evlock__trade() {
                     ;;
                 --escrow)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -239,7 +239,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -263,7 +271,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__cancel)
-            opts="-v -q -h --offer --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --offer --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,10 +279,6 @@ _evlock__trade() {
             case "${prev}" in
                 --offer)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -321,7 +325,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -345,7 +357,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__deliver)
-            opts="-v -q -h --trade --role --device --switch --certificate --technician --key --password-file --fee-payer-key --fee-payer-password-file --no-input --every --interval --clock --journal --settle-wait --ignore-alarms --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --trade --role --device --switch --certificate --technician --key --password-file --fee-payer-key --fee-payer-password-file --no-input --every --interval --clock --journal --settle-wait --ignore-alarms --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,10 +423,6 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -459,7 +467,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -483,7 +499,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__deploy)
-            opts="-v -q -h --delivery-blocks --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --delivery-blocks --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -491,10 +507,6 @@ _evlock__trade() {
             case "${prev}" in
                 --delivery-blocks)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -541,7 +553,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -747,7 +767,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__offer)
-            opts="-v -q -h --energy --price --expires-in --expiry-block --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --energy --price --expires-in --expiry-block --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -767,10 +787,6 @@ _evlock__trade() {
                     ;;
                 --expiry-block)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -817,7 +833,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -841,7 +865,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__register__subcmd__meter)
-            opts="-v -q -h --meter --owner --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --meter --owner --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,10 +877,6 @@ _evlock__trade() {
                     ;;
                 --owner)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -903,7 +923,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -927,12 +955,20 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__report)
-            opts="-v -q -h --trade --wh --every --energy --start-mwh --ignore-alarms --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --on-error --max-line --trade --wh --every --energy --start-mwh --ignore-alarms --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --on-error)
+                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-line)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --trade)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -951,10 +987,6 @@ _evlock__trade() {
                     ;;
                 --start-mwh)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -1001,7 +1033,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1025,7 +1065,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__settle)
-            opts="-v -q -h --trade --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --trade --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1033,10 +1073,6 @@ _evlock__trade() {
             case "${prev}" in
                 --trade)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -1083,7 +1119,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1107,16 +1151,12 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__status)
-            opts="-v -q -h --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help offer trade credit balance"
+            opts="-v -q -h --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help offer trade credit balance"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -1161,7 +1201,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1185,7 +1233,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__watch)
-            opts="-v -q -h --from-block --to-block --follow --poll --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --from-block --to-block --follow --poll --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1201,10 +1249,6 @@ _evlock__trade() {
                     ;;
                 --poll)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
                     return 0
                     ;;
                 --generate)
@@ -1251,7 +1295,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1275,16 +1327,12 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__withdraw)
-            opts="-v -q -h --pretty --verbose --quiet --on-error --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            opts="-v -q -h --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --tx-type --gas-price --priority-fee --gas --fee-payer --fee-ratio --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --on-error)
-                    COMPREPLY=($(compgen -W "stop skip" -- "${cur}"))
-                    return 0
-                    ;;
                 --generate)
                     COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
                     return 0
@@ -1329,7 +1377,15 @@ _evlock__trade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tx-type)
+                    COMPREPLY=($(compgen -W "kaia legacy eip1559" -- "${cur}"))
+                    return 0
+                    ;;
                 --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority-fee)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -5,39 +5,48 @@
 //! no signature over anything but the recorded transaction (the raw transaction is public
 //! once sent anyway). It also carries the rolling-window state of the signing policy across
 //! runs: at start, approved values within the window are counted again.
+//!
+//! The log is a [`DurableLog`]: a torn last line is cut off at open, any other unreadable line
+//! stops the signer (fail closed: a policy window that cannot be read is never taken as
+//! empty), and an append that fails is rolled back and nothing is signed.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 use alloy_primitives::U256;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode};
+use crate::wire::{DurableLog, LogError, MAX_LINE_BYTES};
 
-/// Why the audit log cannot be written. Signing stops: nothing is signed without its line.
+/// Why the audit log cannot be used. Signing stops: nothing is signed without its line, and
+/// nothing is signed against a window that cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
-    /// The log cannot be opened, written or synced.
-    #[error("cannot write the audit log {path}")]
-    Write {
-        /// The log file.
-        path: PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
+    /// The log cannot be opened or read, or a line in it is not an audit entry: the signer
+    /// refuses to sign (exit 1, `audit_unreadable`) rather than take the window as empty.
+    #[error("the audit log cannot be read, so nothing is signed")]
+    Unreadable(#[source] LogError),
+    /// An append failed and was rolled back (exit 2, `audit_log`): the request it records is
+    /// not signed.
+    #[error("the audit log cannot be written, so nothing is signed")]
+    Write(#[source] LogError),
 }
 
 impl ErrorClass for AuditError {
     fn exit_code(&self) -> ExitCode {
-        ExitCode::Usage
+        match self {
+            AuditError::Unreadable(_) => ExitCode::No,
+            AuditError::Write(_) => ExitCode::Usage,
+        }
     }
 
     fn error_code(&self) -> &'static str {
-        "audit_log"
+        match self {
+            AuditError::Unreadable(_) => "audit_unreadable",
+            AuditError::Write(_) => "audit_log",
+        }
     }
 }
 
@@ -98,53 +107,58 @@ pub struct AuditEntry {
     pub meta: Option<Value>,
 }
 
-/// An append-only, fsynced NDJSON audit log.
+/// An append-only, fsynced NDJSON audit log, with the approved values it already holds.
 pub struct AuditLog {
-    file: File,
-    path: PathBuf,
-    buffer: Vec<u8>,
+    log: DurableLog,
+    approved: Vec<(SystemTime, U256)>,
 }
 
 impl AuditLog {
-    /// Opens (or creates, 0600) the log for appending.
+    /// Opens (or creates, 0600) the log and reads the approved values it holds. Every line
+    /// must be an audit entry, and every approved one must have a readable time and value.
     pub fn open(path: &Path) -> Result<Self, AuditError> {
-        let mut options = OpenOptions::new();
-        options.create(true).append(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file =
-            options.open(path).map_err(|source| AuditError::Write { path: path.to_path_buf(), source })?;
-        Ok(AuditLog { file, path: path.to_path_buf(), buffer: Vec::with_capacity(512) })
+        let mut approved = Vec::new();
+        let log = DurableLog::open_with(path, MAX_LINE_BYTES, |_, text| {
+            let entry: AuditEntry =
+                serde_json::from_str(text).map_err(|e| format!("not an audit entry: {e}"))?;
+            if entry.decision == "approved" {
+                let at = humantime::parse_rfc3339(&entry.time)
+                    .map_err(|e| format!("approved entry with an unreadable time {:?}: {e}", entry.time))?;
+                let value = match entry.value.as_deref() {
+                    None => U256::ZERO,
+                    Some(v) => U256::from_str_radix(v, 10)
+                        .map_err(|_| format!("approved entry with an unreadable value {v:?}"))?,
+                };
+                approved.push((at, value));
+            }
+            Ok(())
+        })
+        .map_err(AuditError::Unreadable)?;
+        Ok(AuditLog { log, approved })
     }
 
-    /// Appends one entry and syncs it to disk before returning.
+    /// Appends one entry and syncs it to disk before returning; on failure nothing is left
+    /// of it in the file.
     pub fn append(&mut self, entry: &AuditEntry) -> Result<(), AuditError> {
-        self.buffer.clear();
-        serde_json::to_writer(&mut self.buffer, entry).expect("audit entries always serialize");
-        self.buffer.push(b'\n');
-        let error = |source| AuditError::Write { path: self.path.clone(), source };
-        self.file.write_all(&self.buffer).map_err(error)?;
-        self.file.sync_data().map_err(|source| AuditError::Write { path: self.path.clone(), source })
+        self.log.append(entry).map_err(AuditError::Write)?;
+        if entry.decision == "approved"
+            && let Ok(at) = humantime::parse_rfc3339(&entry.time)
+        {
+            let value =
+                entry.value.as_deref().and_then(|v| U256::from_str_radix(v, 10).ok()).unwrap_or_default();
+            self.approved.push((at, value));
+        }
+        Ok(())
     }
 
-    /// The approved values (peb) recorded at or after `since`, with their times; lines that
-    /// cannot be read are skipped (a torn last line after a crash, say).
-    pub fn approved_since(path: &Path, since: SystemTime) -> Vec<(SystemTime, U256)> {
-        let Ok(file) = File::open(path) else { return Vec::new() };
-        BufReader::new(file)
-            .lines()
-            .map_while(Result::ok)
-            .filter_map(|line| serde_json::from_str::<AuditEntry>(&line).ok())
-            .filter(|entry| entry.decision == "approved")
-            .filter_map(|entry| {
-                let at = humantime::parse_rfc3339(&entry.time).ok()?;
-                let value = entry.value.as_deref().and_then(|v| U256::from_str_radix(v, 10).ok())?;
-                (at >= since).then_some((at, value))
-            })
-            .collect()
+    /// The approved values (peb) recorded at or after `since`, with their times.
+    pub fn approved_since(&self, since: SystemTime) -> Vec<(SystemTime, U256)> {
+        self.approved.iter().filter(|(at, _)| *at >= since).copied().collect()
+    }
+
+    /// The log file.
+    pub fn path(&self) -> &Path {
+        self.log.path()
     }
 }
 
@@ -193,13 +207,28 @@ mod tests {
             log.append(&entry(now, "approved", 7)).unwrap();
             log.append(&entry(now, "denied", 100)).unwrap();
         }
-        // Reopening appends, never truncates; a torn line is ignored.
+        // Reopening appends, never truncates; a torn last line is cut off.
+        use std::io::Write;
         std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"time\":").unwrap();
-        AuditLog::open(&path).unwrap();
+        let log = AuditLog::open(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(text.lines().count(), 4);
-        let window = AuditLog::approved_since(&path, now - hour);
+        assert_eq!(text.lines().count(), 3);
+        assert!(text.ends_with("}\n"));
+        let window = log.approved_since(now - hour);
         assert_eq!(window.len(), 1);
         assert_eq!(window[0].1, U256::from(7));
+    }
+
+    #[test]
+    fn an_unreadable_log_fails_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.ndjson");
+        std::fs::write(&path, b"\xff\n").unwrap();
+        let error = AuditLog::open(&path).err().unwrap();
+        assert_eq!((error.exit_code(), error.error_code()), (ExitCode::No, "audit_unreadable"));
+        let mut line = serde_json::to_vec(&entry(SystemTime::now(), "approved", 1)).unwrap();
+        line.extend_from_slice(b"\n{\"decision\":\"approved\"}\n");
+        std::fs::write(&path, &line).unwrap();
+        assert!(AuditLog::open(&path).is_err(), "an entry of the wrong shape is not skipped");
     }
 }

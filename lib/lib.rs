@@ -11,7 +11,7 @@
 //! |---|---|---|---|
 //! | `evlock-keygen` | args | `key` records, keystores | BIP-39 mnemonics, BIP-32/44 keys, encrypted keystores |
 //! | `evlock-sign` | `tx` records | `signed_tx` records | signs Kaia transactions under a signing policy |
-//! | `evlock-relay` | `signed_tx` records | `receipt` records | submits to a Kaia JSON-RPC endpoint |
+//! | `evlock-relay` | `signed_tx` records, raw hex | `receipt` records | submits to a Kaia (or any EVM) JSON-RPC endpoint |
 //! | `evlock-trade` | args, `reading` records | `tx`, `status` records | builds EnergyMarket calls |
 //! | `evlock-sense` | a meter device | `reading`, `alarm` records | reads meters, runs health checks |
 //! | `evlock-calibrate` | a meter, a certificate | `calibration` records | commissions and checks meters |
@@ -25,38 +25,49 @@
 //!
 //! ## Where each module fits
 //!
-//! - [`cli`]: the one output writer (NDJSON on stdout), diagnostics on stderr, exit codes,
-//!   `--on-error`, generated man pages and completions. Every tool runs through it.
-//! - [`wire`]: every record type that crosses a pipe, with its JSON shape.
+//! The library is a house of rooms on floors; a room imports only rooms on lower floors, and
+//! nothing imports [`cli`] or [`tools`] but the tools themselves (`docs/architecture.md`
+//! draws it; `tests/house_rules.rs` holds the rules against the code).
+//!
+//! - The ground: [`exit`] (exit codes, [`exit::ErrorClass`], [`exit::Failure`]) and
+//!   [`interrupt`] (Ctrl-C and SIGTERM). They import nothing of the crate.
+//! - [`wire`]: every record type that crosses a pipe, the one stdout writer
+//!   ([`wire::Output`]), the NDJSON reader ([`wire::RecordStream`]) and the one durable log
+//!   type ([`wire::DurableLog`]) of the audit log, the delivery journal and the devnet state.
+//! - [`units`]: KAIA amounts (peb, ston, KAIA) and energy (Wh, kWh, MWh) for humans.
 //! - [`keys`]: mnemonics, HD derivation, keystores (Web3 Secret Storage v3, Kaia KIP-3 v4),
 //!   password sources and secret-file handling.
-//! - [`devnet`]: the local Kaia-compatible chain on revm behind `evlock-devnet`.
-//! - [`kaia`]: Kaia transactions: every type, fee delegation, RLP, hashes, signer recovery.
-//! - [`market`]: the EnergyMarket contract: bindings from its ABI, call data, events, reverts.
-//! - [`signer`]: the `Signer` trait (digest in, signature out) and its keystore backend.
-//! - [`audit`]: the fsynced NDJSON audit log of signing requests.
-//! - [`policy`]: the signing policy (TOML) every signature is checked against.
+//! - [`kaia`]: Kaia transactions: every type, fee delegation, RLP, hashes, signer recovery,
+//!   the `tx` record's field table, Kaia's protocol constants, revert reasons.
 //! - [`rpc`]: JSON-RPC 2.0 over HTTP(S): the client (fail-over, retries, TLS, mTLS) and the
 //!   server every local chain is served by.
-//! - [`meter`]: meter drivers (Modbus RTU, INA228/INA229, ACS712, simulator), relay
-//!   switches, and the health checks run on every reading.
+//! - [`meter`]: meter drivers (Modbus RTU, INA228/INA229, ACS712 on IIO, GPIO relay,
+//!   simulator), device URIs, the health checks run on every reading, metering sessions.
+//! - [`market`]: the EnergyMarket contract: bindings from its ABI, call data, events.
+//! - [`policy`]: the signing policy (TOML) every signature is checked against.
+//! - [`audit`]: the fsynced audit log of signing requests.
+//! - [`signer`]: the `Signer` trait (digest in, signature out), its backends, and the signing
+//!   session `evlock-sign` runs.
+//! - [`devnet`]: the local Kaia-compatible chain on revm behind `evlock-devnet`.
+//! - [`relay`]: submitting signed transactions (the raw bytes are the truth) and collecting
+//!   their receipts.
 //! - [`calibrate`]: commissioning and checking meters against reference loads; signed
 //!   calibration certificates.
-//! - [`relay`]: submitting signed transactions and waiting for their receipts.
 //! - [`trade`]: EnergyMarket transactions for every action (nonce, gas, chain id from a node or
-//!   flags), contract state and events, and the report stream that turns readings into reports.
-//! - [`meter`]: meter drivers (Modbus RTU, INA228/INA229, ACS712 on IIO, GPIO relay, simulator),
-//!   device URIs and health checks.
-//! - [`units`]: KAIA amounts (peb, ston, KAIA) and energy (Wh, kWh, MWh) for humans.
+//!   flags), contract state and events, report streams and delivery sessions.
+//! - [`cli`]: what talks to a terminal: global flags, the stderr logger, man pages and
+//!   completions, running a tool and rendering its failure.
 //! - [`tools`]: the clap definition and the `run` function of each tool; `src/bin/*` only call
 //!   into these, so man pages and completions come from the same source as the binaries.
 //!
-//! Exit codes are shared by all tools: see [`cli::ExitCode`].
+//! Exit codes are shared by all tools: see [`exit::ExitCode`].
 
 pub mod audit;
 pub mod calibrate;
 pub mod cli;
 pub mod devnet;
+pub mod exit;
+pub mod interrupt;
 pub mod kaia;
 pub mod keys;
 pub mod market;

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use evlock::cli::{ErrorClass, ExitCode};
+use evlock::exit::{ErrorClass, ExitCode};
 use evlock::meter::{self, DeviceUri, MeterError, PowerState};
 
 /// A 12-bit ADC on 3.3 V: 3300 / 4096 mV per code, so code 2048 is 1650 mV, the zero.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use embedded_hal::i2c::{I2c, NoAcknowledgeSource};
 use embedded_hal_mock::eh1::i2c::{Mock as I2cMock, Transaction as I2cTransaction};
 use embedded_hal_mock::eh1::spi::{Mock as SpiMock, Transaction as SpiTransaction};
-use evlock::cli::{ErrorClass, ExitCode};
+use evlock::exit::{ErrorClass, ExitCode};
 use evlock::meter::ina22x::model::{Ina22xModel, ModelHandle, ModelInputs};
 use evlock::meter::ina22x::{Calibration, Chip, Ina228, Ina229, reg};
 use evlock::meter::{self, DeviceUri, Meter, MeterError, PowerState};

@@ -5,7 +5,7 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use evlock::cli::{ErrorClass, ExitCode};
+use evlock::exit::{ErrorClass, ExitCode};
 use evlock::meter::modbus::slave::{PZEM_DEFAULT_ALARM_W, SimDevice, SimValues, Slave};
 use evlock::meter::modbus::{
     self, ModbusMeter, ReadFunction, ScanReply, SerialSettings, ValueType, WordOrder, decode, read_registers,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use evlock::cli::{ErrorClass, ExitCode};
+use evlock::exit::{ErrorClass, ExitCode};
 use evlock::meter::{self, DeviceUri, Meter, MeterError, PowerState, Sample};
 
 fn uri(text: &str) -> DeviceUri {

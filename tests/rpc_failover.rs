@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use evlock::cli::ErrorClass;
+use evlock::exit::ErrorClass;
 use evlock::rpc::{ClientOptions, JsonRpcError, RpcClient, RpcError, ServerOptions, start};
 use rpc_support::*;
 

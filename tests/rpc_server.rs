@@ -93,7 +93,7 @@ fn unknown_methods_and_panics_are_node_errors_and_the_server_goes_on() {
     assert!(
         matches!(&error, RpcError::Node { method, error } if method == "no_such_method" && error.code == -32601)
     );
-    assert_eq!(evlock::cli::ErrorClass::exit_code(&error).as_i32(), 4);
+    assert_eq!(evlock::exit::ErrorClass::exit_code(&error).as_i32(), 4);
     let error = client.call("panic", json!([])).unwrap_err();
     assert_eq!(error.node_error().unwrap().code, JsonRpcError::INTERNAL_ERROR);
     assert_eq!(client.chain_id().unwrap(), 31337);

@@ -52,7 +52,7 @@ fn an_untrusted_server_certificate_is_refused() {
     // A server with a certificate from the other CA, to a client that trusts ours.
     let rogue = https(&pki.other_server, None);
     let error = client(&rogue.url(), Some(&pki.ca), None).chain_id().unwrap_err();
-    assert_eq!(evlock::cli::ErrorClass::exit_code(&error).as_i32(), 4);
+    assert_eq!(evlock::exit::ErrorClass::exit_code(&error).as_i32(), 4);
     assert!(tls_cause(error).contains("invalid peer certificate"));
 }
 
@@ -82,7 +82,7 @@ fn unusable_tls_settings_are_input_errors() {
     options.ca_cert_pem = Some(pki.client.key.clone().into_bytes());
     let error = RpcClient::new(options).unwrap_err();
     assert!(matches!(error, RpcError::TlsConfig(_)), "{error}");
-    assert_eq!(evlock::cli::ErrorClass::exit_code(&error).as_i32(), 2);
+    assert_eq!(evlock::exit::ErrorClass::exit_code(&error).as_i32(), 2);
 
     let mut options = ClientOptions::new(["https://127.0.0.1:1/"]);
     options.client_identity_pem =

@@ -261,3 +261,91 @@ fn the_example_policies_load() {
         evlock::policy::Policy::load(&root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
+
+#[test]
+fn a_chain_id_alias_is_pinned_like_the_wire_name_and_never_leaks() {
+    let s = setup();
+    let mut tx = transfer(0);
+    tx["type"] = json!("legacy");
+    tx.as_object_mut().unwrap().remove("chain_id");
+    tx["chainID"] = json!("1");
+    let out = s.sign(&["--key", &s.sender, "--chain-id", "1001"], &ndjson(&[tx.clone()]));
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "nothing signed");
+    let error: Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stderr).lines().next().unwrap()).unwrap();
+    assert_eq!(error["code"], "wrong_chain_id");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("chain id 1 ") && message.contains("--chain-id 1001"), "{message}");
+
+    // Without the pin the alias is read, and neither it nor any other spelling is carried.
+    tx["feePayerSignatures"] = json!([]);
+    tx["gasLimit"] = json!("21000");
+    tx["invoice"] = json!("A-1");
+    let out = s.sign(&["--key", &s.sender], &ndjson(&[tx]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let signed = &lines(&out.stdout)[0];
+    assert_eq!(signed["chain_id"], "1");
+    assert_eq!(signed["invoice"], "A-1");
+    for alias in ["chainID", "feePayerSignatures", "gasLimit"] {
+        assert!(signed.get(alias).is_none(), "{alias} leaked into {signed}");
+    }
+}
+
+#[test]
+fn records_of_other_kinds_or_versions_are_refused() {
+    let s = setup();
+    let mut receipt = transfer(0);
+    receipt["kind"] = json!("receipt");
+    let out = s.sign(&["--key", &s.sender], &ndjson(&[receipt]));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("wrong_kind") && stderr.contains("this takes tx, signed_tx"), "{stderr}");
+    let mut v2 = transfer(0);
+    v2["v"] = json!(2);
+    let out = s.sign(&["--key", &s.sender], &ndjson(&[v2]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong_version"));
+    // Nor does the fee payer sign a receipt record.
+    let receipt = json!({"kind": "receipt", "v": 1, "hash": "0x00", "status": "success", "raw": "0x00"});
+    let out = s.sign(&["--role", "fee-payer", "--key", &s.payer], &ndjson(&[receipt]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong_kind"));
+}
+
+#[test]
+fn a_line_over_max_line_is_an_error_record_and_skip_goes_on() {
+    let s = setup();
+    let long = format!("{{\"pad\":\"{}\"}}\n", "x".repeat(2000));
+    let input = format!("{}{long}{}", ndjson(&[transfer(0)]), ndjson(&[transfer(1)]));
+    let out = s.sign(&["--key", &s.sender, "--max-line", "1000", "--on-error", "skip"], &input);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let signed = lines(&out.stdout);
+    assert_eq!(signed.len(), 2, "the lines around the long one are signed");
+    let errors = lines(&out.stderr);
+    assert_eq!((errors[0]["code"].as_str(), errors[0]["line"].as_u64()), (Some("line_too_long"), Some(2)));
+    // Invalid UTF-8 is an error record too, and skip goes on past it.
+    let mut bytes = b"\xff\xfe\n".to_vec();
+    bytes.extend_from_slice(ndjson(&[transfer(0)]).as_bytes());
+    let out = Command::cargo_bin("evlock-sign")
+        .unwrap()
+        .env_clear()
+        .current_dir(s.dir.path())
+        .args(["--password-file", "pw", "--key", &s.sender, "--on-error", "skip"])
+        .write_stdin(bytes)
+        .output()
+        .unwrap();
+    assert_eq!(lines(&out.stdout).len(), 1);
+    assert_eq!(lines(&out.stderr)[0]["code"], "bad_input");
+}
+
+#[test]
+fn stream_options_are_offered_only_where_a_stream_is_read() {
+    for (tool, args) in
+        [("evlock-keygen", vec!["derive"]), ("evlock-devnet", vec![]), ("evlock-relay", vec!["rpc"])]
+    {
+        let mut command = Command::cargo_bin(tool).unwrap();
+        let out = command.args(&args).args(["--on-error", "skip", "--help"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{tool} {args:?} takes no --on-error");
+    }
+}

@@ -32,7 +32,6 @@
 //! are rounded (µA, 0.1 mV, 10⁻⁴ %, 10⁻⁸ gain) when the certificate is made, so the canonical
 //! text survives a parse and re-serialization exactly.
 
-use std::fs;
 use std::path::Path;
 
 use alloy_primitives::{Address, U256};
@@ -40,7 +39,8 @@ use serde::{Deserialize, Serialize};
 
 use super::CalibrationError;
 use crate::kaia::RecoverableSig;
-use crate::meter::Registers;
+pub use crate::meter::round_to;
+use crate::meter::{Calibration, Correction, Registers};
 use crate::signer::{Signer, eip191_hash};
 
 /// The certificate's `kind`.
@@ -80,33 +80,6 @@ pub struct CertifiedPoint {
     pub error_pct: Option<f64>,
 }
 
-/// The least-squares correction reference ≈ gain × measured + offset.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Correction {
-    /// The gain.
-    pub gain: f64,
-    /// The offset, A.
-    pub offset_amps: f64,
-}
-
-impl Correction {
-    /// No correction.
-    pub const IDENTITY: Correction = Correction { gain: 1.0, offset_amps: 0.0 };
-
-    /// The corrected current.
-    pub fn amps(&self, measured: f64) -> f64 {
-        self.gain * measured + self.offset_amps
-    }
-
-    /// The corrected power: the gain scales it, the offset adds offset × V (× the power factor
-    /// on AC, where the current's offset is in phase with nothing in particular, so it is
-    /// counted as real power only to the extent the load's is).
-    pub fn watts(&self, measured_watts: f64, volts: f64, power_factor: Option<f64>) -> f64 {
-        self.gain * measured_watts + self.offset_amps * volts * power_factor.unwrap_or(1.0)
-    }
-}
-
 /// A calibration certificate (see the module docs for the format).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -140,14 +113,21 @@ pub struct Certificate {
     pub signature: Option<String>,
 }
 
-/// Rounds to `decimals` places, so the value prints short and parses back exactly.
-pub fn round_to(value: f64, decimals: i32) -> f64 {
-    let scale = 10f64.powi(decimals);
-    let rounded = (value * scale).round() / scale;
-    if rounded == 0.0 { 0.0 } else { rounded } // no "-0.0"
-}
-
 impl Certificate {
+    /// What a meter session takes from this certificate (its signature verified already):
+    /// the correction, the register baseline, and the device it was made for.
+    pub fn calibration(&self) -> Calibration {
+        Calibration {
+            correction: self.correction,
+            baseline: self.registers.clone(),
+            uri: self.device.uri.clone(),
+            driver: self.device.driver.clone(),
+            model: self.device.model.clone(),
+            issued: self.issued.clone(),
+            technician: self.technician.clone(),
+        }
+    }
+
     /// The canonical JSON the signature covers: every field but `signature`, in order,
     /// without whitespace.
     pub fn canonical_json(&self) -> String {
@@ -177,10 +157,8 @@ impl Certificate {
     /// `technician` the certificate names. Returns that address.
     pub fn verify(&self, path: &Path) -> Result<Address, CalibrationError> {
         let tampered = |reason: String| CalibrationError::Tampered { path: path.to_path_buf(), reason };
-        let claimed: Address = self
-            .technician
-            .parse()
-            .map_err(|_| tampered(format!("technician {:?} is not an address", self.technician)))?;
+        let claimed =
+            crate::wire::parse_address(&self.technician).map_err(|e| tampered(format!("technician: {e}")))?;
         let signature = self.signature.as_deref().ok_or_else(|| tampered("it is not signed".into()))?;
         let sig = parse_signature(signature).map_err(tampered)?;
         let digest = eip191_hash(self.canonical_json().as_bytes());
@@ -200,7 +178,9 @@ impl Certificate {
     /// Reads a certificate file (without verifying it).
     pub fn load(path: &Path) -> Result<Certificate, CalibrationError> {
         let bad = |reason: String| CalibrationError::BadCertificate { path: path.to_path_buf(), reason };
-        let text = fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let bytes = crate::wire::read_file_capped(path, crate::wire::MAX_FILE_BYTES)
+            .map_err(|e| bad(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))?;
         let certificate: Certificate =
             serde_json::from_str(&text).map_err(|e| bad(format!("not a calibration certificate: {e}")))?;
         if certificate.kind != CERTIFICATE_KIND || certificate.v != 1 {
@@ -217,9 +197,8 @@ impl Certificate {
         let certificate = Certificate::load(path)?;
         let signer = certificate.verify(path)?;
         if let Some(expected) = technician {
-            let expected_address: Address = expected.parse().map_err(|_| {
-                CalibrationError::Usage(format!("--technician {expected:?} is not an address"))
-            })?;
+            let expected_address = crate::wire::parse_address(expected.trim())
+                .map_err(|e| CalibrationError::Usage(format!("--technician: {e}")))?;
             if expected_address != signer {
                 return Err(CalibrationError::WrongTechnician {
                     path: path.to_path_buf(),
@@ -278,12 +257,30 @@ pub fn parse_signature(text: &str) -> Result<RecoverableSig, String> {
 /// folder, fsynced, then put in place: renamed over the target with `force`, else hard-linked,
 /// which fails if the name exists even when another process creates it meanwhile.
 pub fn write_atomically(path: &Path, contents: &[u8], force: bool) -> Result<(), CalibrationError> {
-    crate::keys::files::write_new_file(path, contents, 0o644, force).map_err(|error| match error {
-        crate::keys::files::NewFileError::Exists => CalibrationError::FileExists { path: path.to_path_buf() },
-        crate::keys::files::NewFileError::Io(source) => {
-            CalibrationError::Write { path: path.to_path_buf(), source }
-        }
-    })
+    crate::keys::files::write_new_file(path, contents, 0o644, force)
+        .map_err(|error| new_file_error(path, error))
+}
+
+/// Checks, before anything is measured, that a certificate could be written at `path`: its
+/// folder exists and takes a new file, and nothing is there (or, with `force`, a regular
+/// file, never a symlink or a device).
+pub fn check_destination(path: &Path, force: bool) -> Result<(), CalibrationError> {
+    crate::keys::files::check_new_file(path, force).map_err(|error| new_file_error(path, error))
+}
+
+fn new_file_error(path: &Path, error: crate::keys::files::NewFileError) -> CalibrationError {
+    use crate::keys::files::NewFileError;
+    match error {
+        NewFileError::Exists => CalibrationError::FileExists { path: path.to_path_buf() },
+        NewFileError::NotRegular(what) => CalibrationError::Write {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("it is {what}, not a regular file: it is never replaced"),
+            ),
+        },
+        NewFileError::Io(source) => CalibrationError::Write { path: path.to_path_buf(), source },
+    }
 }
 
 #[cfg(test)]
@@ -291,6 +288,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::keys::SecretKey;
     use crate::signer::KeystoreSigner;
+    use std::fs;
 
     pub(crate) fn technician() -> KeystoreSigner {
         KeystoreSigner::from_key(

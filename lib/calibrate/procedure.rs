@@ -7,9 +7,10 @@
 use std::time::Duration;
 
 use super::CalibrationError;
-use super::certificate::{CertifiedPoint, Correction, round_to};
+use super::certificate::CertifiedPoint;
 use crate::meter::clock::Clock;
 use crate::meter::health::is_transient;
+use crate::meter::{Correction, round_to};
 use crate::meter::{Load, Meter, MeterError, Sample, Switch};
 use crate::wire::CalibrationRecord;
 
@@ -51,8 +52,8 @@ impl Plan {
         if let Some(bad) = self.loads.iter().find(|amps| !(**amps > 0.0 && amps.is_finite())) {
             return usage(format!("load point {bad} A: load points must be above 0 A"));
         }
-        if !(self.class > 0.0 && self.class.is_finite()) {
-            return usage(format!("accuracy class {} must be above 0", self.class));
+        if !super::ACCURACY_CLASSES.contains(&self.class) {
+            return usage(format!("accuracy class {}: {}", self.class, super::CLASSES_TEXT));
         }
         if !(self.zero_limit_amps > 0.0 && self.zero_limit_amps.is_finite()) {
             return usage(format!("zero limit {} A must be above 0", self.zero_limit_amps));
@@ -336,71 +337,8 @@ pub(crate) mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::meter::{DeviceInfo, Registers, SelfCheck};
 
-    /// A tiny bench: a relay, a load, and a meter reading the load's current times `gain`
-    /// (plus a small deterministic ripple), sharing one state.
-    #[derive(Debug, Default)]
-    pub(crate) struct Bench {
-        pub closed: bool,
-        pub load_amps: f64,
-        pub reads: u64,
-    }
-
-    pub(crate) struct BenchMeter {
-        pub bench: Arc<Mutex<Bench>>,
-        pub gain: f64,
-        pub info: DeviceInfo,
-        pub registers: Registers,
-    }
-
-    impl BenchMeter {
-        pub fn new(bench: &Arc<Mutex<Bench>>, gain: f64) -> Self {
-            BenchMeter {
-                bench: bench.clone(),
-                gain,
-                info: DeviceInfo {
-                    uri: "bench:dut".into(),
-                    driver: "bench".into(),
-                    model: "bench meter".into(),
-                    has_energy_register: false,
-                    has_calibration_registers: true,
-                },
-                registers: [("gain".to_string(), (gain * 32768.0) as u64)].into(),
-            }
-        }
-    }
-
-    impl Meter for BenchMeter {
-        fn info(&self) -> &DeviceInfo {
-            &self.info
-        }
-        fn read(&mut self, _at: Duration) -> Result<Sample, MeterError> {
-            let mut bench = self.bench.lock().unwrap();
-            bench.reads += 1;
-            let ripple = if bench.reads % 2 == 0 { 1e-4 } else { -1e-4 };
-            let amps = if bench.closed { bench.load_amps * self.gain + ripple } else { ripple / 10.0 };
-            Ok(Sample { volts: 12.8, amps, watts: 12.8 * amps, ..Sample::default() })
-        }
-        fn registers(&mut self) -> Result<Registers, MeterError> {
-            Ok(self.registers.clone())
-        }
-        fn self_test(&mut self) -> Result<Vec<SelfCheck>, MeterError> {
-            Ok(Vec::new())
-        }
-    }
-
-    pub(crate) struct BenchSwitch(pub Arc<Mutex<Bench>>);
-
-    impl Switch for BenchSwitch {
-        fn set_closed(&mut self, closed: bool) -> Result<(), MeterError> {
-            self.0.lock().unwrap().closed = closed;
-            Ok(())
-        }
-        fn is_closed(&mut self) -> Result<bool, MeterError> {
-            Ok(self.0.lock().unwrap().closed)
-        }
-    }
+    pub(crate) use crate::meter::bench::{Bench, BenchMeter, BenchSwitch};
 
     pub(crate) struct BenchLoad(pub Arc<Mutex<Bench>>);
 
@@ -464,14 +402,14 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_drifted_meter_fails_at_class_1_and_passes_at_class_5() {
+    fn a_drifted_meter_fails_at_class_1_and_passes_at_class_2() {
         let (mut rig, _) = bench_rig(1.03, true);
         let run = measure(&mut rig, &plan(), &mut NoTechnician).unwrap();
         assert!(!run.pass());
         assert_eq!(run.failed_points(), vec![1, 2, 3]);
         assert!(run.failure_reasons()[0].contains("beyond ±1 %"), "{:?}", run.failure_reasons());
-        let (mut rig, _) = bench_rig(1.03, true);
-        let run = measure(&mut rig, &Plan { class: 5.0, ..plan() }, &mut NoTechnician).unwrap();
+        let (mut rig, _) = bench_rig(1.015, true);
+        let run = measure(&mut rig, &Plan { class: 2.0, ..plan() }, &mut NoTechnician).unwrap();
         assert!(run.pass());
     }
 
@@ -512,6 +450,8 @@ pub(crate) mod tests {
             (Plan { loads: vec![2.0], ..plan() }, "two or more"),
             (Plan { loads: vec![0.0, 2.0], ..plan() }, "above 0 A"),
             (Plan { class: 0.0, ..plan() }, "class"),
+            (Plan { class: 5.0, ..plan() }, "0.1, 0.2, 0.5, 1, 2, 3"),
+            (Plan { class: 1e308, ..plan() }, "0.1, 0.2, 0.5, 1, 2, 3"),
             (Plan { samples: 0, ..plan() }, "--samples"),
         ] {
             let error = bad.validate().unwrap_err().to_string();

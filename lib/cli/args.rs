@@ -1,17 +1,30 @@
 //! Options every tool shares, flattened into each tool's clap definition.
 
-use clap::{ArgAction, Args, ValueEnum};
+use std::io::Read;
+
+use clap::{ArgAction, Args};
 
 use super::Generate;
+use crate::wire::{MAX_LINE_BYTES, OnError, RecordStream};
 
-/// What to do with an input line that cannot be processed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum OnError {
-    /// Report the line and stop the stream (the default: nothing is done past a bad line).
-    #[default]
-    Stop,
-    /// Report the line and go on with the next one; the tool still exits non-zero at the end.
-    Skip,
+/// Options of every command that reads NDJSON records from stdin, flattened into it (and only
+/// into it: a command that reads no stream does not offer them).
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// What to do with a bad input record: stop the stream or skip the record.
+    #[arg(long, value_enum, default_value_t = OnError::Stop, value_name = "WHAT")]
+    pub on_error: OnError,
+    /// The longest input line accepted, in bytes; a longer line is an `error` record and is
+    /// skipped without being held in memory.
+    #[arg(long, value_name = "BYTES", default_value_t = MAX_LINE_BYTES, value_parser = clap::value_parser!(usize))]
+    pub max_line: usize,
+}
+
+impl InputArgs {
+    /// A record stream over `reader` with these options.
+    pub fn stream<R: Read>(&self, reader: R) -> RecordStream<R> {
+        RecordStream::new(reader, self.on_error).with_max_line(self.max_line)
+    }
 }
 
 /// Options shared by every evlock tool.
@@ -25,13 +38,10 @@ pub struct GlobalArgs {
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    /// Fewer diagnostics on stderr (-q errors only, -qq nothing).
+    /// Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only
+    /// the exit code tells).
     #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "verbose")]
     pub quiet: u8,
-
-    /// What to do with a bad input record: stop the stream or skip the record.
-    #[arg(long, value_enum, default_value_t = OnError::Stop, global = true, value_name = "WHAT")]
-    pub on_error: OnError,
 
     /// Print a man page or shell completions for this tool and exit.
     #[arg(long, value_enum, hide = true, global = true, value_name = "WHAT")]

@@ -3,10 +3,11 @@
 //! Lines look like `evlock-keygen: warn: message`. Secrets are never logged: no module logs a
 //! password, a mnemonic or a private key, and this backend adds nothing of its own.
 
-use std::io::Write;
 use std::sync::OnceLock;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
+
+use crate::wire::write_stderr;
 
 struct StderrLogger {
     tool: &'static str,
@@ -56,13 +57,6 @@ pub(crate) fn init(tool: &'static str, verbose: u8, quiet: u8) {
     log::set_max_level(level_for(verbose, quiet, rust_log.as_deref()));
     let logger = LOGGER.get_or_init(|| StderrLogger { tool });
     let _ = log::set_logger(logger);
-}
-
-/// Writes to stderr, ignoring a closed stderr rather than panicking as `eprintln!` would.
-pub(crate) fn write_stderr(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
-    let _ = err.flush();
 }
 
 #[cfg(test)]

@@ -1,27 +1,27 @@
-//! The shared command-line layer: one output writer, diagnostics, exit codes, error rendering.
+//! The command-line layer: what talks to a terminal. Global flags, the stderr logger, man
+//! pages and completions, and [`execute`], which runs a tool and renders its failure.
 //!
 //! Every tool is a [`Tool`]: a clap parser with [`GlobalArgs`] flattened in and a `run` method.
 //! [`execute`] sets up logging, handles the hidden `--generate` flag, runs the tool and maps
 //! the outcome to an exit code, printing the whole cause chain of a failure on stderr.
 //!
-//! stdout carries data only, through [`Output`]; a closed stdout (broken pipe) ends the tool
-//! quietly with exit 0.
+//! stdout carries data only, through [`crate::wire::Output`]; a closed stdout (broken pipe)
+//! ends the tool quietly with exit 0, while any other write error on stdout (a full disk) is
+//! exit 2, and a tool started with stdout closed (`>&-`) refuses to start (exit 2). `-qq`
+//! silences stderr entirely: not even the final error is printed, only the exit code tells. Domain modules never import this module: the exit codes
+//! and [`Failure`] they need are in the ground ([`crate::exit`]).
 
 mod args;
 mod diag;
 pub mod docs;
-mod exit;
-mod input;
-pub mod interrupt;
-mod output;
 
-pub use args::{GlobalArgs, OnError};
+pub use args::{GlobalArgs, InputArgs};
 pub use docs::Generate;
-pub use exit::{ErrorClass, ExitCode, Failure};
-pub use input::{RecordStream, StreamOutcome};
-pub use output::{Output, OutputError};
 
 use std::process;
+
+use crate::exit::{ExitCode, Failure};
+use crate::wire::{Output, write_stderr};
 
 /// A command-line tool of the toolkit: its clap definition plus what it does.
 pub trait Tool: clap::Parser {
@@ -45,7 +45,18 @@ pub trait Tool: clap::Parser {
 pub fn execute<T: Tool>(tool: T) -> process::ExitCode {
     let globals = tool.globals().clone();
     diag::init(T::NAME, globals.verbose, globals.quiet);
-    let mut out = Output::stdout(globals.pretty);
+    if globals.quiet >= 2 {
+        crate::wire::silence_stderr();
+    }
+    // Before any work: with stdout closed, nothing the tool does could be read.
+    let mut out = match Output::stdout(globals.pretty) {
+        Ok(out) => out,
+        Err(error) => {
+            let failure = Failure::from(error);
+            report(&failure, T::NAME);
+            return failure.exit.into();
+        }
+    };
 
     let result = match globals.generate {
         Some(what) => {
@@ -59,9 +70,23 @@ pub fn execute<T: Tool>(tool: T) -> process::ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(failure) => {
-            failure.report(T::NAME);
+            report(&failure, T::NAME);
             failure.exit
         }
     };
     code.into()
+}
+
+/// Prints a failure on stderr: `tool: error: message` and one `caused by:` line per cause.
+/// Prints nothing for a quiet exit 0 (closed stdout).
+pub fn report(failure: &Failure, tool: &str) {
+    if failure.exit == ExitCode::Success {
+        return;
+    }
+    let chain = failure.chain();
+    let mut text = format!("{tool}: error: {}\n", chain[0]);
+    for cause in &chain[1..] {
+        text.push_str(&format!("  caused by: {cause}\n"));
+    }
+    write_stderr(&text);
 }

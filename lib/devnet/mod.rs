@@ -17,8 +17,6 @@
 pub mod rpc;
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
@@ -32,27 +30,9 @@ use revm::state::AccountInfo;
 use revm::{Context, ExecuteEvm, MainBuilder, MainContext};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{ErrorClass, ExitCode};
-use crate::kaia::{AccountKey, FeeDelegation, KaiaKind, Transaction};
-
-/// Kaia's intrinsic gas (params/protocol_params.go): base costs per transaction family and
-/// the extra for fee delegation.
-pub mod gas {
-    /// A value transfer, a cancel or a contract call.
-    pub const TX: u64 = 21_000;
-    /// A contract deployment.
-    pub const CONTRACT_CREATION: u64 = 53_000;
-    /// Extra for a fee-delegated transaction.
-    pub const FEE_DELEGATED: u64 = 10_000;
-    /// Extra for a fee-delegated transaction with a ratio.
-    pub const FEE_DELEGATED_WITH_RATIO: u64 = 15_000;
-    /// Per key of an account update.
-    pub const ACCOUNT_UPDATE_PER_KEY: u64 = 20_000;
-    /// Per zero byte of data.
-    pub const DATA_ZERO: u64 = 4;
-    /// Per non-zero byte of data.
-    pub const DATA_NONZERO: u64 = 16;
-}
+use crate::exit::{ErrorClass, ExitCode, error_chain};
+use crate::kaia::{AccountKey, FeeDelegation, KaiaKind, Transaction, gas};
+use crate::wire::DurableLog;
 
 /// Why the chain refuses a transaction or a query. Each maps to a JSON-RPC error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -270,8 +250,12 @@ pub struct Chain {
     mined: Vec<Mined>,
     by_hash: HashMap<B256, usize>,
     pending: Vec<Pending>,
-    journal: Option<(File, PathBuf)>,
+    journal: Option<DurableLog>,
 }
+
+/// The longest line of a state file: a block's raw transactions, hex (a full block of call
+/// data is a few MB).
+const MAX_STATE_LINE_BYTES: usize = 16 << 20;
 
 #[derive(Serialize, Deserialize)]
 struct JournalHeader {
@@ -284,10 +268,6 @@ struct JournalBlock {
     number: u64,
     timestamp: u64,
     txs: Vec<Bytes>,
-}
-
-fn data_gas(data: &[u8]) -> u64 {
-    data.iter().map(|b| if *b == 0 { gas::DATA_ZERO } else { gas::DATA_NONZERO }).sum()
 }
 
 impl Chain {
@@ -315,51 +295,45 @@ impl Chain {
     /// block is appended to the file and fsynced before its transactions are reported mined.
     pub fn open(path: &Path, config: ChainConfig, now: u64) -> Result<Self, ChainError> {
         let state_error = |reason: String| ChainError::State { path: path.to_path_buf(), reason };
+        let existed = path.exists();
+        let mut header: Option<JournalHeader> = None;
+        let mut blocks = Vec::new();
+        let mut log = DurableLog::open_with(path, MAX_STATE_LINE_BYTES, |line, text| {
+            if line == 1 {
+                header =
+                    Some(serde_json::from_str(text).map_err(|e| format!("not a devnet state header: {e}"))?);
+            } else {
+                blocks.push(
+                    serde_json::from_str::<JournalBlock>(text).map_err(|e| format!("not a block: {e}"))?,
+                );
+            }
+            Ok(())
+        })
+        .map_err(|e| state_error(error_chain(&e)))?;
         let mut chain;
-        if path.exists() {
-            let file = File::open(path).map_err(|e| state_error(e.to_string()))?;
-            let mut lines = BufReader::new(file).lines();
-            let header: JournalHeader = lines
-                .next()
-                .ok_or_else(|| state_error("empty file".into()))?
-                .map_err(|e| state_error(e.to_string()))
-                .and_then(|l| {
-                    serde_json::from_str(&l).map_err(|e| state_error(format!("bad header: {e}")))
-                })?;
-            if header.config != config {
-                log::warn!("{}: using the chain settings stored in the state file", path.display());
-            }
-            let mut blocks = Vec::new();
-            for line in lines {
-                let line = line.map_err(|e| state_error(e.to_string()))?;
-                match serde_json::from_str::<JournalBlock>(&line) {
-                    Ok(block) => blocks.push(block),
-                    // A torn last line (killed mid-write) holds no acknowledged block.
-                    Err(e) => {
-                        log::warn!("{}: ignoring an unreadable last line ({e})", path.display());
-                        break;
+        match header {
+            Some(header) => {
+                if header.config != config {
+                    log::warn!("{}: using the chain settings stored in the state file", path.display());
+                }
+                chain = Chain::new(header.config, blocks.first().map_or(now, |b| b.timestamp));
+                for block in blocks {
+                    for raw in &block.txs {
+                        chain
+                            .admit(raw, block.timestamp)
+                            .map_err(|e| state_error(format!("replaying block {}: {e}", block.number)))?;
                     }
+                    chain.mine_pending(block.timestamp);
                 }
             }
-            chain = Chain::new(header.config, blocks.first().map_or(now, |b| b.timestamp));
-            for block in blocks {
-                for raw in &block.txs {
-                    chain
-                        .admit(raw, block.timestamp)
-                        .map_err(|e| state_error(format!("replaying block {}: {e}", block.number)))?;
-                }
-                chain.mine(block.timestamp);
+            None if existed && log.lines() > 0 => return Err(state_error("no header line".into())),
+            None => {
+                chain = Chain::new(config, now);
+                let header = JournalHeader { evlock_devnet_state: 1, config: chain.config.clone() };
+                log.append(&header).map_err(|e| state_error(error_chain(&e)))?;
             }
-        } else {
-            chain = Chain::new(config, now);
-            let header = JournalHeader { evlock_devnet_state: 1, config: chain.config.clone() };
-            let mut text = serde_json::to_string(&header).expect("headers serialize");
-            text.push('\n');
-            crate::keys::files::write_secret_file(path, text.as_bytes(), false)
-                .map_err(|e| state_error(e.to_string()))?;
         }
-        let file = OpenOptions::new().append(true).open(path).map_err(|e| state_error(e.to_string()))?;
-        chain.journal = Some((file, path.to_path_buf()));
+        chain.journal = Some(log);
         Ok(chain)
     }
 
@@ -519,18 +493,36 @@ impl Chain {
     /// block of its own at time `now` and persists the block before returning.
     pub fn submit(&mut self, raw: &[u8], now: u64, auto_mine: bool) -> Result<B256, ChainError> {
         let hash = self.admit(raw, now)?;
-        if auto_mine {
-            self.mine(now);
-            self.persist_head()?;
+        if auto_mine && let Err(error) = self.mine(now) {
+            // Not persisted, so not mined: the transaction is forgotten, and sending it again
+            // is a new try, not "already known".
+            self.pending.retain(|p| p.hash != hash);
+            return Err(error);
         }
         Ok(hash)
     }
 
-    /// Mines the pool into a block (an empty one if the pool is empty) and returns it.
-    pub fn mine(&mut self, now: u64) -> &Block {
+    /// Mines the pool into a block (an empty one if the pool is empty) and returns it. With a
+    /// state file the block is appended and fsynced first: a block that cannot be persisted
+    /// is not mined, and its transactions stay in the pool.
+    pub fn mine(&mut self, now: u64) -> Result<&Block, ChainError> {
+        let timestamp = now.max(self.head().timestamp);
+        if let Some(log) = self.journal.as_mut() {
+            let block = JournalBlock {
+                number: self.blocks.last().map_or(0, |b| b.number + 1),
+                timestamp,
+                txs: self.pending.iter().map(|p| p.raw.clone()).collect(),
+            };
+            log.append(&block)
+                .map_err(|e| ChainError::State { path: log.path().to_path_buf(), reason: error_chain(&e) })?;
+        }
+        Ok(self.mine_pending(timestamp))
+    }
+
+    /// Executes the pool into a block at `timestamp` (already persisted, or replayed).
+    fn mine_pending(&mut self, timestamp: u64) -> &Block {
         let pending = std::mem::take(&mut self.pending);
         let number = self.head().number + 1;
-        let timestamp = now.max(self.head().timestamp);
         let mut hashes = Vec::with_capacity(pending.len());
         let mut results = Vec::with_capacity(pending.len());
         let mut cumulative = 0;
@@ -556,22 +548,6 @@ impl Chain {
         self.head()
     }
 
-    /// Appends the head block to the state file and fsyncs it.
-    pub fn persist_head(&mut self) -> Result<(), ChainError> {
-        let head = self.head();
-        let block = JournalBlock {
-            number: head.number,
-            timestamp: head.timestamp,
-            txs: head.transactions.iter().map(|h| self.mined[self.by_hash[h]].raw.clone()).collect(),
-        };
-        let Some((file, path)) = self.journal.as_mut() else { return Ok(()) };
-        let mut text = serde_json::to_string(&block).expect("blocks serialize");
-        text.push('\n');
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_data())
-            .map_err(|e| ChainError::State { path: path.clone(), reason: e.to_string() })
-    }
-
     fn seal_block(&mut self, timestamp: u64, transactions: Vec<B256>) -> B256 {
         let (number, parent_hash) = self.blocks.last().map_or((0, B256::ZERO), |b| (b.number + 1, b.hash));
         let gas_used = transactions
@@ -595,21 +571,7 @@ impl Chain {
 
     /// Kaia's intrinsic gas of a transaction (fee-delegation extra included).
     pub fn intrinsic_gas(&self, tx: &Transaction) -> u64 {
-        let delegation = match tx.tx_type().fee_mode() {
-            crate::kaia::FeeMode::Sender => 0,
-            crate::kaia::FeeMode::FeeDelegated => gas::FEE_DELEGATED,
-            crate::kaia::FeeMode::FeeDelegatedWithRatio => gas::FEE_DELEGATED_WITH_RATIO,
-        };
-        let base = match tx {
-            Transaction::Kaia(k) => match &k.kind {
-                KaiaKind::AccountUpdate { .. } => gas::TX + gas::ACCOUNT_UPDATE_PER_KEY,
-                KaiaKind::SmartContractDeploy { .. } => gas::CONTRACT_CREATION,
-                _ => gas::TX,
-            },
-            other if other.is_deploy() => gas::CONTRACT_CREATION,
-            _ => gas::TX,
-        };
-        base + delegation + data_gas(tx.input())
+        gas::intrinsic(tx)
     }
 
     fn effective_price(&self, tx: &Transaction) -> U256 {
@@ -712,7 +674,7 @@ impl Chain {
     /// The part of the intrinsic gas revm itself charges (base + data).
     fn evm_intrinsic(&self, tx: &Transaction) -> u64 {
         let base = if tx.is_deploy() { gas::CONTRACT_CREATION } else { gas::TX };
-        (base + data_gas(tx.input())).min(self.intrinsic_gas(tx))
+        (base + gas::data(tx.input())).min(self.intrinsic_gas(tx))
     }
 
     fn block_env(&self, number: u64, timestamp: u64) -> BlockEnv {

@@ -187,10 +187,10 @@ pub enum KaiaError {
     Json(String),
 }
 
-impl crate::cli::ErrorClass for KaiaError {
+impl crate::exit::ErrorClass for KaiaError {
     /// Every Kaia error is about the input: a malformed record or raw transaction (exit 2).
-    fn exit_code(&self) -> crate::cli::ExitCode {
-        crate::cli::ExitCode::Usage
+    fn exit_code(&self) -> crate::exit::ExitCode {
+        crate::exit::ExitCode::Usage
     }
 
     fn error_code(&self) -> &'static str {

@@ -12,6 +12,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
+use crate::exit::excerpt;
 use crate::kaia::Transaction;
 use crate::kaia::account_key::{AccountKey, CompressedPubkey};
 use crate::kaia::error::KaiaError;
@@ -61,7 +62,7 @@ fn parse_num_str(field: &str, s: &str) -> Result<U256, KaiaError> {
             return Err(KaiaError::field(field, "empty hex number `0x`"));
         }
         if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(KaiaError::field(field, format!("invalid hex number `{s}`")));
+            return Err(KaiaError::field(field, format!("invalid hex number {}", excerpt(s))));
         }
         let h = h.trim_start_matches('0');
         if h.len() > 64 {
@@ -74,10 +75,10 @@ fn parse_num_str(field: &str, s: &str) -> Result<U256, KaiaError> {
         return Err(KaiaError::field(field, "empty string is not a number"));
     }
     if s.contains(['.', 'e', 'E']) && s.bytes().all(|b| b.is_ascii_digit() || b".eE+".contains(&b)) {
-        return Err(KaiaError::field(field, format!("must be an integer, got `{s}`")));
+        return Err(KaiaError::field(field, format!("must be an integer, got {}", excerpt(s))));
     }
     if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(KaiaError::field(field, format!("invalid decimal number `{s}`")));
+        return Err(KaiaError::field(field, format!("invalid decimal number {}", excerpt(s))));
     }
     U256::from_str_radix(s, 10).map_err(|_| too_large(field, 256))
 }
@@ -105,7 +106,7 @@ fn as_str<'a>(field: &str, v: &'a Value) -> Result<&'a str, KaiaError> {
 fn parse_hex(field: &str, v: &Value) -> Result<Vec<u8>, KaiaError> {
     let s = as_str(field, v)?;
     let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    hex::decode(h).map_err(|e| KaiaError::field(field, format!("invalid hex `{s}`: {e}")))
+    hex::decode(h).map_err(|e| KaiaError::field(field, format!("invalid hex {}: {e}", excerpt(s))))
 }
 
 fn parse_bytes(field: &str, v: &Value) -> Result<Bytes, KaiaError> {
@@ -121,8 +122,11 @@ fn parse_fixed<const N: usize>(field: &str, v: &Value) -> Result<[u8; N], KaiaEr
     })
 }
 
+/// An address field: 20 bytes of hex, refused when its mixed case is not the EIP-55 checksum.
 fn parse_address(field: &str, v: &Value) -> Result<Address, KaiaError> {
-    parse_fixed::<20>(field, v).map(Address::from)
+    let address = parse_fixed::<20>(field, v).map(Address::from)?;
+    crate::wire::parse_address(as_str(field, v)?).map_err(|e| KaiaError::field(field, e.to_string()))?;
+    Ok(address)
 }
 
 fn parse_b256(field: &str, v: &Value) -> Result<B256, KaiaError> {
@@ -174,25 +178,101 @@ fn parse_type(v: &Value) -> Result<TxType, KaiaError> {
 
 // ----------------------------------------------------------------- record --
 
-const F_CHAIN_ID: &[&str] = &["chain_id", "chainId", "chainID"];
-const F_NONCE: &[&str] = &["nonce"];
-const F_GAS: &[&str] = &["gas", "gas_limit", "gasLimit"];
-const F_GAS_PRICE: &[&str] = &["gas_price", "gasPrice"];
-const F_TIP: &[&str] = &["max_priority_fee_per_gas", "maxPriorityFeePerGas"];
-const F_FEE_CAP: &[&str] = &["max_fee_per_gas", "maxFeePerGas"];
-const F_TO: &[&str] = &["to"];
-const F_VALUE: &[&str] = &["value"];
-const F_FROM: &[&str] = &["from"];
-const F_INPUT: &[&str] = &["input", "data"];
-const F_MEMO: &[&str] = &["memo"];
-const F_ACCESS_LIST: &[&str] = &["access_list", "accessList"];
-const F_FEE_PAYER: &[&str] = &["fee_payer", "feePayer"];
-const F_FEE_RATIO: &[&str] = &["fee_ratio", "feeRatio"];
-const F_KEY: &[&str] = &["key"];
-const F_HUMAN_READABLE: &[&str] = &["human_readable", "humanReadable"];
-const F_CODE_FORMAT: &[&str] = &["code_format", "codeFormat"];
-const F_SIGS: &[&str] = &["signatures"];
-const F_FP_SIGS: &[&str] = &["fee_payer_signatures", "feePayerSignatures"];
+/// One field of a `tx` record: its wire name and the other spellings the parser accepts
+/// (Kaia's and Ethereum's camelCase). The builder writes `name`; the parser reads any of
+/// them; the signer carries every other field of a record through untouched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxField {
+    /// The wire name (snake_case), as evlock writes it.
+    pub name: &'static str,
+    /// Other spellings accepted on input.
+    pub aliases: &'static [&'static str],
+}
+
+impl TxField {
+    /// The wire name and every alias.
+    pub fn spellings(&self) -> impl Iterator<Item = &'static str> + use<> {
+        std::iter::once(self.name).chain(self.aliases.iter().copied())
+    }
+}
+
+/// The fields of a `tx` record: the one table the builder, the parser and the signer use.
+pub mod fields {
+    use super::TxField;
+
+    /// The transaction type: a wire name (`value_transfer`), a Kaia name, or a number.
+    pub const TYPE: TxField = TxField { name: "type", aliases: &[] };
+    /// The chain id (EIP-155); `null` on a legacy transaction means pre-EIP-155.
+    pub const CHAIN_ID: TxField = TxField { name: "chain_id", aliases: &["chainId", "chainID"] };
+    /// The sender's account nonce.
+    pub const NONCE: TxField = TxField { name: "nonce", aliases: &[] };
+    /// The gas limit.
+    pub const GAS: TxField = TxField { name: "gas", aliases: &["gas_limit", "gasLimit"] };
+    /// The price per gas, peb (every type but EIP-1559).
+    pub const GAS_PRICE: TxField = TxField { name: "gas_price", aliases: &["gasPrice"] };
+    /// EIP-1559 priority fee per gas, peb.
+    pub const MAX_PRIORITY_FEE_PER_GAS: TxField =
+        TxField { name: "max_priority_fee_per_gas", aliases: &["maxPriorityFeePerGas"] };
+    /// EIP-1559 maximum fee per gas, peb.
+    pub const MAX_FEE_PER_GAS: TxField = TxField { name: "max_fee_per_gas", aliases: &["maxFeePerGas"] };
+    /// The recipient (`null` for a deployment).
+    pub const TO: TxField = TxField { name: "to", aliases: &[] };
+    /// The value sent, peb.
+    pub const VALUE: TxField = TxField { name: "value", aliases: &[] };
+    /// The sending account (Kaia native types; the signer fills it in).
+    pub const FROM: TxField = TxField { name: "from", aliases: &[] };
+    /// Call data, init code or memo bytes.
+    pub const INPUT: TxField = TxField { name: "input", aliases: &["data"] };
+    /// The memo of a value_transfer_memo (the same bytes as `input`).
+    pub const MEMO: TxField = TxField { name: "memo", aliases: &[] };
+    /// EIP-2930/1559 access list.
+    pub const ACCESS_LIST: TxField = TxField { name: "access_list", aliases: &["accessList"] };
+    /// The account that pays the gas of a fee-delegated type (may be left out when the sender
+    /// signs: the fee payer fills it in).
+    pub const FEE_PAYER: TxField = TxField { name: "fee_payer", aliases: &["feePayer"] };
+    /// The fee payer's share, 1–99 %, of a *_with_ratio type.
+    pub const FEE_RATIO: TxField = TxField { name: "fee_ratio", aliases: &["feeRatio"] };
+    /// The new account key of an account_update.
+    pub const KEY: TxField = TxField { name: "key", aliases: &[] };
+    /// Deployments: always false (Kaia dropped human-readable addresses).
+    pub const HUMAN_READABLE: TxField = TxField { name: "human_readable", aliases: &["humanReadable"] };
+    /// Deployments: always 0 (EVM).
+    pub const CODE_FORMAT: TxField = TxField { name: "code_format", aliases: &["codeFormat"] };
+    /// The sender's signatures `[{v, r, s}]`.
+    pub const SIGNATURES: TxField = TxField { name: "signatures", aliases: &[] };
+    /// The fee payer's signatures `[{v, r, s}]`.
+    pub const FEE_PAYER_SIGNATURES: TxField =
+        TxField { name: "fee_payer_signatures", aliases: &["feePayerSignatures"] };
+
+    /// Every field, in the order records are written.
+    pub const ALL: &[TxField] = &[
+        TYPE,
+        CHAIN_ID,
+        NONCE,
+        GAS,
+        GAS_PRICE,
+        MAX_PRIORITY_FEE_PER_GAS,
+        MAX_FEE_PER_GAS,
+        TO,
+        VALUE,
+        FROM,
+        INPUT,
+        MEMO,
+        ACCESS_LIST,
+        FEE_PAYER,
+        FEE_RATIO,
+        KEY,
+        HUMAN_READABLE,
+        CODE_FORMAT,
+        SIGNATURES,
+        FEE_PAYER_SIGNATURES,
+    ];
+}
+
+/// The field of a `tx` record a key names (its wire name or an alias), if it is one.
+pub fn tx_field(key: &str) -> Option<&'static TxField> {
+    fields::ALL.iter().find(|f| f.name == key || f.aliases.contains(&key))
+}
 
 struct Record<'a> {
     obj: &'a Map<String, Value>,
@@ -202,14 +282,14 @@ struct Record<'a> {
 impl<'a> Record<'a> {
     /// The first non-null alias present; two aliases with different values
     /// are an error.
-    fn get(&self, names: &[&'static str]) -> Result<Option<(&'static str, &'a Value)>, KaiaError> {
+    fn get(&self, field: &TxField) -> Result<Option<(&'static str, &'a Value)>, KaiaError> {
         let mut found: Option<(&'static str, &'a Value)> = None;
-        for name in names {
-            if let Some(v) = self.obj.get(*name).filter(|v| !v.is_null()) {
+        for name in field.spellings() {
+            if let Some(v) = self.obj.get(name).filter(|v| !v.is_null()) {
                 match found {
                     Some((first, fv)) if fv != v => {
                         return Err(KaiaError::field(
-                            *name,
+                            name,
                             format!("conflicts with `{first}` (give only one of them)"),
                         ));
                     }
@@ -221,49 +301,49 @@ impl<'a> Record<'a> {
         Ok(found)
     }
 
-    fn req(&self, names: &[&'static str]) -> Result<(&'static str, &'a Value), KaiaError> {
-        self.get(names)?.ok_or(KaiaError::MissingField { field: names[0], ty: self.ty.name() })
+    fn req(&self, field: &TxField) -> Result<(&'static str, &'a Value), KaiaError> {
+        self.get(field)?.ok_or(KaiaError::MissingField { field: field.name, ty: self.ty.name() })
     }
 
-    fn req_u64(&self, names: &[&'static str]) -> Result<u64, KaiaError> {
-        let (f, v) = self.req(names)?;
+    fn req_u64(&self, field: &TxField) -> Result<u64, KaiaError> {
+        let (f, v) = self.req(field)?;
         parse_u64(f, v)
     }
 
-    fn req_u256(&self, names: &[&'static str]) -> Result<U256, KaiaError> {
-        let (f, v) = self.req(names)?;
+    fn req_u256(&self, field: &TxField) -> Result<U256, KaiaError> {
+        let (f, v) = self.req(field)?;
         parse_u256(f, v)
     }
 
-    fn opt_u256(&self, names: &[&'static str]) -> Result<U256, KaiaError> {
-        self.get(names)?.map_or(Ok(U256::ZERO), |(f, v)| parse_u256(f, v))
+    fn opt_u256(&self, field: &TxField) -> Result<U256, KaiaError> {
+        self.get(field)?.map_or(Ok(U256::ZERO), |(f, v)| parse_u256(f, v))
     }
 
-    fn req_address(&self, names: &[&'static str]) -> Result<Address, KaiaError> {
-        let (f, v) = self.req(names)?;
+    fn req_address(&self, field: &TxField) -> Result<Address, KaiaError> {
+        let (f, v) = self.req(field)?;
         parse_address(f, v)
     }
 
-    fn opt_address(&self, names: &[&'static str]) -> Result<Option<Address>, KaiaError> {
-        self.get(names)?.map(|(f, v)| parse_address(f, v)).transpose()
+    fn opt_address(&self, field: &TxField) -> Result<Option<Address>, KaiaError> {
+        self.get(field)?.map(|(f, v)| parse_address(f, v)).transpose()
     }
 
-    fn opt_bytes(&self, names: &[&'static str]) -> Result<Bytes, KaiaError> {
-        self.get(names)?.map_or(Ok(Bytes::new()), |(f, v)| parse_bytes(f, v))
+    fn opt_bytes(&self, field: &TxField) -> Result<Bytes, KaiaError> {
+        self.get(field)?.map_or(Ok(Bytes::new()), |(f, v)| parse_bytes(f, v))
     }
 
     /// Errors if a field the type does not have carries a value.
-    fn reject(&self, names: &[&'static str], hint: &str) -> Result<(), KaiaError> {
-        for name in names {
-            if self.obj.get(*name).is_some_and(|v| !is_trivial(v)) {
-                return Err(KaiaError::field(*name, format!("not used by type `{}`{hint}", self.ty.name())));
+    fn reject(&self, field: &TxField, hint: &str) -> Result<(), KaiaError> {
+        for name in field.spellings() {
+            if self.obj.get(name).is_some_and(|v| !is_trivial(v)) {
+                return Err(KaiaError::field(name, format!("not used by type `{}`{hint}", self.ty.name())));
             }
         }
         Ok(())
     }
 
     fn access_list(&self) -> Result<Vec<AccessListItem>, KaiaError> {
-        let Some((f, v)) = self.get(F_ACCESS_LIST)? else {
+        let Some((f, v)) = self.get(&fields::ACCESS_LIST)? else {
             return Ok(Vec::new());
         };
         let arr = v
@@ -293,9 +373,9 @@ impl<'a> Record<'a> {
             .collect()
     }
 
-    /// Raw `{v, r, s}` triples of `names`.
-    fn signatures(&self, names: &[&'static str]) -> Result<Vec<(u64, U256, U256)>, KaiaError> {
-        let Some((f, v)) = self.get(names)? else {
+    /// Raw `{v, r, s}` triples of `field`.
+    fn signatures(&self, field: &TxField) -> Result<Vec<(u64, U256, U256)>, KaiaError> {
+        let Some((f, v)) = self.get(field)? else {
             return Ok(Vec::new());
         };
         let arr = v
@@ -322,7 +402,7 @@ impl<'a> Record<'a> {
 
     /// The single signature of a legacy / Ethereum typed transaction.
     fn single_signature(&self) -> Result<Option<(u64, U256, U256)>, KaiaError> {
-        let sigs = self.signatures(F_SIGS)?;
+        let sigs = self.signatures(&fields::SIGNATURES)?;
         if sigs.len() > 1 {
             return Err(KaiaError::field(
                 "signatures",
@@ -342,7 +422,7 @@ impl<'a> Record<'a> {
     }
 
     fn account_key(&self) -> Result<AccountKey, KaiaError> {
-        let (f, v) = self.req(F_KEY)?;
+        let (f, v) = self.req(&fields::KEY)?;
         match v {
             Value::String(_) => AccountKey::from_rlp_encoding(&parse_hex(f, v)?),
             Value::Object(obj) => {
@@ -389,27 +469,36 @@ impl Transaction {
 
         // Fields that only some families have.
         if !matches!(ty, TxType::Eip2930 | TxType::Eip1559) {
-            r.reject(F_ACCESS_LIST, "")?;
+            r.reject(&fields::ACCESS_LIST, "")?;
         }
         if ty != TxType::Eip1559 {
-            r.reject(F_TIP, " (use gas_price)")?;
-            r.reject(F_FEE_CAP, " (use gas_price)")?;
+            r.reject(&fields::MAX_PRIORITY_FEE_PER_GAS, " (use gas_price)")?;
+            r.reject(&fields::MAX_FEE_PER_GAS, " (use gas_price)")?;
         }
         if !matches!(ty, TxType::Kaia(..)) {
             // Kaia-only fields would be silently dropped by Ethereum types.
-            for f in [F_FEE_PAYER, F_FEE_RATIO, F_FP_SIGS, F_KEY, F_MEMO, F_HUMAN_READABLE, F_CODE_FORMAT] {
+            for f in [
+                &fields::FEE_PAYER,
+                &fields::FEE_RATIO,
+                &fields::FEE_PAYER_SIGNATURES,
+                &fields::KEY,
+                &fields::MEMO,
+                &fields::HUMAN_READABLE,
+                &fields::CODE_FORMAT,
+            ] {
                 r.reject(f, " (Kaia native types only)")?;
             }
         }
 
         match ty {
             TxType::Legacy => {
-                let chain_id = match F_CHAIN_ID.iter().find_map(|k| obj.get(*k)) {
+                // An explicit null (and no other spelling with a value) is pre-EIP-155.
+                let chain_id = match r.get(&fields::CHAIN_ID)? {
+                    Some((f, v)) => Some(parse_u64(f, v)?),
+                    None if fields::CHAIN_ID.spellings().any(|k| obj.contains_key(k)) => None,
                     None => {
-                        return Err(KaiaError::MissingField { field: "chain_id", ty: ty.name() });
+                        return Err(KaiaError::MissingField { field: fields::CHAIN_ID.name, ty: ty.name() });
                     }
-                    Some(Value::Null) => None, // explicit null = pre-EIP-155
-                    Some(v) => Some(parse_u64("chain_id", v)?),
                 };
                 let signature = r.single_signature()?.map(|(v, rr, s)| {
                     let parity = match (chain_id, v) {
@@ -424,37 +513,37 @@ impl Transaction {
                 });
                 Ok(Transaction::Legacy(LegacyTx {
                     chain_id,
-                    nonce: r.req_u64(F_NONCE)?,
-                    gas_price: r.req_u256(F_GAS_PRICE)?,
-                    gas: r.req_u64(F_GAS)?,
-                    to: r.opt_address(F_TO)?,
-                    value: r.opt_u256(F_VALUE)?,
-                    input: r.opt_bytes(F_INPUT)?,
+                    nonce: r.req_u64(&fields::NONCE)?,
+                    gas_price: r.req_u256(&fields::GAS_PRICE)?,
+                    gas: r.req_u64(&fields::GAS)?,
+                    to: r.opt_address(&fields::TO)?,
+                    value: r.opt_u256(&fields::VALUE)?,
+                    input: r.opt_bytes(&fields::INPUT)?,
                     signature: signature.transpose()?,
                 }))
             }
             TxType::Eip2930 => Ok(Transaction::Eip2930(Eip2930Tx {
-                chain_id: r.req_u64(F_CHAIN_ID)?,
-                nonce: r.req_u64(F_NONCE)?,
-                gas_price: r.req_u256(F_GAS_PRICE)?,
-                gas: r.req_u64(F_GAS)?,
-                to: r.opt_address(F_TO)?,
-                value: r.opt_u256(F_VALUE)?,
-                input: r.opt_bytes(F_INPUT)?,
+                chain_id: r.req_u64(&fields::CHAIN_ID)?,
+                nonce: r.req_u64(&fields::NONCE)?,
+                gas_price: r.req_u256(&fields::GAS_PRICE)?,
+                gas: r.req_u64(&fields::GAS)?,
+                to: r.opt_address(&fields::TO)?,
+                value: r.opt_u256(&fields::VALUE)?,
+                input: r.opt_bytes(&fields::INPUT)?,
                 access_list: r.access_list()?,
                 signature: r.typed_signature()?,
             })),
             TxType::Eip1559 => {
-                r.reject(F_GAS_PRICE, " (use max_fee_per_gas / max_priority_fee_per_gas)")?;
+                r.reject(&fields::GAS_PRICE, " (use max_fee_per_gas / max_priority_fee_per_gas)")?;
                 Ok(Transaction::Eip1559(Eip1559Tx {
-                    chain_id: r.req_u64(F_CHAIN_ID)?,
-                    nonce: r.req_u64(F_NONCE)?,
-                    max_priority_fee_per_gas: r.req_u256(F_TIP)?,
-                    max_fee_per_gas: r.req_u256(F_FEE_CAP)?,
-                    gas: r.req_u64(F_GAS)?,
-                    to: r.opt_address(F_TO)?,
-                    value: r.opt_u256(F_VALUE)?,
-                    input: r.opt_bytes(F_INPUT)?,
+                    chain_id: r.req_u64(&fields::CHAIN_ID)?,
+                    nonce: r.req_u64(&fields::NONCE)?,
+                    max_priority_fee_per_gas: r.req_u256(&fields::MAX_PRIORITY_FEE_PER_GAS)?,
+                    max_fee_per_gas: r.req_u256(&fields::MAX_FEE_PER_GAS)?,
+                    gas: r.req_u64(&fields::GAS)?,
+                    to: r.opt_address(&fields::TO)?,
+                    value: r.opt_u256(&fields::VALUE)?,
+                    input: r.opt_bytes(&fields::INPUT)?,
                     access_list: r.access_list()?,
                     signature: r.typed_signature()?,
                 }))
@@ -472,7 +561,7 @@ impl Transaction {
     /// The evlock wire `tx` record of this transaction.
     pub fn to_json_value(&self) -> Value {
         let mut m = Map::new();
-        m.insert("type".into(), json!(self.tx_type().name()));
+        m.insert(fields::TYPE.name.into(), json!(self.tx_type().name()));
         let dec = |u: &U256| Value::String(u.to_string());
         let dec64 = |u: u64| Value::String(u.to_string());
         let hexb = |b: &[u8]| Value::String(format!("0x{}", hex::encode(b)));
@@ -493,60 +582,66 @@ impl Transaction {
         let sig_json = |v: u64, r: &U256, s: &U256| json!({ "v": dec64(v), "r": format!("{r:#x}"), "s": format!("{s:#x}") });
         match self {
             Transaction::Legacy(tx) => {
-                m.insert("chain_id".into(), tx.chain_id.map_or(Value::Null, dec64));
-                m.insert("nonce".into(), dec64(tx.nonce));
-                m.insert("gas".into(), dec64(tx.gas));
-                m.insert("gas_price".into(), dec(&tx.gas_price));
-                m.insert("to".into(), opt_addr(&tx.to));
-                m.insert("value".into(), dec(&tx.value));
-                m.insert("input".into(), hexb(&tx.input));
+                m.insert(fields::CHAIN_ID.name.into(), tx.chain_id.map_or(Value::Null, dec64));
+                m.insert(fields::NONCE.name.into(), dec64(tx.nonce));
+                m.insert(fields::GAS.name.into(), dec64(tx.gas));
+                m.insert(fields::GAS_PRICE.name.into(), dec(&tx.gas_price));
+                m.insert(fields::TO.name.into(), opt_addr(&tx.to));
+                m.insert(fields::VALUE.name.into(), dec(&tx.value));
+                m.insert(fields::INPUT.name.into(), hexb(&tx.input));
                 if let (Some(sig), Ok(v)) = (tx.signature, tx.v()) {
-                    m.insert("signatures".into(), json!([sig_json(v, &sig.r, &sig.s)]));
+                    m.insert(fields::SIGNATURES.name.into(), json!([sig_json(v, &sig.r, &sig.s)]));
                 }
             }
             Transaction::Eip2930(tx) => {
-                m.insert("chain_id".into(), dec64(tx.chain_id));
-                m.insert("nonce".into(), dec64(tx.nonce));
-                m.insert("gas".into(), dec64(tx.gas));
-                m.insert("gas_price".into(), dec(&tx.gas_price));
-                m.insert("to".into(), opt_addr(&tx.to));
-                m.insert("value".into(), dec(&tx.value));
-                m.insert("input".into(), hexb(&tx.input));
-                m.insert("access_list".into(), access_list(&tx.access_list));
+                m.insert(fields::CHAIN_ID.name.into(), dec64(tx.chain_id));
+                m.insert(fields::NONCE.name.into(), dec64(tx.nonce));
+                m.insert(fields::GAS.name.into(), dec64(tx.gas));
+                m.insert(fields::GAS_PRICE.name.into(), dec(&tx.gas_price));
+                m.insert(fields::TO.name.into(), opt_addr(&tx.to));
+                m.insert(fields::VALUE.name.into(), dec(&tx.value));
+                m.insert(fields::INPUT.name.into(), hexb(&tx.input));
+                m.insert(fields::ACCESS_LIST.name.into(), access_list(&tx.access_list));
                 if let Some(sig) = tx.signature {
-                    m.insert("signatures".into(), json!([sig_json(u64::from(sig.y_parity), &sig.r, &sig.s)]));
+                    m.insert(
+                        fields::SIGNATURES.name.into(),
+                        json!([sig_json(u64::from(sig.y_parity), &sig.r, &sig.s)]),
+                    );
                 }
             }
             Transaction::Eip1559(tx) => {
-                m.insert("chain_id".into(), dec64(tx.chain_id));
-                m.insert("nonce".into(), dec64(tx.nonce));
-                m.insert("gas".into(), dec64(tx.gas));
-                m.insert("max_priority_fee_per_gas".into(), dec(&tx.max_priority_fee_per_gas));
-                m.insert("max_fee_per_gas".into(), dec(&tx.max_fee_per_gas));
-                m.insert("to".into(), opt_addr(&tx.to));
-                m.insert("value".into(), dec(&tx.value));
-                m.insert("input".into(), hexb(&tx.input));
-                m.insert("access_list".into(), access_list(&tx.access_list));
+                m.insert(fields::CHAIN_ID.name.into(), dec64(tx.chain_id));
+                m.insert(fields::NONCE.name.into(), dec64(tx.nonce));
+                m.insert(fields::GAS.name.into(), dec64(tx.gas));
+                m.insert(fields::MAX_PRIORITY_FEE_PER_GAS.name.into(), dec(&tx.max_priority_fee_per_gas));
+                m.insert(fields::MAX_FEE_PER_GAS.name.into(), dec(&tx.max_fee_per_gas));
+                m.insert(fields::TO.name.into(), opt_addr(&tx.to));
+                m.insert(fields::VALUE.name.into(), dec(&tx.value));
+                m.insert(fields::INPUT.name.into(), hexb(&tx.input));
+                m.insert(fields::ACCESS_LIST.name.into(), access_list(&tx.access_list));
                 if let Some(sig) = tx.signature {
-                    m.insert("signatures".into(), json!([sig_json(u64::from(sig.y_parity), &sig.r, &sig.s)]));
+                    m.insert(
+                        fields::SIGNATURES.name.into(),
+                        json!([sig_json(u64::from(sig.y_parity), &sig.r, &sig.s)]),
+                    );
                 }
             }
             Transaction::Kaia(tx) => {
-                m.insert("chain_id".into(), dec64(tx.chain_id));
-                m.insert("nonce".into(), dec64(tx.nonce));
-                m.insert("gas".into(), dec64(tx.gas));
-                m.insert("gas_price".into(), dec(&tx.gas_price));
-                m.insert("from".into(), addr(&tx.from));
+                m.insert(fields::CHAIN_ID.name.into(), dec64(tx.chain_id));
+                m.insert(fields::NONCE.name.into(), dec64(tx.nonce));
+                m.insert(fields::GAS.name.into(), dec64(tx.gas));
+                m.insert(fields::GAS_PRICE.name.into(), dec(&tx.gas_price));
+                m.insert(fields::FROM.name.into(), addr(&tx.from));
                 match &tx.kind {
                     KaiaKind::ValueTransfer { to, value } => {
-                        m.insert("to".into(), addr(to));
-                        m.insert("value".into(), dec(value));
+                        m.insert(fields::TO.name.into(), addr(to));
+                        m.insert(fields::VALUE.name.into(), dec(value));
                     }
                     KaiaKind::ValueTransferMemo { to, value, input }
                     | KaiaKind::SmartContractExecution { to, value, input } => {
-                        m.insert("to".into(), addr(to));
-                        m.insert("value".into(), dec(value));
-                        m.insert("input".into(), hexb(input));
+                        m.insert(fields::TO.name.into(), addr(to));
+                        m.insert(fields::VALUE.name.into(), dec(value));
+                        m.insert(fields::INPUT.name.into(), hexb(input));
                     }
                     KaiaKind::AccountUpdate { key } => {
                         let k = match key {
@@ -557,31 +652,31 @@ impl Transaction {
                                 json!({"type": "public", "public_key": hexb(pk.as_bytes())})
                             }
                         };
-                        m.insert("key".into(), k);
+                        m.insert(fields::KEY.name.into(), k);
                     }
                     KaiaKind::SmartContractDeploy { to, value, input, human_readable, code_format } => {
-                        m.insert("to".into(), opt_addr(to));
-                        m.insert("value".into(), dec(value));
-                        m.insert("input".into(), hexb(input));
-                        m.insert("human_readable".into(), json!(human_readable));
-                        m.insert("code_format".into(), json!(code_format));
+                        m.insert(fields::TO.name.into(), opt_addr(to));
+                        m.insert(fields::VALUE.name.into(), dec(value));
+                        m.insert(fields::INPUT.name.into(), hexb(input));
+                        m.insert(fields::HUMAN_READABLE.name.into(), json!(human_readable));
+                        m.insert(fields::CODE_FORMAT.name.into(), json!(code_format));
                     }
                     KaiaKind::Cancel => {}
                 }
-                if let Some(fp) = tx.fee.fee_payer() {
-                    m.insert("fee_payer".into(), addr(&fp));
+                if let Some(fp) = tx.fee.fee_payer().filter(|fp| !fp.is_zero()) {
+                    m.insert(fields::FEE_PAYER.name.into(), addr(&fp));
                 }
                 if let Some(ratio) = tx.fee.fee_ratio() {
-                    m.insert("fee_ratio".into(), json!(ratio.get()));
+                    m.insert(fields::FEE_RATIO.name.into(), json!(ratio.get()));
                 }
                 let sigs = |list: &[TxSignature]| {
                     Value::Array(list.iter().map(|s| sig_json(s.v, &s.r, &s.s)).collect())
                 };
                 if !tx.signatures.is_empty() {
-                    m.insert("signatures".into(), sigs(&tx.signatures));
+                    m.insert(fields::SIGNATURES.name.into(), sigs(&tx.signatures));
                 }
                 if !tx.fee_payer_signatures.is_empty() {
-                    m.insert("fee_payer_signatures".into(), sigs(&tx.fee_payer_signatures));
+                    m.insert(fields::FEE_PAYER_SIGNATURES.name.into(), sigs(&tx.fee_payer_signatures));
                 }
             }
         }
@@ -597,38 +692,38 @@ fn kaia_from_record(r: &Record<'_>, base: KaiaBase, mode: FeeMode) -> Result<Kai
         KaiaBase::ValueTransferMemo | KaiaBase::SmartContractDeploy | KaiaBase::SmartContractExecution
     );
     if !has_to {
-        r.reject(F_TO, "")?;
-        r.reject(F_VALUE, "")?;
+        r.reject(&fields::TO, "")?;
+        r.reject(&fields::VALUE, "")?;
     }
     if !has_input {
         let hint =
             if base == KaiaBase::ValueTransfer { " (use value_transfer_memo to attach data)" } else { "" };
-        r.reject(F_INPUT, hint)?;
-        r.reject(F_MEMO, hint)?;
+        r.reject(&fields::INPUT, hint)?;
+        r.reject(&fields::MEMO, hint)?;
     } else if base != KaiaBase::ValueTransferMemo {
-        r.reject(F_MEMO, "")?;
+        r.reject(&fields::MEMO, "")?;
     }
     if base != KaiaBase::AccountUpdate {
-        r.reject(F_KEY, "")?;
+        r.reject(&fields::KEY, "")?;
     }
     if base != KaiaBase::SmartContractDeploy {
-        r.reject(F_HUMAN_READABLE, "")?;
-        r.reject(F_CODE_FORMAT, "")?;
+        r.reject(&fields::HUMAN_READABLE, "")?;
+        r.reject(&fields::CODE_FORMAT, "")?;
     }
     if mode == FeeMode::Sender {
-        r.reject(F_FEE_PAYER, " (not fee-delegated)")?;
-        r.reject(F_FP_SIGS, " (not fee-delegated)")?;
+        r.reject(&fields::FEE_PAYER, " (not fee-delegated)")?;
+        r.reject(&fields::FEE_PAYER_SIGNATURES, " (not fee-delegated)")?;
     }
     if mode != FeeMode::FeeDelegatedWithRatio {
-        r.reject(F_FEE_RATIO, " (only the *_with_ratio types have a fee ratio)")?;
+        r.reject(&fields::FEE_RATIO, " (only the *_with_ratio types have a fee ratio)")?;
     }
 
     let input = || -> Result<Bytes, KaiaError> {
-        let input = r.opt_bytes(F_INPUT)?;
+        let input = r.opt_bytes(&fields::INPUT)?;
         if base != KaiaBase::ValueTransferMemo {
             return Ok(input);
         }
-        let memo = r.opt_bytes(F_MEMO)?;
+        let memo = r.opt_bytes(&fields::MEMO)?;
         match (input.is_empty(), memo.is_empty()) {
             (_, true) => Ok(input),
             (true, false) => Ok(memo),
@@ -642,21 +737,21 @@ fn kaia_from_record(r: &Record<'_>, base: KaiaBase, mode: FeeMode) -> Result<Kai
 
     let kind = match base {
         KaiaBase::ValueTransfer => {
-            KaiaKind::ValueTransfer { to: r.req_address(F_TO)?, value: r.req_u256(F_VALUE)? }
+            KaiaKind::ValueTransfer { to: r.req_address(&fields::TO)?, value: r.req_u256(&fields::VALUE)? }
         }
         KaiaBase::ValueTransferMemo => KaiaKind::ValueTransferMemo {
-            to: r.req_address(F_TO)?,
-            value: r.req_u256(F_VALUE)?,
+            to: r.req_address(&fields::TO)?,
+            value: r.req_u256(&fields::VALUE)?,
             input: input()?,
         },
         KaiaBase::SmartContractExecution => KaiaKind::SmartContractExecution {
-            to: r.req_address(F_TO)?,
-            value: r.opt_u256(F_VALUE)?,
+            to: r.req_address(&fields::TO)?,
+            value: r.opt_u256(&fields::VALUE)?,
             input: input()?,
         },
         KaiaBase::AccountUpdate => KaiaKind::AccountUpdate { key: r.account_key()? },
         KaiaBase::SmartContractDeploy => {
-            if let Some(to) = r.opt_address(F_TO)?
+            if let Some(to) = r.opt_address(&fields::TO)?
                 && !to.is_zero()
             {
                 return Err(KaiaError::field(
@@ -664,7 +759,7 @@ fn kaia_from_record(r: &Record<'_>, base: KaiaBase, mode: FeeMode) -> Result<Kai
                     format!("must be null for `{}` (Kaia rejects a recipient address)", ty.name()),
                 ));
             }
-            let human_readable = match r.get(F_HUMAN_READABLE)? {
+            let human_readable = match r.get(&fields::HUMAN_READABLE)? {
                 Some((f, v)) => parse_bool(f, v)?,
                 None => false,
             };
@@ -674,7 +769,7 @@ fn kaia_from_record(r: &Record<'_>, base: KaiaBase, mode: FeeMode) -> Result<Kai
                     "must be false (Kaia does not support human-readable addresses)",
                 ));
             }
-            let code_format = match r.get(F_CODE_FORMAT)? {
+            let code_format = match r.get(&fields::CODE_FORMAT)? {
                 Some((f, v)) => parse_u64(f, v)?,
                 None => 0,
             };
@@ -683,7 +778,7 @@ fn kaia_from_record(r: &Record<'_>, base: KaiaBase, mode: FeeMode) -> Result<Kai
             }
             KaiaKind::SmartContractDeploy {
                 to: None,
-                value: r.opt_u256(F_VALUE)?,
+                value: r.opt_u256(&fields::VALUE)?,
                 input: input()?,
                 human_readable,
                 code_format: 0,
@@ -692,21 +787,29 @@ fn kaia_from_record(r: &Record<'_>, base: KaiaBase, mode: FeeMode) -> Result<Kai
         KaiaBase::Cancel => KaiaKind::Cancel,
     };
 
+    // The sender's signature does not cover the fee payer: it may be named later, by the fee
+    // payer itself (Address::ZERO until then). A fee payer's signature needs one named.
+    let fee_payer = || -> Result<Address, KaiaError> {
+        match r.opt_address(&fields::FEE_PAYER)? {
+            Some(payer) => Ok(payer),
+            None if !r.signatures(&fields::FEE_PAYER_SIGNATURES)?.is_empty() => {
+                Err(KaiaError::MissingField { field: fields::FEE_PAYER.name, ty: ty.name() })
+            }
+            None => Ok(Address::ZERO),
+        }
+    };
     let fee = match mode {
         FeeMode::Sender => FeeDelegation::None,
-        FeeMode::FeeDelegated => FeeDelegation::Full { fee_payer: r.req_address(F_FEE_PAYER)? },
+        FeeMode::FeeDelegated => FeeDelegation::Full { fee_payer: fee_payer()? },
         FeeMode::FeeDelegatedWithRatio => {
-            let (f, v) = r.req(F_FEE_RATIO)?;
+            let (f, v) = r.req(&fields::FEE_RATIO)?;
             // Anything beyond u64 is reported as the saturated value.
             let ratio = u64::try_from(parse_u256(f, v)?).unwrap_or(u64::MAX);
-            FeeDelegation::WithRatio {
-                fee_payer: r.req_address(F_FEE_PAYER)?,
-                fee_ratio: FeeRatio::new(ratio)?,
-            }
+            FeeDelegation::WithRatio { fee_payer: fee_payer()?, fee_ratio: FeeRatio::new(ratio)? }
         }
     };
 
-    let chain_id = r.req_u64(F_CHAIN_ID)?;
+    let chain_id = r.req_u64(&fields::CHAIN_ID)?;
     let to_sigs = |list: Vec<(u64, U256, U256)>, field: &'static str, allow_placeholder: bool| {
         list.into_iter()
             .map(|(v, r, s)| {
@@ -721,14 +824,18 @@ fn kaia_from_record(r: &Record<'_>, base: KaiaBase, mode: FeeMode) -> Result<Kai
 
     Ok(KaiaTx {
         chain_id,
-        nonce: r.req_u64(F_NONCE)?,
-        gas_price: r.req_u256(F_GAS_PRICE)?,
-        gas: r.req_u64(F_GAS)?,
-        from: r.req_address(F_FROM)?,
+        nonce: r.req_u64(&fields::NONCE)?,
+        gas_price: r.req_u256(&fields::GAS_PRICE)?,
+        gas: r.req_u64(&fields::GAS)?,
+        from: r.req_address(&fields::FROM)?,
         kind,
         fee,
-        signatures: to_sigs(r.signatures(F_SIGS)?, "signatures.v", false)?,
-        fee_payer_signatures: to_sigs(r.signatures(F_FP_SIGS)?, "fee_payer_signatures.v", true)?,
+        signatures: to_sigs(r.signatures(&fields::SIGNATURES)?, "signatures.v", false)?,
+        fee_payer_signatures: to_sigs(
+            r.signatures(&fields::FEE_PAYER_SIGNATURES)?,
+            "fee_payer_signatures.v",
+            true,
+        )?,
     })
 }
 

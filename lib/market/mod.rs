@@ -1,6 +1,7 @@
 //! The EnergyMarket contract from Rust: bindings generated from the committed ABI
 //! (`contracts/EnergyMarket.json`, built by the pinned solc), so the tools cannot drift from
-//! the contract; the call data of every market action; event and revert decoding.
+//! the contract; the call data of every market action; event decoding. (Revert reasons are
+//! decoded by `crate::rpc::revert_reason`, for any contract.)
 //!
 //! ```
 //! use evlock::market::Action;
@@ -132,15 +133,6 @@ impl Action {
     }
 }
 
-/// The reason string of a revert (`Error(string)`), or a description of other revert data.
-pub fn revert_reason(data: &[u8]) -> Option<String> {
-    if data.is_empty() {
-        return None;
-    }
-    let reason = alloy_sol_types::decode_revert_reason(data)?;
-    Some(reason.strip_prefix("revert: ").map(str::to_string).unwrap_or(reason))
-}
-
 /// A market event decoded from a log: its name and fields as JSON (numbers as decimal
 /// strings, addresses EIP-55). `None` for logs that are not the market's.
 pub fn decode_event(topics: &[B256], data: &[u8]) -> Option<(&'static str, Value)> {
@@ -221,7 +213,6 @@ pub fn trade_query(trade_id: U256) -> Bytes {
 mod tests {
     use super::*;
     use alloy_primitives::keccak256;
-    use alloy_sol_types::SolError;
 
     #[test]
     fn selectors_match_the_solidity_signatures() {
@@ -267,12 +258,5 @@ mod tests {
         let code = Action::Deploy { delivery_blocks: 600 }.call_data();
         assert_eq!(&code[..EnergyMarket::BYTECODE.len()], &EnergyMarket::BYTECODE[..]);
         assert_eq!(U256::from_be_slice(&code[code.len() - 32..]), U256::from(600));
-    }
-
-    #[test]
-    fn revert_reasons_decode() {
-        let data = alloy_sol_types::Revert::from("report decreased").abi_encode();
-        assert_eq!(revert_reason(&data).unwrap(), "report decreased");
-        assert_eq!(revert_reason(&[]), None);
     }
 }

@@ -147,7 +147,7 @@ mod tests {
     use embedded_hal_mock::eh1::digital::{Mock as PinMock, State, Transaction};
 
     use super::*;
-    use crate::cli::{ErrorClass, ExitCode};
+    use crate::exit::{ErrorClass, ExitCode};
     use crate::meter::open_switch;
 
     fn uri(text: &str) -> DeviceUri {

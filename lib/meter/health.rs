@@ -31,7 +31,7 @@ use serde_json::{Value, json};
 
 use super::modbus::{Profile, Quantity};
 use super::{DeviceInfo, DeviceUri, HealthHints, MeterError, PowerState, Registers, Sample};
-use crate::cli::ErrorClass;
+use crate::exit::ErrorClass;
 
 /// The stable alarm codes (DESIGN.md, "Meters"; `AlarmRecord` in `lib/wire`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -602,6 +602,8 @@ pub fn is_transient(error: &MeterError) -> bool {
         | MeterError::NotFound { .. }
         | MeterError::PermissionDenied { .. }
         | MeterError::Profile { .. }
+        | MeterError::RegisterRange { .. }
+        | MeterError::WrongCertificate { .. }
         | MeterError::Unsupported { .. } => false,
     }
 }

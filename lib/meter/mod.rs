@@ -28,16 +28,22 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode};
 
 pub mod acs712;
+#[cfg(test)]
+pub(crate) mod bench;
 pub mod clock;
+mod correction;
 pub mod gpio;
 pub mod health;
 pub mod ina22x;
 pub mod modbus;
 pub mod session;
 pub mod sim;
+
+pub use crate::wire::{Counters, PowerState};
+pub use correction::{Calibration, Correction, round_to};
 
 /// A device address: `scheme:path?key=value&…`, e.g. `modbus:/dev/ttyUSB0?profile=sdm120`.
 ///
@@ -143,37 +149,6 @@ impl fmt::Display for DeviceUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.raw)
     }
-}
-
-/// Whether the sensor is converting, as far as the device can tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum PowerState {
-    /// Measuring continuously.
-    #[default]
-    Converting,
-    /// In shutdown or sleep mode: the paper's sleep attack.
-    Shutdown,
-    /// Configured to convert, but no new conversion arrived.
-    Stalled,
-    /// The device does not report its mode (most Modbus meters).
-    Unknown,
-}
-
-/// Transport error counters since the driver was opened; every reading carries them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Counters {
-    /// Requests sent to the device.
-    pub requests: u64,
-    /// Requests repeated after an error.
-    pub retries: u64,
-    /// Requests that got no (complete) answer in time.
-    pub timeouts: u64,
-    /// Replies with a bad CRC.
-    pub crc_errors: u64,
-    /// Modbus exception replies.
-    pub exceptions: u64,
 }
 
 /// Named device registers (configuration and calibration), as read back from the device.
@@ -326,7 +301,9 @@ pub fn open_switch(uri: &DeviceUri) -> Result<Box<dyn Switch>, MeterError> {
     }
 }
 
-/// What can go wrong talking to a meter. Every variant ends a tool with exit 3.
+/// What can go wrong talking to a meter. Every variant ends a tool with exit 3, but for a
+/// request no device could answer ([`MeterError::RegisterRange`]) and a certificate for
+/// another device ([`MeterError::WrongCertificate`]): bad input, exit 2.
 #[derive(Debug, thiserror::Error)]
 pub enum MeterError {
     /// The URI's scheme names no driver.
@@ -418,6 +395,21 @@ pub enum MeterError {
         /// What is wrong.
         reason: String,
     },
+    /// A register read or write past the last Modbus register, 0xFFFF (exit 2: no device is
+    /// asked).
+    #[error("registers {start:#06x} + {count} run past the last Modbus register 0xffff")]
+    RegisterRange {
+        /// The first register.
+        start: u16,
+        /// How many.
+        count: u32,
+    },
+    /// A calibration certificate made for another kind of device (exit 2).
+    #[error("{reason}: refusing to apply its correction and baseline")]
+    WrongCertificate {
+        /// Which device the certificate is for, and which this is.
+        reason: String,
+    },
     /// The driver cannot do what was asked.
     #[error("{driver}: {what} is not supported")]
     Unsupported {
@@ -457,7 +449,10 @@ pub fn modbus_exception_name(code: u8) -> &'static str {
 
 impl ErrorClass for MeterError {
     fn exit_code(&self) -> ExitCode {
-        ExitCode::Device
+        match self {
+            MeterError::RegisterRange { .. } | MeterError::WrongCertificate { .. } => ExitCode::Usage,
+            _ => ExitCode::Device,
+        }
     }
 
     fn error_code(&self) -> &'static str {
@@ -474,6 +469,8 @@ impl ErrorClass for MeterError {
             MeterError::Garbage { .. } => "device_garbage",
             MeterError::Profile { .. } => "bad_profile",
             MeterError::Unsupported { .. } => "unsupported",
+            MeterError::RegisterRange { .. } => "register_range",
+            MeterError::WrongCertificate { .. } => "wrong_certificate",
         }
     }
 }

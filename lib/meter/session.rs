@@ -11,10 +11,8 @@ use std::time::Duration;
 
 use super::clock::{Clock, Schedule};
 use super::health::{Alarm, HealthConfig, HealthMonitor, Observation, is_transient};
-use super::{DeviceUri, Meter, MeterError, Sample, Switch};
-use crate::calibrate::certificate::round_to;
-use crate::calibrate::{Certificate, Correction};
-use crate::cli::{ErrorClass, ExitCode};
+use super::{Calibration, Correction, DeviceUri, Meter, MeterError, Sample, Switch, round_to};
+use crate::exit::{ErrorClass, ExitCode};
 use crate::wire::{AlarmRecord, Health, ReadingRecord};
 
 /// Why a session ended on a device error (exit 3).
@@ -98,45 +96,62 @@ impl Session {
     /// A session on the meter at `device` (and the relay at `switch`), with the health checks
     /// for that device adjusted by `tune`. A certificate (its signature verified already)
     /// brings its gain/offset correction and the register baseline the `recalibrated` check
-    /// compares against.
+    /// compares against: the session takes them as a [`Calibration`].
+    ///
+    /// A certificate is bound to the device it was made for: one made for another driver or
+    /// model is refused ([`MeterError::WrongCertificate`], exit 2), since its correction and
+    /// baseline mean nothing there; one made for the same model at another URI is taken with
+    /// a warning naming both (a meter moved to another port, or another meter of the model:
+    /// the `recalibrated` check then tells them apart by their registers).
     #[allow(clippy::too_many_arguments)]
     pub fn open(
         device: &DeviceUri,
         meter: Box<dyn Meter>,
         switch: Option<Box<dyn Switch>>,
-        certificate: Option<&Certificate>,
+        calibration: Option<&Calibration>,
         clock: Clock,
         interval: Duration,
         give_up_after: u32,
         tune: impl FnOnce(&mut HealthConfig),
-    ) -> Session {
+    ) -> Result<Session, MeterError> {
         let info = meter.info().clone();
         let mut config = HealthConfig::for_device(device, &info);
         tune(&mut config);
         let mut correction = Correction::IDENTITY;
-        if let Some(certificate) = certificate {
-            if certificate.device.driver != info.driver || certificate.device.model != info.model {
+        if let Some(calibration) = calibration {
+            if calibration.driver != info.driver || calibration.model != info.model {
+                return Err(MeterError::WrongCertificate {
+                    reason: format!(
+                        "the certificate is for a {} ({}) at {}, this device is a {} ({}) at {}",
+                        calibration.model,
+                        calibration.driver,
+                        calibration.uri,
+                        info.model,
+                        info.driver,
+                        device
+                    ),
+                });
+            }
+            if calibration.uri != device.to_string() {
                 log::warn!(
-                    "the certificate is for a {} ({}), this device is a {} ({})",
-                    certificate.device.model,
-                    certificate.device.driver,
-                    info.model,
-                    info.driver
+                    "the certificate was issued for {}, not {device}: applying it because the model ({}) is the same",
+                    calibration.uri,
+                    info.model
                 );
             }
-            config.baseline = Some(certificate.registers.clone());
-            correction = certificate.correction;
+            config.baseline = Some(calibration.baseline.clone());
+            correction = calibration.correction;
             log::info!(
                 "certificate of {} by {}: gain {}, offset {} A",
-                certificate.issued,
-                certificate.technician,
+                calibration.issued,
+                calibration.technician,
                 correction.gain,
                 correction.offset_amps
             );
         }
         let options =
             SessionOptions { device: device.to_string(), interval, clock, correction, give_up_after };
-        Session::new(meter, switch, HealthMonitor::new(config), options)
+        Ok(Session::new(meter, switch, HealthMonitor::new(config), options))
     }
 
     /// The health monitor (its configuration, baseline and alarm count).
@@ -272,7 +287,7 @@ mod tests {
         assert_eq!(round(12.345_678_9, 4), 12.3457);
     }
 
-    use crate::calibrate::procedure::tests::{Bench, BenchMeter, BenchSwitch};
+    use crate::meter::bench::{Bench, BenchMeter, BenchSwitch};
     use crate::meter::health::HealthConfig;
     use crate::meter::{DeviceUri, SelfCheck};
     use std::sync::{Arc, Mutex};

@@ -25,4 +25,4 @@ mod types;
 pub use client::{ClientOptions, NonceTracker, RpcClient, RpcError, send_method};
 pub use server::{RpcHandler, ServerError, ServerHandle, ServerOptions, ShutdownTrigger, start};
 pub use tls::TlsConfigError;
-pub use types::{JsonRpcError, Log, Receipt, decode_revert_reason};
+pub use types::{JsonRpcError, Log, Receipt, revert_reason};

@@ -236,7 +236,7 @@ impl Receipt {
         };
         let revert_reason = match value.get("revertReason") {
             Some(Value::String(reason)) if !reason.is_empty() && reason != "0x" => {
-                Some(decode_revert_reason_text(reason))
+                Some(revert_reason_text(reason))
             }
             _ => match value.get("txError") {
                 Some(Value::String(code)) if !success => Some(format!("Kaia txError {code}")),
@@ -260,17 +260,18 @@ impl Receipt {
     }
 }
 
-fn decode_revert_reason_text(text: &str) -> String {
+fn revert_reason_text(text: &str) -> String {
     match text.strip_prefix("0x").and_then(|digits| hex::decode(digits).ok()) {
-        Some(bytes) => decode_revert_reason(&bytes).unwrap_or_else(|| text.to_string()),
+        Some(bytes) => revert_reason(&bytes).unwrap_or_else(|| text.to_string()),
         None => text.to_string(),
     }
 }
 
 /// Decodes ABI revert data: `Error(string)` to its message, `Panic(uint256)` to
-/// `panic 0x11 (arithmetic overflow)` and the like. `None` for anything else (custom errors
-/// stay as hex with the caller).
-pub fn decode_revert_reason(data: &[u8]) -> Option<String> {
+/// `panic 0x11 (arithmetic overflow)` and the like. `None` for anything else (empty data, or
+/// custom errors, which stay as hex with the caller). The one revert decoder of the crate:
+/// receipts, `eth_call` errors and the devnet all use it.
+pub fn revert_reason(data: &[u8]) -> Option<String> {
     const ERROR_STRING: [u8; 4] = [0x08, 0xc3, 0x79, 0xa0];
     const PANIC_UINT: [u8; 4] = [0x4e, 0x48, 0x7b, 0x71];
     let (selector, body) = (data.get(..4)?, data.get(4..)?);
@@ -326,15 +327,12 @@ mod tests {
             "6e6f7420656e6f75676820657363726f77000000000000000000000000000000"
         ))
         .unwrap();
-        assert_eq!(decode_revert_reason(&data).as_deref(), Some("not enough escrow"));
+        assert_eq!(revert_reason(&data).as_deref(), Some("not enough escrow"));
         let panic =
             hex::decode("4e487b710000000000000000000000000000000000000000000000000000000000000011").unwrap();
-        assert_eq!(
-            decode_revert_reason(&panic).as_deref(),
-            Some("panic 0x11 (arithmetic overflow or underflow)")
-        );
-        assert_eq!(decode_revert_reason(&[0xde, 0xad, 0xbe, 0xef]), None);
-        assert_eq!(decode_revert_reason(&data[..40]), None, "truncated data is not decoded");
+        assert_eq!(revert_reason(&panic).as_deref(), Some("panic 0x11 (arithmetic overflow or underflow)"));
+        assert_eq!(revert_reason(&[0xde, 0xad, 0xbe, 0xef]), None);
+        assert_eq!(revert_reason(&data[..40]), None, "truncated data is not decoded");
     }
 
     #[test]

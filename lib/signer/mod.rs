@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use alloy_primitives::{Address, B256, keccak256};
 
-use crate::cli::{ErrorClass, ExitCode};
+use crate::exit::{ErrorClass, ExitCode};
 use crate::kaia::RecoverableSig;
 use crate::keys::keystore::Keystore;
 use crate::keys::password::PasswordSource;

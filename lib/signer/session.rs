@@ -8,10 +8,10 @@ use serde_json::{Map, Value};
 
 use super::Signer;
 use crate::audit::{AuditEntry, AuditLog, now_rfc3339};
-use crate::cli::{ExitCode, Failure};
-use crate::kaia::{KaiaError, Transaction};
+use crate::exit::{ErrorClass, ExitCode, Failure};
+use crate::kaia::{KaiaError, Transaction, fields, tx_field};
 use crate::policy::{Policy, Request};
-use crate::wire::SignedTxRecord;
+use crate::wire::{DERIVED_TX_FIELDS, ENVELOPE_FIELDS, RecordError, SignedTxRecord, check_record};
 
 /// Which signature the session adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -32,51 +32,87 @@ impl Role {
     }
 }
 
-/// Field names of a `tx` record (with aliases); everything else is carried through.
-const TX_FIELDS: &[&str] = &[
-    "kind",
-    "v",
-    "meta",
-    "type",
-    "chain_id",
-    "chainId",
-    "nonce",
-    "gas",
-    "gas_limit",
-    "gasLimit",
-    "gas_price",
-    "gasPrice",
-    "max_fee_per_gas",
-    "maxFeePerGas",
-    "max_priority_fee_per_gas",
-    "maxPriorityFeePerGas",
-    "to",
-    "value",
-    "input",
-    "data",
-    "memo",
-    "from",
-    "fee_payer",
-    "feePayer",
-    "fee_ratio",
-    "feeRatio",
-    "key",
-    "human_readable",
-    "humanReadable",
-    "code_format",
-    "codeFormat",
-    "access_list",
-    "accessList",
-    "signatures",
-    "fee_payer_signatures",
-    "raw",
-    "hash",
-    "sender_tx_hash",
-    "role",
-    "signer",
-    "policy_sha256",
-    "sender",
-];
+/// Why a record cannot be signed (besides the policy's and the key's own errors). Every
+/// variant is bad input: exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// The line is JSON but not an object.
+    #[error("a record must be a JSON object")]
+    NotAnObject,
+    /// The record's `kind` or `v` is not one this role signs.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// The sender's signature is already there.
+    #[error("the transaction is already signed by {by}{hint}")]
+    AlreadySigned {
+        /// Who signed it, as far as it can be recovered.
+        by: String,
+        /// What to do instead.
+        hint: &'static str,
+    },
+    /// A fee payer has signed already.
+    #[error("a fee payer has already signed this transaction")]
+    FeePayerSigned,
+    /// The fee payer was given a record without a sender-signed `raw`.
+    #[error("{0}")]
+    Unsigned(&'static str),
+    /// `from` is not an address.
+    #[error("field `from`: {0}")]
+    BadFrom(String),
+    /// The record names another account than the key's.
+    #[error("the transaction names {role} {named} but the key is {key}")]
+    WrongSigner {
+        /// `sender` or `fee payer`.
+        role: &'static str,
+        /// The account the record names.
+        named: Address,
+        /// The key's account.
+        key: Address,
+    },
+    /// A legacy transaction without a chain id could be replayed anywhere.
+    #[error("a pre-EIP-155 legacy transaction (no chain id) can be replayed on any chain: give chain_id")]
+    NoChainId,
+    /// The record's chain id is not the one `--chain-id` pins.
+    #[error("chain id {tx} of the transaction does not match --chain-id {pin}")]
+    WrongChainId {
+        /// The transaction's chain id.
+        tx: u64,
+        /// The pinned chain id.
+        pin: u64,
+    },
+    /// `raw` is not hex.
+    #[error("field `raw`: not hex: {0}")]
+    BadRaw(String),
+}
+
+impl ErrorClass for SignError {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            SignError::Record(inner) => inner.exit_code(),
+            _ => ExitCode::Usage,
+        }
+    }
+
+    fn error_code(&self) -> &'static str {
+        match self {
+            SignError::NotAnObject => "bad_input",
+            SignError::Record(inner) => inner.error_code(),
+            SignError::AlreadySigned { .. } | SignError::FeePayerSigned => "already_signed",
+            SignError::Unsigned(_) => "unsigned_tx",
+            SignError::BadFrom(_) | SignError::NoChainId => "bad_tx",
+            SignError::WrongSigner { .. } => "wrong_signer",
+            SignError::WrongChainId { .. } => "wrong_chain_id",
+            SignError::BadRaw(_) => "bad_raw_tx",
+        }
+    }
+}
+
+/// Whether a field of an input record is carried through to the `signed_tx` record: every
+/// field but the envelope's, the transaction's (in any spelling), and those a signer derives
+/// from the bytes again.
+fn carried(key: &str) -> bool {
+    !ENVELOPE_FIELDS.contains(&key) && tx_field(key).is_none() && !DERIVED_TX_FIELDS.contains(&key)
+}
 
 /// Everything a signing step needs, set up once.
 pub struct Session {
@@ -90,10 +126,6 @@ pub struct Session {
     audit: Option<AuditLog>,
 }
 
-fn bad(code: &'static str, message: impl Into<String>) -> Failure {
-    Failure::new(ExitCode::Usage, code, message.into())
-}
-
 impl Session {
     /// A session for one signer and role, with an optional chain pin, policy and audit log.
     /// With both a policy window and an audit log, values approved within the window in
@@ -103,12 +135,11 @@ impl Session {
         role: Role,
         chain_id: Option<u64>,
         mut policy: Option<Policy>,
-        audit: Option<(AuditLog, &std::path::Path)>,
+        audit: Option<AuditLog>,
     ) -> Self {
-        let (audit, audit_path) = audit.map_or((None, None), |(log, path)| (Some(log), Some(path)));
-        if let (Some(policy), Some(path)) = (policy.as_mut(), audit_path) {
-            let day_ago = SystemTime::now() - std::time::Duration::from_secs(366 * 24 * 3600);
-            for (at, value) in AuditLog::approved_since(path, day_ago) {
+        if let (Some(policy), Some(log)) = (policy.as_mut(), audit.as_ref()) {
+            let year_ago = SystemTime::now() - std::time::Duration::from_secs(366 * 24 * 3600);
+            for (at, value) in log.approved_since(year_ago) {
                 policy.remember_spent(at, value);
             }
         }
@@ -125,14 +156,13 @@ impl Session {
     /// Signs one input record (line `line` of the input) and returns the output record.
     pub fn sign_record(&mut self, record: Value, line: u64) -> Result<SignedTxRecord, Failure> {
         let Value::Object(mut fields) = record else {
-            return Err(bad("bad_input", "a record must be a JSON object"));
+            return Err(SignError::NotAnObject.into());
         };
+        // A `tx` record reaches the fee payer's check, which says what to pipe instead.
+        check_record(&fields, &["tx", "signed_tx"]).map_err(SignError::from)?;
         let meta = fields.remove("meta");
-        let extra: Map<String, Value> = fields
-            .iter()
-            .filter(|(k, _)| !TX_FIELDS.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let extra: Map<String, Value> =
+            fields.iter().filter(|(k, _)| carried(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
         let tx = match self.role {
             Role::Sender => self.prepare_sender(&mut fields)?,
             Role::FeePayer => self.prepare_fee_payer(&fields)?,
@@ -188,10 +218,6 @@ impl Session {
     /// A sender signs a `tx` record: fills `from` and `chain_id` when absent, refuses a
     /// transaction of another account or one already signed.
     fn prepare_sender(&self, fields: &mut Map<String, Value>) -> Result<Transaction, Failure> {
-        match fields.get("kind").and_then(Value::as_str) {
-            None | Some("tx") | Some("signed_tx") => {}
-            Some(other) => return Err(bad("bad_input", format!("expected a tx record, got kind {other:?}"))),
-        }
         if let Some(raw) = fields.get("raw").and_then(Value::as_str) {
             let tx = decode_hex_tx(raw)?;
             if tx.has_sender_signature() {
@@ -204,36 +230,35 @@ impl Session {
                 } else {
                     ""
                 };
-                return Err(bad(
-                    "already_signed",
-                    format!("the transaction is already signed by {by}{hint}"),
-                ));
+                return Err(SignError::AlreadySigned { by, hint }.into());
             }
             return Ok(tx);
         }
         let own = Value::String(self.address_text.clone());
-        match fields.get("from") {
+        match fields.get(fields::FROM.name) {
             None | Some(Value::Null) => {
-                fields.insert("from".into(), own);
+                fields.insert(fields::FROM.name.into(), own);
             }
             Some(Value::String(text)) => {
-                let from: Address = text.parse().map_err(|e| bad("bad_tx", format!("field `from`: {e}")))?;
+                let from = crate::wire::parse_address(text).map_err(|e| SignError::BadFrom(e.to_string()))?;
                 if from != self.address {
-                    return Err(bad(
-                        "wrong_signer",
-                        format!("the transaction is from {from} but the key is {}", self.address),
-                    ));
+                    return Err(
+                        SignError::WrongSigner { role: "sender", named: from, key: self.address }.into()
+                    );
                 }
             }
             Some(other) => {
-                return Err(bad("bad_tx", format!("field `from`: expected an address, got {other}")));
+                return Err(SignError::BadFrom(format!(
+                    "expected an address, got {}",
+                    crate::exit::excerpt(&other.to_string())
+                ))
+                .into());
             }
         }
         if let Some(pin) = self.chain_id
-            && !fields.contains_key("chain_id")
-            && !fields.contains_key("chainId")
+            && !fields::CHAIN_ID.spellings().any(|name| fields.contains_key(name))
         {
-            fields.insert("chain_id".into(), Value::String(pin.to_string()));
+            fields.insert(fields::CHAIN_ID.name.into(), Value::String(pin.to_string()));
         }
         let tx = Transaction::from_json_value(&Value::Object(std::mem::take(fields)))?;
         self.check_chain(&tx)?;
@@ -242,35 +267,29 @@ impl Session {
 
     /// A fee payer signs a sender-signed raw transaction that names it as fee payer.
     fn prepare_fee_payer(&self, fields: &Map<String, Value>) -> Result<Transaction, Failure> {
-        let raw = fields.get("raw").and_then(Value::as_str).ok_or_else(|| {
-            bad(
-                "unsigned_tx",
-                "the fee payer signs a sender-signed transaction: give a signed_tx record with `raw` \
-                 (pipe `evlock-sign --role sender` into `evlock-sign --role fee-payer`)",
-            )
-        })?;
+        let raw = fields.get("raw").and_then(Value::as_str).ok_or(SignError::Unsigned(
+            "the fee payer signs a sender-signed transaction: give a signed_tx record with `raw` \
+             (pipe `evlock-sign --role sender` into `evlock-sign --role fee-payer`)",
+        ))?;
         let mut tx = decode_hex_tx(raw)?;
         if !tx.tx_type().is_fee_delegated() {
             return Err(KaiaError::NotFeeDelegated(tx.tx_type().name()).into());
         }
         if !tx.has_sender_signature() {
-            return Err(bad("unsigned_tx", "the sender has not signed this transaction yet"));
+            return Err(SignError::Unsigned("the sender has not signed this transaction yet").into());
         }
         tx.recover_sender()?;
         if tx.has_fee_payer_signature() {
-            return Err(bad("already_signed", "a fee payer has already signed this transaction"));
+            return Err(SignError::FeePayerSigned.into());
         }
         // A sender-only raw without fee payer fields leaves the fee payer to whoever pays.
-        if tx.fee_payer() == Some(Address::ZERO) {
+        if tx.fee_payer().is_none() {
             tx.set_fee_payer(self.address)?;
         }
         if let Some(payer) = tx.fee_payer()
             && payer != self.address
         {
-            return Err(bad(
-                "wrong_signer",
-                format!("the transaction names fee payer {payer} but the key is {}", self.address),
-            ));
+            return Err(SignError::WrongSigner { role: "fee payer", named: payer, key: self.address }.into());
         }
         self.check_chain(&tx)?;
         Ok(tx)
@@ -278,13 +297,8 @@ impl Session {
 
     fn check_chain(&self, tx: &Transaction) -> Result<(), Failure> {
         match (tx.chain_id(), self.chain_id) {
-            (None, _) => Err(bad(
-                "bad_tx",
-                "a pre-EIP-155 legacy transaction (no chain id) can be replayed on any chain: give chain_id",
-            )),
-            (Some(id), Some(pin)) if id != pin => {
-                Err(bad("wrong_chain_id", format!("chain id {id} does not match --chain-id {pin}")))
-            }
+            (None, _) => Err(SignError::NoChainId.into()),
+            (Some(id), Some(pin)) if id != pin => Err(SignError::WrongChainId { tx: id, pin }.into()),
             _ => Ok(()),
         }
     }
@@ -347,6 +361,6 @@ impl Session {
 /// Decodes 0x-hex raw transaction bytes.
 pub fn decode_hex_tx(raw: &str) -> Result<Transaction, Failure> {
     let digits = raw.trim().strip_prefix("0x").unwrap_or(raw.trim());
-    let bytes = hex::decode(digits).map_err(|e| bad("bad_raw_tx", format!("field `raw`: not hex: {e}")))?;
+    let bytes = hex::decode(digits).map_err(|e| SignError::BadRaw(e.to_string()))?;
     Ok(Transaction::decode_raw(&bytes)?)
 }

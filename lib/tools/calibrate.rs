@@ -10,10 +10,12 @@ use clap::{ArgGroup, Args, Parser, Subcommand};
 use super::common::{ClockKind, duration};
 use crate::calibrate::report::{self, CheckRun};
 use crate::calibrate::{self, CalibrationError, Certificate, Plan, Rig, Technician, parse_amps};
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
+use crate::cli::{GlobalArgs, Tool};
+use crate::exit::{ExitCode, Failure};
 use crate::keys::password::PasswordSource;
 use crate::meter::{self, DeviceUri, MeterError};
 use crate::signer::KeyUri;
+use crate::wire::Output;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -127,8 +129,9 @@ struct CommissionArgs {
     /// File holding the keystore password (one trailing newline is ignored).
     #[arg(long, env = "EVLOCK_PASSWORD_FILE", hide_env_values = true, value_name = "FILE")]
     password_file: Option<PathBuf>,
-    /// The accuracy class, %: load points must be within ±CLASS % of the reference.
-    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
+    /// The accuracy class, %: load points must be within ±CLASS % of the reference. One of the
+    /// standard classes 0.1, 0.2, 0.5, 1, 2, 3 (IEC 62053, ANSI C12.20).
+    #[arg(long, value_name = "PERCENT", default_value = "1", value_parser = calibrate::parse_class)]
     class: f64,
     /// The zero point's limit (default: CLASS % of the smallest load point).
     #[arg(long, value_name = "CURRENT", value_parser = parse_amps)]
@@ -237,9 +240,8 @@ fn commission(args: CommissionArgs, out: &mut Output) -> Result<ExitCode, Failur
     let zero_limit = args.zero_limit.unwrap_or(args.class / 100.0 * smallest);
     let plan = bench.plan(args.class, zero_limit, loads);
     plan.validate()?;
-    if !args.force && args.out.exists() {
-        return Err(CalibrationError::FileExists { path: args.out.clone() }.into());
-    }
+    // Before anything is measured: the certificate can be written where --out says.
+    calibrate::certificate::check_destination(&args.out, args.force)?;
     // The key is unlocked before anything is measured: a wrong password costs no bench time.
     let key: KeyUri = args.key.parse()?;
     let password = PasswordSource {
@@ -305,7 +307,10 @@ fn report(args: ReportArgs, out: &mut Output) -> Result<ExitCode, Failure> {
     };
     let check = match &args.check {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
+            let text = crate::wire::read_file_capped(path, MAX_CHECK_BYTES)
+                .and_then(|bytes| {
+                    String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into())
+                })
                 .map_err(|e| Failure::usage(format!("--check {}: {e}", path.display())))?;
             Some(
                 CheckRun::parse(&text)
@@ -323,6 +328,9 @@ fn report(args: ReportArgs, out: &mut Output) -> Result<ExitCode, Failure> {
     }
     Ok(if verdict.is_ok() { ExitCode::Success } else { ExitCode::No })
 }
+
+/// The largest `check` output `report --check` reads: a check writes a few records.
+const MAX_CHECK_BYTES: u64 = 16 << 20;
 
 /// Asks the technician, on the controlling terminal, to connect each reference load.
 struct TerminalTechnician {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::cli::Failure;
+use crate::exit::Failure;
 use crate::rpc::{ClientOptions, RpcClient};
 
 /// How to reach the node: endpoints, TLS trust and client certificate, retries.
@@ -55,7 +55,8 @@ pub(crate) struct ConnectionArgs {
 }
 
 fn read_pem(path: &Path, flag: &str) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::usage(format!("{flag} {}: {e}", path.display())))
+    crate::wire::read_file_capped(path, crate::wire::MAX_FILE_BYTES)
+        .map_err(|e| Failure::usage(format!("{flag} {}: {e}", path.display())))
 }
 
 pub(crate) fn connect(args: &ConnectionArgs) -> Result<RpcClient, Failure> {

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use zeroize::Zeroizing;
 
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool};
+use crate::cli::{GlobalArgs, Tool};
+use crate::exit::{ExitCode, Failure};
 use crate::keys::files::{read_secret_file, write_secret_file};
 use crate::keys::hd::{BasePath, DEFAULT_BASE_PATH, derive_key};
 use crate::keys::keystore::{Format, Kdf, Keystore, encrypt_v3};
@@ -14,6 +15,7 @@ use crate::keys::mnemonic::Phrase;
 use crate::keys::password::PasswordSource;
 use crate::keys::{KeyError, SecretKey};
 use crate::wire::KeyRecord;
+use crate::wire::Output;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -58,7 +60,12 @@ enum Command {
     Import(ImportArgs),
     /// Print the addresses of a mnemonic's accounts (no keystore is written).
     Derive(DeriveArgs),
-    /// Show the address and format of keystores; --verify checks the password.
+    /// Show the address and format of keystores; --verify checks the password and the address.
+    ///
+    /// With --verify, a v3 keystore whose `address` field is not its key's address is not
+    /// verified: its record has `"verified": false` and the key's own address as
+    /// `key_address`, and the tool exits 5. A KIP-3 keystore of a decoupled account (its key
+    /// was changed) is verified, with `key_address` naming the key's own address.
     Inspect(InspectArgs),
     /// Re-encrypt a v3 keystore under a new password, in place.
     ChangePassword(ChangePasswordArgs),
@@ -175,7 +182,8 @@ struct InspectArgs {
     /// Keystore files.
     #[arg(required = true, value_name = "KEYSTORE")]
     keystores: Vec<PathBuf>,
-    /// Decrypt the keystore to check the password (exit 5 when it is wrong).
+    /// Decrypt the keystore to check the password and that the key is the file's account
+    /// (exit 5 when either is wrong).
     #[arg(long)]
     verify: bool,
     #[command(flatten)]
@@ -290,6 +298,7 @@ fn derive(args: DeriveArgs, out: &mut Output) -> Result<ExitCode, Failure> {
 fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
     let password =
         if args.verify { Some(args.password.source().obtain("Keystore password", false)?) } else { None };
+    let mut mismatch = None;
     for path in &args.keystores {
         let keystore = Keystore::load(path)?;
         let format = keystore.format().as_str().to_string();
@@ -298,17 +307,28 @@ fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
             Some(password) => {
                 for decrypted in keystore.decrypt(password.as_bytes())? {
                     let record = key_record(&decrypted.key);
+                    let key_address = decrypted.key.address();
+                    // A KIP-3 file names its account, which may be decoupled from its keys (the
+                    // account's key was changed). A v3 file's `address` is the key's own, or
+                    // it is wrong (a hand-edited or decoupled file): then it is not verified.
+                    let account = keystore.address().unwrap_or(key_address);
+                    let decoupled = account != key_address;
+                    let verified = !decoupled || keystore.format() == Format::Kip3V4;
+                    if !verified {
+                        log::error!(
+                            "{} names the account {account}, but its key is that of {key_address}",
+                            path.display()
+                        );
+                        mismatch.get_or_insert((path.clone(), account, key_address));
+                    }
                     out.emit(&KeyRecord {
-                        // A KIP-3 file names its account; its keys may belong to it without being it.
-                        address: keystore
-                            .address()
-                            .map(|a| a.to_checksum(None))
-                            .unwrap_or(record.address.clone()),
+                        address: account.to_checksum(None),
+                        key_address: decoupled.then(|| key_address.to_checksum(None)),
                         index: (keystore.key_count() > 1).then_some(decrypted.index as u32),
                         role: decrypted.role.map(str::to_string),
                         keystore: keystore_path.clone(),
                         format: Some(format.clone()),
-                        verified: Some(true),
+                        verified: Some(verified),
                         ..record
                     })?;
                 }
@@ -329,12 +349,16 @@ fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
                     format: Some(format),
                     role: None,
                     verified: Some(false),
+                    key_address: None,
                     meta: None,
                 })?;
             }
         }
     }
-    Ok(ExitCode::Success)
+    match mismatch {
+        Some((path, account, key)) => Err(KeyError::AddressMismatch { path, account, key }.into()),
+        None => Ok(ExitCode::Success),
+    }
 }
 
 fn change_password(args: ChangePasswordArgs, out: &mut Output) -> Result<ExitCode, Failure> {
@@ -427,6 +451,7 @@ fn key_record(key: &SecretKey) -> KeyRecord {
         format: None,
         role: None,
         verified: None,
+        key_address: None,
         meta: None,
     }
 }

@@ -9,11 +9,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use super::common::{ClockKind, duration};
 use crate::calibrate::Certificate;
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, Tool, interrupt};
+use crate::cli::{GlobalArgs, Tool};
+use crate::exit::{ExitCode, Failure};
+use crate::interrupt;
 use crate::meter::health::{HealthConfig, Limits};
 use crate::meter::modbus::{self, ReadFunction, ScanReply, ValueType, WordOrder};
 use crate::meter::session::Session;
 use crate::meter::{self, DeviceUri, Meter, modbus_exception_name};
+use crate::wire::Output;
 use crate::wire::{ModbusSlaveRecord, RegistersRecord, SelfTestRecord};
 
 const EXAMPLES: &str = "\
@@ -286,12 +289,12 @@ impl Tool for Sense {
             &uri,
             meter,
             switch,
-            certificate.as_ref(),
+            certificate.as_ref().map(Certificate::calibration).as_ref(),
             clock,
             self.stream.interval,
             self.stream.give_up_after,
             |config| self.health.apply(config),
-        );
+        )?;
         interrupt::install();
         let outcome = stream(session, self.stream.count, self.stream.stop_on_alarm, out)?;
         let failing = self.stream.fail_on_alarm || self.stream.stop_on_alarm;

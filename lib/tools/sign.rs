@@ -1,19 +1,21 @@
 //! `evlock-sign`: signs Kaia transactions from `tx` records under a signing policy.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
 use crate::audit::AuditLog;
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, RecordStream, Tool};
+use crate::cli::{GlobalArgs, InputArgs, Tool};
+use crate::exit::{ExitCode, Failure};
 use crate::kaia::Transaction;
 use crate::keys::password::PasswordSource;
 use crate::policy::Policy;
 use crate::signer::KeyUri;
 use crate::signer::session::{Role, Session, decode_hex_tx};
-use crate::wire::{Envelope, Record};
+use crate::wire::Output;
+use crate::wire::{Envelope, LineRead, OnError, Record, read_line_capped, write_stderr};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -56,6 +58,8 @@ pub struct Sign {
 
 #[derive(Debug, Args)]
 struct SigningArgs {
+    #[command(flatten)]
+    input: InputArgs,
     /// The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature).
     #[arg(long, value_name = "URI")]
     key: Option<String>,
@@ -85,6 +89,8 @@ enum Command {
     Decode {
         /// A raw transaction in 0x-hex; without it, stdin is read.
         raw: Option<String>,
+        #[command(flatten)]
+        input: InputArgs,
     },
 }
 
@@ -97,23 +103,22 @@ impl Tool for Sign {
 
     fn run(self, out: &mut Output) -> Result<ExitCode, Failure> {
         match self.command {
-            Some(Command::Decode { raw: Some(raw) }) => {
+            Some(Command::Decode { raw: Some(raw), .. }) => {
                 out.emit(&decoded(&raw)?)?;
                 Ok(ExitCode::Success)
             }
-            Some(Command::Decode { raw: None }) => decode_stream(&self.globals, out),
-            None => sign_stream(self.signing, &self.globals, out),
+            Some(Command::Decode { raw: None, input }) => decode_stream(&input, out),
+            None => sign_stream(self.signing, out),
         }
     }
 }
 
-fn sign_stream(args: SigningArgs, globals: &GlobalArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure> {
     let key = args.key.as_deref().ok_or_else(|| Failure::usage("--key is required to sign (see --help)"))?;
     let uri: KeyUri = key.parse()?;
     // Everything that can fail on its own is checked before the key is unlocked.
     let policy = args.policy.as_deref().map(Policy::load).transpose()?;
-    let audit =
-        args.audit_log.as_deref().map(|path| AuditLog::open(path).map(|log| (log, path))).transpose()?;
+    let audit = args.audit_log.as_deref().map(AuditLog::open).transpose()?;
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         log::warn!("reading tx records from the terminal; end with Ctrl-D");
@@ -123,11 +128,10 @@ fn sign_stream(args: SigningArgs, globals: &GlobalArgs, out: &mut Output) -> Res
     let signer = uri.open(&password)?;
     let mut session = Session::new(signer, args.role, args.chain_id, policy, audit);
     log::info!("signing as {} ({})", session.address(), args.role.as_str());
-    let outcome =
-        RecordStream::new(stdin.lock(), globals.on_error).run(out, |record: Value, line, out| {
-            let signed = session.sign_record(record, line)?;
-            out.emit(&signed).map_err(Failure::from)
-        })?;
+    let outcome = args.input.stream(stdin.lock()).run(out, |record: Value, line, out| {
+        let signed = session.sign_record(record, line)?;
+        out.emit(&signed).map_err(Failure::from)
+    })?;
     log::info!("{} signed, {} failed", outcome.processed, outcome.failed);
     Ok(outcome.exit)
 }
@@ -160,33 +164,51 @@ fn decoded(raw: &str) -> Result<Decoded, Failure> {
     Ok(Decoded { tx: fields })
 }
 
-fn decode_stream(globals: &GlobalArgs, out: &mut Output) -> Result<ExitCode, Failure> {
-    let stdin = std::io::stdin();
+fn decode_stream(input: &InputArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    let mut stdin = std::io::stdin().lock();
     let mut exit = ExitCode::Success;
-    for (index, line) in stdin.lock().lines().enumerate() {
-        let line = line.map_err(|e| Failure::new(ExitCode::Usage, "input", e))?;
-        let text = line.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let raw = if text.starts_with('{') {
-            serde_json::from_str::<Value>(text)
-                .ok()
-                .and_then(|v| v.get("raw").and_then(Value::as_str).map(str::to_string))
-                .unwrap_or_default()
-        } else {
-            text.trim_matches('"').to_string()
+    let mut line = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        let read = read_line_capped(&mut stdin, &mut line, input.max_line)
+            .map_err(|e| Failure::new(ExitCode::Usage, "input", e))?;
+        let raw = match read {
+            LineRead::End => break,
+            LineRead::TooLong { skipped, .. } => {
+                line_no += 1;
+                Err(Failure::new(
+                    ExitCode::Usage,
+                    "line_too_long",
+                    format!("the line has more than {} bytes ({skipped}); raise --max-line", input.max_line),
+                ))
+            }
+            LineRead::Line { .. } => {
+                line_no += 1;
+                match std::str::from_utf8(&line).map(str::trim) {
+                    Ok("") => continue,
+                    Ok(text) if text.starts_with('{') => match serde_json::from_str::<Value>(text) {
+                        Ok(Value::Object(record)) => crate::wire::check_record(&record, &["signed_tx", "tx"])
+                            .map_err(Failure::from)
+                            .map(|()| {
+                                record.get("raw").and_then(Value::as_str).unwrap_or_default().to_string()
+                            }),
+                        _ => Ok(String::new()),
+                    },
+                    Ok(text) => Ok(text.trim_matches('"').to_string()),
+                    Err(_) => Err(Failure::new(ExitCode::Usage, "bad_input", "not UTF-8 text")),
+                }
+            }
         };
-        match decoded(&raw) {
+        match raw.and_then(|raw| decoded(&raw)) {
             Ok(record) => out.emit(&record)?,
             Err(failure) if failure.exit == ExitCode::Success => return Err(failure),
             Err(failure) => {
                 exit = exit.max(failure.exit);
-                let record = crate::wire::ErrorRecord::from_failure(&failure).at_line(index as u64 + 1);
+                let record = crate::wire::ErrorRecord::from_failure(&failure).at_line(line_no);
                 let mut text = serde_json::to_string(&Envelope::new(&record)).unwrap_or_default();
                 text.push('\n');
-                let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
-                if globals.on_error == crate::cli::OnError::Stop {
+                write_stderr(&text);
+                if input.on_error == OnError::Stop {
                     break;
                 }
             }

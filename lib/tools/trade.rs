@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use super::common::{ClockKind, ConnectionArgs, connect, duration};
 use crate::calibrate::Certificate;
-use crate::cli::{ExitCode, Failure, GlobalArgs, Output, RecordStream, Tool};
+use crate::cli::{GlobalArgs, InputArgs, Tool};
+use crate::exit::{ExitCode, Failure};
 use crate::keys::password::PasswordSource;
 use crate::market::Action;
 use crate::meter::DeviceUri;
@@ -24,11 +25,12 @@ use crate::signer::session::{Role, Session};
 use crate::trade::deliver::{ChainSender, DeliverOptions, Ending, Side, deliver};
 use crate::trade::journal::Journal;
 use crate::trade::{
-    ChainParams, Query, ReportPlanner, Reporting, TradeError, TxBuilder, Watcher, meter_owner, read_offer,
-    read_trade, status_record,
+    ChainParams, Query, ReportPlanner, Reporting, TradeError, TxBuilder, TxFamily, Watcher, meter_owner,
+    read_offer, read_trade, status_record,
 };
 use crate::units::{parse_amount, parse_blocks, parse_energy_wh, parse_price_per_wh};
-use crate::wire::{AlarmRecord, ReadingRecord};
+use crate::wire::Output;
+use crate::wire::{AlarmRecord, ReadingRecord, address_arg};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -58,6 +60,11 @@ Examples:
   # Read state and follow events
   evlock-trade status trade 1
   evlock-trade watch --from-block 0 --follow
+  evlock-trade watch --from-block latest --follow
+
+  # The market on any EVM chain (an Ethereum node, anvil, a fork): EIP-1559 transactions
+  evlock-trade --tx-type eip1559 --rpc http://127.0.0.1:8545 deploy --from $OPERATOR \
+    | evlock-sign --key operator.json | evlock-relay submit --rpc http://127.0.0.1:8545
 
   # Fully offline (no node): every transaction parameter from flags
   evlock-trade settle --trade 1 --contract 0x… --from $SELLER --chain-id 1001 --nonce 12 --gas-price 25ston --gas 150000
@@ -65,7 +72,9 @@ Examples:
 Transactions are `tx` records for evlock-sign; evlock-trade never holds a key. Missing nonce, gas
 price, chain id and gas are asked of the node (--rpc): nonces count up across a stream from the
 sender's pending count; gas is estimated with a 25 % margin (a call that would revert now gets a
-fixed limit and a warning, and the chain decides).
+fixed limit and a warning, and the chain decides). --tx-type picks the types: Kaia's
+smart-contract types by default (fee delegation with --fee-payer), or legacy / eip1559, which any
+EVM chain takes.
 
 `deliver` is the one command that signs and submits itself: it journals every step (fsynced)
 before taking it, so a session killed mid-way, run again with the same journal, resumes above
@@ -98,11 +107,11 @@ pub struct Trade {
 #[command(next_help_heading = "Transaction")]
 struct TxArgs {
     /// The EnergyMarket contract.
-    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_MARKET", global = true)]
+    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_MARKET", value_parser = address_arg, global = true)]
     contract: Option<Address>,
     /// The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the
     /// key when left out, but then --nonce is needed).
-    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM", global = true)]
+    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM", value_parser = address_arg, global = true)]
     from: Option<Address>,
     /// The chain id (default: the node's).
     #[arg(long, value_name = "ID", global = true)]
@@ -110,15 +119,24 @@ struct TxArgs {
     /// The first nonce (default: the sender's pending count); a stream counts up from it.
     #[arg(long, value_name = "N", global = true)]
     nonce: Option<u64>,
-    /// The gas price, e.g. `25ston` (default: the node's).
+    /// The transaction types: Kaia's smart-contract types (`kaia`, fee delegation possible),
+    /// or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks).
+    #[arg(long, value_enum, value_name = "TYPE", env = "EVLOCK_TX_TYPE", default_value_t = TxFamily::Kaia, global = true)]
+    tx_type: TxFamily,
+    /// The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node's gas
+    /// price; twice it for eip1559).
     #[arg(long, value_name = "AMOUNT", value_parser = amount, global = true)]
     gas_price: Option<U256>,
+    /// With eip1559: the max priority fee (tip) per gas (default: the node's
+    /// `eth_maxPriorityFeePerGas`).
+    #[arg(long, value_name = "AMOUNT", value_parser = amount, global = true)]
+    priority_fee: Option<U256>,
     /// The gas limit of each transaction (default: estimated by the node, plus 25 %).
     #[arg(long, value_name = "N", global = true)]
     gas: Option<u64>,
     /// Make the transactions fee-delegated: this account pays the gas (it signs second,
-    /// with `evlock-sign --role fee-payer`).
-    #[arg(long, value_name = "ADDRESS", global = true)]
+    /// with `evlock-sign --role fee-payer`). Only with --tx-type kaia.
+    #[arg(long, value_name = "ADDRESS", value_parser = address_arg, global = true)]
     fee_payer: Option<Address>,
     /// With --fee-payer: the share of the fee the fee payer pays, 1–99 %.
     #[arg(long, value_name = "PERCENT", requires = "fee_payer", value_parser = clap::value_parser!(u8).range(1..=99), global = true)]
@@ -136,10 +154,10 @@ enum Command {
     /// Bind a commissioned meter to its owner (registrar only).
     RegisterMeter {
         /// The meter's account.
-        #[arg(long, value_name = "ADDRESS")]
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
         meter: Address,
         /// The account that owns it (the seller or buyer it reports for).
-        #[arg(long, value_name = "ADDRESS")]
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
         owner: Address,
     },
     /// Offer energy at a price per Wh.
@@ -270,6 +288,8 @@ enum StatusWhat {
 
 #[derive(Debug, Args)]
 struct ReportArgs {
+    #[command(flatten)]
+    input: InputArgs,
     /// The trade.
     #[arg(long, value_name = "ID")]
     trade: U256,
@@ -293,10 +313,10 @@ struct ReportArgs {
 
 #[derive(Debug, Args)]
 struct WatchArgs {
-    /// The first block to read (default: with --follow, the next block, so only new events;
-    /// without, block 0, the whole history).
-    #[arg(long, value_name = "BLOCK")]
-    from_block: Option<u64>,
+    /// The first block to read: a number, or `latest` for the head block (default: with
+    /// --follow, the next block, so only new events; without, block 0, the whole history).
+    #[arg(long, value_name = "BLOCK|latest", value_parser = from_block)]
+    from_block: Option<FromBlock>,
     /// The last block to read (default: the head, or forever with --follow).
     #[arg(long, value_name = "BLOCK")]
     to_block: Option<u64>,
@@ -306,6 +326,25 @@ struct WatchArgs {
     /// How often to look for new blocks when following.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
     poll: Duration,
+}
+
+/// Where `watch` starts.
+#[derive(Debug, Clone, Copy)]
+enum FromBlock {
+    /// A block number.
+    Number(u64),
+    /// The head block when the command starts.
+    Latest,
+}
+
+fn from_block(text: &str) -> Result<FromBlock, String> {
+    match text {
+        "latest" => Ok(FromBlock::Latest),
+        _ => text
+            .parse()
+            .map(FromBlock::Number)
+            .map_err(|_| format!("{text:?} is not a block number or `latest`")),
+    }
 }
 
 fn amount(text: &str) -> Result<U256, String> {
@@ -338,15 +377,23 @@ impl Tool for Trade {
             None
         };
         let params = ChainParams {
+            tx_type: self.tx.tx_type,
             chain_id: self.tx.chain_id,
             nonce: self.tx.nonce,
             gas_price: self.tx.gas_price,
+            priority_fee: self.tx.priority_fee,
             gas: self.tx.gas,
             from: self.tx.from,
             fee_payer: self.tx.fee_payer,
             fee_ratio: self.tx.fee_ratio,
         };
         let market = self.tx.contract;
+        // With a node to ask, a wrong --contract is caught before anything is built for it.
+        if let (Some(client), Some(market)) = (client.as_ref(), market)
+            && !matches!(command, Command::Deploy { .. })
+        {
+            crate::trade::check_market(client, market)?;
+        }
         let builder_params = params.clone();
         let mut builder = TxBuilder::new(client.as_ref(), params);
         let needs_node = |what: &str| {
@@ -384,7 +431,7 @@ impl Tool for Trade {
             }
             Command::Report(args) => {
                 let market = market.ok_or_else(needs_market)?;
-                return report(&mut builder, market, args, &self.globals, out);
+                return report(&mut builder, market, args, out);
             }
             Command::Settle { trade } => Action::Settle { trade_id: trade },
             Command::Cancel { offer } => Action::Cancel { offer_id: offer },
@@ -420,8 +467,7 @@ fn query(what: StatusWhat, id: &str) -> Result<Query, Failure> {
         U256::from_str_radix(id, 10)
             .map_err(|_| Failure::usage(format!("{id:?} is not an offer or trade id (a decimal number)")))
     };
-    let account =
-        || id.parse::<Address>().map_err(|e| Failure::usage(format!("{id:?} is not an address: {e}")));
+    let account = || crate::wire::parse_address(id).map_err(|e| Failure::usage(format!("status: {e}")));
     Ok(match what {
         StatusWhat::Offer => Query::Offer(number()?),
         StatusWhat::Trade => Query::Trade(number()?),
@@ -483,7 +529,6 @@ fn report(
     builder: &mut TxBuilder<'_>,
     market: Address,
     args: ReportArgs,
-    globals: &GlobalArgs,
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     let trade_id = args.trade;
@@ -537,33 +582,34 @@ fn report(
     let mut stopped_by: Option<AlarmRecord> = None;
     // The stream ends once the whole energy is reported or an alarm stops it: a meter stream
     // (`evlock-sense` without --count) never ends by itself.
-    let outcome =
-        RecordStream::new(stdin.lock(), globals.on_error).run_until(out, |input: Value, _line, out| {
-            let meta = input.get("meta").cloned();
-            match serde_json::from_value::<ReportInput>(input) {
-                Ok(ReportInput::Reading(reading)) => {
-                    if let Some(plan) = planner.observe(&reading)? {
-                        let action =
-                            Action::Report { trade_id, cumulative_wh: U256::from(plan.cumulative_wh) };
-                        out.emit(&builder.build(Some(market), &action, meta)?)?;
-                        log::info!("trade {trade_id}: reported {} Wh of {energy_wh}", plan.cumulative_wh);
-                    }
-                    Ok(if planner.is_done() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+    let outcome = args.input.stream(stdin.lock()).run_until(out, |input: Value, _line, out| {
+        if let Value::Object(record) = &input {
+            crate::wire::check_record(record, &["reading", "alarm"])?;
+        }
+        let meta = input.get("meta").cloned();
+        match serde_json::from_value::<ReportInput>(input) {
+            Ok(ReportInput::Reading(reading)) => {
+                if let Some(plan) = planner.observe(&reading)? {
+                    let action = Action::Report { trade_id, cumulative_wh: U256::from(plan.cumulative_wh) };
+                    out.emit(&builder.build(Some(market), &action, meta)?)?;
+                    log::info!("trade {trade_id}: reported {} Wh of {energy_wh}", plan.cumulative_wh);
                 }
-                Ok(ReportInput::Alarm(alarm)) if args.ignore_alarms => {
-                    log::warn!("meter alarm {} ignored: {}", alarm.code, alarm.message);
-                    Ok(ControlFlow::Continue(()))
-                }
-                Ok(ReportInput::Alarm(alarm)) => {
-                    log::error!("meter alarm {}: {}; reporting stops", alarm.code, alarm.message);
-                    stopped_by = Some(alarm);
-                    Ok(ControlFlow::Break(()))
-                }
-                Err(e) => {
-                    Err(Failure::from(TradeError::BadReading(format!("not a reading or alarm record: {e}"))))
-                }
+                Ok(if planner.is_done() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
             }
-        })?;
+            Ok(ReportInput::Alarm(alarm)) if args.ignore_alarms => {
+                log::warn!("meter alarm {} ignored: {}", alarm.code, alarm.message);
+                Ok(ControlFlow::Continue(()))
+            }
+            Ok(ReportInput::Alarm(alarm)) => {
+                log::error!("meter alarm {}: {}; reporting stops", alarm.code, alarm.message);
+                stopped_by = Some(alarm);
+                Ok(ControlFlow::Break(()))
+            }
+            Err(e) => {
+                Err(Failure::from(TradeError::BadReading(format!("not a reading or alarm record: {e}"))))
+            }
+        }
+    })?;
     if let Some(alarm) = stopped_by {
         return Err(TradeError::Alarm { code: alarm.code, message: alarm.message }.into());
     }
@@ -584,7 +630,8 @@ fn watch(
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     let from = match (args.from_block, args.follow) {
-        (Some(block), _) => block,
+        (Some(FromBlock::Number(block)), _) => block,
+        (Some(FromBlock::Latest), _) => client.block_number().map_err(TradeError::from)?,
         (None, true) => client.block_number().map_err(TradeError::from)? + 1,
         (None, false) => 0,
     };
@@ -609,6 +656,9 @@ fn run_deliver(
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     // Everything that can fail on its own is checked before a key is unlocked or a relay moves.
+    if params.tx_type != TxFamily::Kaia && (args.fee_payer_key.is_some() || params.fee_payer.is_some()) {
+        return Err(TradeError::FeeDelegationNeedsKaia { tx_type: params.tx_type.as_str() }.into());
+    }
     let device: DeviceUri = args.device.parse()?;
     let switch: Option<DeviceUri> = args.switch.as_deref().map(str::parse).transpose()?;
     let certificate = args
@@ -649,8 +699,16 @@ fn run_deliver(
     let clock = args.clock.into();
     let meter = crate::meter::open_meter(&device)?;
     let switch = switch.as_ref().map(crate::meter::open_switch).transpose()?;
-    let mut sampler =
-        MeterSession::open(&device, meter, switch, certificate.as_ref(), clock, args.interval, 10, |_| {});
+    let mut sampler = MeterSession::open(
+        &device,
+        meter,
+        switch,
+        certificate.as_ref().map(Certificate::calibration).as_ref(),
+        clock,
+        args.interval,
+        10,
+        |_| {},
+    )?;
     let mut chain = ChainSender {
         builder: TxBuilder::new(Some(client), params),
         sender,
@@ -668,7 +726,7 @@ fn run_deliver(
         poll: Duration::from_secs(1),
         ignore_alarms: args.ignore_alarms,
     };
-    crate::cli::interrupt::install();
+    crate::interrupt::install();
     let ending = deliver(client, market, &mut sampler, &mut chain, &mut journal, &options, out)?;
     Ok(match ending {
         Ending::Settled | Ending::LeftForDeadline => ExitCode::Success,

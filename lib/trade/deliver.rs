@@ -10,13 +10,79 @@ use serde_json::Value;
 
 use super::journal::{Entry, Journal};
 use super::{ReportPlanner, Reporting, TradeError, TradeState, TxBuilder, meter_owner, read_trade};
-use crate::cli::{ExitCode, Failure, Output};
+use crate::exit::{ErrorClass, ExitCode, Failure};
 use crate::market::Action;
 use crate::meter::session::Step;
-use crate::relay::Submitter;
+use crate::relay::{Submission, Submitter};
 use crate::rpc::RpcClient;
 use crate::signer::session::Session;
+use crate::wire::Output;
 use crate::wire::{AlarmRecord, ReceiptRecord, SignedTxRecord};
+
+/// Why a delivery session stopped on its own account (the meter, the chain and the journal
+/// have their own errors).
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    /// A report in the journal cannot be read back as a `signed_tx` record (exit 2).
+    #[error("journaled report {hash}: {reason}")]
+    JournaledReport {
+        /// The report's transaction hash.
+        hash: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The meter's key is not the registered meter of this side of the trade (exit 1).
+    #[error("meter {meter} is {whose}, not to trade {trade}'s {side} {party}")]
+    WrongMeter {
+        /// The meter's address (the signing key's account).
+        meter: Address,
+        /// `not registered` or `registered to 0x…`.
+        whose: String,
+        /// The trade id.
+        trade: U256,
+        /// `seller` or `buyer`.
+        side: &'static str,
+        /// The trade's party on that side.
+        party: Address,
+    },
+    /// A report transaction reverted (exit 1).
+    #[error("trade {trade}: the report of {cumulative_wh} Wh reverted: {reason}")]
+    ReportReverted {
+        /// The trade id.
+        trade: U256,
+        /// The cumulative Wh the report carried.
+        cumulative_wh: u64,
+        /// The contract's reason.
+        reason: String,
+    },
+    /// The settle transaction reverted and the trade is still not settled (exit 1).
+    #[error("settling trade {trade} reverted: {reason}")]
+    SettleReverted {
+        /// The trade id.
+        trade: U256,
+        /// The contract's reason.
+        reason: String,
+    },
+}
+
+impl ErrorClass for DeliverError {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            DeliverError::JournaledReport { .. } => ExitCode::Usage,
+            DeliverError::WrongMeter { .. }
+            | DeliverError::ReportReverted { .. }
+            | DeliverError::SettleReverted { .. } => ExitCode::No,
+        }
+    }
+
+    fn error_code(&self) -> &'static str {
+        match self {
+            DeliverError::JournaledReport { .. } => "journal_corrupt",
+            DeliverError::WrongMeter { .. } => "wrong_meter",
+            DeliverError::ReportReverted { .. } | DeliverError::SettleReverted { .. } => "reverted",
+        }
+    }
+}
 
 /// Which side of the trade this meter measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -70,7 +136,8 @@ impl ChainSender<'_> {
     }
 
     fn submit(&self, signed: SignedTxRecord) -> Result<ReceiptRecord, Failure> {
-        Ok(self.submitter.submit(signed, &mut ())?)
+        let submission = Submission::from_signed_tx(&signed)?;
+        Ok(self.submitter.submit(submission, &mut ())?)
     }
 }
 
@@ -140,9 +207,8 @@ pub fn deliver(
     // (the node recognises it if it did).
     if let Some((hash, signed)) = journal.unconfirmed_report() {
         let hash = hash.to_owned();
-        let signed: SignedTxRecord = serde_json::from_value(signed.clone()).map_err(|e| {
-            Failure::new(ExitCode::Usage, "journal_corrupt", format!("journaled report {hash}: {e}"))
-        })?;
+        let signed: SignedTxRecord = serde_json::from_value(signed.clone())
+            .map_err(|e| DeliverError::JournaledReport { hash: hash.clone(), reason: e.to_string() })?;
         log::info!("resending journaled report {hash}");
         let receipt = sender.submit(signed)?;
         journal.append(Entry::Sent { hash, status: receipt.status.clone() })?;
@@ -208,15 +274,14 @@ fn check_meter(
         } else {
             format!("registered to {owner}")
         };
-        return Err(Failure::new(
-            ExitCode::No,
-            "wrong_meter",
-            format!(
-                "meter {meter} is {whose}, not to trade {}'s {} {party}",
-                options.trade_id,
-                options.side.as_str()
-            ),
-        ));
+        return Err(DeliverError::WrongMeter {
+            meter,
+            whose,
+            trade: options.trade_id,
+            side: options.side.as_str(),
+            party,
+        }
+        .into());
     }
     Ok(())
 }
@@ -284,11 +349,12 @@ fn run_delivery(
         out.emit(&receipt)?;
         if reverted {
             let reason = reason.unwrap_or_else(|| "no reason given".into());
-            return Err(Failure::new(
-                ExitCode::No,
-                "reverted",
-                format!("trade {id}: the report of {} Wh reverted: {reason}", plan.cumulative_wh),
-            ));
+            return Err(DeliverError::ReportReverted {
+                trade: id,
+                cumulative_wh: plan.cumulative_wh,
+                reason,
+            }
+            .into());
         }
         log::info!("trade {id}: reported {} of {energy_wh} Wh", plan.cumulative_wh);
     }
@@ -326,12 +392,13 @@ fn settle(
                 return Ok(Ending::Settled);
             }
             // Someone else may have settled it in between; the next look tells.
-            log::warn!("settle reverted: {}", receipt.revert_reason.as_deref().unwrap_or("no reason given"));
+            let reason = receipt.revert_reason.clone().unwrap_or_else(|| "no reason given".into());
+            log::warn!("settle reverted: {reason}");
             if read_trade(client, market, id)?.status == 2 {
                 journal.append(Entry::Settled { hash: None })?;
                 return Ok(Ending::Settled);
             }
-            return Err(Failure::new(ExitCode::No, "reverted", format!("settling trade {id} reverted")));
+            return Err(DeliverError::SettleReverted { trade: id, reason }.into());
         }
         if waited.elapsed() >= options.settle_wait {
             log::info!(
@@ -358,7 +425,7 @@ fn finish(
 
 impl ReadingSource for crate::meter::session::Session {
     fn next_step(&mut self) -> Result<Option<Step>, Failure> {
-        Ok(crate::meter::session::Session::next_step(self, &crate::cli::interrupt::requested)?)
+        Ok(crate::meter::session::Session::next_step(self, &crate::interrupt::requested)?)
     }
 
     fn set_switch(&mut self, closed: bool) -> Result<(), Failure> {

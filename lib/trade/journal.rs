@@ -3,13 +3,15 @@
 //!
 //! A report is journaled (with its signed bytes) *before* it is sent: after a crash the last
 //! report is sent again, which the node recognises as already known, and reporting resumes
-//! above it.
+//! above it. The journal is a [`DurableLog`]: a torn last line is cut off when it is opened,
+//! any other unreadable line stops the session, and a failed append is rolled back.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::exit::{ErrorClass, ExitCode};
+use crate::wire::{DurableLog, LogError};
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,15 +66,9 @@ pub enum Entry {
 /// Why the journal could not be used. Exit 2 (it is the operator's file).
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    /// Reading or writing the journal failed.
-    #[error("delivery journal {path}: {source}")]
-    Io {
-        /// The journal's path.
-        path: PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
+    /// The journal cannot be opened, read or appended to, or a line in it is not an entry.
+    #[error("delivery journal")]
+    Log(#[from] LogError),
     /// The journal belongs to another trade or side.
     #[error("delivery journal {path} is for trade {trade} ({side}); use another --journal for this session")]
     Mismatch {
@@ -83,70 +79,35 @@ pub enum JournalError {
         /// The side it records.
         side: String,
     },
-    /// A line in the middle of the journal is not an entry.
-    #[error("delivery journal {path}, line {line}: {reason}")]
-    Corrupt {
-        /// The journal's path.
-        path: PathBuf,
-        /// The 1-based line.
-        line: usize,
-        /// The parser's complaint.
-        reason: String,
-    },
 }
 
-impl crate::cli::ErrorClass for JournalError {
-    fn exit_code(&self) -> crate::cli::ExitCode {
-        crate::cli::ExitCode::Usage
+impl ErrorClass for JournalError {
+    fn exit_code(&self) -> ExitCode {
+        ExitCode::Usage
     }
 
     fn error_code(&self) -> &'static str {
         match self {
-            JournalError::Io { .. } => "journal_io",
+            JournalError::Log(LogError::Append { .. }) => "journal_io",
+            JournalError::Log(LogError::Corrupt { .. } | LogError::TooLong { .. }) => "journal_corrupt",
+            JournalError::Log(_) => "journal_io",
             JournalError::Mismatch { .. } => "journal_mismatch",
-            JournalError::Corrupt { .. } => "journal_corrupt",
         }
     }
 }
 
 /// An open journal, appending.
 pub struct Journal {
-    path: PathBuf,
-    file: File,
+    log: DurableLog,
     entries: Vec<Entry>,
 }
 
 impl Journal {
     /// Opens (or creates, 0600) the journal at `path` and reads what it holds. A torn last
-    /// line (a crash mid-write) is ignored; a bad line before it is an error.
+    /// line (a crash mid-write) is cut off; any other line that is not an entry is an error.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        let io = |source| JournalError::Io { path: path.to_owned(), source };
-        let mut options = OpenOptions::new();
-        options.read(true).append(true).create(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(path).map_err(io)?;
-        let lines: Vec<String> = BufReader::new(&file).lines().collect::<Result<_, _>>().map_err(io)?;
-        let mut entries = Vec::new();
-        for (index, line) in lines.iter().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str::<Entry>(line) {
-                Ok(entry) => entries.push(entry),
-                Err(_) if index + 1 == lines.len() => {
-                    log::warn!("{}: ignoring a torn last line", path.display());
-                }
-                Err(e) => {
-                    return Err(JournalError::Corrupt {
-                        path: path.to_owned(),
-                        line: index + 1,
-                        reason: e.to_string(),
-                    });
-                }
-            }
-        }
-        Ok(Journal { path: path.to_owned(), file, entries })
+        let (log, entries) = DurableLog::open(path)?;
+        Ok(Journal { log, entries })
     }
 
     /// What the journal held when opened, and what was appended since.
@@ -156,11 +117,7 @@ impl Journal {
 
     /// Appends one entry and fsyncs it before returning.
     pub fn append(&mut self, entry: Entry) -> Result<(), JournalError> {
-        let mut line = serde_json::to_string(&entry).expect("journal entries serialize");
-        line.push('\n');
-        let io = |source| JournalError::Io { path: self.path.clone(), source };
-        self.file.write_all(line.as_bytes()).map_err(io)?;
-        self.file.sync_data().map_err(io)?;
+        self.log.append(&entry)?;
         self.entries.push(entry);
         Ok(())
     }
@@ -172,7 +129,7 @@ impl Journal {
             if let Entry::Start { trade: t, side: s, start_mwh, .. } = entry {
                 if t != trade || s != side {
                     return Err(JournalError::Mismatch {
-                        path: self.path.clone(),
+                        path: self.log.path().to_path_buf(),
                         trade: t.clone(),
                         side: s.clone(),
                     });
@@ -250,6 +207,7 @@ mod tests {
             })
             .unwrap();
         drop(journal);
+        use std::io::Write;
         std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
@@ -277,6 +235,16 @@ mod tests {
         let path = dir.path().join("j.ndjson");
         std::fs::write(&path, "{\"event\":\"delivered\"}\nnot json\n{\"event\":\"delivered\"}\n").unwrap();
         let err = Journal::open(&path).err().unwrap();
-        assert!(err.to_string().contains("line 2"), "{err}");
+        assert_eq!(err.error_code(), "journal_corrupt");
+        let chain = crate::exit::causes(&err).join(": ");
+        assert!(chain.contains("line 2"), "{chain}");
+        // One valid JSON line of the wrong shape is not a torn line either.
+        std::fs::write(&path, "{\"event\":\"frob\"}\n").unwrap();
+        assert!(Journal::open(&path).is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"event\":\"frob\"}\n",
+            "nothing appended or cut"
+        );
     }
 }

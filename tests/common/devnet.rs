@@ -23,10 +23,16 @@ impl Devnet {
     /// `EVLOCK_TEST_DEVNET`: scripts/cross runs the ARM tests under emulation against a
     /// native (x86_64) devnet, so that the ARM tools are the clients of a chain on the host.
     pub fn start(dir: &Path, extra: &[&str]) -> Devnet {
-        let mut command = match std::env::var_os("EVLOCK_TEST_DEVNET") {
+        // Command::cargo_bin puts the target's runner in front (qemu-user for the ARM targets).
+        let command = match std::env::var_os("EVLOCK_TEST_DEVNET") {
             Some(native) => Command::new(native),
             None => Command::cargo_bin("evlock-devnet").unwrap(),
         };
+        Devnet::start_command(command, dir, extra)
+    }
+
+    /// Starts `command` (the devnet binary, maybe with limits set on it) like [`Devnet::start`].
+    pub fn start_command(mut command: Command, dir: &Path, extra: &[&str]) -> Devnet {
         let mut child = command
             .env_clear()
             .current_dir(dir)
@@ -114,4 +120,41 @@ pub fn sign(dir: &Path, key: &str, role: &str, input: &str) -> String {
 pub fn submit(dir: &Path, url: &str, input: &str) -> (Option<i32>, Vec<Value>, String) {
     let out = run("evlock-relay", dir, &["submit", "--rpc", url, "--timeout", "20s"], input);
     (out.status.code(), lines(&out.stdout), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `evlock-trade ARGS` as `from` against `devnet` (and `contract`, when not empty), signed
+/// with `key` and submitted; returns the relay's receipts, panicking unless all succeeded.
+pub fn trade_step(
+    dir: &Path,
+    devnet: &Devnet,
+    key: &(String, String),
+    contract: &str,
+    args: &[&str],
+) -> Vec<Value> {
+    let mut all: Vec<&str> = vec!["--rpc", &devnet.url, "--from", &key.1];
+    if !contract.is_empty() {
+        all.extend(["--contract", contract]);
+    }
+    all.extend(args);
+    let out = run("evlock-trade", dir, &all, "");
+    assert!(out.status.success(), "evlock-trade {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let signed = sign(dir, &key.0, "sender", &String::from_utf8(out.stdout).unwrap());
+    let (code, receipts, stderr) = submit(dir, &devnet.url, &signed);
+    assert_eq!(code, Some(0), "{args:?}: {stderr}");
+    receipts
+}
+
+/// A deployed EnergyMarket with one trade in delivery: `keys[0]` is the registrar, `keys[1]`
+/// the seller, `keys[2]` the buyer, `keys[3]` the seller's meter, `keys[4]` the buyer's.
+/// Returns the market's address.
+pub fn market_with_a_trade(dir: &Path, devnet: &Devnet, keys: &[(String, String)], energy: &str) -> String {
+    let receipts = trade_step(dir, devnet, &keys[0], "", &["deploy", "--delivery-blocks", "1000"]);
+    let market = receipts[0]["contract_address"].as_str().unwrap().to_string();
+    for (meter, owner) in [(3, 1), (4, 2)] {
+        let args = ["register-meter", "--meter", &keys[meter].1, "--owner", &keys[owner].1];
+        trade_step(dir, devnet, &keys[0], &market, &args);
+    }
+    trade_step(dir, devnet, &keys[1], &market, &["offer", "--energy", energy, "--price", "2ston/Wh"]);
+    trade_step(dir, devnet, &keys[2], &market, &["buy", "--offer", "1"]);
+    market
 }

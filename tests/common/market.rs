@@ -86,7 +86,7 @@ impl Market {
         let mined = self.chain.transaction(&hash).unwrap();
         Sent {
             ok: mined.status,
-            reason: evlock::market::revert_reason(&mined.revert_data),
+            reason: evlock::rpc::revert_reason(&mined.revert_data),
             gas_used: mined.gas_used,
             fee: U256::from(mined.gas_used) * mined.effective_gas_price,
             block_number: mined.block_number,
@@ -141,7 +141,7 @@ impl Market {
     pub fn wait_blocks(&mut self, n: u64) {
         for _ in 0..n {
             self.time += 1;
-            self.chain.mine(self.time);
+            self.chain.mine(self.time).expect("an in-memory chain always mines");
         }
     }
 }

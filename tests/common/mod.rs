@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod anvil;
 pub mod devnet;
+pub mod faults;
 pub mod market;
 pub mod txgen;
 

@@ -22,6 +22,14 @@ pub const SENDER: &str = "0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B";
 pub const PAYER_KEY: &str = "b9d5558443585bca6f225b935950e3f6e69f9da8a5809a83f51c3365dff53936";
 pub const TO: &str = "0x7b65B75d204aBed71587c9E519a89277766EE1d0";
 
+/// ABI `Error("not enough escrow")`.
+pub const NOT_ENOUGH_ESCROW: &str = concat!(
+    "0x08c379a0",
+    "0000000000000000000000000000000000000000000000000000000000000020",
+    "0000000000000000000000000000000000000000000000000000000000000011",
+    "6e6f7420656e6f75676820657363726f77000000000000000000000000000000"
+);
+
 /// A PEM certificate and its PEM key.
 #[derive(Clone)]
 pub struct Pem {
@@ -114,6 +122,13 @@ pub struct NodeState {
     pub fail_all: Option<JsonRpcError>,
     /// Each `eth_blockNumber` call adds a block (for confirmations).
     pub advance_on_block_number: bool,
+    /// Receipts of reverted transactions carry no `revertReason` (as on anvil and geth);
+    /// `eth_call` then reverts with the reason in its error `data`.
+    pub reason_by_call_only: bool,
+    /// The params of every `eth_call`.
+    pub eth_calls: Vec<Value>,
+    /// The raw bytes of every accepted transaction, as sent.
+    pub raws: Vec<String>,
 }
 
 /// A fake Kaia node: accepts raw transactions, mines each at once into its own block.
@@ -174,15 +189,11 @@ impl FakeNode {
                 "logIndex": "0x0"
             }]) },
         });
-        if reverted {
+        if reverted && !state.reason_by_call_only {
             // Error("not enough escrow"), as a node with revert reasons gives it.
-            receipt["revertReason"] = json!(concat!(
-                "0x08c379a0",
-                "0000000000000000000000000000000000000000000000000000000000000020",
-                "0000000000000000000000000000000000000000000000000000000000000011",
-                "6e6f7420656e6f75676820657363726f77000000000000000000000000000000"
-            ));
+            receipt["revertReason"] = json!(NOT_ENOUGH_ESCROW);
         }
+        state.raws.push(text.to_string());
         state.receipts.insert(hash.clone(), receipt);
         Ok(Value::String(hash))
     }
@@ -221,6 +232,15 @@ impl RpcHandler for FakeNode {
                 }
                 Ok(state.receipts.get(&hash).cloned().unwrap_or(Value::Null))
             }
+            "eth_call" => {
+                state.eth_calls.push(params.clone());
+                if state.reason_by_call_only {
+                    Err(JsonRpcError::new(3, "execution reverted: not enough escrow")
+                        .with_data(json!(NOT_ENOUGH_ESCROW)))
+                } else {
+                    Ok(json!("0x"))
+                }
+            }
             "echo" => Ok(params.clone()),
             other => Err(JsonRpcError::method_not_found(other)),
         }
@@ -256,6 +276,14 @@ pub fn legacy_transfer(nonce: u64) -> Value {
     signed(
         json!({"type": "legacy", "chain_id": "31337", "nonce": nonce.to_string(), "gas": "21000",
                "gas_price": "25000000000", "to": TO, "value": "1"}),
+        json!({"n": nonce}),
+    )
+}
+
+pub fn eip1559_transfer(nonce: u64) -> Value {
+    signed(
+        json!({"type": "eip1559", "chain_id": "31337", "nonce": nonce.to_string(), "gas": "21000",
+               "max_fee_per_gas": "25000000000", "max_priority_fee_per_gas": "1", "to": TO, "value": "1"}),
         json!({"n": nonce}),
     )
 }

@@ -449,10 +449,12 @@ impl Profile {
     /// Loads a profile file.
     pub fn load(path: &Path) -> Result<Profile, MeterError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| MeterError::Profile {
-            path: shown.clone(),
-            reason: format!("cannot read it: {e}"),
-        })?;
+        let text = crate::wire::read_file_capped(path, crate::wire::MAX_FILE_BYTES)
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into()))
+            .map_err(|e| MeterError::Profile {
+                path: shown.clone(),
+                reason: format!("cannot read it: {e}"),
+            })?;
         Profile::parse(&text, &shown)
     }
 
@@ -568,25 +570,36 @@ impl Profile {
     /// Groups the fields into as few requests as possible: fields of the same function that
     /// are contiguous (or at most `max_gap` registers apart) share one request of at most
     /// `max_registers` registers.
+    ///
+    /// Ends are counted in `u32`: a field may end at 0x10000 (a `u16` at register 0xFFFF), one
+    /// past what a `u16` holds.
     pub fn plan(&self) -> Vec<Block> {
-        let mut spans: Vec<(ReadFunction, u16, u16)> =
-            self.fields().map(|f| (f.function, f.address, f.address + f.value_type.words())).collect();
+        let mut spans: Vec<(ReadFunction, u32, u32)> = self
+            .fields()
+            .map(|f| {
+                (f.function, u32::from(f.address), u32::from(f.address) + u32::from(f.value_type.words()))
+            })
+            .collect();
         spans.sort();
         let mut blocks: Vec<Block> = Vec::new();
+        let count =
+            |from: u32, to: u32| u16::try_from(to - from).expect("a block holds at most max_registers");
         for (function, start, end) in spans {
             if let Some(last) = blocks.last_mut()
                 && last.function == function
             {
-                let last_end = last.start + last.count;
+                let last_start = u32::from(last.start);
+                let last_end = last_start + u32::from(last.count);
                 let joined_end = end.max(last_end);
-                if start <= last_end.saturating_add(self.max_gap)
-                    && joined_end - last.start <= self.max_registers
+                if start <= last_end + u32::from(self.max_gap)
+                    && joined_end - last_start <= u32::from(self.max_registers)
                 {
-                    last.count = joined_end - last.start;
+                    last.count = count(last_start, joined_end);
                     continue;
                 }
             }
-            blocks.push(Block { function, start, count: end - start });
+            let start16 = u16::try_from(start).expect("field addresses are u16");
+            blocks.push(Block { function, start: start16, count: count(start, end) });
         }
         blocks
     }
@@ -602,7 +615,10 @@ fn check_name(name: &str, table: &str) -> Result<(), String> {
 fn field(raw: FieldFile, at: &str, quantity: Option<Quantity>, max_registers: u16) -> Result<Field, String> {
     let function = ReadFunction::try_from(raw.function).map_err(|e| format!("{at}: {e}"))?;
     if u32::from(raw.address) + u32::from(raw.value_type.words()) > 0x1_0000 {
-        return Err(format!("{at}: address {:#06x} runs past 0xffff", raw.address));
+        return Err(format!(
+            "{at}: a {} at address {:#06x} runs past the last register, 0xffff",
+            raw.value_type, raw.address
+        ));
     }
     if raw.value_type.words() > max_registers {
         return Err(format!(
@@ -748,6 +764,22 @@ mod tests {
         assert_eq!(profile.plan(), [Block { function: ReadFunction::Input, start: 0, count: 11 }]);
         profile.max_registers = 6;
         assert_eq!(profile.plan().len(), 2);
+    }
+
+    #[test]
+    fn a_field_at_the_last_register_is_planned_without_overflow() {
+        // A u16 at 0xffff ends at 0x10000: readable, and planned without wrapping around.
+        let last = MINIMAL.replacen("address = 2\n", "address = 0xffff\n", 1);
+        let profile = Profile::parse(&last, "t").unwrap();
+        let blocks = profile.plan();
+        assert_eq!(blocks.last(), Some(&Block { function: ReadFunction::Input, start: 0xffff, count: 1 }));
+        assert!(blocks.iter().all(|b| u32::from(b.start) + u32::from(b.count) <= 0x1_0000));
+        // A u32 there does not fit: a clear error, not a panic or a wrap.
+        let past = MINIMAL.replacen("address = 3\n", "address = 0xffff\n", 1);
+        assert_eq!(
+            err(&past),
+            "meter profile test.toml: quantities.energy: a u32 at address 0xffff runs past the last register, 0xffff"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Stopping cleanly on Ctrl-C or `kill`: the first SIGINT or SIGTERM only sets a flag that a
+//! Stopping cleanly on Ctrl-C or `kill` (a ground module: it imports nothing of the crate): the first SIGINT or SIGTERM only sets a flag that a
 //! tool's loop checks, so it can finish its step, open a relay, flush its records and exit 130;
 //! the handler then resets to the default, so a second signal ends the process at once.
 

@@ -1,9 +1,11 @@
-//! Exit codes and the error type every tool returns.
+//! The ground of the house: exit codes, the [`ErrorClass`] every domain error enum implements,
+//! and [`Failure`], the error a tool ends with. It imports nothing of the crate, so every room
+//! can stand on it (see `docs/architecture.md`, "Rooms and floors").
 
 use std::error::Error;
 use std::fmt;
 
-/// The exit codes of every evlock tool (DESIGN.md, "Exit codes").
+/// The exit codes of every evlock tool (`docs/architecture.md`, "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ExitCode {
     /// Everything asked for was done.
@@ -88,31 +90,7 @@ impl Failure {
 
     /// The message and every cause, outermost first.
     pub fn chain(&self) -> Vec<String> {
-        let mut messages = vec![self.error.to_string()];
-        let mut source = self.error.source();
-        while let Some(cause) = source {
-            let text = cause.to_string();
-            // thiserror's `#[error("...: {0}")]` often repeats the source in the message.
-            if !messages.last().is_some_and(|m| m.ends_with(&text)) {
-                messages.push(text);
-            }
-            source = cause.source();
-        }
-        messages
-    }
-
-    /// Prints the failure on stderr: `tool: error: message` and one `caused by:` line per cause.
-    /// Prints nothing for a quiet exit 0 (closed stdout).
-    pub fn report(&self, tool: &str) {
-        if self.exit == ExitCode::Success {
-            return;
-        }
-        let chain = self.chain();
-        let mut text = format!("{tool}: error: {}\n", chain[0]);
-        for cause in &chain[1..] {
-            text.push_str(&format!("  caused by: {cause}\n"));
-        }
-        super::diag::write_stderr(&text);
+        causes(&*self.error)
     }
 }
 
@@ -137,6 +115,78 @@ where
     }
 }
 
+/// The longest stretch of an input that an error message quotes, in bytes: enough to
+/// recognise the input, never a flood (a 50 MB sysfs file, a 4 MiB JSON string).
+pub const EXCERPT_BYTES: usize = 64;
+
+/// The longest message of one error in a cause chain, in bytes. Messages that quote their
+/// input through [`excerpt`] stay far below it; this bounds those that quote through a
+/// library (serde's `invalid type: string "…"`) or by mistake.
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// Quotes at most [`EXCERPT_BYTES`] of `text` for an error message: Rust-debug quoted (control
+/// characters escaped), and when longer, cut with the whole length named.
+///
+/// ```
+/// use evlock::exit::excerpt;
+/// assert_eq!(excerpt("0x12zz"), r#""0x12zz""#);
+/// let long = "x".repeat(50_000_000);
+/// let quoted = excerpt(&long);
+/// assert!(quoted.len() < 100);
+/// assert!(quoted.ends_with("… (50000000 bytes)"));
+/// ```
+pub fn excerpt(text: &str) -> String {
+    if text.len() <= EXCERPT_BYTES {
+        return format!("{text:?}");
+    }
+    format!("{:?}… ({} bytes)", &text[..floor_char_boundary(text, EXCERPT_BYTES)], text.len())
+}
+
+/// [`excerpt`] for bytes that may not be UTF-8 (a device file, a line of input).
+pub fn excerpt_bytes(bytes: &[u8]) -> String {
+    let head = &bytes[..bytes.len().min(EXCERPT_BYTES)];
+    let shown = String::from_utf8_lossy(head);
+    if bytes.len() <= EXCERPT_BYTES {
+        format!("{shown:?}")
+    } else {
+        format!("{shown:?}… ({} bytes)", bytes.len())
+    }
+}
+
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    (0..=at.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
+}
+
+/// `message` cut to [`MAX_MESSAGE_BYTES`], saying how much was left out.
+fn bounded(mut message: String) -> String {
+    if message.len() > MAX_MESSAGE_BYTES {
+        let left_out = message.len() - floor_char_boundary(&message, MAX_MESSAGE_BYTES);
+        message.truncate(floor_char_boundary(&message, MAX_MESSAGE_BYTES));
+        message.push_str(&format!("… ({left_out} more bytes left out)"));
+    }
+    message
+}
+
+/// An error's message and every cause, outermost first, each at most [`MAX_MESSAGE_BYTES`].
+pub fn causes(error: &(dyn Error + 'static)) -> Vec<String> {
+    let mut messages = vec![bounded(error.to_string())];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = bounded(cause.to_string());
+        // thiserror's `#[error("...: {0}")]` often repeats the source in the message.
+        if !messages.last().is_some_and(|m| m.ends_with(&text)) {
+            messages.push(text);
+        }
+        source = cause.source();
+    }
+    messages
+}
+
+/// An error and its causes on one line, joined by `: `.
+pub fn error_chain(error: &(dyn Error + 'static)) -> String {
+    causes(error).join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +204,19 @@ mod tests {
         );
         assert_eq!(failure.chain(), vec!["outer".to_string(), "no such device".to_string()]);
         assert_eq!(failure.exit.as_i32(), 3);
+    }
+
+    #[test]
+    fn messages_and_excerpts_are_bounded() {
+        let huge = format!("invalid type: string \"{}\", expected u64", "é".repeat(3_000_000));
+        let failure = Failure::usage(huge);
+        let chain = failure.chain();
+        assert!(chain[0].len() < MAX_MESSAGE_BYTES + 64, "{}", chain[0].len());
+        assert!(chain[0].ends_with("more bytes left out)"), "{}", &chain[0][chain[0].len() - 40..]);
+        assert!(chain[0].starts_with("invalid type: string"));
+        assert_eq!(excerpt_bytes(b"\xff\x01ok"), "\"\u{fffd}\\u{1}ok\"");
+        let multibyte = "é".repeat(100);
+        assert!(excerpt(&multibyte).ends_with("… (200 bytes)"), "cut on a character boundary");
     }
 
     #[test]
