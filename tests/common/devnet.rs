@@ -4,7 +4,6 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::{Value, json};
 
 use super::{lines, run};
@@ -23,10 +22,10 @@ impl Devnet {
     /// `EVLOCK_TEST_DEVNET`: scripts/cross runs the ARM tests under emulation against a
     /// native (x86_64) devnet, so that the ARM tools are the clients of a chain on the host.
     pub fn start(dir: &Path, extra: &[&str]) -> Devnet {
-        // Command::cargo_bin puts the target's runner in front (qemu-user for the ARM targets).
+        // Through the target's runner (qemu-user for the ARM targets), or the native one named.
         let command = match std::env::var_os("EVLOCK_TEST_DEVNET") {
             Some(native) => Command::new(native),
-            None => Command::cargo_bin("evlock-devnet").unwrap(),
+            None => super::command("evlock-devnet"),
         };
         Devnet::start_command(command, dir, extra)
     }
@@ -80,6 +79,15 @@ impl Drop for Devnet {
     }
 }
 
+/// The signing key of dev account `index` (the documented dev mnemonic, m/44'/8217'/0'/0/i).
+pub fn dev_key(index: u32) -> k256::ecdsa::SigningKey {
+    let seed =
+        evlock::keys::mnemonic::Phrase::parse(evlock::tools::devnet::DEV_MNEMONIC).unwrap().to_seed("");
+    let path = format!("m/44'/8217'/0'/0/{index}");
+    evlock::keys::hd::derive_key(&*seed, &path).unwrap().signing_key().clone()
+}
+
+/// The documented dev mnemonic's file.
 pub fn mnemonic() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/devnet-mnemonic.txt")
 }
@@ -131,11 +139,13 @@ pub fn trade_step(
     contract: &str,
     args: &[&str],
 ) -> Vec<Value> {
-    let mut all: Vec<&str> = vec!["--rpc", &devnet.url, "--from", &key.1];
+    // A subcommand's own options follow it: `evlock-trade deploy --from … --rpc …`.
+    let (command, rest) = args.split_first().expect("a subcommand");
+    let mut all: Vec<&str> = vec![command, "--rpc", &devnet.url, "--from", &key.1];
     if !contract.is_empty() {
         all.extend(["--contract", contract]);
     }
-    all.extend(args);
+    all.extend(rest);
     let out = run("evlock-trade", dir, &all, "");
     assert!(out.status.success(), "evlock-trade {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     let signed = sign(dir, &key.0, "sender", &String::from_utf8(out.stdout).unwrap());
