@@ -135,7 +135,13 @@ fn a_slot_key_signs_transactions_through_the_signer_trait() {
 
     // The signing session evlock-sign runs, with the TA's key.
     let address = signer.address();
-    let mut session = Session::new(Box::new(signer), Role::Sender, Some(31337), None, None);
+    let mut session = Session::new(
+        Box::new(signer) as Box<dyn evlock::signer::Signer + Send>,
+        Role::Sender,
+        Some(31337),
+        None,
+        None,
+    );
     let record = json!({"kind": "tx", "type": "fee_delegated_value_transfer", "chain_id": "31337", "nonce": "0",
                         "gas": "50000", "gas_price": "25000000000", "to": "0x7b65B75d204aBed71587c9E519a89277766EE1d0",
                         "value": "1", "fee_payer": "0x7b65B75d204aBed71587c9E519a89277766EE1d0"});
