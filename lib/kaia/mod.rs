@@ -35,6 +35,10 @@ mod types;
 #[cfg(test)]
 mod tests;
 
+/// Kaia's block interval: one block a second (the console estimates when a future block
+/// comes from it until the chain's own timestamps say otherwise).
+pub const BLOCK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub use account_key::{AccountKey, CompressedPubkey};
 pub use error::KaiaError;
 pub use ethereum::{AccessListItem, ETHEREUM_TX_ENVELOPE, Eip1559Tx, Eip2930Tx, LegacyTx};

@@ -9,6 +9,7 @@ pub mod relay;
 pub mod sense;
 pub mod sign;
 pub mod trade;
+mod trade_serve;
 
 /// Every tool's name and clap command, for generated docs and their drift test.
 pub fn all() -> Vec<(&'static str, clap::Command)> {

@@ -200,6 +200,9 @@ enum Command {
     /// Run a delivery: close the relay, meter, report, stop on an alarm or when delivered,
     /// then settle (signs and submits itself; journaled so a killed session resumes).
     Deliver(Box<DeliverArgs>),
+    /// Serve the operator's console: a live web page of the market and the meters.
+    #[command(after_long_help = super::trade_serve::EXAMPLES)]
+    Serve(Box<super::trade_serve::ServeArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -409,6 +412,16 @@ impl Tool for Trade {
                 let client = client.as_ref().ok_or_else(|| needs_node("deliver"))?;
                 let market = market.ok_or_else(needs_market)?;
                 return run_deliver(client, market, builder_params, *args, out);
+            }
+            Command::Serve(args) => {
+                let market = market.ok_or_else(needs_market)?;
+                return super::trade_serve::run(
+                    connect(&self.connection)?,
+                    market,
+                    builder_params,
+                    *args,
+                    out,
+                );
             }
         };
         if !matches!(action, Action::Deploy { .. }) && market.is_none() {

@@ -29,7 +29,10 @@ mod watch;
 
 pub use builder::{ChainParams, TxBuilder, fallback_gas};
 pub use report::{ReportPlan, ReportPlanner, Reporting};
-pub use state::{OfferState, Query, TradeState, meter_owner, read_offer, read_trade, status_record};
+pub use state::{
+    OfferState, Query, TradeState, amount_fields, credit_fields, meter_owner, read_offer, read_trade,
+    status_record,
+};
 pub use watch::{EventRecord, Watcher};
 
 use crate::exit::{ErrorClass, ExitCode};
