@@ -40,6 +40,9 @@ _evlock__trade() {
             evlock__trade,report)
                 cmd="evlock__trade__subcmd__report"
                 ;;
+            evlock__trade,serve)
+                cmd="evlock__trade__subcmd__serve"
+                ;;
             evlock__trade,settle)
                 cmd="evlock__trade__subcmd__settle"
                 ;;
@@ -76,6 +79,9 @@ _evlock__trade() {
             evlock__trade__subcmd__help,report)
                 cmd="evlock__trade__subcmd__help__subcmd__report"
                 ;;
+            evlock__trade__subcmd__help,serve)
+                cmd="evlock__trade__subcmd__help__subcmd__serve"
+                ;;
             evlock__trade__subcmd__help,settle)
                 cmd="evlock__trade__subcmd__help__subcmd__settle"
                 ;;
@@ -95,7 +101,7 @@ _evlock__trade() {
 
     case "${cmd}" in
         evlock__trade)
-            opts="-v -q -h -V --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help --version deploy register-meter offer buy report settle cancel withdraw status watch deliver help"
+            opts="-v -q -h -V --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help --version deploy register-meter offer buy report settle cancel withdraw status watch deliver serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -545,7 +551,7 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__help)
-            opts="deploy register-meter offer buy report settle cancel withdraw status watch deliver help"
+            opts="deploy register-meter offer buy report settle cancel withdraw status watch deliver serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -657,6 +663,20 @@ _evlock__trade() {
             return 0
             ;;
         evlock__subcmd__trade__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        evlock__subcmd__trade__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -930,6 +950,112 @@ _evlock__trade() {
                     return 0
                     ;;
                 --start-mwh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
+                --rpc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contract)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chain-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas-price)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fee-payer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fee-ratio)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        evlock__subcmd__trade__subcmd__serve)
+            opts="-v -q -h --bind --from-block --poll --tls-cert --tls-key --client-ca --allow-actions --explorer --max-line --pretty --verbose --quiet --generate --rpc --ca-cert --client-cert --client-key --retries --request-timeout --contract --from --chain-id --nonce --gas-price --gas --fee-payer --fee-ratio --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-block)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --poll)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --explorer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-line)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
