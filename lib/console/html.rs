@@ -313,7 +313,7 @@ fn market(model: &Model) -> Markup {
             } @else {
                 ol {
                     @for r in &model.recent {
-                        li { span.block { (r.tx.block) } " " strong { (r.event) } " " (r.summary) " " (tx_link(settings, Some(&r.tx))) }
+                        li { span.block { "block " (r.tx.block) } " " strong { (r.event) } " " (r.summary) " " (tx_link(settings, Some(&r.tx))) }
                     }
                 }
             }
@@ -345,7 +345,7 @@ fn offer_form(settings: &Settings) -> Markup {
         section #new-offer {
             h2 { "New offer" }
             p.note { "The console holds no key: this downloads a " code { "tx" } " record to sign, e.g. "
-                code { "evlock-sign --key seller.json < offer.ndjson | evlock-relay submit" } "." }
+                code { "evlock-sign --key seller.json < offer-tx.ndjson | evlock-relay submit" } "." }
             form.offer method="post" action="/actions/offer" {
                 label { "Seller " (from_input(settings)) }
                 label { "Energy " input name="energy" required value="500Wh" size="8"; }

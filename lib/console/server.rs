@@ -301,7 +301,8 @@ fn secured(mut response: Reply) -> Reply {
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Not `no-referrer`: with it, browsers send `Origin: null` on the console's own forms.
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
@@ -326,11 +327,15 @@ fn loopback_host(headers: &HeaderMap) -> bool {
     name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Whether a POST comes from the console's own pages: its `Origin` (browsers always send one
-/// with a form POST) names the host the request was sent to.
+/// Whether a POST comes from the console's own pages: the browser says so
+/// (`Sec-Fetch-Site: same-origin`), or its `Origin` names the host the request was sent to.
+/// A request without either (a script, curl) is no cross-site request and passes.
 fn same_origin(headers: &HeaderMap) -> bool {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    match (headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()), host) {
+    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
+        return site == "same-origin";
+    }
+    match (text(header::ORIGIN), text(header::HOST)) {
         (None, _) => true,
         (Some(origin), Some(host)) => {
             origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
@@ -378,6 +383,8 @@ async fn get(path: &str, query: Option<&str>, shared: &Arc<Shared>) -> Reply {
         "/meters.json" => json_reply(&views::meters_json(&console.read())),
         "/console.css" => asset("text/css; charset=utf-8", CSS),
         "/console.js" => asset("text/javascript; charset=utf-8", JS),
+        // Browsers ask for it on every first visit; there is none.
+        "/favicon.ico" => reply(StatusCode::NO_CONTENT, "image/x-icon", Bytes::new()),
         "/events" => {
             let page = match query_param(query, "page").as_deref() {
                 Some("market") | None => Page::Market,
@@ -584,6 +591,16 @@ mod tests {
         assert!(same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")])));
         assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://evil.example")])));
         assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "null")])));
+        assert!(same_origin(&headers(&[
+            ("host", "h:1"),
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "h:1"),
+            ("origin", "http://h:1"),
+            ("sec-fetch-site", "cross-site")
+        ])));
     }
 
     #[test]
