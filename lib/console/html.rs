@@ -502,3 +502,38 @@ pub fn error_page(title: &str, message: &str) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_from_meters_are_escaped() {
+        let settings = Settings {
+            contract: Address::repeat_byte(9),
+            actions: true,
+            explorer: Some("https://explorer.example/tx/".into()),
+            default_from: None,
+        };
+        let mut model = Model::new(settings, 0);
+        let alarm = json!({"kind": "alarm", "code": "<b>x</b>", "device": "sim:<script>alert(1)</script>", "seq": 0,
+            "time": "\"><img src=x>", "message": "a & b <i>"});
+        model.apply_input(alarm).unwrap();
+        let meters = page(&model, Page::Meters).into_string();
+        assert!(meters.contains("sim:&lt;script&gt;alert(1)&lt;/script&gt;"), "{meters}");
+        assert!(
+            meters.contains("&lt;b&gt;x&lt;/b&gt;") && meters.contains("a &amp; b &lt;i&gt;"),
+            "{meters}"
+        );
+        assert!(meters.contains("&quot;&gt;&lt;img src=x&gt;"), "{meters}");
+        for raw in ["<script>alert", "<b>x", "<img", "<i>"] {
+            assert!(!meters.contains(raw), "{raw} got through: {meters}");
+        }
+        // The only script is the console's own, from its own origin.
+        assert_eq!(meters.matches("<script").count(), 1);
+        assert!(meters.contains("<script src=\"/console.js\" defer></script>"));
+        let market = page(&model, Page::Market).into_string();
+        assert!(market.contains("action=\"/actions/offer\""), "forms with --allow-actions");
+    }
+}
