@@ -11,7 +11,7 @@
 //! |---|---|---|---|
 //! | `evlock-keygen` | args | `key` records, keystores | BIP-39 mnemonics, BIP-32/44 keys, encrypted keystores |
 //! | `evlock-sign` | `tx` records | `signed_tx` records | signs Kaia transactions under a signing policy |
-//! | `evlock-relay` | `signed_tx` records | `receipt` records | submits to a Kaia JSON-RPC endpoint |
+//! | `evlock-relay` | `signed_tx` records, raw hex | `receipt` records | submits to a Kaia (or any EVM) JSON-RPC endpoint |
 //! | `evlock-trade` | args, `reading` records | `tx`, `status` records | builds EnergyMarket calls |
 //! | `evlock-sense` | a meter device | `reading`, `alarm` records | reads meters, runs health checks |
 //! | `evlock-calibrate` | a meter, a certificate | `calibration` records | commissions and checks meters |
@@ -49,7 +49,8 @@
 //! - [`signer`]: the `Signer` trait (digest in, signature out), its backends, and the signing
 //!   session `evlock-sign` runs.
 //! - [`devnet`]: the local Kaia-compatible chain on revm behind `evlock-devnet`.
-//! - [`relay`]: submitting signed transactions and waiting for their receipts.
+//! - [`relay`]: submitting signed transactions (the raw bytes are the truth) and collecting
+//!   their receipts.
 //! - [`calibrate`]: commissioning and checking meters against reference loads; signed
 //!   calibration certificates.
 //! - [`trade`]: EnergyMarket transactions for every action (nonce, gas, chain id from a node or

@@ -137,7 +137,9 @@ fn node_errors_surface_as_error_records() {
         let (code, receipts, stderr) = submit(dir.path(), &devnet.url, &input);
         assert_eq!(code, Some(1), "{stderr}");
         assert!(receipts.is_empty());
-        let error = &lines(stderr.as_bytes())[0];
+        // Error records are the JSON lines of stderr (the others are for humans).
+        let json: String = stderr.lines().filter(|l| l.starts_with('{')).map(|l| format!("{l}\n")).collect();
+        let error = &lines(json.as_bytes())[0];
         assert_eq!(error["kind"], "error");
         assert!(error["message"].as_str().unwrap().contains(reason), "{error}");
     }

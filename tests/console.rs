@@ -4,7 +4,6 @@
 //! refusals (client certificates, other host names, cross-origin or disabled actions).
 
 mod common;
-mod rpc_support;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -13,8 +12,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::devnet::{Devnet, dev_keys, sign, submit};
+use common::rpc::Pki;
 use common::{js_dir, lines, run};
-use rpc_support::Pki;
 use serde_json::{Value, json};
 
 const REGISTRAR: usize = 0;

@@ -137,3 +137,132 @@ fn cancel_memo_and_eip1559() {
     ));
     assert_eq!(chain.head().number, 3, "refused transactions mine nothing");
 }
+
+/// The devnet's sendRawTransaction methods, as a Kaia node's (kaia `api/api_ethereum.go`,
+/// `api/api_kaia_transaction.go`).
+mod node_rules {
+    use super::*;
+    use evlock::devnet::rpc::handle;
+    use evlock::rpc::JsonRpcError;
+
+    fn hex(raw: &[u8]) -> String {
+        format!("0x{}", ::hex::encode(raw))
+    }
+
+    fn send(chain: &mut Chain, method: &str, raw: &[u8]) -> Result<Value, JsonRpcError> {
+        handle(chain, method, &json!([hex(raw)]), 1_001, true)
+    }
+
+    /// A plain EIP-1559, a plain EIP-2930, a legacy and a Kaia-native transfer, nonces from `nonce`.
+    fn four(sender: &SigningKey, nonce: u64) -> [Vec<u8>; 4] {
+        let from = addr(sender).to_checksum(None);
+        let n = |i: u64| (nonce + i).to_string();
+        [
+            sign(
+                json!({"type": "eip1559", "nonce": n(0), "gas": "21000", "to": TO, "value": "1", "gas_price": null,
+                       "max_fee_per_gas": PRICE.to_string(), "max_priority_fee_per_gas": "1"}),
+                sender,
+                None,
+            ),
+            sign(
+                json!({"type": "eip2930", "nonce": n(1), "gas": "21000", "to": TO, "value": "1"}),
+                sender,
+                None,
+            ),
+            sign(
+                json!({"type": "legacy", "nonce": n(2), "gas": "21000", "to": TO, "value": "1"}),
+                sender,
+                None,
+            ),
+            sign(
+                json!({"type": "value_transfer", "nonce": n(3), "gas": "21000", "to": TO, "value": "1", "from": from}),
+                sender,
+                None,
+            ),
+        ]
+    }
+
+    fn enveloped(raw: &[u8]) -> Vec<u8> {
+        [&[0x78][..], raw].concat()
+    }
+
+    fn refused(result: Result<Value, JsonRpcError>, needle: &str) {
+        let error = result.expect_err("a Kaia node refuses this");
+        assert!(error.message.contains(needle), "{needle:?} not in {:?}", error.message);
+    }
+
+    #[test]
+    fn eth_send_raw_transaction_takes_plain_typed_and_legacy_and_refuses_kaia_native_and_enveloped() {
+        let sender = key(9);
+        let mut chain = chain(&[addr(&sender)]);
+        let [eip1559, eip2930, legacy, native] = four(&sender, 0);
+        // What Ethereum tools write: a Kaia node prefixes 0x78 itself.
+        for raw in [&eip1559, &eip2930, &legacy] {
+            let hash = send(&mut chain, "eth_sendRawTransaction", raw).unwrap();
+            assert_eq!(
+                hash,
+                json!(alloy_primitives::keccak256(raw).to_string()),
+                "the hash of the plain form"
+            );
+        }
+        // Kaia-native types become 0x7808…; an enveloped one 0x7878…: undefined on Kaia too.
+        refused(send(&mut chain, "eth_sendRawTransaction", &native), "undefined tx type 0x7808");
+        let [next, ..] = four(&sender, 3);
+        refused(send(&mut chain, "eth_sendRawTransaction", &enveloped(&next)), "undefined tx type 0x7878");
+        assert_eq!(chain.nonce(addr(&sender), false), 3, "only the three were mined");
+    }
+
+    #[test]
+    fn kaia_send_raw_transaction_decodes_as_is() {
+        let sender = key(10);
+        let mut chain = chain(&[addr(&sender)]);
+        let [eip1559, eip2930, legacy, native] = four(&sender, 0);
+        // The plain typed form is no Kaia type: refused, with what to do instead.
+        refused(send(&mut chain, "kaia_sendRawTransaction", &eip1559), "undefined tx type 0x02");
+        refused(send(&mut chain, "klay_sendRawTransaction", &eip1559), "eth_sendRawTransaction");
+        for raw in [enveloped(&eip1559), enveloped(&eip2930), legacy.clone(), native.clone()] {
+            send(&mut chain, "kaia_sendRawTransaction", &raw).unwrap();
+        }
+        assert_eq!(chain.nonce(addr(&sender), false), 4);
+        let hash = alloy_primitives::keccak256(&eip1559);
+        assert!(
+            chain.transaction(&hash).is_some(),
+            "an enveloped transaction's hash is that of the plain form"
+        );
+    }
+
+    #[test]
+    fn kaia_send_raw_transactions_applies_the_eth_rule_to_each_and_stops_at_the_first_refusal() {
+        let sender = key(11);
+        let mut chain = chain(&[addr(&sender)]);
+        let [eip1559, eip2930, legacy, native] = four(&sender, 0);
+        let batch = |raws: &[&Vec<u8>]| json!([raws.iter().map(|r| hex(r)).collect::<Vec<_>>()]);
+        let hashes = handle(
+            &mut chain,
+            "kaia_sendRawTransactions",
+            &batch(&[&eip1559, &eip2930, &legacy]),
+            1_001,
+            true,
+        )
+        .unwrap();
+        assert_eq!(hashes.as_array().unwrap().len(), 3);
+        assert_eq!(hashes[0], json!(alloy_primitives::keccak256(&eip1559).to_string()));
+        // A Kaia-native input is wrapped like any byte below 0x7f, and refused; one before it stays sent.
+        let [fourth, ..] = four(&sender, 3);
+        let error = handle(&mut chain, "kaia_sendRawTransactions", &batch(&[&fourth, &native]), 1_001, true)
+            .unwrap_err();
+        assert!(error.message.starts_with("Index 1: undefined tx type 0x7808"), "{}", error.message);
+        assert_eq!(chain.nonce(addr(&sender), false), 4);
+        let [fifth, ..] = four(&sender, 4);
+        let error =
+            handle(&mut chain, "kaia_sendRawTransactions", &batch(&[&enveloped(&fifth)]), 1_001, true)
+                .unwrap_err();
+        assert!(error.message.starts_with("Index 0: undefined tx type 0x7878"), "{}", error.message);
+        let error = handle(&mut chain, "kaia_sendRawTransactions", &json!([[]]), 1_001, true).unwrap_err();
+        assert_eq!(error.message, "Empty input");
+        let error =
+            handle(&mut chain, "eth_sendRawTransactions", &batch(&[&fifth]), 1_001, true).unwrap_err();
+        assert_eq!(error.code, -32601, "no batch in the eth_ namespace");
+        assert_eq!(chain.nonce(addr(&sender), false), 4);
+    }
+}

@@ -3,7 +3,6 @@
 //! and the block-time mode.
 
 mod common;
-mod rpc_support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -79,8 +78,16 @@ fn a_tampered_signature_is_refused() {
     // Change one byte inside the signature's s value: it recovers to someone else.
     let at = raw.len() - 10;
     let flipped = if &raw[at..at + 1] == "1" { "2" } else { "1" };
-    record["raw"] = json!(format!("{}{flipped}{}", &raw[..at], &raw[at + 1..]));
+    let tampered = format!("{}{flipped}{}", &raw[..at], &raw[at + 1..]);
+    // The record's own hash and signer no longer fit its bytes: the relay refuses it, naming
+    // the field, before the node sees it.
+    record["raw"] = json!(tampered);
     let (code, receipts, stderr) = submit(dir.path(), &devnet.url, &format!("{record}\n"));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(receipts.is_empty());
+    assert!(stderr.contains("record_mismatch") && stderr.contains("field `hash`"), "{stderr}");
+    // The bare bytes reach the node, which refuses the signature.
+    let (code, receipts, stderr) = submit(dir.path(), &devnet.url, &format!("{tampered}\n"));
     assert_eq!(code, Some(1), "{stderr}");
     assert!(receipts.is_empty());
     assert!(stderr.contains("invalid sender signature"), "{stderr}");
@@ -89,7 +96,7 @@ fn a_tampered_signature_is_refused() {
 #[test]
 fn https_with_a_client_certificate_works_and_without_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let pki = rpc_support::Pki::new();
+    let pki = common::rpc::Pki::new();
     pki.write(dir.path());
     std::fs::write(dir.path().join("server.pem"), &pki.server.cert).unwrap();
     std::fs::write(dir.path().join("server.key"), &pki.server.key).unwrap();
@@ -150,7 +157,7 @@ fn bad_requests_get_json_rpc_errors_and_the_devnet_keeps_serving() {
     let devnet = Devnet::start(dir.path(), &[]);
     let addr: std::net::SocketAddr =
         devnet.url.trim_start_matches("http://").trim_end_matches('/').parse().unwrap();
-    let post = |body: &str| rpc_support::post(addr, "/", "application/json", body);
+    let post = |body: &str| common::rpc::post(addr, "/", "application/json", body);
     let (_, _, body) = post("{not json");
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["error"]["code"], -32700);
     let (_, _, body) = post(r#"{"jsonrpc":"2.0","id":1,"method":"eth_teleport","params":[]}"#);
@@ -207,4 +214,22 @@ fn block_time_mode_mines_pending_transactions_together() {
         u64::from_str_radix(parent["number"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap() + 1,
         u64::from_str_radix(block["number"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
     );
+}
+
+#[test]
+fn wait_sends_a_stream_first_then_collects_its_receipts_in_input_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &["--block-time", "1s"]);
+    let keys = dev_keys(dir.path(), 1);
+    let txs: String = (0..10).map(transfer).collect();
+    let signed = sign(dir.path(), &keys[0].0, "sender", &txs);
+    let (code, receipts, stderr) = submit(dir.path(), &devnet.url, &signed);
+    assert_eq!(code, Some(0), "{stderr}");
+    let order: Vec<Value> = receipts.iter().map(|r| r["meta"]["n"].clone()).collect();
+    assert_eq!(order, (0..10).map(|n| json!(n)).collect::<Vec<_>>(), "input order");
+    assert!(receipts.iter().all(|r| r["status"] == "success"));
+    // One at a time would need ten blocks of a second each.
+    let blocks: std::collections::HashSet<_> = receipts.iter().map(|r| r["block_number"].clone()).collect();
+    assert!(blocks.len() <= 2, "ten transactions in {} blocks: {receipts:?}", blocks.len());
+    assert!(stderr.contains("evlock-relay: 10 sent, 10 mined"), "{stderr}");
 }

@@ -1,10 +1,10 @@
 //! `evlock-relay submit` and `evlock-relay rpc` as a user runs them: the real binary against a
 //! fake Kaia node served on a free loopback port by `evlock::rpc::start`.
 
-mod rpc_support;
+mod common;
 
+use common::rpc::*;
 use evlock::rpc::{JsonRpcError, ServerHandle, ServerOptions, start};
-use rpc_support::*;
 use serde_json::{Value, json};
 
 struct Node {
@@ -167,7 +167,148 @@ fn no_wait_writes_pending_records() {
     assert_eq!(receipt["hash"], value_transfer(0)["hash"]);
     assert_eq!(receipt["meta"], json!({"n": 0}));
     assert!(receipt.get("block_number").is_none());
-    assert_eq!(node.fake.count("eth_getTransactionReceipt"), 0);
+    // One look at the end, for the summary; the exit code does not wait for the chain.
+    assert_eq!(node.fake.count("eth_getTransactionReceipt"), 1);
+    assert!(stderr(&out).contains("1 sent, 1 mined"), "{}", stderr(&out));
+
+    // --check waits for every one: a revert is exit 1, one never mined exit 4.
+    let node = Node::start();
+    node.fake.with(|s| {
+        s.revert.insert(1);
+    });
+    let out = node.submit(&["--no-wait", "--check"], &ndjson(&[value_transfer(0), value_transfer(1)]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let statuses: Vec<Value> = lines(&out.stdout).iter().map(|r| r["status"].clone()).collect();
+    assert_eq!(statuses, [json!("pending"), json!("pending")]);
+    assert!(stderr(&out).contains("2 sent, 2 mined (1 reverted)"), "{}", stderr(&out));
+    let node = Node::start();
+    node.fake.with(|s| s.receipt_delay_polls = u32::MAX);
+    let out = node.submit(&["--no-wait", "--check", "--timeout", "150ms"], &ndjson(&[value_transfer(0)]));
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(lines(&out.stdout)[0]["status"], "pending");
+    assert_eq!(error_records(&out)[0]["code"], "receipt_timeout");
+    assert!(stderr(&out).contains("1 sent, 0 mined, 1 not mined yet"), "{}", stderr(&out));
+    let node = Node::start();
+    node.fake.with(|s| s.receipt_delay_polls = u32::MAX);
+    let out = node.submit(&["--no-wait"], &ndjson(&[value_transfer(0)]));
+    assert!(out.status.success(), "without --check the exit code does not wait");
+    assert!(stderr(&out).contains("1 sent, 0 mined, 1 not mined yet"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_bytes_are_the_truth_raw_only_records_and_bare_hex_lines() {
+    let node = Node::start();
+    let full = [value_transfer(0), eip1559_transfer(1), legacy_transfer(2)];
+    // A record with only `raw` (and meta), a bare hex line, and Kaia's 0x78-enveloped form.
+    let raw_only = json!({"raw": full[0]["raw"], "meta": {"mine": 1}});
+    let bare = full[1]["raw"].as_str().unwrap().to_string();
+    assert!(bare.starts_with("0x02"), "EIP-1559 raw is the plain typed form: {bare}");
+    let enveloped = json!({"kind": "signed_tx", "raw": format!("0x78{}", &bare[2..])});
+    let input = format!("{raw_only}\n{bare}\n{}\n", full[2]["raw"].as_str().unwrap());
+    let out = node.submit(&[], &input);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let receipts = lines(&out.stdout);
+    assert_eq!(receipts.len(), 3);
+    for (receipt, expected) in receipts.iter().zip(&full) {
+        for field in ["hash", "type", "chain_id", "from", "nonce"] {
+            assert_eq!(receipt[field], expected[field], "{field} decoded from the bytes");
+        }
+        assert_eq!(receipt["status"], "success");
+    }
+    assert_eq!(receipts[0]["meta"], json!({"mine": 1}));
+    assert!(receipts[1].get("meta").is_none());
+    let methods: Vec<String> = node.fake.with(|s| s.sent.iter().map(|(_, m)| m.clone()).collect());
+    assert_eq!(methods, ["kaia_sendRawTransaction", "eth_sendRawTransaction", "eth_sendRawTransaction"]);
+
+    // The enveloped form is the same transaction, sent plain to eth_sendRawTransaction.
+    let node = Node::start();
+    let out = node.submit(&[], &ndjson(&[enveloped]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(lines(&out.stdout)[0]["hash"], full[1]["hash"]);
+    assert_eq!(node.fake.with(|s| s.raws.clone()), vec![bare]);
+    assert_eq!(node.fake.count("eth_sendRawTransaction"), 1);
+}
+
+#[test]
+fn a_record_whose_fields_disagree_with_its_bytes_is_refused() {
+    let node = Node::start();
+    let mut wrong_type = value_transfer(0);
+    wrong_type["type"] = json!("fee_delegated_value_transfer");
+    let mut wrong_from = value_transfer(1);
+    wrong_from["from"] = json!(TO);
+    let mut wrong_nonce = eip1559_transfer(2);
+    wrong_nonce["nonce"] = json!("7");
+    let mut wrong_chain = legacy_transfer(3);
+    wrong_chain["chain_id"] = json!("1001");
+    let mut wrong_kind = value_transfer(4);
+    wrong_kind["kind"] = json!("tx");
+    let input = ndjson(&[wrong_type, wrong_from, wrong_nonce, wrong_chain, wrong_kind]);
+    let out = node.submit(&["--on-error", "skip"], &input);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let errors = error_records(&out);
+    let codes: Vec<&str> = errors.iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert_eq!(
+        codes,
+        ["record_mismatch", "record_mismatch", "record_mismatch", "record_mismatch", "wrong_kind"]
+    );
+    let message = |i: usize| errors[i]["message"].as_str().unwrap().to_string();
+    assert!(
+        message(0).contains("field `type` says fee_delegated_value_transfer")
+            && message(0).contains("value_transfer"),
+        "{}",
+        message(0)
+    );
+    assert!(
+        message(1).contains(&format!("field `from` says {TO}, but the transaction's bytes say {SENDER}")),
+        "{}",
+        message(1)
+    );
+    assert!(message(2).contains("field `nonce` says 7") && message(2).contains("say 2"), "{}", message(2));
+    assert!(message(3).contains("field `chain_id` says 1001"), "{}", message(3));
+    assert!(message(4).contains("\"tx\""), "{}", message(4));
+    assert_eq!(errors[1]["line"], 2);
+    assert_eq!(node.sent(), 0, "nothing was sent");
+
+    // The right address in a mixed case that is not its EIP-55 checksum is refused too.
+    let mut bad_case = value_transfer(5);
+    let from = bad_case["from"].as_str().unwrap().to_string();
+    let flipped: String = from[2..]
+        .chars()
+        .map(|c| if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() })
+        .collect();
+    bad_case["from"] = json!(format!("0x{flipped}"));
+    let out = node.submit(&[], &ndjson(&[bad_case]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(error_records(&out)[0]["code"], "record_mismatch");
+    assert_eq!(node.sent(), 0);
+}
+
+#[test]
+fn a_revert_reason_comes_from_a_replay_when_the_receipt_has_none() {
+    let node = Node::start();
+    node.fake.with(|s| {
+        s.revert.insert(0);
+        s.reason_by_call_only = true;
+    });
+    let out = node.submit(&[], &ndjson(&[eip1559_transfer(0)]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let receipt = &lines(&out.stdout)[0];
+    assert_eq!(receipt["status"], "reverted");
+    assert_eq!(receipt["revert_reason"], "not enough escrow");
+    let calls = node.fake.with(|s| s.eth_calls.clone());
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0][1], "0x1", "replayed at the transaction's block");
+    assert_eq!(calls[0][0]["from"], SENDER);
+    assert_eq!(calls[0][0]["to"], TO);
+    // A node that gives the reason in the receipt is not asked again.
+    let node = Node::start();
+    node.fake.with(|s| {
+        s.revert.insert(0);
+    });
+    let out = node.submit(&[], &ndjson(&[value_transfer(0)]));
+    assert_eq!(lines(&out.stdout)[0]["revert_reason"], "not enough escrow");
+    assert_eq!(node.fake.count("eth_call"), 0);
 }
 
 #[test]
@@ -279,14 +420,18 @@ fn help_documents_exit_codes_and_examples() {
     let out = relay(dir.path(), &["--help"], &[], "");
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for needle in
-        ["Exit codes: 0 every transaction succeeded", "--ca-cert", "--client-cert", "EVLOCK_RPC_URL"]
-    {
+    for needle in [
+        "Exit codes:\n",
+        "    4  network, JSON-RPC or TLS error",
+        "--ca-cert",
+        "--client-cert",
+        "EVLOCK_RPC_URL",
+    ] {
         assert!(help.contains(needle), "{needle} missing from --help");
     }
     let out = relay(dir.path(), &["submit", "--help"], &[], "");
     let help = String::from_utf8_lossy(&out.stdout);
-    for needle in ["--no-wait", "--timeout", "--confirmations", "--poll", "--rpc"] {
+    for needle in ["--no-wait", "--timeout", "--confirmations", "--poll", "--rpc", "Examples:\n"] {
         assert!(help.contains(needle), "{needle} missing from submit --help");
     }
 }

@@ -32,7 +32,6 @@
 //! are rounded (µA, 0.1 mV, 10⁻⁴ %, 10⁻⁸ gain) when the certificate is made, so the canonical
 //! text survives a parse and re-serialization exactly.
 
-use std::fs;
 use std::path::Path;
 
 use alloy_primitives::{Address, U256};
@@ -121,6 +120,7 @@ impl Certificate {
         Calibration {
             correction: self.correction,
             baseline: self.registers.clone(),
+            uri: self.device.uri.clone(),
             driver: self.device.driver.clone(),
             model: self.device.model.clone(),
             issued: self.issued.clone(),
@@ -157,10 +157,8 @@ impl Certificate {
     /// `technician` the certificate names. Returns that address.
     pub fn verify(&self, path: &Path) -> Result<Address, CalibrationError> {
         let tampered = |reason: String| CalibrationError::Tampered { path: path.to_path_buf(), reason };
-        let claimed: Address = self
-            .technician
-            .parse()
-            .map_err(|_| tampered(format!("technician {:?} is not an address", self.technician)))?;
+        let claimed =
+            crate::wire::parse_address(&self.technician).map_err(|e| tampered(format!("technician: {e}")))?;
         let signature = self.signature.as_deref().ok_or_else(|| tampered("it is not signed".into()))?;
         let sig = parse_signature(signature).map_err(tampered)?;
         let digest = eip191_hash(self.canonical_json().as_bytes());
@@ -180,7 +178,9 @@ impl Certificate {
     /// Reads a certificate file (without verifying it).
     pub fn load(path: &Path) -> Result<Certificate, CalibrationError> {
         let bad = |reason: String| CalibrationError::BadCertificate { path: path.to_path_buf(), reason };
-        let text = fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let bytes = crate::wire::read_file_capped(path, crate::wire::MAX_FILE_BYTES)
+            .map_err(|e| bad(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))?;
         let certificate: Certificate =
             serde_json::from_str(&text).map_err(|e| bad(format!("not a calibration certificate: {e}")))?;
         if certificate.kind != CERTIFICATE_KIND || certificate.v != 1 {
@@ -197,9 +197,8 @@ impl Certificate {
         let certificate = Certificate::load(path)?;
         let signer = certificate.verify(path)?;
         if let Some(expected) = technician {
-            let expected_address: Address = expected.parse().map_err(|_| {
-                CalibrationError::Usage(format!("--technician {expected:?} is not an address"))
-            })?;
+            let expected_address = crate::wire::parse_address(expected.trim())
+                .map_err(|e| CalibrationError::Usage(format!("--technician: {e}")))?;
             if expected_address != signer {
                 return Err(CalibrationError::WrongTechnician {
                     path: path.to_path_buf(),
@@ -258,12 +257,30 @@ pub fn parse_signature(text: &str) -> Result<RecoverableSig, String> {
 /// folder, fsynced, then put in place: renamed over the target with `force`, else hard-linked,
 /// which fails if the name exists even when another process creates it meanwhile.
 pub fn write_atomically(path: &Path, contents: &[u8], force: bool) -> Result<(), CalibrationError> {
-    crate::keys::files::write_new_file(path, contents, 0o644, force).map_err(|error| match error {
-        crate::keys::files::NewFileError::Exists => CalibrationError::FileExists { path: path.to_path_buf() },
-        crate::keys::files::NewFileError::Io(source) => {
-            CalibrationError::Write { path: path.to_path_buf(), source }
-        }
-    })
+    crate::keys::files::write_new_file(path, contents, 0o644, force)
+        .map_err(|error| new_file_error(path, error))
+}
+
+/// Checks, before anything is measured, that a certificate could be written at `path`: its
+/// folder exists and takes a new file, and nothing is there (or, with `force`, a regular
+/// file, never a symlink or a device).
+pub fn check_destination(path: &Path, force: bool) -> Result<(), CalibrationError> {
+    crate::keys::files::check_new_file(path, force).map_err(|error| new_file_error(path, error))
+}
+
+fn new_file_error(path: &Path, error: crate::keys::files::NewFileError) -> CalibrationError {
+    use crate::keys::files::NewFileError;
+    match error {
+        NewFileError::Exists => CalibrationError::FileExists { path: path.to_path_buf() },
+        NewFileError::NotRegular(what) => CalibrationError::Write {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("it is {what}, not a regular file: it is never replaced"),
+            ),
+        },
+        NewFileError::Io(source) => CalibrationError::Write { path: path.to_path_buf(), source },
+    }
 }
 
 #[cfg(test)]
@@ -271,6 +288,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::keys::SecretKey;
     use crate::signer::KeystoreSigner;
+    use std::fs;
 
     pub(crate) fn technician() -> KeystoreSigner {
         KeystoreSigner::from_key(

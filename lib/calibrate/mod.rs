@@ -121,6 +121,27 @@ impl ErrorClass for CalibrationError {
     }
 }
 
+/// The accuracy classes a meter is commissioned and checked to, in % of the reference: those
+/// of the standards for electricity meters. 0.1, 0.2 and 0.5 are the precision classes of
+/// IEC 62053-22 (there 0.1S, 0.2S, 0.5S: the same limit, held down to lower currents) and
+/// ANSI C12.20; 0.5, 1 and 2 those of IEC 62053-21 (1 and 2 are EN 50470-3's classes B and A;
+/// 0.5 its class C); 3 is IEC 62053-23's reactive-energy class. Any other number (5, 1e308)
+/// would make a certificate claim what no standard means, so it is refused.
+pub const ACCURACY_CLASSES: [f64; 6] = [0.1, 0.2, 0.5, 1.0, 2.0, 3.0];
+
+const CLASSES_TEXT: &str = "an accuracy class is one of 0.1, 0.2, 0.5, 1, 2, 3 (% of the reference, as IEC 62053 and ANSI C12.20 define them; an S suffix is accepted)";
+
+/// Parses an accuracy class (`--class`): one of [`ACCURACY_CLASSES`], written `1`, `1.0`,
+/// `0.5` or `0.5S` (IEC's S classes have the same limit in %).
+pub fn parse_class(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let number = trimmed.strip_suffix(['S', 's']).unwrap_or(trimmed);
+    match number.parse::<f64>() {
+        Ok(class) if ACCURACY_CLASSES.contains(&class) => Ok(class),
+        _ => Err(format!("{}: {CLASSES_TEXT}", crate::exit::excerpt(trimmed))),
+    }
+}
+
 /// Parses a current: `2A`, `2.5 A`, `500mA`, `0A`, or a bare number of amps.
 pub fn parse_amps(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
@@ -321,6 +342,16 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_standard_accuracy_classes() {
+        assert_eq!(parse_class("1").unwrap(), 1.0);
+        assert_eq!(parse_class("0.5S").unwrap(), 0.5);
+        assert_eq!(parse_class("2.0").unwrap(), 2.0);
+        for bad in ["1e308", "5", "0", "-1", "inf", "NaN", "0.3", "x"] {
+            assert!(parse_class(bad).unwrap_err().contains("0.1, 0.2, 0.5, 1, 2, 3"), "{bad}");
+        }
+    }
 
     #[test]
     fn currents_parse_with_units() {

@@ -52,8 +52,8 @@ impl Plan {
         if let Some(bad) = self.loads.iter().find(|amps| !(**amps > 0.0 && amps.is_finite())) {
             return usage(format!("load point {bad} A: load points must be above 0 A"));
         }
-        if !(self.class > 0.0 && self.class.is_finite()) {
-            return usage(format!("accuracy class {} must be above 0", self.class));
+        if !super::ACCURACY_CLASSES.contains(&self.class) {
+            return usage(format!("accuracy class {}: {}", self.class, super::CLASSES_TEXT));
         }
         if !(self.zero_limit_amps > 0.0 && self.zero_limit_amps.is_finite()) {
             return usage(format!("zero limit {} A must be above 0", self.zero_limit_amps));
@@ -402,14 +402,14 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_drifted_meter_fails_at_class_1_and_passes_at_class_5() {
+    fn a_drifted_meter_fails_at_class_1_and_passes_at_class_2() {
         let (mut rig, _) = bench_rig(1.03, true);
         let run = measure(&mut rig, &plan(), &mut NoTechnician).unwrap();
         assert!(!run.pass());
         assert_eq!(run.failed_points(), vec![1, 2, 3]);
         assert!(run.failure_reasons()[0].contains("beyond ±1 %"), "{:?}", run.failure_reasons());
-        let (mut rig, _) = bench_rig(1.03, true);
-        let run = measure(&mut rig, &Plan { class: 5.0, ..plan() }, &mut NoTechnician).unwrap();
+        let (mut rig, _) = bench_rig(1.015, true);
+        let run = measure(&mut rig, &Plan { class: 2.0, ..plan() }, &mut NoTechnician).unwrap();
         assert!(run.pass());
     }
 
@@ -450,6 +450,8 @@ pub(crate) mod tests {
             (Plan { loads: vec![2.0], ..plan() }, "two or more"),
             (Plan { loads: vec![0.0, 2.0], ..plan() }, "above 0 A"),
             (Plan { class: 0.0, ..plan() }, "class"),
+            (Plan { class: 5.0, ..plan() }, "0.1, 0.2, 0.5, 1, 2, 3"),
+            (Plan { class: 1e308, ..plan() }, "0.1, 0.2, 0.5, 1, 2, 3"),
             (Plan { samples: 0, ..plan() }, "--samples"),
         ] {
             let error = bad.validate().unwrap_err().to_string();

@@ -27,9 +27,10 @@ impl CheckRun {
             }
             let value: Value =
                 serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", index + 1))?;
-            if value.get("kind").and_then(Value::as_str) != Some("calibration") {
-                continue;
-            }
+            let record = value.as_object().ok_or_else(|| format!("line {}: not a record", index + 1))?;
+            // A check's output holds calibration records only: anything else is another file.
+            crate::wire::check_record(record, &["calibration"])
+                .map_err(|e| format!("line {}: {e}", index + 1))?;
             let bad = |e: serde_json::Error| format!("line {}: not a calibration record: {e}", index + 1);
             match value.get("step").and_then(Value::as_str) {
                 Some("point") => run.points.push(serde_json::from_value(value).map_err(bad)?),
@@ -296,11 +297,7 @@ mod tests {
             "device":"sim:bench","pass":false,"class":1.0,"points":2,"failed_points":[1],"signature":"valid",
             "technician":"0x0","registers":"match","gain":0.97,"offset_amps":0.0,"certificate":"c.json",
             "reasons":["point 1 (2 A): error +3.000 % is beyond ±1 %"]});
-        format!(
-            "{}\n{}\n{{\"kind\":\"reading\",\"v\":1}}\n{summary}\n",
-            point(0, None, true),
-            point(1, Some(3.0), false)
-        )
+        format!("{}\n{}\n{summary}\n", point(0, None, true), point(1, Some(3.0), false))
     }
 
     #[test]
@@ -339,7 +336,18 @@ mod tests {
 
     #[test]
     fn check_files_without_points_or_with_garbage_are_refused() {
-        assert!(CheckRun::parse("{\"kind\":\"reading\"}\n").unwrap_err().contains("no calibration point"));
+        let summary_only = r#"{"kind":"calibration","v":1,"step":"summary"}"#;
+        assert!(CheckRun::parse(summary_only).unwrap_err().contains("not a calibration record"));
+        assert!(CheckRun::parse("\n").unwrap_err().contains("no calibration point"));
+        let other = CheckRun::parse("{\"kind\":\"reading\"}\n").unwrap_err();
+        assert!(
+            other.contains(
+                "line 1: a record of kind \"reading\" cannot be used here (this takes calibration)"
+            ),
+            "{other}"
+        );
+        let newer = CheckRun::parse("{\"kind\":\"calibration\",\"v\":2}\n").unwrap_err();
+        assert!(newer.contains("version 2"), "{newer}");
         assert!(CheckRun::parse("not json\n").unwrap_err().contains("line 1"));
         let wrong = r#"{"kind":"calibration","step":"point","point":"x"}"#;
         assert!(CheckRun::parse(wrong).unwrap_err().contains("not a calibration record"));

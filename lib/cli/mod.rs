@@ -6,12 +6,16 @@
 //! the outcome to an exit code, printing the whole cause chain of a failure on stderr.
 //!
 //! stdout carries data only, through [`crate::wire::Output`]; a closed stdout (broken pipe)
-//! ends the tool quietly with exit 0. Domain modules never import this module: the exit codes
+//! ends the tool quietly with exit 0, while any other write error on stdout (a full disk) is
+//! exit 2, and a tool started with stdout closed (`>&-`) refuses to start (exit 2). `-qq`
+//! silences stderr entirely: not even the final error is printed, only the exit code tells. Domain modules never import this module: the exit codes
 //! and [`Failure`] they need are in the ground ([`crate::exit`]).
 
 mod args;
+pub mod bash;
 mod diag;
 pub mod docs;
+pub mod man;
 
 pub use args::{GlobalArgs, InputArgs};
 pub use docs::Generate;
@@ -25,6 +29,8 @@ use crate::wire::{Output, write_stderr};
 pub trait Tool: clap::Parser {
     /// The tool's binary name, e.g. `evlock-keygen`.
     const NAME: &'static str;
+    /// The man pages of the related tools, named in this tool's SEE ALSO.
+    const SEE_ALSO: &'static [&'static str];
     /// The global options every tool shares.
     fn globals(&self) -> &GlobalArgs;
     /// Runs the tool. Data goes through `out`; the returned code is the process exit code.
@@ -43,12 +49,23 @@ pub trait Tool: clap::Parser {
 pub fn execute<T: Tool>(tool: T) -> process::ExitCode {
     let globals = tool.globals().clone();
     diag::init(T::NAME, globals.verbose, globals.quiet);
-    let mut out = Output::stdout(globals.pretty);
+    if globals.quiet >= 2 {
+        crate::wire::silence_stderr();
+    }
+    // Before any work: with stdout closed, nothing the tool does could be read.
+    let mut out = match Output::stdout(globals.pretty) {
+        Ok(out) => out,
+        Err(error) => {
+            let failure = Failure::from(error);
+            report(&failure, T::NAME);
+            return failure.exit.into();
+        }
+    };
 
     let result = match globals.generate {
         Some(what) => {
             let mut cmd = <T as clap::CommandFactory>::command();
-            out.write_raw(&docs::render(&mut cmd, T::NAME, what))
+            out.write_raw(&docs::render(&mut cmd, T::NAME, T::SEE_ALSO, what))
                 .map(|()| ExitCode::Success)
                 .map_err(Failure::from)
         }

@@ -6,7 +6,7 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use serde_json::{Value, json};
 
 use super::{Block, Chain, ChainError, Mined};
-use crate::kaia::{Transaction, TxType};
+use crate::kaia::{ETHEREUM_TX_ENVELOPE, RawForm, Transaction, TxType};
 use crate::rpc::JsonRpcError;
 
 /// What evlock-devnet answers to `web3_clientVersion`.
@@ -321,6 +321,41 @@ fn log_position(mined: &Mined, log_index: u64) -> usize {
     mined.logs.iter().position(|l| l.log_index == log_index).unwrap_or(0)
 }
 
+/// What a Kaia node decodes for a raw transaction (kaia `api/api_ethereum.go`,
+/// `api/api_kaia_transaction.go`; see [`RawForm`]): `eth_sendRawTransaction` and each input of
+/// `kaia_sendRawTransactions` get the `0x78` envelope in front of a first byte in
+/// `0x01..0x7f` (`eth_rule`), `kaia_sendRawTransaction` decodes its input as it is. Kaia's
+/// decoder then takes legacy lists, Kaia-native types and the enveloped form, and nothing
+/// else ("undefined tx type").
+fn node_input(raw: Bytes, eth_rule: bool) -> Result<Bytes, JsonRpcError> {
+    let first = raw.first().copied();
+    let raw = match first {
+        Some(0x01..=0x7e) if eth_rule => Bytes::from([&[ETHEREUM_TX_ENVELOPE][..], &raw].concat()),
+        _ => raw,
+    };
+    let undefined = |ty: String, hint: &str| {
+        JsonRpcError::new(JsonRpcError::SERVER_ERROR, format!("undefined tx type {ty} ({hint})"))
+    };
+    match (RawForm::of(&raw), first) {
+        (RawForm::Enveloped(_), Some(ETHEREUM_TX_ENVELOPE)) if eth_rule => Err(undefined(
+            "0x7878".into(),
+            "the input already has Kaia's 0x78 envelope, which eth_sendRawTransaction puts in front \
+             itself: send the plain EIP-2718 form, or this one with kaia_sendRawTransaction",
+        )),
+        (RawForm::Enveloped(ty), _) if eth_rule && TxType::from_kaia_byte(ty).is_some() => Err(undefined(
+            format!("0x78{ty:02x}"),
+            "eth_sendRawTransaction puts Kaia's 0x78 envelope in front of a first byte below 0x7f: \
+             Kaia-native types go through kaia_sendRawTransaction",
+        )),
+        (RawForm::Typed(ty), _) => Err(undefined(
+            format!("0x{ty:02x}"),
+            "kaia_sendRawTransaction decodes its input as it is: send the plain EIP-2718 form \
+             with eth_sendRawTransaction, or put Kaia's 0x78 envelope in front",
+        )),
+        _ => Ok(raw),
+    }
+}
+
 /// Answers one JSON-RPC call. `now` is the current time in seconds (for mined blocks);
 /// `auto_mine` mines every accepted transaction at once.
 pub fn handle(
@@ -379,17 +414,33 @@ pub fn handle(
                 param(params, 0).ok_or_else(|| invalid_params("param 0: expected raw transaction data"))?,
                 "param 0",
             )?;
-            if namespace == "eth" && raw.first().is_some_and(|b| *b < 0x7f && *b != 0x78) {
-                return Err(JsonRpcError {
-                    code: -32000,
-                    message: "Kaia-native transaction types go through kaia_sendRawTransaction (eth_sendRawTransaction takes legacy and 0x78-enveloped types)".into(),
-                    data: None,
-                });
-            }
+            let raw = node_input(raw, namespace == "eth")?;
             chain
                 .submit(&raw, now, auto_mine)
                 .map(|hash| Value::String(hash.to_string()))
                 .map_err(chain_error)
+        }
+        // Kaia's batch: every input under the eth_ rule, in order, stopping at the first
+        // refusal (those before it stay sent), whose error names its index.
+        "sendRawTransactions" if namespace != "eth" => {
+            let inputs = param(params, 0)
+                .and_then(Value::as_array)
+                .ok_or_else(|| invalid_params("param 0: expected an array of raw transactions"))?;
+            if inputs.is_empty() {
+                return Err(JsonRpcError::new(JsonRpcError::SERVER_ERROR, "Empty input"));
+            }
+            let mut hashes = Vec::with_capacity(inputs.len());
+            for (index, input) in inputs.iter().enumerate() {
+                let at = |e: JsonRpcError| JsonRpcError::new(e.code, format!("Index {index}: {}", e.message));
+                let raw = bytes_value(input, &format!("param 0[{index}]")).map_err(at)?;
+                if raw.is_empty() {
+                    return Err(at(JsonRpcError::new(JsonRpcError::SERVER_ERROR, "empty input")));
+                }
+                let raw = node_input(raw, true).map_err(at)?;
+                let hash = chain.submit(&raw, now, auto_mine).map_err(chain_error).map_err(at)?;
+                hashes.push(Value::String(hash.to_string()));
+            }
+            Ok(Value::Array(hashes))
         }
         "getTransactionByHash" => {
             let hash = hash_param(params, 0)?;

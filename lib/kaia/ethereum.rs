@@ -1,9 +1,10 @@
 //! Ethereum-compatible transactions on Kaia: legacy (EIP-155 and
 //! pre-EIP-155), EIP-2930 and EIP-1559.
 //!
-//! Signing payloads and hashes are exactly Ethereum's
-//! (`keccak(0x01 || rlp(..))`, `keccak(0x02 || rlp(..))`); the Kaia-only
-//! `0x78` envelope byte appears only in the raw encoding.
+//! Signing payloads, raw encodings and hashes are exactly Ethereum's
+//! (`0x01 || rlp(..)`, `0x02 || rlp(..)`, the hash is keccak of the raw bytes), as every
+//! Ethereum tool and Kaia's SDK write them. Kaia's `0x78` envelope (`0x7801…`, `0x7802…`) is
+//! only read: a Kaia node puts it in front itself (see [`crate::kaia::RawForm`]).
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use rlp::{Rlp, RlpStream};
@@ -15,7 +16,9 @@ use crate::kaia::codec::{
 use crate::kaia::error::KaiaError;
 use crate::kaia::signature::{RecoverableSig, eip155_v};
 
-/// Kaia's envelope byte in front of Ethereum typed transactions.
+/// Kaia's envelope byte in front of Ethereum typed transactions inside a Kaia node
+/// (`kaia_sendRawTransaction` decodes `0x7801…`/`0x7802…`; its `eth_sendRawTransaction`
+/// prefixes the byte itself). evlock reads it and never writes it.
 pub const ETHEREUM_TX_ENVELOPE: u8 = 0x78;
 
 /// One access-list entry: an address and the storage slots it will touch.
@@ -225,9 +228,8 @@ macro_rules! typed_common {
                 with_prefix(&[$type_byte], s)
             }
 
-            /// `type || rlp([fields..., yParity, r, s])`: the bytes hashed for
-            /// the transaction hash (no `0x78` envelope).
-            pub fn hash_rlp(&self) -> Result<Vec<u8>, KaiaError> {
+            /// Raw encoding `type || rlp([fields..., yParity, r, s])` (EIP-2718, no envelope).
+            pub fn raw(&self) -> Result<Vec<u8>, KaiaError> {
                 let sig = self.signature.as_ref().ok_or(KaiaError::MissingSenderSignature)?;
                 let mut s = RlpStream::new_list($count + 3);
                 self.append_body(&mut s);
@@ -235,21 +237,12 @@ macro_rules! typed_common {
                 Ok(with_prefix(&[$type_byte], s))
             }
 
-            /// Raw encoding `0x78 || type || rlp([...])`.
-            pub fn raw(&self) -> Result<Vec<u8>, KaiaError> {
-                let sig = self.signature.as_ref().ok_or(KaiaError::MissingSenderSignature)?;
-                let mut s = RlpStream::new_list($count + 3);
-                self.append_body(&mut s);
-                append_sig(&mut s, sig);
-                Ok(with_prefix(&[ETHEREUM_TX_ENVELOPE, $type_byte], s))
-            }
-
-            /// Transaction hash `keccak(type || rlp([...]))`.
+            /// Transaction hash `keccak(type || rlp([...]))`: the hash of [`Self::raw`].
             pub fn tx_hash(&self) -> Result<B256, KaiaError> {
-                Ok(keccak256(self.hash_rlp()?))
+                Ok(keccak256(self.raw()?))
             }
 
-            /// Decodes `rlp([...])` (the bytes after `0x78 type`).
+            /// Decodes `rlp([...])` (the bytes after the type byte).
             pub(crate) fn decode(bytes: &[u8]) -> Result<Self, KaiaError> {
                 let rlp = top_level_list(bytes, $what)?;
                 let f = list_exact(&rlp, $what, $count + 3)?;

@@ -12,6 +12,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
+use crate::exit::excerpt;
 use crate::kaia::Transaction;
 use crate::kaia::account_key::{AccountKey, CompressedPubkey};
 use crate::kaia::error::KaiaError;
@@ -61,7 +62,7 @@ fn parse_num_str(field: &str, s: &str) -> Result<U256, KaiaError> {
             return Err(KaiaError::field(field, "empty hex number `0x`"));
         }
         if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(KaiaError::field(field, format!("invalid hex number `{s}`")));
+            return Err(KaiaError::field(field, format!("invalid hex number {}", excerpt(s))));
         }
         let h = h.trim_start_matches('0');
         if h.len() > 64 {
@@ -74,10 +75,10 @@ fn parse_num_str(field: &str, s: &str) -> Result<U256, KaiaError> {
         return Err(KaiaError::field(field, "empty string is not a number"));
     }
     if s.contains(['.', 'e', 'E']) && s.bytes().all(|b| b.is_ascii_digit() || b".eE+".contains(&b)) {
-        return Err(KaiaError::field(field, format!("must be an integer, got `{s}`")));
+        return Err(KaiaError::field(field, format!("must be an integer, got {}", excerpt(s))));
     }
     if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(KaiaError::field(field, format!("invalid decimal number `{s}`")));
+        return Err(KaiaError::field(field, format!("invalid decimal number {}", excerpt(s))));
     }
     U256::from_str_radix(s, 10).map_err(|_| too_large(field, 256))
 }
@@ -105,7 +106,7 @@ fn as_str<'a>(field: &str, v: &'a Value) -> Result<&'a str, KaiaError> {
 fn parse_hex(field: &str, v: &Value) -> Result<Vec<u8>, KaiaError> {
     let s = as_str(field, v)?;
     let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    hex::decode(h).map_err(|e| KaiaError::field(field, format!("invalid hex `{s}`: {e}")))
+    hex::decode(h).map_err(|e| KaiaError::field(field, format!("invalid hex {}: {e}", excerpt(s))))
 }
 
 fn parse_bytes(field: &str, v: &Value) -> Result<Bytes, KaiaError> {
@@ -121,8 +122,11 @@ fn parse_fixed<const N: usize>(field: &str, v: &Value) -> Result<[u8; N], KaiaEr
     })
 }
 
+/// An address field: 20 bytes of hex, refused when its mixed case is not the EIP-55 checksum.
 fn parse_address(field: &str, v: &Value) -> Result<Address, KaiaError> {
-    parse_fixed::<20>(field, v).map(Address::from)
+    let address = parse_fixed::<20>(field, v).map(Address::from)?;
+    crate::wire::parse_address(as_str(field, v)?).map_err(|e| KaiaError::field(field, e.to_string()))?;
+    Ok(address)
 }
 
 fn parse_b256(field: &str, v: &Value) -> Result<B256, KaiaError> {
@@ -223,7 +227,8 @@ pub mod fields {
     pub const MEMO: TxField = TxField { name: "memo", aliases: &[] };
     /// EIP-2930/1559 access list.
     pub const ACCESS_LIST: TxField = TxField { name: "access_list", aliases: &["accessList"] };
-    /// The account that pays the gas of a fee-delegated type.
+    /// The account that pays the gas of a fee-delegated type (may be left out when the sender
+    /// signs: the fee payer fills it in).
     pub const FEE_PAYER: TxField = TxField { name: "fee_payer", aliases: &["feePayer"] };
     /// The fee payer's share, 1–99 %, of a *_with_ratio type.
     pub const FEE_RATIO: TxField = TxField { name: "fee_ratio", aliases: &["feeRatio"] };
@@ -658,7 +663,7 @@ impl Transaction {
                     }
                     KaiaKind::Cancel => {}
                 }
-                if let Some(fp) = tx.fee.fee_payer() {
+                if let Some(fp) = tx.fee.fee_payer().filter(|fp| !fp.is_zero()) {
                     m.insert(fields::FEE_PAYER.name.into(), addr(&fp));
                 }
                 if let Some(ratio) = tx.fee.fee_ratio() {
@@ -782,17 +787,25 @@ fn kaia_from_record(r: &Record<'_>, base: KaiaBase, mode: FeeMode) -> Result<Kai
         KaiaBase::Cancel => KaiaKind::Cancel,
     };
 
+    // The sender's signature does not cover the fee payer: it may be named later, by the fee
+    // payer itself (Address::ZERO until then). A fee payer's signature needs one named.
+    let fee_payer = || -> Result<Address, KaiaError> {
+        match r.opt_address(&fields::FEE_PAYER)? {
+            Some(payer) => Ok(payer),
+            None if !r.signatures(&fields::FEE_PAYER_SIGNATURES)?.is_empty() => {
+                Err(KaiaError::MissingField { field: fields::FEE_PAYER.name, ty: ty.name() })
+            }
+            None => Ok(Address::ZERO),
+        }
+    };
     let fee = match mode {
         FeeMode::Sender => FeeDelegation::None,
-        FeeMode::FeeDelegated => FeeDelegation::Full { fee_payer: r.req_address(&fields::FEE_PAYER)? },
+        FeeMode::FeeDelegated => FeeDelegation::Full { fee_payer: fee_payer()? },
         FeeMode::FeeDelegatedWithRatio => {
             let (f, v) = r.req(&fields::FEE_RATIO)?;
             // Anything beyond u64 is reported as the saturated value.
             let ratio = u64::try_from(parse_u256(f, v)?).unwrap_or(u64::MAX);
-            FeeDelegation::WithRatio {
-                fee_payer: r.req_address(&fields::FEE_PAYER)?,
-                fee_ratio: FeeRatio::new(ratio)?,
-            }
+            FeeDelegation::WithRatio { fee_payer: fee_payer()?, fee_ratio: FeeRatio::new(ratio)? }
         }
     };
 

@@ -2,14 +2,21 @@
 //! RLP encodings and hashes, key-less signing hooks, and decoding of raw
 //! transactions with signer recovery.
 //!
-//! Supported types: legacy (EIP-155 and pre-EIP-155), EIP-2930 (raw prefix
-//! `0x7801`), EIP-1559 (`0x7802`) and the Kaia native ValueTransfer (0x08),
+//! Supported types: legacy (EIP-155 and pre-EIP-155), EIP-2930 (`0x01…`), EIP-1559
+//! (`0x02…`) and the Kaia native ValueTransfer (0x08),
 //! ValueTransferMemo (0x10), AccountUpdate (0x20), SmartContractDeploy
 //! (0x28), SmartContractExecution (0x30) and Cancel (0x38), each also in its
 //! fee-delegated (+1) and fee-delegated-with-ratio (+2) form.
 //!
+//! The raw bytes are the truth: EIP-2930/1559 transactions are written in their plain
+//! EIP-2718 form, as every Ethereum tool and Kaia's SDK write them (their hash is keccak of
+//! those bytes); Kaia's `0x78`-enveloped form (`0x7801…`, `0x7802…`, what
+//! `kaia_sendRawTransaction` decodes) is read too. [`RawForm`] tells the forms apart and
+//! says which node method takes each.
+//!
 //! The encodings are checked byte-for-byte against the "RLP Encoding
-//! (Example)" sections of docs.kaia.io (`tests/kaia_doc_vectors.rs`).
+//! (Example)" sections of docs.kaia.io (`tests/kaia_doc_vectors.rs`) and against Kaia's SDK
+//! (`tests/differential.rs`).
 //!
 //! Typical flow (the transaction never holds a key):
 //!
@@ -17,7 +24,7 @@
 //! let mut tx: Transaction = serde_json::from_str(record)?;
 //! let sig = my_signer.sign(&tx.sig_hash())?;          // RecoverableSig
 //! tx.add_sender_signature(sig)?;
-//! let raw = tx.raw()?;                                // send with kaia_sendRawTransaction
+//! let raw = tx.raw()?;                                // RawForm::of(&raw).send_method()
 //! let back = Transaction::decode_raw(&raw)?;
 //! assert_eq!(back.recover_sender()?, expected_sender);
 //! ```
@@ -54,9 +61,9 @@ use alloy_primitives::{Address, B256, keccak256};
 pub enum Transaction {
     /// Legacy (type 0) transaction.
     Legacy(LegacyTx),
-    /// EIP-2930 transaction (Kaia type 0x7801).
+    /// EIP-2930 transaction (type 0x01; Kaia numbers it 0x7801).
     Eip2930(Eip2930Tx),
-    /// EIP-1559 transaction (Kaia type 0x7802).
+    /// EIP-1559 transaction (type 0x02; Kaia numbers it 0x7802).
     Eip1559(Eip1559Tx),
     /// Kaia native transaction (types 0x08..=0x3a).
     Kaia(KaiaTx),
@@ -234,8 +241,9 @@ impl Transaction {
         }
     }
 
-    /// The raw signed transaction as sent to a node (the docs' TxHashRLP for
-    /// Kaia types; with the `0x78` envelope for Ethereum typed ones).
+    /// The raw signed transaction as sent to a node: the docs' TxHashRLP for Kaia types
+    /// (SenderTxHashRLP for a fee-delegated one whose fee payer is not named yet), the plain
+    /// EIP-2718 form `type || rlp(..)` for EIP-2930/1559, the RLP list for legacy.
     pub fn raw(&self) -> Result<Vec<u8>, KaiaError> {
         match self {
             Transaction::Legacy(tx) => tx.raw(),
@@ -245,8 +253,8 @@ impl Transaction {
         }
     }
 
-    /// The transaction hash. For Ethereum typed transactions the `0x78`
-    /// envelope is not hashed: `keccak(type || rlp(..))`, as on Ethereum.
+    /// The transaction hash: keccak of [`Self::raw`] (for EIP-2930/1559 the plain form, as
+    /// on Ethereum and on Kaia, which does not hash its `0x78` envelope).
     pub fn tx_hash(&self) -> Result<B256, KaiaError> {
         match self {
             Transaction::Legacy(tx) => tx.raw().map(keccak256),
@@ -316,30 +324,40 @@ impl Transaction {
 
     /// Decodes a raw transaction of any supported type.
     ///
-    /// Dispatch on the first byte: `>= 0xc0` legacy list, `0x78` followed by
-    /// `0x01`/`0x02` Ethereum typed, otherwise a Kaia type byte. Rejects
-    /// trailing bytes, wrong list lengths, non-canonical integers, fee
-    /// ratios outside 1..=99, V values inconsistent with the chain id and
+    /// Dispatch on the first byte ([`RawForm`]): `>= 0xc0` legacy list, `0x01`/`0x02` plain
+    /// EIP-2718 typed, `0x78` followed by `0x01`/`0x02` Kaia's envelope around the same,
+    /// otherwise a Kaia type byte. Rejects trailing bytes, wrong list lengths, non-canonical
+    /// integers, fee ratios outside 1..=99, V values inconsistent with the chain id and
     /// unknown types.
     pub fn decode_raw(raw: &[u8]) -> Result<Self, KaiaError> {
         let (&first, rest) = raw.split_first().ok_or(KaiaError::EmptyInput)?;
-        if first >= 0xc0 {
-            return LegacyTx::decode(raw).map(Transaction::Legacy);
+        match RawForm::of(raw) {
+            RawForm::Legacy => LegacyTx::decode(raw).map(Transaction::Legacy),
+            RawForm::Typed(ty) => Self::decode_typed(ty, rest).map_err(|e| match e {
+                KaiaError::UnknownEthereumType(b) => KaiaError::UnknownTypeByte(b),
+                other => other,
+            }),
+            RawForm::Enveloped(_) => {
+                let (&ty, body) = rest.split_first().ok_or(KaiaError::Truncated {
+                    context: "Ethereum transaction type",
+                    needed: 1,
+                    available: 0,
+                })?;
+                Self::decode_typed(ty, body)
+            }
+            RawForm::KaiaNative(_) | RawForm::Unknown => {
+                let ty = TxType::from_kaia_byte(first).ok_or(KaiaError::UnknownTypeByte(first))?;
+                KaiaTx::decode(ty, rest).map(Transaction::Kaia)
+            }
         }
-        if first == ETHEREUM_TX_ENVELOPE {
-            let (&ty, body) = rest.split_first().ok_or(KaiaError::Truncated {
-                context: "Ethereum transaction type",
-                needed: 1,
-                available: 0,
-            })?;
-            return match ty {
-                0x01 => Eip2930Tx::decode(body).map(Transaction::Eip2930),
-                0x02 => Eip1559Tx::decode(body).map(Transaction::Eip1559),
-                other => Err(KaiaError::UnknownEthereumType(other)),
-            };
+    }
+
+    fn decode_typed(ty: u8, body: &[u8]) -> Result<Self, KaiaError> {
+        match ty {
+            0x01 => Eip2930Tx::decode(body).map(Transaction::Eip2930),
+            0x02 => Eip1559Tx::decode(body).map(Transaction::Eip1559),
+            other => Err(KaiaError::UnknownEthereumType(other)),
         }
-        let ty = TxType::from_kaia_byte(first).ok_or(KaiaError::UnknownTypeByte(first))?;
-        KaiaTx::decode(ty, rest).map(Transaction::Kaia)
     }
 
     /// Recovers the address of the (first) sender signing key.
@@ -373,11 +391,80 @@ impl Transaction {
         }
     }
 
-    /// The fee payer of a fee-delegated transaction.
+    /// The fee payer of a fee-delegated transaction, once one is named (`None` for the
+    /// sender's step of one whose fee payer is left to whoever pays).
     pub fn fee_payer(&self) -> Option<Address> {
         match self {
-            Transaction::Kaia(tx) => tx.fee.fee_payer(),
+            Transaction::Kaia(tx) => tx.fee.fee_payer().filter(|payer| !payer.is_zero()),
             _ => None,
         }
+    }
+}
+
+/// What a raw transaction is by its first bytes, before any decoding: how nodes tell the
+/// forms apart, and so which `sendRawTransaction` takes it.
+///
+/// A Kaia node's `eth_sendRawTransaction` (and the batch `kaia_sendRawTransactions`) puts the
+/// `0x78` envelope in front of any input whose first byte is below `0x7f`, so it takes the
+/// plain EIP-2718 form and legacy lists, and refuses Kaia-native types and input already
+/// enveloped; its `kaia_sendRawTransaction` decodes the bytes as they are, so it takes
+/// Kaia-native types, legacy lists and the enveloped form (kaia `api/api_ethereum.go`,
+/// `api/api_kaia_transaction.go`). Ethereum nodes take only legacy and the plain form.
+///
+/// ```
+/// use evlock::kaia::RawForm;
+/// assert_eq!(RawForm::of(&[0x02, 0xf8]), RawForm::Typed(0x02));
+/// assert_eq!(RawForm::of(&[0x78, 0x02, 0xf8]), RawForm::Enveloped(0x02));
+/// assert_eq!(RawForm::of(&[0x31, 0xf8]), RawForm::KaiaNative(0x31));
+/// assert_eq!(RawForm::of(&[0xf8, 0x6b]), RawForm::Legacy);
+/// assert_eq!(RawForm::of(&[0x02, 0xf8]).send_method(), "eth_sendRawTransaction");
+/// assert_eq!(RawForm::of(&[0x31, 0xf8]).send_method(), "kaia_sendRawTransaction");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawForm {
+    /// A legacy transaction: an RLP list (first byte `0xc0` or above).
+    Legacy,
+    /// An EIP-2718 typed transaction as Ethereum writes it (first byte `0x01`..=`0x07`, the
+    /// type: 0x01 EIP-2930, 0x02 EIP-1559, …).
+    Typed(u8),
+    /// Kaia's envelope `0x78` in front of an EIP-2718 typed transaction (the type that
+    /// follows it; 0 when nothing follows).
+    Enveloped(u8),
+    /// A Kaia-native type byte (`0x08`..=`0x77`; Kaia defines 0x08..=0x4a).
+    KaiaNative(u8),
+    /// Empty, `0x00`, or `0x79`..=`0xbf`: nothing a node takes.
+    Unknown,
+}
+
+impl RawForm {
+    /// Classifies raw transaction bytes by their first bytes.
+    pub fn of(raw: &[u8]) -> RawForm {
+        match raw.first() {
+            None | Some(0x00) => RawForm::Unknown,
+            Some(0xc0..) => RawForm::Legacy,
+            Some(&b @ 0x01..=0x07) => RawForm::Typed(b),
+            Some(&ETHEREUM_TX_ENVELOPE) => RawForm::Enveloped(raw.get(1).copied().unwrap_or(0)),
+            Some(&b @ 0x08..=0x77) => RawForm::KaiaNative(b),
+            Some(_) => RawForm::Unknown,
+        }
+    }
+
+    /// The node method that takes this form on a Kaia node and (for legacy and plain typed)
+    /// on any Ethereum node: `eth_sendRawTransaction` for legacy and plain typed,
+    /// `kaia_sendRawTransaction` for Kaia-native and enveloped.
+    pub fn send_method(self) -> &'static str {
+        match self {
+            RawForm::KaiaNative(_) | RawForm::Enveloped(_) => "kaia_sendRawTransaction",
+            RawForm::Legacy | RawForm::Typed(_) | RawForm::Unknown => "eth_sendRawTransaction",
+        }
+    }
+}
+
+/// The plain form of raw transaction bytes: Kaia's `0x78` envelope taken off an EIP-2718
+/// typed transaction, anything else as it is.
+pub fn strip_envelope(raw: &[u8]) -> &[u8] {
+    match RawForm::of(raw) {
+        RawForm::Enveloped(_) => &raw[1..],
+        _ => raw,
     }
 }

@@ -41,6 +41,11 @@ impl FeeRatio {
 }
 
 /// Who pays the fee of a Kaia native transaction.
+///
+/// The sender's signature does not cover the fee payer (only the fee payer's does), so a
+/// sender may sign before one is named: `fee_payer` is then `Address::ZERO`, the raw form is
+/// the SenderTxHashRLP (as Kaia's SDK writes it), and the fee payer fills itself in when it
+/// signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FeeDelegation {
     /// The sender pays (basic types).
@@ -315,10 +320,16 @@ impl KaiaTx {
     /// feePayerSignatures)])` (the docs' TxHashRLP).
     ///
     /// Needs at least one sender signature; fee payer signatures may still
-    /// be missing (an empty list is encoded).
+    /// be missing (an empty list is encoded). A fee-delegated transaction whose fee payer is
+    /// not named yet (`Address::ZERO`, no fee payer signature) is written without the fee
+    /// payer fields: the SenderTxHashRLP, what Kaia's SDK returns from the sender's step.
     pub fn raw(&self) -> Result<Vec<u8>, KaiaError> {
         self.check_signed()?;
+        // No fee payer named yet and none signed: the sender's step, as Kaia's SDK writes it.
         let fee_payer = self.fee.fee_payer();
+        if fee_payer.is_some_and(|payer| payer.is_zero()) && self.fee_payer_signatures.is_empty() {
+            return self.sender_tx_hash_rlp();
+        }
         let n = self.field_count() + 1 + if fee_payer.is_some() { 2 } else { 0 };
         let mut s = RlpStream::new_list(n);
         self.append_fields(&mut s);

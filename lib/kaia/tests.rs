@@ -6,8 +6,8 @@ use rlp::RlpStream;
 use serde_json::json;
 
 use crate::kaia::{
-    AccountKey, FeeDelegation, FeeRatio, KaiaError, KaiaKind, KaiaTx, LegacyTx, RecoverableSig, Transaction,
-    TxSignature, TxType, address_of,
+    AccountKey, FeeDelegation, FeeRatio, KaiaError, KaiaKind, KaiaTx, LegacyTx, RawForm, RecoverableSig,
+    Transaction, TxSignature, TxType, address_of,
 };
 
 const KEY: &str = "45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8";
@@ -195,9 +195,15 @@ fn ethereum_types_round_trip_and_legacy_pre_eip155() {
     .unwrap();
     sign(&mut tx);
     let raw = tx.raw().unwrap();
-    assert_eq!(&raw[..2], &[0x78, 0x02]);
-    assert_eq!(tx.tx_hash().unwrap(), alloy_primitives::keccak256(&raw[1..]));
+    assert_eq!(raw[0], 0x02, "the plain EIP-2718 form, no 0x78 envelope");
+    assert_eq!(RawForm::of(&raw), RawForm::Typed(2));
+    assert_eq!(tx.tx_hash().unwrap(), alloy_primitives::keccak256(&raw));
     assert_eq!(Transaction::decode_raw(&raw).unwrap(), tx);
+    // Kaia's enveloped form decodes to the same transaction.
+    let enveloped = [&[0x78][..], &raw].concat();
+    assert_eq!(RawForm::of(&enveloped), RawForm::Enveloped(2));
+    assert_eq!(Transaction::decode_raw(&enveloped).unwrap(), tx);
+    assert_eq!(crate::kaia::strip_envelope(&enveloped), &raw[..]);
     assert_eq!(tx.recover_sender().unwrap(), FROM);
 }
 
@@ -321,6 +327,36 @@ fn high_s_signatures_do_not_recover() {
 // -------------------------------------------------------- signing hooks --
 
 #[test]
+fn the_sender_signs_before_a_fee_payer_is_named() {
+    let mut tx =
+        vt(FeeDelegation::WithRatio { fee_payer: Address::ZERO, fee_ratio: FeeRatio::new(30).unwrap() });
+    let named = {
+        let mut named = vt(ratio(30));
+        let k = key(KEY);
+        named.sign_sender_with(|h| RecoverableSig::sign_prehash(&k, h)).unwrap();
+        named
+    };
+    let k = key(KEY);
+    tx.sign_sender_with(|h| RecoverableSig::sign_prehash(&k, h)).unwrap();
+    // The sender's signature does not cover the fee payer.
+    assert_eq!(tx.sig_hash(), named.sig_hash());
+    let Transaction::Kaia(kt) = &tx else { panic!() };
+    let raw = tx.raw().unwrap();
+    assert_eq!(raw, kt.sender_tx_hash_rlp().unwrap(), "the SenderTxHashRLP, as Kaia's SDK writes it");
+    assert_eq!(tx.tx_hash().unwrap(), tx.sender_tx_hash().unwrap());
+    let mut back = Transaction::decode_raw(&raw).unwrap();
+    assert_eq!(back, tx);
+    assert_eq!(back.fee_payer(), None);
+    back.set_fee_payer(FEE_PAYER).unwrap();
+    let fp = key(FP_KEY);
+    back.sign_fee_payer_with(|h| RecoverableSig::sign_prehash(&fp, h)).unwrap();
+    let mut full = named.clone();
+    full.sign_fee_payer_with(|h| RecoverableSig::sign_prehash(&fp, h)).unwrap();
+    assert_eq!(back.raw().unwrap(), full.raw().unwrap());
+    assert_eq!(back.sender_tx_hash().unwrap(), tx.sender_tx_hash().unwrap());
+}
+
+#[test]
 fn fee_payer_placeholder_and_hook_errors() {
     // An SDK-made sender-signed tx with a [1, 0, 0] fee payer placeholder.
     let mut tx = vt(FeeDelegation::Full { fee_payer: FEE_PAYER });
@@ -417,8 +453,8 @@ fn json_number_errors_name_the_field() {
     assert_eq!(err_of(with("value", json!("-1"))), "field `value`: negative numbers are not allowed");
     assert_eq!(err_of(with("value", json!(-1))), "field `value`: negative numbers are not allowed");
     assert_eq!(err_of(with("value", json!(1.5))), "field `value`: must be an integer, got 1.5");
-    assert_eq!(err_of(with("value", json!("1.5"))), "field `value`: must be an integer, got `1.5`");
-    assert_eq!(err_of(with("nonce", json!("12a"))), "field `nonce`: invalid decimal number `12a`");
+    assert_eq!(err_of(with("value", json!("1.5"))), "field `value`: must be an integer, got \"1.5\"");
+    assert_eq!(err_of(with("nonce", json!("12a"))), "field `nonce`: invalid decimal number \"12a\"");
     assert_eq!(err_of(with("nonce", json!("0x"))), "field `nonce`: empty hex number `0x`");
     assert_eq!(
         err_of(with("nonce", json!(true))),
@@ -431,8 +467,13 @@ fn json_number_errors_name_the_field() {
 fn json_fee_ratio_and_required_fields() {
     assert_eq!(err_of(with("fee_ratio", json!(100))), "fee_ratio must be 1..=99, got 100");
     assert_eq!(err_of(with("fee_ratio", json!("0"))), "fee_ratio must be 1..=99, got 0");
+    // The sender may sign before a fee payer is named; a fee payer's signature needs one.
     let mut r = record();
     r.as_object_mut().unwrap().remove("fee_payer");
+    let tx = Transaction::from_json_value(&r).unwrap();
+    assert_eq!(tx.fee_payer(), None);
+    assert!(tx.to_json_value().get("fee_payer").is_none());
+    r["fee_payer_signatures"] = json!([{"v": "0x25", "r": "0x1", "s": "0x1"}]);
     assert_eq!(err_of(r), "field `fee_payer` is required for type `fee_delegated_value_transfer_with_ratio`");
     let mut r = record();
     r.as_object_mut().unwrap().remove("chain_id");
@@ -451,11 +492,18 @@ fn json_type_names_and_aliases() {
     ] {
         assert_eq!(Transaction::from_json_value(&with("type", t.clone())).unwrap(), vt(ratio(30)), "{t}");
     }
-    assert_eq!(
-        err_of(with("type", json!("teleport"))),
-        "field `type`: unknown transaction type \"teleport\""
+    let unknown = err_of(with("type", json!("teleport")));
+    assert!(
+        unknown.starts_with("field `type`: unknown transaction type \"teleport\" (the types: legacy, "),
+        "{unknown}"
     );
-    assert_eq!(err_of(with("type", json!(7))), "field `type`: unknown transaction type 7");
+    for name in ["value_transfer", "fee_delegated_smart_contract_execution_with_ratio", "eip1559", "cancel"] {
+        assert!(unknown.contains(name), "{unknown} lacks {name}");
+    }
+    assert_eq!(unknown.matches(", ").count() + 1, TxType::all().count());
+    assert!(
+        err_of(with("type", json!(7))).starts_with("field `type`: unknown transaction type 7 (the types: ")
+    );
     assert_eq!(TxType::from_name("TxTypeValueTransfer").unwrap().kaia_byte(), Some(0x08));
     assert_eq!(TxType::from_number(0x7801), Some(TxType::Eip2930));
 

@@ -46,9 +46,20 @@ impl Kdf {
     }
 }
 
-/// Upper bounds on a keystore's KDF cost, so a hostile file cannot exhaust memory or time.
-const MAX_SCRYPT_MEMORY: u64 = 2 << 30;
-const MAX_PBKDF2_ROUNDS: u64 = 100_000_000;
+/// The most key-derivation work one key may cost, in bytes of scrypt memory traffic
+/// (128·r·n·p): 2 GiB, 8× the standard keystore (n = 2^18, r = 8, p = 1: 256 MiB, about half a
+/// second). It bounds scrypt's memory too (128·r·n bytes for V, 128·r·p for B), so a hostile
+/// file cannot exhaust memory or time.
+pub const MAX_KDF_WORK_PER_KEY: u64 = 2 << 30;
+/// The most key-derivation work of a whole keystore, every key together: 8 GiB, 32 standard
+/// keys (a role-based keyring of 3 × 10 standard keys fits; it takes about 15 s).
+pub const MAX_KDF_WORK_TOTAL: u64 = 8 << 30;
+/// What one pbkdf2-hmac-sha256 round counts as, in bytes of scrypt work (about the same time):
+/// a key may have at most 8 million rounds (geth writes 262,144).
+pub const PBKDF2_ROUND_WORK: u64 = 256;
+/// The most keys in one KIP-3 key list: Kaia's limit for a weighted multisig account key
+/// (a flat keyring, or each role of a role-based one, which has at most 3 roles).
+pub const MAX_KEYS_PER_LIST: usize = 10;
 
 /// The key-derivation parameters of one encrypted key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +125,7 @@ pub struct Keystore {
 impl Keystore {
     /// Reads and parses a keystore file.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let bytes = std::fs::read(path)
+        let bytes = crate::wire::read_file_capped(path, crate::wire::MAX_FILE_BYTES)
             .map_err(|source| KeyError::ReadKeystore { path: path.to_path_buf(), source })?;
         Keystore::parse(&bytes, path)
     }
@@ -182,6 +193,7 @@ impl Keystore {
                                 "keyring[{role_index}] is not a list (mixed flat and role-based keyring)"
                             ))
                         })?;
+                        check_key_count(list.len(), &format!("keyring[{role_index}]"), path)?;
                         for (index, entry) in list.iter().enumerate() {
                             let key =
                                 parse_encrypted_key(entry, &format!("keyring[{role_index}][{index}]"), path)?;
@@ -189,6 +201,7 @@ impl Keystore {
                         }
                     }
                 } else {
+                    check_key_count(keyring.len(), "keyring", path)?;
                     for (index, entry) in keyring.iter().enumerate() {
                         keys.push((
                             None,
@@ -199,6 +212,18 @@ impl Keystore {
                 }
                 if keys.is_empty() {
                     return Err(malformed("the keyring holds no keys".into()));
+                }
+                let work = keys.iter().map(|(_, _, key)| key.kdf.work()).fold(0u64, u64::saturating_add);
+                if work > MAX_KDF_WORK_TOTAL {
+                    return Err(KeyError::TooCostly {
+                        path: path.to_path_buf(),
+                        reason: format!(
+                            "its {} keys need {} of key-derivation work together, above the limit of {} per keystore",
+                            keys.len(),
+                            bytes_text(work),
+                            bytes_text(MAX_KDF_WORK_TOTAL)
+                        ),
+                    });
                 }
                 Ok(Keystore {
                     path: path.to_path_buf(),
@@ -267,17 +292,27 @@ impl Keystore {
     }
 }
 
+/// Refuses a key list longer than Kaia allows before any of it is parsed or decrypted.
+fn check_key_count(count: usize, at: &str, path: &Path) -> Result<(), KeyError> {
+    if count > MAX_KEYS_PER_LIST {
+        return Err(KeyError::TooCostly {
+            path: path.to_path_buf(),
+            reason: format!(
+                "{at} holds {count} keys, above the limit of {MAX_KEYS_PER_LIST} (a Kaia multisig key has at most {MAX_KEYS_PER_LIST})"
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn is_eip2335(object: &Map<String, Value>) -> bool {
     object.get("crypto").and_then(|c| c.get("checksum")).is_some() || object.contains_key("pubkey")
 }
 
+/// The file's address: hex with or without `0x` (geth writes it bare and lower case); mixed
+/// case must be the EIP-55 checksum.
 fn parse_address(text: &str) -> Result<Address, String> {
-    let digits = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(text);
-    let bytes = hex::decode(digits).map_err(|e| format!("not hex: {e}"))?;
-    if bytes.len() != 20 {
-        return Err(format!("expected 20 bytes, got {}", bytes.len()));
-    }
-    Ok(Address::from_slice(&bytes))
+    crate::wire::parse_address(text).map_err(|e| e.to_string())
 }
 
 fn parse_encrypted_key(value: &Value, at: &str, path: &Path) -> Result<EncryptedKey, KeyError> {
@@ -289,6 +324,8 @@ fn parse_encrypted_key(value: &Value, at: &str, path: &Path) -> Result<Encrypted
         path: path.to_path_buf(),
         reason: format!("{at}: {reason}"),
     };
+    let too_costly =
+        |reason: String| KeyError::TooCostly { path: path.to_path_buf(), reason: format!("{at}: {reason}") };
     let object = value.as_object().ok_or_else(|| malformed("not an object".into()))?;
     let text = |name: &str| -> Result<&str, KeyError> {
         object
@@ -353,10 +390,12 @@ fn parse_encrypted_key(value: &Value, at: &str, path: &Path) -> Result<Encrypted
                     )));
                 }
             };
-            let memory = 128u64.saturating_mul(r as u64).saturating_mul(n);
-            if memory > MAX_SCRYPT_MEMORY || (p as u64).saturating_mul(r as u64) >= 1 << 30 {
-                return Err(unsupported(format!(
-                    "scrypt parameters n={n} r={r} p={p} need more than 2 GiB or are out of range"
+            let work = 128u64.saturating_mul(r as u64).saturating_mul(n).saturating_mul(p as u64);
+            if work > MAX_KDF_WORK_PER_KEY {
+                return Err(too_costly(format!(
+                    "scrypt n={n} r={r} p={p} is {} of work (128·r·n·p), above the limit of {} per key",
+                    bytes_text(work),
+                    bytes_text(MAX_KDF_WORK_PER_KEY)
                 )));
             }
             KdfParams::Scrypt { log_n: n.trailing_zeros() as u8, r, p, dklen: dklen as usize, salt }
@@ -367,14 +406,38 @@ fn parse_encrypted_key(value: &Value, at: &str, path: &Path) -> Result<Encrypted
                 return Err(unsupported(format!("pbkdf2 prf {prf:?} (only hmac-sha256)")));
             }
             let rounds = number("c")?;
-            if rounds == 0 || rounds > MAX_PBKDF2_ROUNDS {
-                return Err(unsupported(format!("pbkdf2 c={rounds} is out of range")));
+            if rounds == 0 {
+                return Err(malformed("pbkdf2 c=0: no rounds".into()));
+            }
+            if rounds.saturating_mul(PBKDF2_ROUND_WORK) > MAX_KDF_WORK_PER_KEY {
+                return Err(too_costly(format!(
+                    "pbkdf2 c={rounds} is above the limit of {} rounds per key",
+                    MAX_KDF_WORK_PER_KEY / PBKDF2_ROUND_WORK
+                )));
             }
             KdfParams::Pbkdf2 { rounds: rounds as u32, dklen: dklen as usize, salt }
         }
         other => return Err(unsupported(format!("kdf {other:?} (only scrypt and pbkdf2)"))),
     };
     Ok(EncryptedKey { ciphertext, iv, kdf, mac })
+}
+
+impl KdfParams {
+    /// The work of deriving this key, in bytes of scrypt memory traffic (see
+    /// [`MAX_KDF_WORK_PER_KEY`]).
+    fn work(&self) -> u64 {
+        match self {
+            KdfParams::Scrypt { log_n, r, p, .. } => 128 * u64::from(*r) * (1u64 << log_n) * u64::from(*p),
+            KdfParams::Pbkdf2 { rounds, .. } => u64::from(*rounds) * PBKDF2_ROUND_WORK,
+        }
+    }
+}
+
+fn bytes_text(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b => format!("{} MiB", b >> 20),
+    }
 }
 
 fn derive(kdf: &KdfParams, password: &[u8]) -> Zeroizing<Vec<u8>> {
@@ -487,9 +550,46 @@ mod tests {
     fn hostile_kdf_parameters_are_refused() {
         let text = r#"{"version":3,"crypto":{"cipher":"aes-128-ctr","ciphertext":"00","cipherparams":{"iv":"00000000000000000000000000000000"},
             "kdf":"scrypt","kdfparams":{"dklen":32,"n":1099511627776,"r":8,"p":1,"salt":"00"},"mac":"0000000000000000000000000000000000000000000000000000000000000000"}}"#;
-        assert!(matches!(
-            Keystore::parse(text.as_bytes(), Path::new("t")),
-            Err(KeyError::UnsupportedKeystore { .. })
-        ));
+        assert!(matches!(Keystore::parse(text.as_bytes(), Path::new("t")), Err(KeyError::TooCostly { .. })));
+        // Small n and r, but p makes the work (and scrypt's B buffer) huge.
+        let huge_p = text.replace("1099511627776", "16384").replace("\"p\":1", "\"p\":800000000");
+        let error = Keystore::parse(huge_p.as_bytes(), Path::new("t")).err().unwrap();
+        assert!(error.to_string().contains("above the limit of 2.0 GiB per key"), "{error}");
+        let pbkdf2 = r#"{"version":3,"crypto":{"cipher":"aes-128-ctr","ciphertext":"00","cipherparams":{"iv":"00000000000000000000000000000000"},
+            "kdf":"pbkdf2","kdfparams":{"dklen":32,"c":100000000,"prf":"hmac-sha256","salt":"00"},"mac":"0000000000000000000000000000000000000000000000000000000000000000"}}"#;
+        let error = Keystore::parse(pbkdf2.as_bytes(), Path::new("t")).err().unwrap();
+        assert!(error.to_string().contains("8388608 rounds"), "{error}");
+    }
+
+    fn entry(log_n: u8) -> Value {
+        serde_json::json!({"cipher":"aes-128-ctr","ciphertext":"00","cipherparams":{"iv":"00000000000000000000000000000000"},
+            "kdf":"scrypt","kdfparams":{"dklen":32,"n":1u64 << log_n,"r":8,"p":1,"salt":"00"},
+            "mac":"0000000000000000000000000000000000000000000000000000000000000000"})
+    }
+
+    #[test]
+    fn keyrings_are_capped_in_keys_and_total_work() {
+        let address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+        let keystore = |keyring: Value| {
+            serde_json::json!({"version": 4, "address": address, "keyring": keyring}).to_string()
+        };
+        let many = keystore(Value::Array(vec![entry(10); 3000]));
+        let error = Keystore::parse(many.as_bytes(), Path::new("t")).err().unwrap();
+        assert!(matches!(error, KeyError::TooCostly { .. }));
+        assert!(error.to_string().contains("3000 keys, above the limit of 10"), "{error}");
+        let roles = keystore(serde_json::json!([vec![entry(10); 2], vec![entry(10); 11]]));
+        assert!(
+            Keystore::parse(roles.as_bytes(), Path::new("t"))
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("keyring[1]")
+        );
+        let fits =
+            keystore(serde_json::json!([vec![entry(18); 10], vec![entry(18); 10], vec![entry(18); 10]]));
+        assert_eq!(Keystore::parse(fits.as_bytes(), Path::new("t")).unwrap().key_count(), 30);
+        let heavy = keystore(serde_json::json!([vec![entry(20); 10], vec![entry(20); 10]]));
+        let error = Keystore::parse(heavy.as_bytes(), Path::new("t")).err().unwrap();
+        assert!(error.to_string().contains("above the limit of 8.0 GiB per keystore"), "{error}");
     }
 }

@@ -41,6 +41,17 @@ pub enum KeyError {
         /// What is unsupported.
         reason: String,
     },
+    /// The keystore would take too long or too much memory to open: its key-derivation
+    /// parameters or its number of keys are above the limits (exit 5; see
+    /// [`keystore::MAX_KDF_WORK_PER_KEY`], [`keystore::MAX_KDF_WORK_TOTAL`],
+    /// [`keystore::MAX_KEYS_PER_LIST`]).
+    #[error("keystore {path} is refused, it would cost too much to open: {reason}")]
+    TooCostly {
+        /// The keystore file.
+        path: PathBuf,
+        /// Which limit, and by how much.
+        reason: String,
+    },
     /// The keystore is not valid JSON or misses required fields (corrupt or truncated).
     #[error("malformed keystore {path}: {reason}")]
     MalformedKeystore {
@@ -57,6 +68,17 @@ pub enum KeyError {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+    /// A v3 keystore names an account whose key it does not hold (its `address` field is wrong,
+    /// or the account is decoupled from its key): exit 5.
+    #[error("keystore {path} names the account {account}, but the key it holds is that of {key}")]
+    AddressMismatch {
+        /// The keystore file.
+        path: PathBuf,
+        /// The address the file names.
+        account: Address,
+        /// The key's own address.
+        key: Address,
     },
     /// A secret input file (password, mnemonic, passphrase, private key) cannot be read.
     #[error("cannot read {what} file {path}")]
@@ -83,6 +105,15 @@ pub enum KeyError {
     FileExists {
         /// The file that would have been overwritten.
         path: PathBuf,
+    },
+    /// Something that is not a regular file (a symlink, a device, a fifo, a directory) is where
+    /// a file would be written: it is never replaced, not even with `--force`.
+    #[error("{path} is {what}, not a regular file: it is never replaced (remove it or choose another path)")]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+        /// What is there.
+        what: &'static str,
     },
     /// The mnemonic is not a valid BIP-39 English mnemonic.
     #[error("invalid mnemonic: {0}")]
@@ -112,6 +143,8 @@ impl ErrorClass for KeyError {
             KeyError::WrongPassword { .. }
             | KeyError::UnsupportedKeystore { .. }
             | KeyError::MalformedKeystore { .. }
+            | KeyError::TooCostly { .. }
+            | KeyError::AddressMismatch { .. }
             | KeyError::ReadKeystore { .. } => ExitCode::Key,
             _ => ExitCode::Usage,
         }
@@ -122,10 +155,13 @@ impl ErrorClass for KeyError {
             KeyError::WrongPassword { .. } => "wrong_password",
             KeyError::UnsupportedKeystore { .. } => "unsupported_keystore",
             KeyError::MalformedKeystore { .. } => "malformed_keystore",
+            KeyError::TooCostly { .. } => "keystore_too_costly",
+            KeyError::AddressMismatch { .. } => "address_mismatch",
             KeyError::ReadKeystore { .. } => "unreadable_keystore",
             KeyError::ReadSecretFile { .. } => "unreadable_file",
             KeyError::WriteFile { .. } => "write_failed",
             KeyError::FileExists { .. } => "file_exists",
+            KeyError::NotRegularFile { .. } => "not_a_regular_file",
             KeyError::InvalidMnemonic(_) => "bad_mnemonic",
             KeyError::InvalidPrivateKey(_) => "bad_private_key",
             KeyError::InvalidPath { .. } => "bad_hd_path",

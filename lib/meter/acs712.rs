@@ -21,7 +21,6 @@
 //!   drift with the switch open). [`Meter::registers`] holds only the ADC's scale and offset,
 //!   which change only if someone reconfigures the ADC.
 
-use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -29,6 +28,9 @@ use std::time::Duration;
 use super::{
     Counters, DeviceInfo, DeviceUri, HealthHints, Meter, MeterError, PowerState, Registers, Sample, SelfCheck,
 };
+
+/// The most a sysfs attribute holds: one page.
+const SYSFS_ATTRIBUTE_BYTES: u64 = 4096;
 
 /// Every parameter an `iio-acs712:` URI may carry.
 const KNOWN_PARAMS: &[&str] = &["channel", "mv_per_amp", "offset_mv", "bus_volts", "divider"];
@@ -165,10 +167,13 @@ impl Acs712 {
     /// Reads one sysfs attribute as a number: the real file path, errors naming the file.
     fn read_number<T: std::str::FromStr>(&self, path: &Path) -> Result<T, MeterError> {
         let shown = path.display().to_string();
-        let text = fs::read_to_string(path).map_err(|e| MeterError::from_open(&shown, e))?;
+        // A sysfs attribute is at most a page; anything longer is not one.
+        let bytes = crate::wire::read_file_capped(path, SYSFS_ATTRIBUTE_BYTES)
+            .map_err(|e| MeterError::from_open(&shown, e))?;
+        let text = String::from_utf8_lossy(&bytes);
         text.trim().parse::<T>().map_err(|_| MeterError::Garbage {
             device: shown,
-            reason: format!("{:?} is not a number", text.trim()),
+            reason: format!("{} is not a number", crate::exit::excerpt(text.trim())),
         })
     }
 

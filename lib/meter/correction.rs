@@ -40,6 +40,8 @@ pub struct Calibration {
     pub correction: Correction,
     /// The register baseline the `recalibrated` check compares against.
     pub baseline: Registers,
+    /// The URI of the device the certificate was made for.
+    pub uri: String,
     /// The driver the certificate was made for.
     pub driver: String,
     /// The model the certificate was made for.

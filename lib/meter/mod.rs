@@ -301,7 +301,9 @@ pub fn open_switch(uri: &DeviceUri) -> Result<Box<dyn Switch>, MeterError> {
     }
 }
 
-/// What can go wrong talking to a meter. Every variant ends a tool with exit 3.
+/// What can go wrong talking to a meter. Every variant ends a tool with exit 3, but for a
+/// request no device could answer ([`MeterError::RegisterRange`]) and a certificate for
+/// another device ([`MeterError::WrongCertificate`]): bad input, exit 2.
 #[derive(Debug, thiserror::Error)]
 pub enum MeterError {
     /// The URI's scheme names no driver.
@@ -393,6 +395,21 @@ pub enum MeterError {
         /// What is wrong.
         reason: String,
     },
+    /// A register read or write past the last Modbus register, 0xFFFF (exit 2: no device is
+    /// asked).
+    #[error("registers {start:#06x} + {count} run past the last Modbus register 0xffff")]
+    RegisterRange {
+        /// The first register.
+        start: u16,
+        /// How many.
+        count: u32,
+    },
+    /// A calibration certificate made for another kind of device (exit 2).
+    #[error("{reason}: refusing to apply its correction and baseline")]
+    WrongCertificate {
+        /// Which device the certificate is for, and which this is.
+        reason: String,
+    },
     /// The driver cannot do what was asked.
     #[error("{driver}: {what} is not supported")]
     Unsupported {
@@ -432,7 +449,10 @@ pub fn modbus_exception_name(code: u8) -> &'static str {
 
 impl ErrorClass for MeterError {
     fn exit_code(&self) -> ExitCode {
-        ExitCode::Device
+        match self {
+            MeterError::RegisterRange { .. } | MeterError::WrongCertificate { .. } => ExitCode::Usage,
+            _ => ExitCode::Device,
+        }
     }
 
     fn error_code(&self) -> &'static str {
@@ -449,6 +469,8 @@ impl ErrorClass for MeterError {
             MeterError::Garbage { .. } => "device_garbage",
             MeterError::Profile { .. } => "bad_profile",
             MeterError::Unsupported { .. } => "unsupported",
+            MeterError::RegisterRange { .. } => "register_range",
+            MeterError::WrongCertificate { .. } => "wrong_certificate",
         }
     }
 }

@@ -97,6 +97,12 @@ impl Session {
     /// for that device adjusted by `tune`. A certificate (its signature verified already)
     /// brings its gain/offset correction and the register baseline the `recalibrated` check
     /// compares against: the session takes them as a [`Calibration`].
+    ///
+    /// A certificate is bound to the device it was made for: one made for another driver or
+    /// model is refused ([`MeterError::WrongCertificate`], exit 2), since its correction and
+    /// baseline mean nothing there; one made for the same model at another URI is taken with
+    /// a warning naming both (a meter moved to another port, or another meter of the model:
+    /// the `recalibrated` check then tells them apart by their registers).
     #[allow(clippy::too_many_arguments)]
     pub fn open(
         device: &DeviceUri,
@@ -107,19 +113,30 @@ impl Session {
         interval: Duration,
         give_up_after: u32,
         tune: impl FnOnce(&mut HealthConfig),
-    ) -> Session {
+    ) -> Result<Session, MeterError> {
         let info = meter.info().clone();
         let mut config = HealthConfig::for_device(device, &info);
         tune(&mut config);
         let mut correction = Correction::IDENTITY;
         if let Some(calibration) = calibration {
             if calibration.driver != info.driver || calibration.model != info.model {
+                return Err(MeterError::WrongCertificate {
+                    reason: format!(
+                        "the certificate is for a {} ({}) at {}, this device is a {} ({}) at {}",
+                        calibration.model,
+                        calibration.driver,
+                        calibration.uri,
+                        info.model,
+                        info.driver,
+                        device
+                    ),
+                });
+            }
+            if calibration.uri != device.to_string() {
                 log::warn!(
-                    "the certificate is for a {} ({}), this device is a {} ({})",
-                    calibration.model,
-                    calibration.driver,
-                    info.model,
-                    info.driver
+                    "the certificate was issued for {}, not {device}: applying it because the model ({}) is the same",
+                    calibration.uri,
+                    info.model
                 );
             }
             config.baseline = Some(calibration.baseline.clone());
@@ -134,7 +151,7 @@ impl Session {
         }
         let options =
             SessionOptions { device: device.to_string(), interval, clock, correction, give_up_after };
-        Session::new(meter, switch, HealthMonitor::new(config), options)
+        Ok(Session::new(meter, switch, HealthMonitor::new(config), options))
     }
 
     /// The health monitor (its configuration, baseline and alarm count).

@@ -157,8 +157,8 @@ pub struct Policy {
 impl Policy {
     /// Reads and checks a policy file.
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
-        let bytes =
-            std::fs::read(path).map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
+        let bytes = crate::wire::read_file_capped(path, crate::wire::MAX_FILE_BYTES)
+            .map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
         Policy::parse(&bytes, path)
     }
 
@@ -194,10 +194,8 @@ impl Policy {
             .allow
             .into_iter()
             .map(|entry| {
-                let to = entry
-                    .to
-                    .parse::<Address>()
-                    .map_err(|e| invalid(format!("allow.to {:?}: {e}", entry.to)))?;
+                let to = crate::wire::parse_address(entry.to.trim())
+                    .map_err(|e| invalid(format!("allow.to: {e}")))?;
                 let selectors = entry
                     .selectors
                     .map(|list| {

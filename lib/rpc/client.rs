@@ -216,15 +216,12 @@ fn shown(url: &reqwest::Url) -> String {
     url.to_string()
 }
 
-/// The method that submits a raw transaction: `kaia_sendRawTransaction` for Kaia-native types
-/// (first byte below 0xc0 and not the 0x78 Ethereum envelope), `eth_sendRawTransaction` for
-/// legacy and 0x78-enveloped typed transactions. (A Kaia node's `eth_sendRawTransaction`
-/// would take a first byte below 0x7f for an Ethereum typed transaction.)
+/// The method that submits a raw transaction, by what its bytes are
+/// ([`crate::kaia::RawForm::send_method`]): `eth_sendRawTransaction` for legacy and plain
+/// EIP-2718 typed transactions (what every Ethereum node and Kaia's `eth_` namespace take),
+/// `kaia_sendRawTransaction` for Kaia-native types and Kaia's `0x78`-enveloped form.
 pub fn send_method(raw: &[u8]) -> &'static str {
-    match raw.first() {
-        Some(&first) if first != 0x78 && first < 0xc0 => "kaia_sendRawTransaction",
-        _ => "eth_sendRawTransaction",
-    }
+    crate::kaia::RawForm::of(raw).send_method()
 }
 
 /// A blocking JSON-RPC 2.0 client over HTTP(S) with fail-over and retries. Shareable between
@@ -555,6 +552,11 @@ impl RpcClient {
         self.call_u256("eth_gasPrice", json!([]))
     }
 
+    /// `eth_maxPriorityFeePerGas`, in peb: the tip an EIP-1559 transaction offers.
+    pub fn max_priority_fee_per_gas(&self) -> Result<U256, RpcError> {
+        self.call_u256("eth_maxPriorityFeePerGas", json!([]))
+    }
+
     /// `eth_estimateGas` for a call object (`{"from","to","data","value",…}`).
     pub fn estimate_gas(&self, call: &Value) -> Result<u64, RpcError> {
         self.call_u64("eth_estimateGas", json!([call]))
@@ -614,7 +616,7 @@ pub(crate) fn chain(error: &dyn StdError) -> String {
 ///
 /// ```no_run
 /// # use evlock::rpc::{ClientOptions, NonceTracker, RpcClient};
-/// # let client = RpcClient::new(ClientOptions::new(["http://127.0.0.1:8545"]))?;
+/// # let client = RpcClient::new(ClientOptions::new(["http://127.0.0.1:8551/"]))?;
 /// let mut nonces = NonceTracker::new();
 /// let mut tx = serde_json::json!({"kind": "tx", "from": "0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B"});
 /// nonces.fill(&client, &mut tx)?;   // sets "nonce": "<pending count>"
@@ -688,7 +690,9 @@ mod tests {
     fn send_method_by_first_byte() {
         assert_eq!(send_method(&[0x08, 0xf8]), "kaia_sendRawTransaction");
         assert_eq!(send_method(&[0x31, 0xf8]), "kaia_sendRawTransaction");
-        assert_eq!(send_method(&[0x78, 0x02]), "eth_sendRawTransaction");
+        assert_eq!(send_method(&[0x78, 0x02]), "kaia_sendRawTransaction");
+        assert_eq!(send_method(&[0x02, 0xf8]), "eth_sendRawTransaction");
+        assert_eq!(send_method(&[0x01, 0xf8]), "eth_sendRawTransaction");
         assert_eq!(send_method(&[0xf8, 0x6b]), "eth_sendRawTransaction");
         assert_eq!(send_method(&[]), "eth_sendRawTransaction");
     }

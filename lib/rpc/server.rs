@@ -21,6 +21,14 @@
 //! The handler runs on the server's worker threads: it should answer from memory (as a local
 //! chain does) rather than block for long.
 //!
+//! Connections are bounded so that idle or half-open ones cannot starve the others: at most
+//! `max_connections` are served at once, each must send its request headers within
+//! `idle_timeout` and its body within `body_timeout`, and when every slot is taken the
+//! connection that has been idle the longest (waiting for a request, or still in its TLS
+//! handshake; idle for `evict_after` at least) is closed to make room for the next one. A
+//! connection with a request in hand is never closed for another. A flood of idle
+//! connections therefore delays a real request by little more than `evict_after`.
+//!
 //! ```no_run
 //! use evlock::rpc::{JsonRpcError, ServerOptions, start};
 //! use serde_json::{Value, json};
@@ -34,12 +42,13 @@
 //! # Ok::<(), evlock::rpc::ServerError>(())
 //! ```
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -51,7 +60,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 use super::tls::{self, TlsConfigError};
@@ -91,13 +100,17 @@ pub struct ServerOptions {
     pub max_body_bytes: usize,
     /// The most requests in one batch (default 1000); more gets -32600.
     pub max_batch: usize,
-    /// The most connections served at once (default 1024); more wait to be accepted.
+    /// The most connections served at once (default 256, well below the usual limit of 1024
+    /// open files); when all are taken, the longest-idle one is closed for a new one.
     pub max_connections: usize,
     /// How long a connection may wait for a request's headers, idle keep-alive included
-    /// (default 30 s).
+    /// (default 10 s).
     pub idle_timeout: Duration,
-    /// How long a request body may take to arrive (default 30 s).
+    /// How long a request body may take to arrive (default 10 s).
     pub body_timeout: Duration,
+    /// How long a connection must have been idle before it may be closed to make room for a
+    /// new one when every slot is taken (default 100 ms).
+    pub evict_after: Duration,
     /// How long a TLS handshake may take (default 10 s).
     pub handshake_timeout: Duration,
     /// Worker threads (default: the number of CPUs, at most 4).
@@ -113,9 +126,10 @@ impl ServerOptions {
             client_ca: None,
             max_body_bytes: 5 * 1024 * 1024,
             max_batch: 1000,
-            max_connections: 1024,
-            idle_timeout: Duration::from_secs(30),
-            body_timeout: Duration::from_secs(30),
+            max_connections: 256,
+            idle_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            evict_after: Duration::from_millis(100),
             handshake_timeout: Duration::from_secs(10),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4),
         }
@@ -273,7 +287,11 @@ pub fn start<H: RpcHandler>(options: ServerOptions, handler: H) -> Result<Server
         body_timeout: options.body_timeout,
         idle_timeout: options.idle_timeout,
     });
-    let limits = (options.max_connections.max(1), options.handshake_timeout);
+    let limits = Limits {
+        max_connections: options.max_connections.max(1),
+        handshake_timeout: options.handshake_timeout,
+        evict_after: options.evict_after,
+    };
     let thread = std::thread::Builder::new()
         .name("evlock-rpc-accept".into())
         .spawn(move || {
@@ -290,6 +308,100 @@ pub fn start<H: RpcHandler>(options: ServerOptions, handler: H) -> Result<Server
     })
 }
 
+#[derive(Clone, Copy)]
+struct Limits {
+    max_connections: usize,
+    handshake_timeout: Duration,
+    evict_after: Duration,
+}
+
+/// One connection being served, as the accept loop sees it for eviction.
+struct Slot {
+    /// Since when it waits for a request (or its handshake); `None` while a request is in hand.
+    idle_since: Mutex<Option<Instant>>,
+    /// Told when the connection is to be closed to make room.
+    close: Notify,
+}
+
+impl Slot {
+    fn set_idle(&self, idle: bool) {
+        *self.idle_since.lock().unwrap_or_else(|p| p.into_inner()) = idle.then(Instant::now);
+    }
+}
+
+/// Marks a connection busy while a request is in hand, idle again when it is answered.
+struct Busy(Arc<Slot>);
+
+impl Busy {
+    fn new(slot: Arc<Slot>) -> Self {
+        slot.set_idle(false);
+        Busy(slot)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.set_idle(true);
+    }
+}
+
+/// Every connection being served.
+#[derive(Default)]
+struct Slots {
+    next: u64,
+    live: HashMap<u64, Arc<Slot>>,
+}
+
+type SlotTable = Arc<Mutex<Slots>>;
+
+/// Registers a new connection; the guard unregisters it when the connection ends.
+struct Registered {
+    table: SlotTable,
+    id: u64,
+    slot: Arc<Slot>,
+}
+
+impl Registered {
+    fn new(table: &SlotTable) -> Self {
+        let slot = Arc::new(Slot { idle_since: Mutex::new(Some(Instant::now())), close: Notify::new() });
+        let mut slots = table.lock().unwrap_or_else(|p| p.into_inner());
+        slots.next += 1;
+        let id = slots.next;
+        slots.live.insert(id, slot.clone());
+        Registered { table: table.clone(), id, slot }
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.table.lock().unwrap_or_else(|p| p.into_inner()).live.remove(&self.id);
+    }
+}
+
+/// Closes the connection idle the longest, if one has been idle `evict_after` at least; true
+/// when one was told to close.
+fn evict_one(table: &SlotTable, evict_after: Duration) -> bool {
+    let slots = table.lock().unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    let oldest = slots
+        .live
+        .values()
+        .filter_map(|slot| {
+            let since = (*slot.idle_since.lock().unwrap_or_else(|p| p.into_inner()))?;
+            (now.duration_since(since) >= evict_after).then_some((since, slot))
+        })
+        .min_by_key(|(since, _)| *since);
+    match oldest {
+        Some((_, slot)) => {
+            // Not again: it is on its way out.
+            *slot.idle_since.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            slot.close.notify_one();
+            true
+        }
+        None => false,
+    }
+}
+
 /// Resolves once the server is told to stop (or its handle is gone).
 async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
@@ -300,20 +412,33 @@ async fn accept_loop<H: RpcHandler>(
     acceptor: Option<TlsAcceptor>,
     shared: Arc<Shared<H>>,
     mut stop: watch::Receiver<bool>,
-    (max_connections, handshake_timeout): (usize, Duration),
+    limits: Limits,
 ) {
-    let permits = Arc::new(Semaphore::new(max_connections));
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let table = SlotTable::default();
+    // How often a full server looks again for an idle connection to close.
+    let poll = limits.evict_after.clamp(Duration::from_millis(5), Duration::from_millis(50));
     loop {
-        let permit = tokio::select! {
-            permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-            _ = stopped(&mut stop) => break,
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            // Every slot is taken: make room by closing the longest-idle connection.
+            Err(_) => loop {
+                evict_one(&table, limits.evict_after);
+                tokio::select! {
+                    permit = permits.clone().acquire_owned() => break permit.expect("the semaphore is never closed"),
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = stopped(&mut stop) => return finish(listener, permits, limits).await,
+                }
+            },
         };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
-                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    // Out of file descriptors and the like: free one if an idle connection
+                    // holds it, and wait a little instead of spinning.
                     log::warn!("accept failed: {error}");
+                    evict_one(&table, limits.evict_after);
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     continue;
                 }
@@ -324,27 +449,41 @@ async fn accept_loop<H: RpcHandler>(
         let shared = shared.clone();
         let acceptor = acceptor.clone();
         let stop = stop.clone();
+        let registered = Registered::new(&table);
         tokio::spawn(async move {
             let _permit = permit;
-            match acceptor {
-                None => serve(stream, shared, stop).await,
-                Some(acceptor) => {
-                    let handshake = acceptor.accept(stream).into_fallible();
-                    match tokio::time::timeout(handshake_timeout, handshake).await {
-                        Ok(Ok(stream)) => serve(stream, shared, stop).await,
-                        Ok(Err((error, stream))) => {
-                            log::debug!("TLS handshake with {peer} failed: {error}");
-                            linger(stream).await;
+            let slot = registered.slot.clone();
+            let work = async move {
+                match acceptor {
+                    None => serve(stream, shared, stop, slot).await,
+                    Some(acceptor) => {
+                        let handshake = acceptor.accept(stream).into_fallible();
+                        match tokio::time::timeout(limits.handshake_timeout, handshake).await {
+                            Ok(Ok(stream)) => serve(stream, shared, stop, slot).await,
+                            Ok(Err((error, stream))) => {
+                                log::debug!("TLS handshake with {peer} failed: {error}");
+                                linger(stream).await;
+                            }
+                            Err(_) => log::debug!("TLS handshake with {peer} timed out"),
                         }
-                        Err(_) => log::debug!("TLS handshake with {peer} timed out"),
                     }
                 }
+            };
+            tokio::select! {
+                () = work => {}
+                () = registered.slot.close.notified() => log::debug!("closed idle connection {peer} to make room"),
             }
+            drop(registered);
         });
     }
+    finish(listener, permits, limits).await;
+}
+
+async fn finish(listener: tokio::net::TcpListener, permits: Arc<Semaphore>, limits: Limits) {
     drop(listener);
     // Let connections finish what they are doing, briefly: each returns its permit.
-    let _ = tokio::time::timeout(Duration::from_secs(1), permits.acquire_many(max_connections as u32)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), permits.acquire_many(limits.max_connections as u32))
+        .await;
 }
 
 /// Closes a connection whose handshake failed so that the client reads our alert (a client
@@ -366,7 +505,7 @@ async fn linger(mut stream: tokio::net::TcpStream) {
     let _ = tokio::time::timeout(Duration::from_millis(500), drain).await;
 }
 
-async fn serve<H, S>(stream: S, shared: Arc<Shared<H>>, mut stop: watch::Receiver<bool>)
+async fn serve<H, S>(stream: S, shared: Arc<Shared<H>>, mut stop: watch::Receiver<bool>, slot: Arc<Slot>)
 where
     H: RpcHandler,
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -374,7 +513,12 @@ where
     let idle_timeout = shared.idle_timeout;
     let service = service_fn(move |request| {
         let shared = shared.clone();
-        async move { Ok::<_, Infallible>(respond(request, &shared).await) }
+        let busy = Busy::new(slot.clone());
+        async move {
+            let reply = respond(request, &shared).await;
+            drop(busy);
+            Ok::<_, Infallible>(reply)
+        }
     });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())

@@ -240,7 +240,7 @@ impl Session {
                 fields.insert(fields::FROM.name.into(), own);
             }
             Some(Value::String(text)) => {
-                let from: Address = text.parse().map_err(|e| SignError::BadFrom(format!("{e}")))?;
+                let from = crate::wire::parse_address(text).map_err(|e| SignError::BadFrom(e.to_string()))?;
                 if from != self.address {
                     return Err(
                         SignError::WrongSigner { role: "sender", named: from, key: self.address }.into()
@@ -248,7 +248,11 @@ impl Session {
                 }
             }
             Some(other) => {
-                return Err(SignError::BadFrom(format!("expected an address, got {other}")).into());
+                return Err(SignError::BadFrom(format!(
+                    "expected an address, got {}",
+                    crate::exit::excerpt(&other.to_string())
+                ))
+                .into());
             }
         }
         if let Some(pin) = self.chain_id
@@ -279,7 +283,7 @@ impl Session {
             return Err(SignError::FeePayerSigned.into());
         }
         // A sender-only raw without fee payer fields leaves the fee payer to whoever pays.
-        if tx.fee_payer() == Some(Address::ZERO) {
+        if tx.fee_payer().is_none() {
             tx.set_fee_payer(self.address)?;
         }
         if let Some(payer) = tx.fee_payer()

@@ -2,6 +2,10 @@
 //! receipts; makes raw JSON-RPC calls.
 
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use alloy_primitives::B256;
@@ -9,62 +13,101 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
 use super::common::{ConnectionArgs, connect, duration};
+use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, InputArgs, Tool};
 use crate::exit::{ExitCode, Failure};
-use crate::relay::{Progress, SubmitOptions, Submitter};
+use crate::relay::{Pipeline, Progress, RelayError, Submission, SubmitOptions, Submitter};
 use crate::rpc::RpcClient;
 use crate::wire::Output;
-use crate::wire::{RpcResultRecord, SignedTxRecord};
+use crate::wire::{Envelope, ErrorRecord, OnError, RpcResultRecord, StreamOutcome, write_stderr};
 
-const EXAMPLES: &str = "\
-Examples:
-  # Sign and submit, one receipt record per transaction
-  evlock-trade settle --trade 7 | evlock-sign --key op.json | evlock-relay submit --rpc http://127.0.0.1:8545
+const EXAMPLES: &str = r#"
+# Sign and submit, one receipt record per transaction
+evlock-trade settle --trade 7 --from "$OPERATOR" \
+  | evlock-sign --key op.json --password-file pw.txt \
+  | evlock-relay submit --rpc http://127.0.0.1:8551/
 
-  # A node behind TLS with a private CA and client certificates, with a fallback node
-  evlock-relay submit --rpc https://node-a.example:8651 --rpc https://node-b.example:8651 \\
-    --ca-cert operator-ca.pem --client-cert meter.pem --client-key meter.key < signed.ndjson
+# One raw call (the endpoint may also come from EVLOCK_RPC_URL)
+export EVLOCK_RPC_URL=http://127.0.0.1:8551/
+evlock-relay rpc eth_getBalance \
+  '["0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B","latest"]'
+"#;
 
-  # Fire and forget: records with status \"pending\" and the hash
-  evlock-relay submit --no-wait < signed.ndjson
-
-  # Wait for 3 confirmations, at most 2 minutes per transaction
-  evlock-relay submit --confirmations 3 --timeout 2m < signed.ndjson
-
-  # One raw call (the endpoint may also come from EVLOCK_RPC_URL)
-  EVLOCK_RPC_URL=http://127.0.0.1:8545 evlock-relay rpc eth_getBalance '[\"0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B\",\"latest\"]'
-
+const NOTES: &str = "\
 Running the same input twice never sends a transaction twice: a node that already has it (or a
 chain that already holds it) counts as sent, and the relay waits for its receipt.
 
-Exit codes: 0 every transaction succeeded; 1 a transaction reverted or the node refused one
-(invalid signature, nonce too low, insufficient funds, wrong chain id: an `error` record on
-stderr carries the node's code and message); 2 bad input or options; 4 the node could not be
-reached after retries (or answered badly), a TLS failure, or no receipt in time.";
+A transaction that reverts or that the node refuses (invalid signature, nonce too low,
+insufficient funds, wrong chain id) makes the exit code 1, after the whole stream: an `error`
+record on stderr carries the node's code and message. Exit 4 when the node cannot be reached
+after retries, answers badly, fails TLS, or gives no receipt in time.";
+
+const SUBMIT_EXAMPLES: &str = r#"
+# Sign and submit, one receipt record per transaction
+evlock-sign --key op.json --password-file pw.txt < txs.ndjson \
+  | evlock-relay submit --rpc http://127.0.0.1:8551/
+
+# A node behind TLS (a private CA, a client certificate) and a fallback
+evlock-relay submit --rpc https://node-a.example:8651 \
+  --rpc https://node-b.example:8651 --ca-cert operator-ca.pem \
+  --client-cert meter.pem --client-key meter.key < signed.ndjson
+
+# Fire and forget: records with status "pending" and the hash; --check then
+# waits until every one is mined and exits non-zero if one reverted or never
+# came
+evlock-relay submit --no-wait < signed.ndjson
+evlock-relay submit --no-wait --check < signed.ndjson
+
+# A transaction signed by any other tool: a bare hex line, or a record with
+# only `raw`
+cast mktx --keystore meter.json --password-file meter.pw \
+  --rpc-url "$EVLOCK_RPC_URL" 0x7b65…1d0 --value 1 | evlock-relay submit
+echo '{"raw":"0x02f8…","meta":{"order":7}}' | evlock-relay submit
+
+# Wait for 3 confirmations, at most 2 minutes per transaction
+evlock-relay submit --confirmations 3 --timeout 2m < signed.ndjson
+"#;
+
+const RPC_EXAMPLES: &str = r#"
+# The chain's height, and an account's balance
+evlock-relay rpc --rpc http://127.0.0.1:8551/ eth_blockNumber
+evlock-relay rpc --rpc http://127.0.0.1:8551/ eth_getBalance \
+  '["0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B","latest"]'
+"#;
 
 /// Submit signed transactions to a Kaia node and write their receipts; make raw JSON-RPC calls.
 ///
-/// `submit` reads `signed_tx` records (from `evlock-sign`) and writes one `receipt` record per
-/// transaction. Kaia-native types go through `kaia_sendRawTransaction`, legacy and
-/// Ethereum-typed ones through `eth_sendRawTransaction`. Each hash is printed on stderr as
-/// soon as the node has the transaction. A reverted transaction still gets its receipt record
-/// (`status: reverted`); the exit code is then 1, after the whole stream.
+/// `submit` reads signed transactions (`signed_tx` records from `evlock-sign`, records with
+/// only `raw`, or bare hex lines from any other signer) and writes one `receipt` record per
+/// transaction, in input order. The bytes are the truth: type, hash, sender, fee payer, nonce
+/// and chain id are decoded from them, and a record whose fields disagree is refused, naming
+/// the field. Kaia-native types go through `kaia_sendRawTransaction`, legacy and EIP-2718
+/// typed ones (`0x01…`, `0x02…`; Kaia's `0x78` envelope is taken off) through
+/// `eth_sendRawTransaction`, so it works with Kaia and with any Ethereum node. Each
+/// transaction is sent as soon as it is read, and the receipts of those in flight are
+/// collected together; each hash is printed on stderr as soon as the node has it. A reverted
+/// transaction still gets its receipt record (`status: reverted`, with the contract's reason
+/// from the receipt, or from replaying the call at its block when the node gives none); the
+/// exit code is then 1, after the whole stream.
 #[derive(Debug, Parser)]
-#[command(name = "evlock-relay", version, after_long_help = EXAMPLES, arg_required_else_help = true)]
+#[command(name = "evlock-relay", version, after_long_help = tool_help(EXAMPLES, NOTES), arg_required_else_help = true)]
 pub struct Relay {
-    #[command(flatten)]
-    globals: GlobalArgs,
-    #[command(flatten)]
-    connection: ConnectionArgs,
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+    #[command(flatten)]
+    globals: GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Send `signed_tx` records (stdin) and write a `receipt` record for each.
+    /// Send signed transactions (stdin: `signed_tx` records, records with `raw`, or hex lines)
+    /// and write a `receipt` record for each.
+    #[command(after_long_help = command_help(SUBMIT_EXAMPLES, ""))]
     Submit(SubmitArgs),
     /// Make one JSON-RPC call and write its result as an `rpc_result` record.
+    #[command(after_long_help = command_help(RPC_EXAMPLES, ""))]
     Rpc {
         /// The method, e.g. `eth_blockNumber`.
         method: String,
@@ -75,8 +118,6 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct SubmitArgs {
-    #[command(flatten)]
-    input: InputArgs,
     /// Wait for each receipt (the default).
     #[arg(long, overrides_with = "no_wait")]
     wait: bool,
@@ -92,10 +133,17 @@ struct SubmitArgs {
     /// The longest pause between two receipt polls (polling starts at 25 ms and slows down).
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
     poll: Duration,
+    /// With --no-wait: after the stream, wait (up to --timeout each) until every transaction
+    /// is mined; exit 1 if one reverted, 4 if one was not mined in time.
+    #[arg(long, requires = "no_wait")]
+    check: bool,
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 impl Tool for Relay {
     const NAME: &'static str = "evlock-relay";
+    const SEE_ALSO: &'static [&'static str] = &["evlock-sign", "evlock-trade", "evlock-devnet"];
 
     fn globals(&self) -> &GlobalArgs {
         &self.globals
@@ -137,25 +185,194 @@ fn submit(
         confirmations: args.confirmations,
         poll: args.poll,
     };
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        log::warn!("reading signed_tx records from the terminal; end with Ctrl-D");
+    if std::io::stdin().is_terminal() {
+        log::warn!("reading signed transactions from the terminal; end with Ctrl-D");
     }
     let submitter = Submitter::new(client, options);
     let mut watcher = Watcher::new(globals.quiet == 0);
-    let mut reverted = 0u64;
-    let outcome = args.input.stream(stdin.lock()).run(out, |record: SignedTxRecord, _, out| {
-        let receipt = submitter.submit(record, &mut watcher)?;
-        if receipt.status == "reverted" {
-            reverted += 1;
-            let reason = receipt.revert_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-            log::warn!("{} reverted{reason}", receipt.hash);
+    let stop_on_error = args.input.on_error == OnError::Stop;
+
+    // The input is read and decoded on a thread of its own, so transactions are sent as they
+    // come while the receipts of those in flight are collected here.
+    let (sender, inbox) = std::sync::mpsc::sync_channel::<(u64, Submission)>(1024);
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (input, stop) = (args.input.clone(), stop.clone());
+        std::thread::spawn(move || -> Result<StreamOutcome, Failure> {
+            let mut sink = Output::to_writer(std::io::sink(), false);
+            input.stream(std::io::stdin()).with_bare_words().run_until(&mut sink, |value: Value, line, _| {
+                let submission = Submission::from_input(value)?;
+                if stop.load(Ordering::Relaxed) || sender.send((line, submission)).is_err() {
+                    return Ok(ControlFlow::Break(()));
+                }
+                Ok(ControlFlow::Continue(()))
+            })
+        })
+    };
+
+    let mut pipeline = Pipeline::new(&submitter);
+    let mut tally = Tally::new();
+    let mut fail = |tally: &mut Tally, line: u64, meta: Option<Value>, error: RelayError| {
+        let failure = Failure::from(error);
+        tally.exit = tally.exit.max(failure.exit);
+        tally.failed += 1;
+        let record = ErrorRecord::from_failure(&failure).at_line(line).with_meta(meta);
+        write_stderr(&format!("{}\n", serde_json::to_string(&Envelope::new(&record)).unwrap_or_default()));
+        if stop_on_error {
+            stop.store(true, Ordering::Relaxed);
         }
-        out.emit(&receipt).map_err(Failure::from)
-    })?;
-    log::info!("{} submitted, {} reverted, {} failed", outcome.processed, reverted, outcome.failed);
-    let exit = if reverted > 0 { outcome.exit.max(ExitCode::No) } else { outcome.exit };
+    };
+    let mut open = true;
+    let mut unmined = Vec::new();
+    loop {
+        let stopped = stop.load(Ordering::Relaxed);
+        if pipeline.len() >= MAX_IN_FLIGHT {
+            // Enough in flight: let the chain catch up before reading more.
+            std::thread::sleep(pipeline.pause());
+            collect(&mut pipeline, &mut tally, &mut fail, args.no_wait, out)?;
+            continue;
+        }
+        let next = if !open || stopped {
+            None
+        } else if pipeline.is_empty() {
+            inbox.recv().ok()
+        } else {
+            match inbox.recv_timeout(pipeline.pause()) {
+                Ok(item) => Some(item),
+                Err(RecvTimeoutError::Timeout) => {
+                    collect(&mut pipeline, &mut tally, &mut fail, args.no_wait, out)?;
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => None,
+            }
+        };
+        let Some((line, submission)) = next else {
+            open = false;
+            if pipeline.is_empty() {
+                break;
+            }
+            std::thread::sleep(pipeline.pause());
+            collect(&mut pipeline, &mut tally, &mut fail, args.no_wait, out)?;
+            continue;
+        };
+        tally.sent += 1;
+        if !args.no_wait {
+            let meta = submission.meta.clone();
+            if let Err(error) = pipeline.send(line, submission, &mut watcher) {
+                tally.sent -= 1;
+                fail(&mut tally, line, meta, error);
+            }
+            continue;
+        }
+        match submitter.send(&submission, &mut watcher) {
+            Ok(hash) => {
+                out.emit(&submitter.receipt_record(hash, None, submission.clone()))?;
+                if args.check {
+                    pipeline.track(line, submission, hash);
+                } else {
+                    unmined.push(hash);
+                }
+            }
+            Err(error) => {
+                tally.sent -= 1;
+                fail(&mut tally, line, submission.meta.clone(), error);
+            }
+        }
+    }
+    watcher.done();
+    // Without --check, one look says how many are in a block already (for the summary only:
+    // the exit code of a fire-and-forget run does not wait for the chain).
+    let judged = tally;
+    for hash in unmined {
+        match client.get_transaction_receipt(hash) {
+            Ok(Some(receipt)) => tally.count(receipt.success),
+            Ok(None) => {}
+            Err(error) => log::warn!("cannot look up {hash}: {error}"),
+        }
+    }
+    let stream = if stop.load(Ordering::Relaxed) {
+        // The reader may be blocked on a pipe that never ends: it is left to the exit.
+        None
+    } else {
+        Some(reader.join().map_err(|_| Failure::usage("the input reader panicked"))??)
+    };
+    let mut exit = if judged.reverted > 0 { judged.exit.max(ExitCode::No) } else { judged.exit };
+    if let Some(stream) = stream {
+        exit = exit.max(stream.exit);
+        tally.failed += stream.failed;
+    }
+    let pending = tally.sent - tally.mined;
+    let mut summary = format!("{} sent, {} mined", tally.sent, tally.mined);
+    if tally.reverted > 0 {
+        summary.push_str(&format!(" ({} reverted)", tally.reverted));
+    }
+    if pending > 0 {
+        summary.push_str(&format!(", {pending} not mined yet"));
+    }
+    if tally.failed > 0 {
+        summary.push_str(&format!(", {} failed", tally.failed));
+    }
+    if args.no_wait && !args.check && pending > 0 {
+        summary.push_str(" (--check waits for them)");
+    }
+    if globals.quiet == 0 {
+        Watcher::write(&format!("{}: {summary}\n", Relay::NAME));
+    }
     Ok(exit)
+}
+
+/// The most transactions sent and waiting for their receipts; the input waits beyond it.
+const MAX_IN_FLIGHT: usize = 4096;
+
+/// What happened to the stream's transactions.
+#[derive(Clone, Copy)]
+struct Tally {
+    sent: u64,
+    mined: u64,
+    reverted: u64,
+    failed: u64,
+    exit: ExitCode,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Tally { sent: 0, mined: 0, reverted: 0, failed: 0, exit: ExitCode::Success }
+    }
+
+    fn count(&mut self, success: bool) {
+        self.mined += 1;
+        if !success {
+            self.reverted += 1;
+        }
+    }
+}
+
+/// One round of receipt polls; writes the finished receipts (with --no-wait they were written
+/// as `pending` already, and are only counted).
+fn collect(
+    pipeline: &mut Pipeline<'_, '_>,
+    tally: &mut Tally,
+    fail: &mut impl FnMut(&mut Tally, u64, Option<Value>, RelayError),
+    counted_only: bool,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    for outcome in pipeline.collect()? {
+        match outcome.result {
+            Ok(receipt) => {
+                tally.count(receipt.status == "success");
+                if receipt.status == "reverted" {
+                    let reason =
+                        receipt.revert_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+                    log::warn!("{} reverted{reason}", receipt.hash);
+                }
+                if !counted_only {
+                    out.emit(&receipt)?;
+                }
+            }
+            Err(error) => fail(tally, outcome.tag, outcome.meta, error),
+        }
+    }
+    Ok(())
 }
 
 /// Hash lines on stderr as transactions are sent, and a spinner while waiting when stderr is

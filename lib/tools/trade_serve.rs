@@ -19,40 +19,41 @@ use crate::trade::{ChainParams, TradeError};
 use crate::wire::{ConsoleRecord, MAX_LINE_BYTES, Output};
 
 /// The `serve` command's examples (its long help).
-pub(crate) const EXAMPLES: &str = "\
-Examples:
-  # The console of a market on a local node, at http://127.0.0.1:8080/
-  evlock-trade serve --rpc http://127.0.0.1:8545 --contract 0x…
+pub(crate) const EXAMPLES: &str = r#"
+# The console of a market on a local node, at http://127.0.0.1:8080/
+evlock-trade serve --rpc http://127.0.0.1:8545 --contract 0x…
 
-  # With a meter's readings and alarms on the meters page
-  evlock-sense --device 'modbus:/dev/ttyUSB0?profile=pzem004t' | evlock-trade serve --contract 0x…
+# With a meter's readings and alarms on the meters page
+evlock-sense --device 'modbus:/dev/ttyUSB0?profile=pzem004t' \
+  | evlock-trade serve --contract 0x…
 
-  # For other machines: HTTPS, and only for clients holding an operator certificate
-  evlock-trade serve --bind 0.0.0.0:8443 --tls-cert console.pem --tls-key console.key --client-ca operator-ca.pem
+# For other machines: HTTPS, only for clients with an operator certificate
+evlock-trade serve --bind 0.0.0.0:8443 --tls-cert console.pem \
+  --tls-key console.key --client-ca operator-ca.pem
 
-  # Offer and buy forms that download unsigned tx records (sign them elsewhere)
-  evlock-trade serve --allow-actions --from $SELLER
-  evlock-sign --key seller.json < offer-tx.ndjson | evlock-relay submit
+# Offer and buy forms that download unsigned tx records (sign elsewhere)
+evlock-trade serve --allow-actions --from "$SELLER"
+evlock-sign --key seller.json < offer-tx.ndjson | evlock-relay submit
+"#;
 
-The first stdout line is a `console` record with the URL. Pages: /market and /meters, their
-JSON at /market.json and /meters.json, one offer, trade or credit as a `status` record at
-/status/trade/ID (the same fields as `evlock-trade status`), live updates at /events.
+/// The `serve` command's notes (its long help, after the examples).
+pub(crate) const NOTES: &str = r#"
+The first stdout line is a `console` record with the URL. Pages: /market and /meters, their JSON at /market.json and /meters.json, one offer, trade or credit as a `status` record at /status/trade/ID (the same fields as `evlock-trade status`), live updates at /events.
 
-stdin, unless it is a terminal, is read for `reading` and `alarm` records (evlock-sense, or
-relayed by the link with `meta.peer` {name, account}) and `link` records:
-  {\"kind\":\"link\",\"v\":1,\"event\":\"connected\",\"peer\":{\"name\":\"meter-7\",\"account\":\"0x…\"},\"time\":\"…\"}
-A bad input line is reported on stderr and skipped; the console never stops for its input.
+stdin, unless it is a terminal, is read for `reading` and `alarm` records (evlock-sense, or relayed by the link with `meta.peer` {name, account}) and `link` records: {"kind":"link","v":1,"event":"connected","peer":{"name":"meter-7"},"time":"…"} (the peer's account is optional). A bad input line is reported on stderr and skipped; the console never stops for its input.
 
-The console holds no key. It listens on loopback unless --bind says otherwise, and a loopback
-console answers only requests for localhost, 127.0.0.1 or [::1]. Every value on the pages is
-escaped. Without --allow-actions it takes no POST at all.
+The console holds no key. It listens on loopback unless --bind says otherwise, and a loopback console answers only requests for localhost, 127.0.0.1 or [::1]. Every value on the pages is escaped. Without --allow-actions it takes no POST at all.
 
-Exit codes: 130 stopped by Ctrl-C or SIGTERM; 2 bad options or certificates; 4 the node could
-not be reached at start, or the address cannot be bound.";
+Exit codes: 130 stopped by Ctrl-C or SIGTERM; 2 bad options or certificates; 4 the node could not be reached at start, or the address cannot be bound.
+"#;
 
 /// `evlock-trade serve`'s options (the node and market come from --rpc and --contract).
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
+    /// How the forms' `tx` records are built (with --allow-actions; --from is the default
+    /// sender).
+    #[command(flatten)]
+    pub(crate) tx: super::trade::TxArgs,
     /// Where to listen. Loopback by default; serving other machines wants TLS and --client-ca.
     #[arg(long, value_name = "ADDRESS:PORT", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,

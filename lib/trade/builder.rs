@@ -1,5 +1,6 @@
-//! Building `tx` records for market actions: the transaction type (fee-delegated when an
-//! operator pays the gas), and nonce, gas, gas price and chain id from flags or the node.
+//! Building `tx` records for market actions: the transaction type (Kaia's smart-contract
+//! types, fee-delegated when an operator pays the gas, or legacy / EIP-1559 for any EVM
+//! chain), and nonce, gas, gas price and chain id from flags or the node.
 
 use alloy_primitives::{Address, U256};
 use serde_json::{Map, Value, json};
@@ -10,15 +11,43 @@ use crate::market::Action;
 use crate::rpc::{NonceTracker, RpcClient, RpcError};
 use crate::wire::TxRecord;
 
+/// Which family of transaction types the market's calls use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TxFamily {
+    /// Kaia's `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee
+    /// payer): Kaia and evlock-devnet only.
+    #[default]
+    Kaia,
+    /// Legacy (EIP-155) transactions: any EVM chain.
+    Legacy,
+    /// EIP-1559 transactions: any EVM chain with a base fee (and Kaia).
+    Eip1559,
+}
+
+impl TxFamily {
+    /// The wire name (`kaia`, `legacy`, `eip1559`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TxFamily::Kaia => "kaia",
+            TxFamily::Legacy => "legacy",
+            TxFamily::Eip1559 => "eip1559",
+        }
+    }
+}
+
 /// Transaction parameters given on the command line; what is `None` is asked of the node.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChainParams {
+    /// The transaction types (`--tx-type`).
+    pub tx_type: TxFamily,
     /// The chain id (`--chain-id`).
     pub chain_id: Option<u64>,
     /// The first nonce (`--nonce`); later transactions of a stream count up from it.
     pub nonce: Option<u64>,
-    /// The gas price in peb (`--gas-price`).
+    /// The gas price in peb (`--gas-price`); with EIP-1559 the max fee per gas.
     pub gas_price: Option<U256>,
+    /// EIP-1559's max priority fee per gas in peb (`--priority-fee`).
+    pub priority_fee: Option<U256>,
     /// The gas limit of every transaction (`--gas`); otherwise estimated with a margin.
     pub gas: Option<u64>,
     /// The sender (`--from`): needed to ask the node for its nonce.
@@ -86,8 +115,24 @@ impl<'a> TxBuilder<'a> {
         }
         let client = self.client.ok_or(TradeError::Missing { what: "gas price", flag: "--gas-price" })?;
         let price = client.gas_price()?;
+        // An EIP-1559 max fee with room for the base fee to double, as wallets set it.
+        let price = match self.params.tx_type {
+            TxFamily::Eip1559 => price.saturating_mul(U256::from(2)),
+            _ => price,
+        };
         self.params.gas_price = Some(price);
         Ok(price)
+    }
+
+    fn priority_fee(&mut self, max_fee: U256) -> Result<U256, TradeError> {
+        if let Some(fee) = self.params.priority_fee {
+            return Ok(fee.min(max_fee));
+        }
+        let client =
+            self.client.ok_or(TradeError::Missing { what: "priority fee", flag: "--priority-fee" })?;
+        let fee = client.max_priority_fee_per_gas()?.min(max_fee);
+        self.params.priority_fee = Some(fee);
+        Ok(fee)
     }
 
     fn nonce(&mut self) -> Result<u64, TradeError> {
@@ -154,6 +199,10 @@ impl<'a> TxBuilder<'a> {
         if !deploy && to.is_none() {
             return Err(TradeError::Missing { what: "market contract", flag: "--contract" });
         }
+        let family = self.params.tx_type;
+        if family != TxFamily::Kaia && self.params.fee_payer.is_some() {
+            return Err(TradeError::FeeDelegationNeedsKaia { tx_type: family.as_str() });
+        }
         let input = action.call_data();
         let chain_id = self.chain_id()?;
         let gas_price = self.gas_price()?;
@@ -161,17 +210,25 @@ impl<'a> TxBuilder<'a> {
         let nonce = self.nonce()?;
 
         let base = if deploy { "smart_contract_deploy" } else { "smart_contract_execution" };
-        let kind = match (self.params.fee_payer, self.params.fee_ratio) {
-            (None, _) => base.to_string(),
-            (Some(_), None) => format!("fee_delegated_{base}"),
-            (Some(_), Some(_)) => format!("fee_delegated_{base}_with_ratio"),
+        let kind = match (family, self.params.fee_payer, self.params.fee_ratio) {
+            (TxFamily::Legacy, ..) => "legacy".to_string(),
+            (TxFamily::Eip1559, ..) => "eip1559".to_string(),
+            (TxFamily::Kaia, None, _) => base.to_string(),
+            (TxFamily::Kaia, Some(_), None) => format!("fee_delegated_{base}"),
+            (TxFamily::Kaia, Some(_), Some(_)) => format!("fee_delegated_{base}_with_ratio"),
         };
         let mut tx = Map::new();
         tx.insert(fields::TYPE.name.into(), json!(kind));
         tx.insert(fields::CHAIN_ID.name.into(), json!(chain_id.to_string()));
         tx.insert(fields::NONCE.name.into(), json!(nonce.to_string()));
         tx.insert(fields::GAS.name.into(), json!(gas.to_string()));
-        tx.insert(fields::GAS_PRICE.name.into(), json!(gas_price.to_string()));
+        if family == TxFamily::Eip1559 {
+            let priority = self.priority_fee(gas_price)?;
+            tx.insert(fields::MAX_FEE_PER_GAS.name.into(), json!(gas_price.to_string()));
+            tx.insert(fields::MAX_PRIORITY_FEE_PER_GAS.name.into(), json!(priority.to_string()));
+        } else {
+            tx.insert(fields::GAS_PRICE.name.into(), json!(gas_price.to_string()));
+        }
         if let Some(from) = self.params.from {
             tx.insert(fields::FROM.name.into(), json!(from.to_checksum(None)));
         }
@@ -180,7 +237,7 @@ impl<'a> TxBuilder<'a> {
         }
         tx.insert(fields::VALUE.name.into(), json!(action.value().to_string()));
         tx.insert(fields::INPUT.name.into(), json!(format!("0x{}", hex::encode(&input))));
-        if deploy {
+        if deploy && family == TxFamily::Kaia {
             tx.insert(fields::HUMAN_READABLE.name.into(), json!(false));
             tx.insert(fields::CODE_FORMAT.name.into(), json!(0));
         }
@@ -286,10 +343,51 @@ mod tests {
     }
 
     #[test]
+    fn ethereum_types_for_any_evm_chain() {
+        let market: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3".parse().unwrap();
+        let params =
+            ChainParams { tx_type: TxFamily::Eip1559, priority_fee: Some(U256::from(7)), ..offline() };
+        let mut builder = TxBuilder::new(None, params.clone());
+        let tx = builder.build(Some(market), &Action::Withdraw, None).unwrap();
+        assert_eq!(tx["type"], "eip1559");
+        assert_eq!(tx["max_fee_per_gas"], "25000000000", "--gas-price is the max fee");
+        assert_eq!(tx["max_priority_fee_per_gas"], "7");
+        assert!(tx.fields.get("gas_price").is_none());
+        assert_eq!(tx["gas"], fallback_gas(&Action::Withdraw).to_string(), "no fee-delegation gas");
+        crate::kaia::Transaction::from_json_value(&Value::Object(tx.fields.clone())).unwrap();
+        let tx = builder.build(None, &Action::Deploy { delivery_blocks: 5 }, None).unwrap();
+        assert!(tx.fields.get("to").is_none() && tx.fields.get("human_readable").is_none());
+        let deploy = crate::kaia::Transaction::from_json_value(&Value::Object(tx.fields.clone())).unwrap();
+        assert!(deploy.is_deploy());
+
+        let mut builder = TxBuilder::new(None, ChainParams { tx_type: TxFamily::Legacy, ..offline() });
+        let tx = builder.build(Some(market), &Action::Withdraw, None).unwrap();
+        assert_eq!(tx["type"], "legacy");
+        assert_eq!(tx["gas_price"], "25000000000");
+        crate::kaia::Transaction::from_json_value(&Value::Object(tx.fields.clone())).unwrap();
+
+        // Fee delegation is Kaia's; an EIP-1559 record offline needs its priority fee.
+        let payer = Some("0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B".parse().unwrap());
+        let mut builder = TxBuilder::new(None, ChainParams { fee_payer: payer, ..params.clone() });
+        let err = builder.build(Some(market), &Action::Withdraw, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--fee-payer needs --tx-type kaia (fee delegation is Kaia's; eip1559 has none)"
+        );
+        let mut builder = TxBuilder::new(None, ChainParams { priority_fee: None, ..params });
+        let err = builder.build(Some(market), &Action::Withdraw, None).unwrap_err();
+        assert!(err.to_string().contains("--priority-fee"), "{err}");
+    }
+
+    #[test]
     fn every_field_written_is_in_the_tx_table() {
         let market: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3".parse().unwrap();
         let payer: Address = "0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B".parse().unwrap();
-        for params in [offline(), ChainParams { fee_payer: Some(payer), fee_ratio: Some(30), ..offline() }] {
+        let eip1559 =
+            ChainParams { tx_type: TxFamily::Eip1559, priority_fee: Some(U256::from(1)), ..offline() };
+        for params in
+            [offline(), ChainParams { fee_payer: Some(payer), fee_ratio: Some(30), ..offline() }, eip1559]
+        {
             let mut builder = TxBuilder::new(None, params);
             for action in [Action::Deploy { delivery_blocks: 10 }, Action::Withdraw] {
                 let contract = (!matches!(action, Action::Deploy { .. })).then_some(market);

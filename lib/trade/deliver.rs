@@ -13,7 +13,7 @@ use super::{ReportPlanner, Reporting, TradeError, TradeState, TxBuilder, meter_o
 use crate::exit::{ErrorClass, ExitCode, Failure};
 use crate::market::Action;
 use crate::meter::session::Step;
-use crate::relay::Submitter;
+use crate::relay::{Submission, Submitter};
 use crate::rpc::RpcClient;
 use crate::signer::session::Session;
 use crate::wire::Output;
@@ -136,7 +136,8 @@ impl ChainSender<'_> {
     }
 
     fn submit(&self, signed: SignedTxRecord) -> Result<ReceiptRecord, Failure> {
-        Ok(self.submitter.submit(signed, &mut ())?)
+        let submission = Submission::from_signed_tx(&signed)?;
+        Ok(self.submitter.submit(submission, &mut ())?)
     }
 }
 

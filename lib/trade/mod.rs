@@ -27,11 +27,11 @@ mod report;
 mod state;
 mod watch;
 
-pub use builder::{ChainParams, TxBuilder, fallback_gas};
+pub use builder::{ChainParams, TxBuilder, TxFamily, fallback_gas};
 pub use report::{ReportPlan, ReportPlanner, Reporting};
 pub use state::{
-    OfferState, Query, TradeState, amount_fields, credit_fields, meter_owner, read_offer, read_trade,
-    status_record,
+    OfferState, Query, TradeState, amount_fields, check_market, credit_fields, meter_owner, read_offer,
+    read_trade, status_record,
 };
 pub use watch::{EventRecord, Watcher};
 
@@ -62,9 +62,9 @@ pub enum TradeError {
         /// The market contract.
         contract: String,
     },
-    /// A contract view answered something the bindings cannot decode (not an EnergyMarket?).
-    /// Exit 4.
-    #[error("{contract} did not answer {function} like an EnergyMarket: {reason}")]
+    /// A contract view answered something the bindings cannot decode: the address is not an
+    /// EnergyMarket. Exit 2 (a wrong --contract is bad input, not a network failure).
+    #[error("{contract} is not an EnergyMarket: it did not answer {function} like one ({reason})")]
     BadAnswer {
         /// The contract address.
         contract: String,
@@ -73,9 +73,24 @@ pub enum TradeError {
         /// The decoder's complaint.
         reason: String,
     },
+    /// There is no EnergyMarket at the address (no code there, or a view of the market
+    /// reverts). Exit 2.
+    #[error("{contract} is not an EnergyMarket: {reason} (check --contract or EVLOCK_MARKET)")]
+    NotAMarket {
+        /// The address given.
+        contract: String,
+        /// What the node said.
+        reason: String,
+    },
     /// An input record is not a usable reading. Exit 2.
     #[error("{0}")]
     BadReading(String),
+    /// A fee payer was named for transaction types without fee delegation. Exit 2.
+    #[error("--fee-payer needs --tx-type kaia (fee delegation is Kaia's; {tx_type} has none)")]
+    FeeDelegationNeedsKaia {
+        /// The types asked for.
+        tx_type: &'static str,
+    },
     /// The meter raised an alarm during delivery, and reporting stopped. Exit 1.
     #[error("delivery stopped by a meter alarm: {code}: {message}")]
     Alarm {
@@ -89,19 +104,21 @@ pub enum TradeError {
 impl ErrorClass for TradeError {
     fn exit_code(&self) -> ExitCode {
         match self {
-            TradeError::Missing { .. } | TradeError::BadReading(_) => ExitCode::Usage,
+            TradeError::Missing { .. }
+            | TradeError::BadReading(_)
+            | TradeError::FeeDelegationNeedsKaia { .. } => ExitCode::Usage,
             TradeError::Rpc(e) => e.exit_code(),
             TradeError::NotFound { .. } | TradeError::Alarm { .. } => ExitCode::No,
-            TradeError::BadAnswer { .. } => ExitCode::Network,
+            TradeError::BadAnswer { .. } | TradeError::NotAMarket { .. } => ExitCode::Usage,
         }
     }
 
     fn error_code(&self) -> &'static str {
         match self {
-            TradeError::Missing { .. } => "usage",
+            TradeError::Missing { .. } | TradeError::FeeDelegationNeedsKaia { .. } => "usage",
             TradeError::Rpc(e) => e.error_code(),
             TradeError::NotFound { .. } => "not_found",
-            TradeError::BadAnswer { .. } => "bad_response",
+            TradeError::BadAnswer { .. } | TradeError::NotAMarket { .. } => "not_a_market",
             TradeError::BadReading(_) => "bad_input",
             TradeError::Alarm { .. } => "alarm",
         }

@@ -131,6 +131,23 @@ fn view<C: SolCall>(client: &RpcClient, market: Address, call: C) -> Result<C::R
     })
 }
 
+/// Checks that an EnergyMarket is at `market`, before anything is built for it: a contract is
+/// there and its `deliveryBlocks()` view answers a non-zero window. Anything else is
+/// [`TradeError::NotAMarket`] (exit 2), naming the address; a node that cannot be reached
+/// stays a network error.
+pub fn check_market(client: &RpcClient, market: Address) -> Result<(), TradeError> {
+    let not_a_market = |reason: String| TradeError::NotAMarket { contract: market.to_checksum(None), reason };
+    match view(client, market, EnergyMarket::deliveryBlocksCall {}) {
+        Ok(window) if window > alloy_primitives::aliases::U40::ZERO => Ok(()),
+        Ok(_) => Err(not_a_market("its deliveryBlocks() is 0".into())),
+        Err(TradeError::BadAnswer { reason, .. }) => Err(not_a_market(reason)),
+        Err(TradeError::Rpc(error)) if error.node_error().is_some() => {
+            Err(not_a_market(format!("deliveryBlocks() failed: {}", error.node_error().unwrap().message)))
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// Reads offer `id`; an id the contract never issued is [`TradeError::NotFound`].
 pub fn read_offer(client: &RpcClient, market: Address, id: U256) -> Result<OfferState, TradeError> {
     let r = view(client, market, EnergyMarket::offersCall { offerId: id })?;

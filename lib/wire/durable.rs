@@ -126,6 +126,9 @@ pub struct DurableLog {
     lines: u64,
     torn_bytes: u64,
     buffer: Vec<u8>,
+    /// Set when a rollback failed: the file may end in a partial line, so nothing more may be
+    /// appended after it (it would be glued onto that line) until the log is opened again.
+    broken: bool,
 }
 
 impl DurableLog {
@@ -208,6 +211,7 @@ impl DurableLog {
             lines,
             torn_bytes,
             buffer: Vec::new(),
+            broken: false,
         })
     }
 
@@ -236,6 +240,15 @@ impl DurableLog {
     }
 
     fn append_bytes(&mut self, line: &[u8]) -> Result<(), LogError> {
+        if self.broken {
+            return Err(LogError::Append {
+                path: self.path.clone(),
+                rollback:
+                    "; an earlier rollback failed, so nothing more is appended until the log is opened again"
+                        .into(),
+                source: io::Error::other("the log may end in a partial line"),
+            });
+        }
         let written = self.file.write_all(line).and_then(|()| self.file.sync_data());
         match written {
             Ok(()) => {
@@ -246,7 +259,10 @@ impl DurableLog {
             Err(source) => {
                 let rollback = match self.file.set_len(self.len).and_then(|()| self.file.sync_all()) {
                     Ok(()) => String::new(),
-                    Err(e) => format!("; the rollback failed too: {e}"),
+                    Err(e) => {
+                        self.broken = true;
+                        format!("; the rollback failed too: {e}")
+                    }
                 };
                 // Appends go to the end whatever the position; keep it honest for readers.
                 let _ = self.file.seek(SeekFrom::Start(self.len));

@@ -23,6 +23,26 @@ pub enum OnError {
 /// hostile input from growing memory without end. Tools raise it with `--max-line`.
 pub const MAX_LINE_BYTES: usize = 4 << 20;
 
+/// The largest file a tool reads whole by default (a keystore, a policy, a certificate, a PEM
+/// file): 1 MiB, far above any real one, so `/dev/zero` or a wrong path cannot fill memory.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads a whole file of at most `limit` bytes; a longer one (or an endless one, a device) is
+/// an `InvalidData` error naming the limit, after reading no more than `limit + 1` bytes.
+/// Pipes work (`--password-file <(…)`).
+pub fn read_file_capped(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the file is larger than {limit} bytes (the most this reads)"),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// What [`read_line_capped`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineRead {
@@ -106,7 +126,8 @@ pub struct StreamOutcome {
 ///
 /// A line that is not valid JSON for the record type, or whose handler fails, produces one
 /// `error` record on stderr naming the line number; with [`OnError::Stop`] the stream ends
-/// there, with [`OnError::Skip`] it goes on. Blank lines are ignored.
+/// there, with [`OnError::Skip`] it goes on. Blank lines are ignored. A failed write on
+/// stdout ends the stream with that failure in either mode.
 ///
 /// ```
 /// use evlock::exit::ExitCode;
@@ -125,6 +146,7 @@ pub struct RecordStream<R> {
     reader: BufReader<R>,
     on_error: OnError,
     max_line: usize,
+    bare_words: bool,
     report: Box<dyn FnMut(&ErrorRecord)>,
 }
 
@@ -135,8 +157,17 @@ impl<R: Read> RecordStream<R> {
             reader: BufReader::with_capacity(64 * 1024, reader),
             on_error,
             max_line: MAX_LINE_BYTES,
+            bare_words: false,
             report: Box::new(report_on_stderr),
         }
+    }
+
+    /// Also takes a line that is not JSON but one bare word (no blank, not starting with `{`,
+    /// `[` or `"`), such as a raw transaction in hex written by another tool: it is handed on
+    /// as the JSON string of that word.
+    pub fn with_bare_words(mut self) -> Self {
+        self.bare_words = true;
+        self
     }
 
     /// Sets the longest line accepted (default [`MAX_LINE_BYTES`]); a longer one is an
@@ -223,11 +254,26 @@ impl<R: Read> RecordStream<R> {
                             format!("not UTF-8 text (invalid byte at offset {})", e.valid_up_to()),
                         )),
                         Ok(text) if text.trim().is_empty() => continue,
-                        Ok(text) => serde_json::from_str::<T>(text.trim())
-                            .map_err(|e| {
-                                Failure::new(ExitCode::Usage, "bad_input", format!("not a valid record: {e}"))
-                            })
-                            .and_then(|record| handle(record, line_no, out)),
+                        Ok(text) => {
+                            let text = text.trim();
+                            let bare = self.bare_words
+                                && !text.starts_with(['{', '[', '"'])
+                                && !text.contains(char::is_whitespace);
+                            let parsed = if bare {
+                                serde_json::from_value::<T>(serde_json::Value::String(text.to_string()))
+                            } else {
+                                serde_json::from_str::<T>(text)
+                            };
+                            parsed
+                                .map_err(|e| {
+                                    Failure::new(
+                                        ExitCode::Usage,
+                                        "bad_input",
+                                        format!("not a valid record: {e}"),
+                                    )
+                                })
+                                .and_then(|record| handle(record, line_no, out))
+                        }
                     }
                 }
             };
@@ -237,7 +283,11 @@ impl<R: Read> RecordStream<R> {
                     outcome.processed += 1;
                     return Ok(outcome);
                 }
-                Err(failure) if failure.exit == ExitCode::Success => return Err(failure),
+                // A closed or failing stdout ends the stream whatever --on-error says: every
+                // record after it would be lost too.
+                Err(failure) if failure.exit == ExitCode::Success || failure.code == super::STDOUT_WRITE => {
+                    return Err(failure);
+                }
                 Err(failure) => {
                     outcome.failed += 1;
                     outcome.exit = outcome.exit.max(failure.exit);
@@ -339,6 +389,54 @@ mod tests {
         );
         assert_eq!(line, b"bbb");
         assert_eq!(read_line_capped(&mut reader, &mut line, 5).unwrap(), LineRead::End);
+    }
+
+    struct FullDisk;
+    impl Write for FullDisk {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::from_raw_os_error(28))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_stdout_ends_the_stream_even_with_skip() {
+        let mut out = Output::to_writer(FullDisk, false);
+        let mut handled = 0;
+        let failure = RecordStream::new("{}\n{}\n{}\n".as_bytes(), OnError::Skip)
+            .with_error_sink(|_| panic!("not a record error"))
+            .run(&mut out, |v: serde_json::Value, _, out| {
+                handled += 1;
+                out.emit(&ErrorRecord::new("x", v.to_string())).map_err(Failure::from)
+            })
+            .unwrap_err();
+        assert_eq!(handled, 1, "nothing is done after the first failed write");
+        assert_eq!((failure.exit, failure.code), (ExitCode::Usage, super::super::STDOUT_WRITE));
+        assert!(failure.to_string().contains("No space left"), "{failure}");
+    }
+
+    #[test]
+    fn bare_words_are_strings_only_when_asked() {
+        let input = "0x02f8ab\n{\"raw\":\"0x01\"}\nnot one word\n";
+        for (bare, expected) in [(true, 2), (false, 1)] {
+            let mut seen = Vec::new();
+            let mut out = Output::to_writer(Vec::new(), false);
+            let stream = RecordStream::new(input.as_bytes(), OnError::Skip).with_error_sink(|_| {});
+            let stream = if bare { stream.with_bare_words() } else { stream };
+            let outcome = stream
+                .run(&mut out, |v: serde_json::Value, _, _| {
+                    seen.push(v);
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(outcome.processed, expected);
+            assert_eq!(outcome.failed, 3 - expected, "a line of several words is never a record");
+            if bare {
+                assert_eq!(seen[0], serde_json::json!("0x02f8ab"));
+            }
+        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //!
 //! Every record is one JSON object on one line with `"kind"` and `"v": 1` first. Big integers
 //! (amounts in peb) are decimal strings; bytes, hashes and addresses are 0x-hex (addresses
-//! EIP-55 checksummed on output, any case on input); energy is integer Wh; times are RFC 3339
-//! UTC. An optional `"meta"` object is carried from an input record to the output record it
+//! EIP-55 checksummed on output; on input EIP-55 or all one case, see [`parse_address`]);
+//! energy is integer Wh; times are RFC 3339 UTC. An optional `"meta"` object is carried from an input record to the output record it
 //! produced, so scripts can correlate.
 //!
 //! | kind | written by | example |
@@ -40,12 +40,17 @@
 //! `--on-error` policy. This module imports nothing of the crate but the ground
 //! ([`crate::exit`]).
 
+mod address;
 mod durable;
 mod input;
 mod output;
 mod records;
 
+pub use address::{AddressError, address_arg, parse_address};
 pub use durable::{DurableLog, LogError};
-pub use input::{LineRead, MAX_LINE_BYTES, OnError, RecordStream, StreamOutcome, read_line_capped};
-pub use output::{Output, OutputError, write_stderr};
+pub use input::{
+    LineRead, MAX_FILE_BYTES, MAX_LINE_BYTES, OnError, RecordStream, StreamOutcome, read_file_capped,
+    read_line_capped,
+};
+pub use output::{Output, OutputError, STDOUT_WRITE, silence_stderr, stdout_closed_at_start, write_stderr};
 pub use records::*;

@@ -1,6 +1,12 @@
 //! The one output writer: NDJSON records on stdout, flushed per record.
+//!
+//! A write error on stdout other than a broken pipe (a full disk, a closed descriptor) is a
+//! failure with exit 2 and code [`STDOUT_WRITE`]: it ends a record stream whatever
+//! `--on-error` says, since everything after it would be lost too. A tool started with stdout
+//! closed (`>&-`) fails before it does anything ([`Output::stdout`]).
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Record;
 use crate::exit::{ExitCode, Failure};
@@ -11,9 +17,15 @@ pub enum OutputError {
     /// The reader of stdout went away (broken pipe): the tool ends quietly with exit 0.
     #[error("stdout was closed by its reader")]
     Closed,
-    /// Any other write error on stdout.
-    #[error("cannot write to stdout")]
+    /// Any other write error on stdout (a full disk, a file size limit, an I/O error): exit 2.
+    #[error("cannot write to stdout, so the output is incomplete")]
     Io(#[source] io::Error),
+    /// The process was started with stdout closed (`>&-`): whatever it printed would be lost,
+    /// so it does nothing at all (exit 2).
+    #[error(
+        "stdout is closed (the tool was started with file descriptor 1 closed): nothing it writes could be read, so it does nothing; redirect to /dev/null to discard the output"
+    )]
+    NotOpen,
     /// A record could not be turned into JSON (a bug, not bad input).
     #[error("cannot encode a record as JSON")]
     Json(#[source] serde_json::Error),
@@ -23,9 +35,44 @@ impl From<OutputError> for Failure {
     fn from(error: OutputError) -> Self {
         match error {
             OutputError::Closed => Failure::closed_output(),
-            other => Failure::new(ExitCode::Usage, "output", other),
+            other => Failure::new(ExitCode::Usage, STDOUT_WRITE, other),
         }
     }
+}
+
+/// The error code of a failed write on stdout (and of a stdout closed at start).
+pub const STDOUT_WRITE: &str = "stdout_write";
+
+/// Whether file descriptor 1 was closed when the process started. Rust's runtime opens
+/// `/dev/null` on a closed standard descriptor before `main` runs, so by then `>&-` looks like
+/// `>/dev/null`; this probe runs earlier, as an ELF constructor, and records what it saw.
+#[cfg(target_os = "linux")]
+mod startup {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    pub(super) static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn probe() {
+        // SAFETY: F_GETFD only reads the descriptor's flags; it fails with EBADF when closed.
+        let closed = unsafe { libc::fcntl(1, libc::F_GETFD) } == -1;
+        STDOUT_CLOSED.store(closed, Ordering::Relaxed);
+    }
+
+    #[used]
+    #[unsafe(link_section = ".init_array")]
+    pub(super) static PROBE: extern "C" fn() = probe;
+}
+
+/// Whether stdout was closed when the process started (see [`Output::stdout`]).
+pub fn stdout_closed_at_start() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // Naming the probe keeps the linker from dropping it.
+        std::hint::black_box(&startup::PROBE);
+        startup::STDOUT_CLOSED.load(Ordering::Relaxed)
+    }
+    #[cfg(not(target_os = "linux"))]
+    false
 }
 
 fn classify(error: io::Error) -> OutputError {
@@ -54,15 +101,22 @@ pub struct Output<W: Write = Box<dyn Write + Send>> {
 impl Output {
     /// The process's stdout, through a 64 KiB buffer of our own (Rust's `Stdout` would write
     /// at every newline). Records are still flushed one by one unless a stream defers it.
-    pub fn stdout(pretty: bool) -> Self {
+    ///
+    /// Fails with [`OutputError::NotOpen`] when the process was started with stdout closed:
+    /// a tool then stops before doing any work (a signer must not sign and audit what nobody
+    /// receives). Writes go to a duplicate of fd 1, never through Rust's `Stdout`, which
+    /// takes a write on a closed descriptor for a success.
+    pub fn stdout(pretty: bool) -> Result<Self, OutputError> {
         use std::os::fd::AsFd;
+        if stdout_closed_at_start() {
+            return Err(OutputError::NotOpen);
+        }
         let stdout = io::stdout();
         let is_terminal = stdout.is_terminal();
-        let writer: Box<dyn Write + Send> = match stdout.as_fd().try_clone_to_owned() {
-            Ok(fd) => Box::new(io::BufWriter::with_capacity(64 * 1024, std::fs::File::from(fd))),
-            Err(_) => Box::new(stdout),
-        };
-        Output { writer, pretty, is_terminal, deferred: false, buffer: Vec::with_capacity(1024) }
+        let fd = stdout.as_fd().try_clone_to_owned().map_err(|_| OutputError::NotOpen)?;
+        let writer: Box<dyn Write + Send> =
+            Box::new(io::BufWriter::with_capacity(64 * 1024, std::fs::File::from(fd)));
+        Ok(Output { writer, pretty, is_terminal, deferred: false, buffer: Vec::with_capacity(1024) })
     }
 }
 
@@ -127,9 +181,20 @@ impl<W: Write> Output<W> {
     }
 }
 
+static STDERR_SILENT: AtomicBool = AtomicBool::new(false);
+
+/// Silences [`write_stderr`] for the rest of the process (`-qq`: nothing at all on stderr,
+/// neither diagnostics nor error records nor the final error; the exit code still tells).
+pub fn silence_stderr() {
+    STDERR_SILENT.store(true, Ordering::Relaxed);
+}
+
 /// Writes to stderr, ignoring a closed stderr rather than panicking as `eprintln!` would.
 /// Error records and diagnostics go this way; stdout is [`Output`]'s alone.
 pub fn write_stderr(text: &str) {
+    if STDERR_SILENT.load(Ordering::Relaxed) {
+        return;
+    }
     let mut err = io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
     let _ = err.flush();

@@ -62,9 +62,15 @@ pub struct KeyRecord {
     /// `account_update`, `fee_payer`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub role: Option<String>,
-    /// Whether the password was checked against the keystore (`inspect --verify`).
+    /// Whether the password was checked against the keystore and the key is that of the
+    /// account the file names (`inspect --verify`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub verified: Option<bool>,
+    /// The key's own address, EIP-55, when it is not `address` (the account the file names):
+    /// in a KIP-3 keystore a decoupled account (its key was changed; normal); in a v3 keystore
+    /// an `address` field that does not belong to the key (`verified` is then false).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key_address: Option<String>,
     /// Carried from the input record, if any.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub meta: Option<Value>,
@@ -102,9 +108,11 @@ pub struct SignedTxRecord {
     pub fee_payer: Option<String>,
     /// The nonce, decimal.
     pub nonce: String,
-    /// The raw transaction, 0x-hex, as sent to a node.
+    /// The raw transaction, 0x-hex, as sent to a node (EIP-2930/1559 in the plain EIP-2718
+    /// form `0x01…`/`0x02…`; a fee-delegated one without a named fee payer as the
+    /// SenderTxHashRLP).
     pub raw: String,
-    /// keccak256 of the raw transaction (Ethereum typed: without Kaia's 0x78 envelope).
+    /// keccak256 of the raw transaction (EIP-2930/1559 raw is the plain EIP-2718 form).
     pub hash: String,
     /// Kaia's SenderTxHash: the hash without fee-payer data.
     pub sender_tx_hash: String,
@@ -214,20 +222,21 @@ pub fn check_record(
 ///
 /// `status` is `success` or `reverted` once the transaction is in a block (then
 /// `block_number`, `block_hash`, `gas_used`, `logs` are set; `contract_address` for
-/// deployments; `revert_reason` when the node gives one), or `pending` with `--no-wait` (only
-/// the hash and the fields carried from the `signed_tx` record). `type`, `chain_id`, `from`,
-/// `fee_payer` and `nonce` come from the `signed_tx` record; so do `meta` and any field this
-/// tool does not know. Integers are decimal strings.
+/// deployments; `revert_reason` when the node gives one, or a replay of the call finds it), or
+/// `pending` with `--no-wait` (the hash, the bytes' facts and the carried fields). `type`,
+/// `chain_id`, `from`, `fee_payer` and `nonce` are decoded from the raw transaction, never
+/// copied from the input; the input record's `meta` and any field this tool does not know are
+/// carried. Integers are decimal strings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReceiptRecord {
     /// The transaction hash.
     pub hash: String,
     /// `success`, `reverted` or `pending`.
     pub status: String,
-    /// The transaction type's wire name, from the `signed_tx` record.
+    /// The transaction type's wire name, decoded from the raw transaction.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none", default)]
     pub tx_type: Option<String>,
-    /// The chain id, decimal, from the `signed_tx` record.
+    /// The chain id, decimal, decoded from the raw transaction.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub chain_id: Option<String>,
     /// The sender, EIP-55.
@@ -881,6 +890,7 @@ mod tests {
             format: None,
             role: None,
             verified: None,
+            key_address: None,
             meta: Some(serde_json::json!({"job": 1})),
         };
         let text = serde_json::to_string(&Envelope::new(&record)).unwrap();

@@ -19,7 +19,12 @@ pub struct Devnet {
 
 impl Devnet {
     pub fn start(dir: &Path, extra: &[&str]) -> Devnet {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("evlock-devnet"))
+        Devnet::start_command(Command::new(super::bin("evlock-devnet")), dir, extra)
+    }
+
+    /// Starts `command` (the devnet binary, maybe with limits set on it) like [`Devnet::start`].
+    pub fn start_command(mut command: Command, dir: &Path, extra: &[&str]) -> Devnet {
+        let mut child = command
             .env_clear()
             .current_dir(dir)
             .args(["--port", "0"])
@@ -66,6 +71,15 @@ impl Drop for Devnet {
     }
 }
 
+/// The signing key of dev account `index` (the documented dev mnemonic, m/44'/8217'/0'/0/i).
+pub fn dev_key(index: u32) -> k256::ecdsa::SigningKey {
+    let seed =
+        evlock::keys::mnemonic::Phrase::parse(evlock::tools::devnet::DEV_MNEMONIC).unwrap().to_seed("");
+    let path = format!("m/44'/8217'/0'/0/{index}");
+    evlock::keys::hd::derive_key(&*seed, &path).unwrap().signing_key().clone()
+}
+
+/// The documented dev mnemonic's file.
 pub fn mnemonic() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/devnet-mnemonic.txt")
 }
@@ -106,4 +120,43 @@ pub fn sign(dir: &Path, key: &str, role: &str, input: &str) -> String {
 pub fn submit(dir: &Path, url: &str, input: &str) -> (Option<i32>, Vec<Value>, String) {
     let out = run("evlock-relay", dir, &["submit", "--rpc", url, "--timeout", "20s"], input);
     (out.status.code(), lines(&out.stdout), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `evlock-trade ARGS` as `from` against `devnet` (and `contract`, when not empty), signed
+/// with `key` and submitted; returns the relay's receipts, panicking unless all succeeded.
+pub fn trade_step(
+    dir: &Path,
+    devnet: &Devnet,
+    key: &(String, String),
+    contract: &str,
+    args: &[&str],
+) -> Vec<Value> {
+    // A subcommand's own options follow it: `evlock-trade deploy --from … --rpc …`.
+    let (command, rest) = args.split_first().expect("a subcommand");
+    let mut all: Vec<&str> = vec![command, "--rpc", &devnet.url, "--from", &key.1];
+    if !contract.is_empty() {
+        all.extend(["--contract", contract]);
+    }
+    all.extend(rest);
+    let out = run("evlock-trade", dir, &all, "");
+    assert!(out.status.success(), "evlock-trade {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let signed = sign(dir, &key.0, "sender", &String::from_utf8(out.stdout).unwrap());
+    let (code, receipts, stderr) = submit(dir, &devnet.url, &signed);
+    assert_eq!(code, Some(0), "{args:?}: {stderr}");
+    receipts
+}
+
+/// A deployed EnergyMarket with one trade in delivery: `keys[0]` is the registrar, `keys[1]`
+/// the seller, `keys[2]` the buyer, `keys[3]` the seller's meter, `keys[4]` the buyer's.
+/// Returns the market's address.
+pub fn market_with_a_trade(dir: &Path, devnet: &Devnet, keys: &[(String, String)], energy: &str) -> String {
+    let receipts = trade_step(dir, devnet, &keys[0], "", &["deploy", "--delivery-blocks", "1000"]);
+    let market = receipts[0]["contract_address"].as_str().unwrap().to_string();
+    for (meter, owner) in [(3, 1), (4, 2)] {
+        let args = ["register-meter", "--meter", &keys[meter].1, "--owner", &keys[owner].1];
+        trade_step(dir, devnet, &keys[0], &market, &args);
+    }
+    trade_step(dir, devnet, &keys[1], &market, &["offer", "--energy", energy, "--price", "2ston/Wh"]);
+    trade_step(dir, devnet, &keys[2], &market, &["buy", "--offer", "1"]);
+    market
 }

@@ -178,9 +178,9 @@ async function signCase(c) {
   const signed = await sender.signTransaction(sdkTx(c.tx).req);
   const out = {};
   if (!isKlaytnTxType(ty)) {
-    // ethers output; Kaia wraps EIP-2718 typed txs in the 0x78 envelope.
+    // ethers output: the plain EIP-2718 form (what Kaia's SDK and every Ethereum tool write).
     const hash = keccak256(signed);
-    out.raw = ty === 0 ? signed : "0x78" + signed.slice(2);
+    out.raw = signed;
     out.hash = hash;
     out.sender_tx_hash = hash;
     return out;

@@ -141,6 +141,9 @@ impl ModbusClient {
         start: u16,
         count: u16,
     ) -> Result<Vec<u16>, MeterError> {
+        if u32::from(start) + u32::from(count) > 0x1_0000 {
+            return Err(MeterError::RegisterRange { start, count: count.into() });
+        }
         match self.transact(address, &Request::Read { function, start, count })? {
             Reply::Registers(words) => Ok(words),
             // transact turns exceptions into errors and writes into Done; a read gets words.

@@ -451,6 +451,10 @@ pub fn read_registers(
     start: u16,
     count: u16,
 ) -> Result<Vec<u16>, MeterError> {
+    // Before the line is opened: no device could answer a read past the last register.
+    if u32::from(start) + u32::from(count) > 0x1_0000 {
+        return Err(MeterError::RegisterRange { start, count: count.into() });
+    }
     let target = ModbusTarget::from_uri(uri)?;
     target.connect()?.read_registers(address, function, start, count)
 }

@@ -449,10 +449,12 @@ impl Profile {
     /// Loads a profile file.
     pub fn load(path: &Path) -> Result<Profile, MeterError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| MeterError::Profile {
-            path: shown.clone(),
-            reason: format!("cannot read it: {e}"),
-        })?;
+        let text = crate::wire::read_file_capped(path, crate::wire::MAX_FILE_BYTES)
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into()))
+            .map_err(|e| MeterError::Profile {
+                path: shown.clone(),
+                reason: format!("cannot read it: {e}"),
+            })?;
         Profile::parse(&text, &shown)
     }
 

@@ -1,12 +1,13 @@
-//! Helpers for the JSON-RPC and relay tests: certificates made with rcgen at test time, a fake
-//! Kaia node served by the real `evlock::rpc` server, and signed transactions.
-
-#![allow(dead_code)]
+//! For the JSON-RPC and relay tests: certificates made with rcgen at test time, a fake Kaia
+//! node served by the real `evlock::rpc` server, and signed transactions.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
+
+// The rpc tests take everything from here (`use common::rpc::*`).
+#[allow(unused_imports)]
+pub use super::{lines, ndjson};
 
 use evlock::kaia::{RecoverableSig, Transaction};
 use evlock::rpc::{JsonRpcError, RpcHandler};
@@ -20,6 +21,14 @@ pub const SENDER_KEY: &str = "45a915e4d060149eb4365960e6a7a45f334393093061116b19
 pub const SENDER: &str = "0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B";
 pub const PAYER_KEY: &str = "b9d5558443585bca6f225b935950e3f6e69f9da8a5809a83f51c3365dff53936";
 pub const TO: &str = "0x7b65B75d204aBed71587c9E519a89277766EE1d0";
+
+/// ABI `Error("not enough escrow")`.
+pub const NOT_ENOUGH_ESCROW: &str = concat!(
+    "0x08c379a0",
+    "0000000000000000000000000000000000000000000000000000000000000020",
+    "0000000000000000000000000000000000000000000000000000000000000011",
+    "6e6f7420656e6f75676820657363726f77000000000000000000000000000000"
+);
 
 /// A PEM certificate and its PEM key.
 #[derive(Clone)]
@@ -113,6 +122,13 @@ pub struct NodeState {
     pub fail_all: Option<JsonRpcError>,
     /// Each `eth_blockNumber` call adds a block (for confirmations).
     pub advance_on_block_number: bool,
+    /// Receipts of reverted transactions carry no `revertReason` (as on anvil and geth);
+    /// `eth_call` then reverts with the reason in its error `data`.
+    pub reason_by_call_only: bool,
+    /// The params of every `eth_call`.
+    pub eth_calls: Vec<Value>,
+    /// The raw bytes of every accepted transaction, as sent.
+    pub raws: Vec<String>,
 }
 
 /// A fake Kaia node: accepts raw transactions, mines each at once into its own block.
@@ -173,15 +189,11 @@ impl FakeNode {
                 "logIndex": "0x0"
             }]) },
         });
-        if reverted {
+        if reverted && !state.reason_by_call_only {
             // Error("not enough escrow"), as a node with revert reasons gives it.
-            receipt["revertReason"] = json!(concat!(
-                "0x08c379a0",
-                "0000000000000000000000000000000000000000000000000000000000000020",
-                "0000000000000000000000000000000000000000000000000000000000000011",
-                "6e6f7420656e6f75676820657363726f77000000000000000000000000000000"
-            ));
+            receipt["revertReason"] = json!(NOT_ENOUGH_ESCROW);
         }
+        state.raws.push(text.to_string());
         state.receipts.insert(hash.clone(), receipt);
         Ok(Value::String(hash))
     }
@@ -220,6 +232,15 @@ impl RpcHandler for FakeNode {
                 }
                 Ok(state.receipts.get(&hash).cloned().unwrap_or(Value::Null))
             }
+            "eth_call" => {
+                state.eth_calls.push(params.clone());
+                if state.reason_by_call_only {
+                    Err(JsonRpcError::new(3, "execution reverted: not enough escrow")
+                        .with_data(json!(NOT_ENOUGH_ESCROW)))
+                } else {
+                    Ok(json!("0x"))
+                }
+            }
             "echo" => Ok(params.clone()),
             other => Err(JsonRpcError::method_not_found(other)),
         }
@@ -228,15 +249,25 @@ impl RpcHandler for FakeNode {
 
 /// A signed transaction as a `signed_tx` record (signed in-process with the library).
 pub fn signed(tx: Value, meta: Value) -> Value {
-    let key = k256::ecdsa::SigningKey::from_slice(&hex::decode(SENDER_KEY).unwrap()).unwrap();
+    signed_by(&sender_key(), tx, meta)
+}
+
+/// The key of [`SENDER`].
+pub fn sender_key() -> k256::ecdsa::SigningKey {
+    k256::ecdsa::SigningKey::from_slice(&hex::decode(SENDER_KEY).unwrap()).unwrap()
+}
+
+/// A `tx` signed in-process by `key`, as a `signed_tx` record.
+pub fn signed_by(key: &k256::ecdsa::SigningKey, tx: Value, meta: Value) -> Value {
+    let signer = evlock::kaia::address_of(key.verifying_key()).to_checksum(None);
     let mut transaction = Transaction::from_json_value(&tx).unwrap();
-    transaction.sign_sender_with(|hash| RecoverableSig::sign_prehash(&key, hash)).unwrap();
+    transaction.sign_sender_with(|hash| RecoverableSig::sign_prehash(key, hash)).unwrap();
     let raw = transaction.raw().unwrap();
     let hash = transaction.tx_hash().unwrap().to_string();
     json!({
-        "kind": "signed_tx", "v": 1, "type": tx["type"], "role": "sender", "chain_id": "31337",
-        "from": SENDER, "nonce": tx["nonce"], "raw": format!("0x{}", hex::encode(raw)), "hash": hash,
-        "sender_tx_hash": transaction.sender_tx_hash().unwrap().to_string(), "signer": SENDER,
+        "kind": "signed_tx", "v": 1, "type": tx["type"], "role": "sender", "chain_id": tx["chain_id"],
+        "from": signer, "nonce": tx["nonce"], "raw": format!("0x{}", hex::encode(raw)), "hash": hash,
+        "sender_tx_hash": transaction.sender_tx_hash().unwrap().to_string(), "signer": signer,
         "meta": meta, "batch_note": "carried"
     })
 }
@@ -259,32 +290,17 @@ pub fn legacy_transfer(nonce: u64) -> Value {
     )
 }
 
-pub fn ndjson(records: &[Value]) -> String {
-    records.iter().map(|r| format!("{r}\n")).collect()
-}
-
-pub fn lines(bytes: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(bytes).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
+pub fn eip1559_transfer(nonce: u64) -> Value {
+    signed(
+        json!({"type": "eip1559", "chain_id": "31337", "nonce": nonce.to_string(), "gas": "21000",
+               "max_fee_per_gas": "25000000000", "max_priority_fee_per_gas": "1", "to": TO, "value": "1"}),
+        json!({"n": nonce}),
+    )
 }
 
 /// Runs `evlock-relay` with a scrubbed environment (plus `env`), `input` on stdin, in `dir`.
 pub fn relay(dir: &Path, args: &[&str], env: &[(&str, &str)], input: &str) -> std::process::Output {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("evlock-relay"))
-        .env_clear()
-        .envs(env.iter().copied())
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_string();
-    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, input.as_bytes()));
-    let output = child.wait_with_output().unwrap();
-    let _ = writer.join().unwrap();
-    output
+    super::run_with_env("evlock-relay", dir, args, env, input)
 }
 
 /// A port nobody listens on: bound, then released.

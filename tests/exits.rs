@@ -1,0 +1,424 @@
+//! Honest exits, tried as a new user (and an attacker) would: every way the tools could end
+//! with the wrong code, lose output without a word, replace what is not theirs to replace,
+//! accept a record or an address they should refuse, or flood stderr.
+//!
+//! Each test fails on the code before these fixes; the comment above it says how.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::devnet::Devnet;
+use common::faults::close_stdout;
+use common::{import_key, lines, run};
+use serde_json::{Value, json};
+
+const KEY: &str = "45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8";
+const TECHNICIAN_KEY: &str = "7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d";
+const STRANGER: &str = "0x7b65B75d204aBed71587c9E519a89277766EE1d0";
+
+fn command(bin: &str, dir: &Path) -> Command {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin(bin));
+    command.env_clear().current_dir(dir);
+    command
+}
+
+/// Runs `command` with `input` on stdin (a reader that goes away early is fine).
+fn feed(mut command: Command, input: String) -> Output {
+    let mut child = command.stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    output
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn transfer(nonce: u64, to: &str) -> Value {
+    json!({"kind": "tx", "type": "value_transfer", "chain_id": "31337", "nonce": nonce.to_string(),
+           "gas": "21000", "gas_price": "25000000000", "to": to, "value": "7"})
+}
+
+fn transfers(count: u64) -> String {
+    (0..count).map(|n| format!("{}\n", transfer(n, STRANGER))).collect()
+}
+
+fn audit_lines(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("audit.ndjson")).map(|t| t.lines().count()).unwrap_or(0)
+}
+
+// Before: Rust's runtime put /dev/null on the closed fd 1, so evlock-sign signed and audited
+// every transaction and exited 0 with all output lost.
+#[test]
+fn a_tool_started_with_stdout_closed_does_nothing_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = import_key(dir.path(), KEY, "k");
+    let mut sign = command("evlock-sign", dir.path());
+    sign.args(["--key", &key, "--password-file", "pw", "--audit-log", "audit.ndjson"]);
+    close_stdout(&mut sign);
+    let output = feed(sign, transfers(300));
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("stdout is closed"), "{}", text(&output.stderr));
+    assert_eq!(audit_lines(dir.path()), 0, "nothing was signed or audited");
+    assert!(!dir.path().join("audit.ndjson").exists(), "not even the audit log was opened");
+
+    // Every tool: keygen writes no keystore either.
+    let mut keygen = command("evlock-keygen", dir.path());
+    keygen.args([
+        "import",
+        "--private-key-file",
+        "-",
+        "--password-file",
+        "pw",
+        "--light-kdf",
+        "--out-dir",
+        "out",
+    ]);
+    close_stdout(&mut keygen);
+    let output = feed(keygen, format!("{KEY}\n"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!dir.path().join("out").exists());
+
+    // Discarding on purpose still works.
+    let mut sign = command("evlock-sign", dir.path());
+    sign.args(["--key", &key, "--password-file", "pw"]).stdout(Stdio::null());
+    let output = feed(sign, transfers(2));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
+
+// Before: with --on-error=skip every failed write was one more skipped record: all 1000 were
+// signed and audited while nothing reached the reader.
+#[test]
+fn a_full_disk_on_stdout_exits_2_and_stops_the_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = import_key(dir.path(), KEY, "k");
+    let mut sign = command("evlock-sign", dir.path());
+    sign.args(["--key", &key, "--password-file", "pw", "--audit-log", "audit.ndjson", "--on-error", "skip"]);
+    sign.stdout(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap());
+    let output = feed(sign, transfers(1000));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write to stdout") && stderr.contains("No space left"), "{stderr}");
+    let audited = audit_lines(dir.path());
+    assert!(audited > 0 && audited < 500, "the stream stopped at the first failed write: {audited} audited");
+    assert_eq!(stderr.matches("evlock-sign: error").count(), 1, "{stderr}");
+    assert!(!stderr.contains("\"kind\":\"error\""), "one failure, not an error record per record: {stderr}");
+}
+
+// Before: -qq still printed the final error and every error record.
+#[test]
+fn minus_qq_prints_nothing_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run("evlock-keygen", dir.path(), &["-qq", "derive", "--mnemonic-file", "missing.txt"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stderr), "", "-qq is silent");
+    let out = run("evlock-keygen", dir.path(), &["-q", "derive", "--mnemonic-file", "missing.txt"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("missing.txt"), "-q still shows errors");
+
+    let (key, _) = import_key(dir.path(), KEY, "k");
+    let args = ["-qq", "--key", &key, "--password-file", "pw", "--on-error", "skip"];
+    let out = run("evlock-sign", dir.path(), &args, "not json\n{\"kind\":\"frob\"}\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stderr), "", "no error records either");
+}
+
+// Before: --force renamed a regular file over a symlink or a fifo (and, as root, over
+// /dev/stdout).
+#[test]
+fn force_never_replaces_a_symlink_a_fifo_or_a_device() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pw"), "pw\n").unwrap();
+    std::fs::write(dir.path().join("precious.txt"), "precious\n").unwrap();
+    std::os::unix::fs::symlink("precious.txt", dir.path().join("link")).unwrap();
+    let fifo = std::ffi::CString::new(dir.path().join("pipe").to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo on a path we own.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    for target in ["link", "pipe"] {
+        let args = ["new", "--mnemonic-out", target, "--force", "--password-file", "pw", "--light-kdf"];
+        let out = run("evlock-keygen", dir.path(), &[&args[..], &["--out-dir", "keys"]].concat(), "");
+        assert_eq!(out.status.code(), Some(2), "{target}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("not a regular file"), "{}", text(&out.stderr));
+        assert!(!dir.path().join("keys").exists(), "{target}: no keystore without its mnemonic saved");
+    }
+    let meta = std::fs::symlink_metadata(dir.path().join("link")).unwrap();
+    assert!(meta.file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(dir.path().join("precious.txt")).unwrap(), "precious\n");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(dir.path().join("pipe")).unwrap().file_type().is_fifo());
+
+    // The certificate writer: refused before anything is measured.
+    let (keystore, _) = import_key(dir.path(), TECHNICIAN_KEY, "tech");
+    let out = commission(dir.path(), &keystore, "sim:force", &["--out", "link", "--force"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "nothing measured: {}", text(&out.stdout));
+    assert!(std::fs::symlink_metadata(dir.path().join("link")).unwrap().file_type().is_symlink());
+}
+
+// Before: the file's address was reported with "verified": true, while sign signs from the
+// key's own address.
+#[test]
+fn inspect_verify_checks_the_files_address_against_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (keystore, address) = import_key(dir.path(), KEY, "k");
+    let args = ["inspect", "--verify", "--password-file", "pw", &keystore];
+    let out = run("evlock-keygen", dir.path(), &args, "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let record = &lines(&out.stdout)[0];
+    assert_eq!((record["verified"].as_bool(), record["address"].as_str()), (Some(true), Some(&address[..])));
+    assert!(record.get("key_address").is_none());
+
+    let path = dir.path().join(&keystore);
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    file["address"] = json!(STRANGER[2..].to_lowercase());
+    std::fs::write(&path, file.to_string()).unwrap();
+    let out = run("evlock-keygen", dir.path(), &args, "");
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    let record = &lines(&out.stdout)[0];
+    assert_eq!(record["verified"], false);
+    assert_eq!(record["address"], STRANGER, "the account the file names");
+    assert_eq!(record["key_address"], address.as_str(), "the key's own");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(STRANGER) && stderr.contains(&address), "{stderr}");
+}
+
+fn commission(dir: &Path, keystore: &str, device: &str, extra: &[&str]) -> Output {
+    let reference = format!("{device}?role=reference");
+    let mut args = vec!["commission", "--device", device, "--switch", device, "--reference", &reference];
+    args.extend_from_slice(&["--key", keystore, "--password-file", "pw", "--clock", "virtual"]);
+    args.extend_from_slice(extra);
+    run("evlock-calibrate", dir, &args, "")
+}
+
+// Before: --class 1e308 passed every meter, --out into a missing folder failed only after
+// every measurement, and a certificate applied to another kind of device with a warning at
+// most.
+#[test]
+fn calibration_classes_destinations_and_device_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let (keystore, _) = import_key(dir.path(), TECHNICIAN_KEY, "tech");
+    for class in ["1e308", "5", "0"] {
+        let out = commission(dir.path(), &keystore, "sim:class", &["--class", class, "--out", "c.json"]);
+        assert_eq!(out.status.code(), Some(2), "--class {class}");
+        assert!(text(&out.stderr).contains("0.1, 0.2, 0.5, 1, 2, 3"), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty());
+    }
+    let out = commission(dir.path(), &keystore, "sim:class", &["--class", "0.5S", "--out", "nodir/c.json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("nodir/c.json"), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "checked before measuring: {}", text(&out.stdout));
+    let out = commission(dir.path(), &keystore, "sim:class", &["--class", "2", "--out", "c.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Applied to another kind of device (another model): refused before a reading.
+    let sense = |device: &str| {
+        let args = ["--device", device, "--clock", "virtual", "--count", "2", "--certificate", "c.json"];
+        run("evlock-sense", dir.path(), &args, "")
+    };
+    let out = sense("sim:other?mode=ina228");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("simulated INA228") && stderr.contains("sim:class"), "{stderr}");
+    assert!(out.stdout.is_empty());
+    // The same model elsewhere: applied, with a warning naming both.
+    let out = sense("sim:moved");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("issued for sim:class, not sim:moved"), "{stderr}");
+    assert_eq!(lines(&out.stdout).len(), 2);
+
+    // A check file holding records of another kind is refused, naming what it takes.
+    std::fs::write(dir.path().join("check.ndjson"), "{\"kind\":\"reading\",\"v\":1}\n").unwrap();
+    let out = run(
+        "evlock-calibrate",
+        dir.path(),
+        &["report", "--certificate", "c.json", "--check", "check.ndjson"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("this takes calibration"), "{}", text(&out.stderr));
+}
+
+// Before: any record with the right fields was taken, whatever its `kind` or `v`.
+#[test]
+fn every_reader_refuses_records_of_another_kind_or_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let market = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    let report = |input: &str| {
+        let args = ["report", "--trade", "1", "--energy", "25Wh", "--every", "10Wh", "--contract", market];
+        let offline = ["--chain-id", "1001", "--nonce", "0", "--gas-price", "25ston", "--gas", "90000"];
+        run("evlock-trade", dir.path(), &[&args[..], &offline].concat(), input)
+    };
+    let reading = json!({"kind": "reading", "v": 1, "device": "sim:t", "seq": 0, "time": "2026-11-24T10:00:00.000Z",
+        "volts": 12.8, "amps": 2.0, "watts": 25.6, "energy_wh": 0, "energy_mwh": 0, "counters": {},
+        "health": {"ok": true, "alarms": []}});
+    let out = report(&format!("{reading}\n"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut receipt = reading.clone();
+    receipt["kind"] = json!("receipt");
+    let out = report(&format!("{receipt}\n"));
+    assert_eq!(out.status.code(), Some(2));
+    let error = &lines(&out.stderr)[0];
+    assert_eq!(error["code"], "wrong_kind");
+    assert!(error["message"].as_str().unwrap().contains("this takes reading, alarm"), "{error}");
+    let mut newer = reading.clone();
+    newer["v"] = json!(2);
+    let out = report(&format!("{newer}\n"));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(lines(&out.stderr)[0]["code"], "wrong_version");
+
+    // The fee payer does not sign a receipt.
+    let (key, _) = import_key(dir.path(), KEY, "k");
+    let input = format!("{}\n", json!({"kind": "receipt", "v": 1, "raw": "0x08", "hash": "0x00"}));
+    let out = run(
+        "evlock-sign",
+        dir.path(),
+        &["--key", &key, "--password-file", "pw", "--role", "fee-payer"],
+        &input,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(lines(&out.stderr)[0]["code"], "wrong_kind");
+    // Nor does decode take one for a transaction.
+    let out = run("evlock-sign", dir.path(), &["decode"], &input);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(lines(&out.stderr)[0]["code"], "wrong_kind");
+}
+
+// Before: a mixed-case address whose case was not its checksum was taken as is.
+#[test]
+fn a_wrong_eip55_checksum_is_refused_one_case_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = import_key(dir.path(), KEY, "k");
+    let sign = |to: &str| {
+        run(
+            "evlock-sign",
+            dir.path(),
+            &["--key", &key, "--password-file", "pw"],
+            &format!("{}\n", transfer(0, to)),
+        )
+    };
+    let wrong = STRANGER.replacen("7b65B", "7B65b", 1);
+    let out = sign(&wrong);
+    assert_eq!(out.status.code(), Some(2));
+    let error = &lines(&out.stderr)[0];
+    assert_eq!(error["code"], "bad_tx");
+    assert!(error["message"].as_str().unwrap().contains("wrong EIP-55 checksum"), "{error}");
+    assert!(error["message"].as_str().unwrap().contains(STRANGER), "names the right spelling: {error}");
+    for fine in [STRANGER.to_string(), STRANGER.to_lowercase(), format!("0x{}", STRANGER[2..].to_uppercase())]
+    {
+        let out = sign(&fine);
+        assert_eq!(out.status.code(), Some(0), "{fine}: {}", text(&out.stderr));
+        assert_eq!(lines(&out.stdout)[0]["kind"], "signed_tx");
+    }
+    // Flags too.
+    let out = run(
+        "evlock-trade",
+        dir.path(),
+        &["settle", "--trade", "1", "--contract", &wrong, "--chain-id", "1"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("EIP-55"), "{}", text(&out.stderr));
+}
+
+// Before: 4 for a market address that is not a market, 4 for a garbage TLS key while a
+// missing one was 2, 3 for a register range no device can answer.
+#[test]
+fn exit_codes_name_bad_input_as_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    // An account, not a contract: refused before anything is built for it.
+    for (what, args) in [
+        ("status", vec!["status", "offer", "1"]),
+        ("offer", vec!["offer", "--energy", "1Wh", "--price", "1ston/Wh", "--expiry-block", "9"]),
+    ] {
+        let mut all = vec!["--rpc", &devnet.url, "--contract", STRANGER];
+        all.extend(args);
+        if what == "offer" {
+            all.extend(["--from", &devnet.accounts[0]]);
+        }
+        let out = run("evlock-trade", dir.path(), &all, "");
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(&format!("{STRANGER} is not an EnergyMarket")), "{what}: {stderr}");
+        assert!(out.stdout.is_empty(), "{what}: no transaction built for it");
+    }
+
+    std::fs::write(dir.path().join("garbage.pem"), "garbage\n").unwrap();
+    let out = run(
+        "evlock-devnet",
+        dir.path(),
+        &["--port", "0", "--tls-cert", "garbage.pem", "--tls-key", "garbage.pem"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = run(
+        "evlock-devnet",
+        dir.path(),
+        &["--port", "0", "--tls-cert", "missing.pem", "--tls-key", "garbage.pem"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(
+        "evlock-relay",
+        dir.path(),
+        &["rpc", "--rpc", "https://127.0.0.1:9/", "--ca-cert", "garbage.pem", "eth_chainId"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = run(
+        "evlock-sense",
+        dir.path(),
+        &["read", "--device", "modbus:/dev/ttyEVLOCK-NONE", "--start", "0xFFFF", "--count", "2"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("past the last Modbus register"), "{}", text(&out.stderr));
+}
+
+// Before: a 50 MB sysfs file came back as 50 MB of stderr; a record's 3 MB field likewise.
+#[test]
+fn errors_quote_a_bounded_prefix_of_bad_input() {
+    let root = tempfile::tempdir().unwrap();
+    let device = root.path().join("iio:device0");
+    std::fs::create_dir(&device).unwrap();
+    std::fs::write(device.join("in_voltage0_scale"), "1\n").unwrap();
+    std::fs::write(device.join("in_voltage0_raw"), vec![b'z'; 50 << 20]).unwrap();
+    let uri = format!("iio-acs712:{}?channel=0", device.display());
+    let out = run("evlock-sense", root.path(), &["--device", &uri, "--count", "1"], "");
+    assert_eq!(out.status.code(), Some(3), "{}", &text(&out.stderr)[..200.min(out.stderr.len())]);
+    assert!(out.stderr.len() < 4096, "{} bytes of stderr", out.stderr.len());
+    assert!(text(&out.stderr).contains("in_voltage0_raw"), "{}", text(&out.stderr));
+
+    std::fs::write(device.join("in_voltage0_raw"), format!("{}\n", "9".repeat(3000))).unwrap();
+    let out = run("evlock-sense", root.path(), &["--device", &uri, "--count", "1"], "");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stderr.len() < 4096, "{} bytes of stderr", out.stderr.len());
+
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = import_key(dir.path(), KEY, "k");
+    let huge = "z".repeat(3 << 20);
+    for field in ["to", "nonce", "from"] {
+        let mut tx = transfer(0, STRANGER);
+        tx[field] = json!(huge);
+        let out =
+            run("evlock-sign", dir.path(), &["--key", &key, "--password-file", "pw"], &format!("{tx}\n"));
+        assert_eq!(out.status.code(), Some(2), "{field}");
+        assert!(out.stderr.len() < 4096, "{field}: {} bytes of stderr", out.stderr.len());
+        let error = &lines(&out.stderr)[0];
+        assert!(error["message"].as_str().unwrap().contains("(3145728 bytes)"), "{field}: {error}");
+    }
+    let mut tx = transfer(0, STRANGER);
+    tx["gas"] = json!([huge]);
+    let out = run("evlock-sign", dir.path(), &["--key", &key, "--password-file", "pw"], &format!("{tx}\n"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stderr.len() < 4096, "{} bytes of stderr", out.stderr.len());
+}
