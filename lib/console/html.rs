@@ -333,7 +333,7 @@ fn buy_form(settings: &Settings, id: &U256, price: U256) -> Markup {
     html! {
         form.buy method="post" action="/actions/buy" {
             input type="hidden" name="offer" value=(id);
-            input type="hidden" name="max_price" value=(price);
+            input type="hidden" name="max_price" value=(format!("{price}peb/Wh"));
             (from_input(settings))
             button type="submit" { "tx record" }
         }
@@ -350,7 +350,7 @@ fn offer_form(settings: &Settings) -> Markup {
                 label { "Seller " (from_input(settings)) }
                 label { "Energy " input name="energy" required value="500Wh" size="8"; }
                 label { "Price " input name="price" required value="2ston/Wh" size="10"; }
-                label { "Open for " input name="expires_in" required value="600" size="6"; " blocks" }
+                label { "Open for " input name="expires_in" required value="600blocks" size="10"; }
                 button type="submit" { "Download the tx record" }
             }
         }
