@@ -9,6 +9,7 @@ pub mod relay;
 pub mod sense;
 pub mod sign;
 pub mod trade;
+pub mod trade_serve;
 
 /// A tool as its generated docs see it.
 pub struct ToolDocs {

@@ -767,6 +767,77 @@ impl Record for StatusRecord {
     const KIND: &'static str = "status";
 }
 
+/// What a started `evlock-trade serve` (the operator's console) serves: its first stdout line.
+///
+/// ```json
+/// {"kind":"console","v":1,"url":"http://127.0.0.1:8080/","contract":"0x…","block":"1234",
+///  "actions":false,"client_certificates":false}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsoleRecord {
+    /// Where the console is served (a wildcard bind shown as loopback).
+    pub url: String,
+    /// The market it follows.
+    pub contract: String,
+    /// The chain's head block when it started, decimal.
+    pub block: String,
+    /// Whether the offer and buy forms (`--allow-actions`) are served.
+    pub actions: bool,
+    /// Whether every client must present a certificate from the client CA.
+    pub client_certificates: bool,
+}
+
+impl Record for ConsoleRecord {
+    const KIND: &'static str = "console";
+}
+
+/// A meter's link to the operator came up or went down.
+///
+/// ```json
+/// {"kind":"link","v":1,"event":"connected","peer":{"name":"meter-7","account":"0x…"},
+///  "time":"2026-11-24T10:00:00Z"}
+/// ```
+///
+/// Records a meter sends over the link (`reading`, `alarm`) carry the same `peer` object as
+/// `meta.peer`, so a reader can tell whose they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkRecord {
+    /// `connected` or `disconnected`.
+    pub event: LinkEvent,
+    /// Who: the name and account of the peer's client certificate.
+    pub peer: LinkPeer,
+    /// When, RFC 3339 UTC.
+    pub time: String,
+    /// Why a link went down, for humans.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<String>,
+}
+
+impl Record for LinkRecord {
+    const KIND: &'static str = "link";
+}
+
+/// What happened to a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkEvent {
+    /// The peer connected (its certificate was accepted).
+    Connected,
+    /// The peer's connection ended.
+    Disconnected,
+}
+
+/// The far end of a link, as its certificate names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkPeer {
+    /// The certificate's name (attacker-controlled text: escape it wherever it is shown).
+    #[serde(default)]
+    pub name: String,
+    /// The Kaia account the certificate is bound to, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+}
+
 /// A failure to handle one input record, or a tool's failure, as a record. Written to
 /// stderr, never stdout.
 ///
