@@ -46,6 +46,10 @@ pub struct KeyRecord {
     /// The uncompressed SEC1 public key (0x04…), when the key was decrypted or derived.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub public_key: Option<String>,
+    /// For a key inside a device: the `--key` URI that names it (`optee:SLOT`,
+    /// `pkcs11:token=…;object=…`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub uri: Option<String>,
     /// The HD derivation path, for keys derived from a mnemonic.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub path: Option<String>,
@@ -62,13 +66,20 @@ pub struct KeyRecord {
     /// `account_update`, `fee_payer`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub role: Option<String>,
+    /// The Kaia roles this key signs in (`transaction`, `account_update`, `fee_payer`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub roles: Option<Vec<String>>,
+    /// Whether the account is decoupled from this key (its address is not the key's).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub decoupled: Option<bool>,
     /// Whether the password was checked against the keystore and the key is that of the
     /// account the file names (`inspect --verify`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub verified: Option<bool>,
     /// The key's own address, EIP-55, when it is not `address` (the account the file names):
-    /// in a KIP-3 keystore a decoupled account (its key was changed; normal); in a v3 keystore
-    /// an `address` field that does not belong to the key (`verified` is then false).
+    /// in a KIP-3 keystore a decoupled, multisig or role-based account (its key was changed;
+    /// normal); in a v3 keystore an `address` field that does not belong to the key (`verified`
+    /// is then false).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub key_address: Option<String>,
     /// Carried from the input record, if any.
@@ -116,8 +127,12 @@ pub struct SignedTxRecord {
     pub hash: String,
     /// Kaia's SenderTxHash: the hash without fee-payer data.
     pub sender_tx_hash: String,
-    /// The address of the key that made this signature.
+    /// The address of the key that made this signature (the first, when several keys of a
+    /// multisig account signed in this step).
     pub signer: String,
+    /// Every key that signed in this step, in order, when more than one did.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signers: Option<Vec<String>>,
     /// The sha256 of the signing policy in force, if any.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub policy_sha256: Option<String>,
@@ -144,9 +159,11 @@ pub const DERIVED_TX_FIELDS: &[&str] = &[
     "sender_tx_hash",
     "role",
     "signer",
+    "signers",
     "policy_sha256",
     "sender",
     "fee_payer_signer",
+    "fee_payer_signers",
     "form",
 ];
 
@@ -750,6 +767,77 @@ impl Record for StatusRecord {
     const KIND: &'static str = "status";
 }
 
+/// What a started `evlock-trade serve` (the operator's console) serves: its first stdout line.
+///
+/// ```json
+/// {"kind":"console","v":1,"url":"http://127.0.0.1:8080/","contract":"0x…","block":"1234",
+///  "actions":false,"client_certificates":false}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsoleRecord {
+    /// Where the console is served (a wildcard bind shown as loopback).
+    pub url: String,
+    /// The market it follows.
+    pub contract: String,
+    /// The chain's head block when it started, decimal.
+    pub block: String,
+    /// Whether the offer and buy forms (`--allow-actions`) are served.
+    pub actions: bool,
+    /// Whether every client must present a certificate from the client CA.
+    pub client_certificates: bool,
+}
+
+impl Record for ConsoleRecord {
+    const KIND: &'static str = "console";
+}
+
+/// A meter's link to the operator came up or went down.
+///
+/// ```json
+/// {"kind":"link","v":1,"event":"connected","peer":{"name":"meter-7","account":"0x…"},
+///  "time":"2026-11-24T10:00:00Z"}
+/// ```
+///
+/// Records a meter sends over the link (`reading`, `alarm`) carry the same `peer` object as
+/// `meta.peer`, so a reader can tell whose they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkRecord {
+    /// `connected` or `disconnected`.
+    pub event: LinkEvent,
+    /// Who: the name and account of the peer's client certificate.
+    pub peer: LinkPeer,
+    /// When, RFC 3339 UTC.
+    pub time: String,
+    /// Why a link went down, for humans.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<String>,
+}
+
+impl Record for LinkRecord {
+    const KIND: &'static str = "link";
+}
+
+/// What happened to a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkEvent {
+    /// The peer connected (its certificate was accepted).
+    Connected,
+    /// The peer's connection ended.
+    Disconnected,
+}
+
+/// The far end of a link, as its certificate names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkPeer {
+    /// The certificate's name (attacker-controlled text: escape it wherever it is shown).
+    #[serde(default)]
+    pub name: String,
+    /// The Kaia account the certificate is bound to, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+}
+
 /// A failure to handle one input record, or a tool's failure, as a record. Written to
 /// stderr, never stdout.
 ///
@@ -813,13 +901,16 @@ mod tests {
         let record = KeyRecord {
             address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94".into(),
             public_key: None,
+            uri: None,
             path: Some("m/44'/8217'/0'/0/0".into()),
             index: Some(0),
             keystore: None,
             format: None,
             role: None,
-            verified: None,
             key_address: None,
+            roles: None,
+            decoupled: None,
+            verified: None,
             meta: Some(serde_json::json!({"job": 1})),
         };
         let text = serde_json::to_string(&Envelope::new(&record)).unwrap();
