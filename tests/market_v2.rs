@@ -568,6 +568,89 @@ fn windows_are_bounded_and_credit_minimums_gate_trades() {
     reverts(send(&mut d.market, &mut d.buyer, &buy), "offer expired");
 }
 
+/// The signature ethers printed, as the contract's tuple.
+fn ethers_receipt(answer: &serde_json::Value, trade: u64, meter: Address, wh: u64) -> M::Receipt {
+    let word = |k: &str| answer[k].as_str().unwrap().parse::<alloy_primitives::B256>().unwrap();
+    M::Receipt {
+        tradeId: u(trade),
+        meter,
+        cumulativeWh: u(wh),
+        v: answer["v"].as_u64().unwrap() as u8,
+        r: word("r"),
+        s: word("s"),
+    }
+}
+
+#[test]
+fn ethers_typed_data_digests_equal_ours_and_its_signatures_are_accepted() {
+    if !common::node_ready() {
+        return;
+    }
+    let mut d = Desk::new();
+    let trade = d.open_trade();
+    let mut rng = Rng(0x7E1D_0712);
+    // Random receipts under random domains, plus two real ones for this market.
+    let mut queries = Vec::new();
+    for _ in 0..64 {
+        let key = SigningKey::from_slice(&rng.bytes(32)).unwrap();
+        let domain = (rng.below(1 << 40), Address::from_slice(&rng.bytes(20)));
+        let mut number = || {
+            let len = 1 + rng.below(32) as usize;
+            U256::from_be_slice(&rng.bytes(len))
+        };
+        let (trade_id, cumulative) = (number(), number());
+        let receipt = DeliveryReceipt {
+            tradeId: trade_id,
+            meter: Address::from_slice(&rng.bytes(20)),
+            cumulativeWh: cumulative,
+        };
+        queries.push((key, domain, receipt));
+    }
+    for (meter, wh) in [(&d.sm, 321u64), (&d.bm, 300)] {
+        let receipt = DeliveryReceipt { tradeId: u(trade), meter: meter.address, cumulativeWh: u(wh) };
+        queries.push((meter.key.clone(), (CHAIN_ID, d.market.address), receipt));
+    }
+    let input: String = queries
+        .iter()
+        .map(|(key, (chain_id, contract), r)| {
+            serde_json::json!({"chain_id": chain_id.to_string(), "contract": contract.to_checksum(None),
+                "trade_id": r.tradeId.to_string(), "meter": r.meter.to_checksum(None),
+                "cumulative_wh": r.cumulativeWh.to_string(), "key": format!("0x{}", hex::encode(key.to_bytes()))})
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    let answers: Vec<serde_json::Value> = common::node("eip712-receipts.mjs", &[], &input)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), queries.len());
+    for ((key, (chain_id, contract), receipt), answer) in queries.iter().zip(&answers) {
+        let ours = receipt_digest(receipt, &receipt_domain(*chain_id, *contract));
+        assert_eq!(answer["digest"].as_str().unwrap(), format!("{ours}"), "{receipt:?}");
+        // Both sides sign deterministically (RFC 6979): the same signature.
+        let sig = RecoverableSig::sign_prehash(key, &ours).unwrap();
+        assert_eq!(answer["s"].as_str().unwrap(), format!("{}", alloy_primitives::B256::from(sig.s)));
+    }
+    // The contract's own digest view agrees, and it accepts ethers' signatures.
+    let last = queries.last().unwrap().2.clone();
+    let view = d.market.view(M::receiptDigestCall {
+        tradeId: last.tradeId,
+        meter: last.meter,
+        cumulativeWh: last.cumulativeWh,
+    });
+    assert_eq!(view, receipt_digest(&last, &d.domain));
+    let n = answers.len();
+    let receipts = vec![
+        ethers_receipt(&answers[n - 2], trade, d.sm.address, 321),
+        ethers_receipt(&answers[n - 1], trade, d.bm.address, 300),
+    ];
+    let call = M::submitReceiptsCall { receipts }.abi_encode();
+    let address = d.market.address;
+    ok(d.market.send_input(&mut d.stranger, Some(address), U256::ZERO, &call));
+    assert_eq!(d.sides(trade), (321, 300, 1));
+}
+
 trait CloneParty {
     fn clone_party(&self) -> Party;
 }
