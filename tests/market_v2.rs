@@ -94,10 +94,12 @@ impl Desk {
     fn new() -> Desk {
         let [mut registrar, mut seller, mut buyer, sm, bm, mut other, om, stranger] =
             [1, 2, 3, 4, 5, 6, 7, 8].map(Party::new);
-        let funded: Vec<Address> = [&registrar, &seller, &buyer, &sm, &bm, &other, &om, &stranger]
+        // Party 20 is funded too: the operator of an attacker contract.
+        let mut funded: Vec<Address> = [&registrar, &seller, &buyer, &sm, &bm, &other, &om, &stranger]
             .iter()
             .map(|p| p.address)
             .collect();
+        funded.push(Party::new(20).address);
         let mut market = Market::new(&funded);
         ok(send(
             &mut market,
@@ -649,6 +651,119 @@ fn ethers_typed_data_digests_equal_ours_and_its_signatures_are_accepted() {
     let address = d.market.address;
     ok(d.market.send_input(&mut d.stranger, Some(address), U256::ZERO, &call));
     assert_eq!(d.sides(trade), (321, 300, 1));
+}
+
+mod attacker {
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        ReentrantWithdrawerV2,
+        "contracts/test/ReentrantWithdrawerV2.json"
+    );
+}
+use attacker::ReentrantWithdrawerV2 as Attacker;
+
+#[test]
+fn a_reentrant_seller_is_paid_once_and_the_books_stay_whole() {
+    use alloy_sol_types::SolConstructor;
+    let mut d = Desk::new();
+    let mut operator = Party::new(20);
+    let attacker_meter = Party::new(21);
+    let mut init = Attacker::BYTECODE.to_vec();
+    init.extend(Attacker::constructorCall { market_: d.market.address }.abi_encode());
+    let at = ok(d.market.send_input(&mut operator, None, U256::ZERO, &init)).contract_address.unwrap();
+    let drive = |d: &mut Desk, operator: &mut Party, action: Action| {
+        let call = Attacker::actCall { data: action.call_data().into() }.abi_encode();
+        d.market.send_input(operator, Some(at), action.value(), &call)
+    };
+    ok(send(
+        &mut d.market,
+        &mut d.registrar,
+        &Action::ProposeMeter { meter: attacker_meter.address, owner: at },
+    ));
+    ok(drive(&mut d, &mut operator, Action::AcceptMeter { meter: attacker_meter.address }));
+    // Trade 1: the attacker sells 500 Wh to the buyer; both meters sign 400.
+    let offer = Action::Offer {
+        energy_wh: u(ENERGY),
+        price_per_wh: u(PRICE),
+        expiry_block: u(1_000),
+        min_buyer_credit: -9,
+    };
+    ok(drive(&mut d, &mut operator, offer));
+    let buy = Action::Buy {
+        offer_id: u(1),
+        max_price_per_wh: u(PRICE),
+        min_seller_credit: -9,
+        escrow: u(ENERGY * PRICE),
+    };
+    ok(send(&mut d.market, &mut d.buyer, &buy));
+    d.market.wait_blocks(DELIVERY + GRACE + 1);
+    // Trade 2 (seller → other) stays open: its escrow sits in the market during the attack.
+    let trade2 = {
+        let offer = Action::Offer {
+            energy_wh: u(400),
+            price_per_wh: u(PRICE),
+            expiry_block: u(1_000),
+            min_buyer_credit: -9,
+        };
+        ok(send(&mut d.market, &mut d.seller, &offer));
+        let buy = Action::Buy {
+            offer_id: u(2),
+            max_price_per_wh: u(PRICE),
+            min_seller_credit: -9,
+            escrow: u(400 * PRICE),
+        };
+        ok(send(&mut d.market, &mut d.other, &buy));
+        2
+    };
+    let receipts = vec![
+        sign_receipt(&attacker_meter.key, &d.domain, 1, attacker_meter.address, 400),
+        d.receipt(&d.bm, 1, 400),
+    ];
+    ok(send(&mut d.market, &mut d.stranger, &Action::SettleWithReceipts { trade_id: u(1), receipts }));
+    let owed = u(400 * PRICE);
+    assert_eq!(d.owed(at), owed);
+    let (escrow_before, owed_before) = d.market.totals();
+    let market_before = d.market.chain.balance(d.market.address);
+    assert!(market_before > owed * u(2), "the market holds enough to pay the attacker twice");
+
+    let partial = vec![d.receipt(&d.sm, trade2, 10)];
+    let calls: Vec<alloy_primitives::Bytes> = [
+        Action::Withdraw,
+        Action::Settle { trade_id: u(1) },
+        Action::SettleWithReceipts { trade_id: u(trade2), receipts: partial },
+        Action::Buy {
+            offer_id: u(1),
+            max_price_per_wh: U256::MAX,
+            min_seller_credit: -9,
+            escrow: U256::ZERO,
+        },
+    ]
+    .iter()
+    .map(|a| a.call_data().into())
+    .collect();
+    let attack = Attacker::attackCall { calls, withPayment: vec![false, false, false, true] }.abi_encode();
+    ok(d.market.send_input(&mut operator, Some(at), U256::ZERO, &attack));
+    assert_eq!(d.market.chain.balance(at), owed, "gained exactly what it was owed, not more");
+    assert_eq!(d.market.view_at(at, Attacker::paymentsCall {}), u(1), "paid once");
+    assert_eq!(d.market.view_at(at, Attacker::reentrySuccessesCall {}), U256::ZERO);
+    let reasons: Vec<String> = (0..4).map(|i| d.market.view_at(at, Attacker::reasonsCall(u(i)))).collect();
+    assert_eq!(
+        reasons,
+        ["nothing to withdraw", "trade not open", "trade still in delivery", "offer not open"]
+    );
+    assert_eq!(d.owed(at), U256::ZERO);
+    assert_eq!(d.market.chain.balance(d.market.address), market_before - owed);
+    assert_eq!(d.market.totals(), (escrow_before, owed_before - owed));
+    d.market.assert_invariant();
+    reverts(
+        d.market.send_input(
+            &mut operator,
+            Some(at),
+            U256::ZERO,
+            &Attacker::attackCall { calls: vec![], withPayment: vec![] }.abi_encode(),
+        ),
+        "nothing to withdraw",
+    );
 }
 
 trait CloneParty {
