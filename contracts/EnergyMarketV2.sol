@@ -26,7 +26,8 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 /// @dev Rules: no tx.origin, no blockhash, no timestamps (deadlines are block numbers), loops
 ///      only over calldata the caller pays for, checked arithmetic, signatures through
 ///      OpenZeppelin's ECDSA (low-S only, v 27/28 only). Invariant: address(this).balance ==
-///      totalEscrow + totalOwed.
+///      totalEscrow + totalOwed. Storage is packed for gas: each account's balance and credit
+///      share a slot, the totals and the counters share two.
 contract EnergyMarketV2 is EIP712 {
     enum OfferStatus { None, Open, Bought, Cancelled, Expired }
     enum TradeStatus { None, Open, Settled }
@@ -69,7 +70,17 @@ contract EnergyMarketV2 is EIP712 {
         /// Trades with an id up to this one may use the meter (max while active; the trade
         /// count at revocation once revoked; 0 if it was revoked before it was accepted).
         uint64 lastTrade;
+        /// Whether `signer` is set; if not, the meter signs with its own key (slot 1 is then
+        /// never read, which keeps a receipt's check one storage read cheaper).
+        bool ownSigner;
         address signer;       // slot 1: the address its receipts must recover to
+    }
+
+    /// One account's book: what it can withdraw and its trading credit, in one slot so a
+    /// settlement writes each party once.
+    struct Account {
+        uint128 balance;
+        int128 credit;
     }
 
     /// @notice The EIP-712 type of a receipt's signed part.
@@ -90,20 +101,16 @@ contract EnergyMarketV2 is EIP712 {
 
     /// @notice How many accepted, unrevoked meters an account owns.
     mapping(address => uint256) public meterCount;
-    /// @notice Trading credit of each account: +1 per complete trade, −3 per trade cut short.
-    mapping(address => int256) public credit;
-    /// @notice What each account can withdraw.
-    mapping(address => uint256) public balanceOf;
 
+    mapping(address => Account) private accounts_;
     mapping(address => Meter) private meters_;
     mapping(uint256 => Offer) private offers_;
     mapping(uint256 => Trade) private trades_;
-    /// @notice How many offers and trades exist; ids start at 1.
-    uint256 public offerCount;
-    uint256 public tradeCount;
-    /// @notice Money held for open trades, and money owed to accounts (not yet withdrawn).
-    uint256 public totalEscrow;
-    uint256 public totalOwed;
+    // Packed so that a buy and a settlement each rewrite one already-nonzero slot of totals.
+    uint128 private totalEscrow_;
+    uint128 private totalOwed_;
+    uint64 private offerCount_;
+    uint64 private tradeCount_;
 
     event MeterProposed(address indexed meter, address indexed owner);
     event MeterAccepted(address indexed meter, address indexed owner);
@@ -117,7 +124,6 @@ contract EnergyMarketV2 is EIP712 {
     event Reported(uint256 indexed tradeId, address indexed meter, bool sellerSide, uint256 cumulativeWh);
     event ReceiptAccepted(uint256 indexed tradeId, address indexed meter, bool sellerSide, uint256 cumulativeWh);
     event TradeSettled(uint256 indexed tradeId, uint256 deliveredWh, uint256 sellerPaid, uint256 buyerRefund, bool complete);
-    event CreditChanged(address indexed account, int256 credit);
     event Withdrawn(address indexed account, uint256 amount);
 
     constructor(uint256 deliveryBlocks_, uint256 graceBlocks_) EIP712("EnergyMarket", "2") {
@@ -155,7 +161,7 @@ contract EnergyMarketV2 is EIP712 {
         require(msg.sender == registrar, "only the registrar");
         require(meter != address(0) && owner != address(0), "zero address");
         require(meters_[meter].status == MeterStatus.None, "meter already bound");
-        meters_[meter] = Meter({owner: owner, status: MeterStatus.Proposed, lastTrade: 0, signer: meter});
+        meters_[meter] = Meter({owner: owner, status: MeterStatus.Proposed, lastTrade: 0, ownSigner: false, signer: address(0)});
         emit MeterProposed(meter, owner);
     }
 
@@ -179,7 +185,7 @@ contract EnergyMarketV2 is EIP712 {
         require(msg.sender == m.owner || msg.sender == registrar, "only the owner or the registrar");
         if (m.status == MeterStatus.Active) {
             meterCount[m.owner] -= 1;
-            m.lastTrade = uint64(tradeCount);
+            m.lastTrade = tradeCount_;
         }
         m.status = MeterStatus.Revoked;
         emit MeterRevoked(meter, m.owner, m.lastTrade);
@@ -192,7 +198,8 @@ contract EnergyMarketV2 is EIP712 {
         require(m.status == MeterStatus.Proposed || m.status == MeterStatus.Active, "meter not bound");
         require(m.owner == msg.sender, "only the meter's owner");
         require(signer != address(0), "zero address");
-        m.signer = signer;
+        m.ownSigner = signer != meter;
+        m.signer = m.ownSigner ? signer : address(0);
         emit MeterSignerChanged(meter, signer);
     }
 
@@ -204,7 +211,7 @@ contract EnergyMarketV2 is EIP712 {
         returns (address owner, uint8 status, address signer, uint256 lastTrade)
     {
         Meter storage m = meters_[meter];
-        return (m.owner, uint8(m.status), m.signer, m.lastTrade);
+        return (m.owner, uint8(m.status), m.ownSigner ? m.signer : meter, m.lastTrade);
     }
 
     /// @notice The owner a meter is bound to and active for (zero: none), as in version 1.
@@ -226,7 +233,7 @@ contract EnergyMarketV2 is EIP712 {
         require(pricePerWh > 0 && pricePerWh <= type(uint128).max, "price out of range");
         require(expiryBlock >= block.number && expiryBlock <= type(uint40).max, "expiry out of range");
         require(minBuyerCredit >= type(int128).min && minBuyerCredit <= type(int128).max, "credit out of range");
-        offerId = ++offerCount;
+        offerId = ++offerCount_;
         offers_[offerId] = Offer({
             seller: msg.sender,
             energyWh: uint48(energyWh),
@@ -264,12 +271,14 @@ contract EnergyMarketV2 is EIP712 {
         require(seller != msg.sender, "cannot buy own offer");
         require(meterCount[msg.sender] > 0, "buyer has no registered meter");
         require(o.pricePerWh <= maxPricePerWh, "price above maximum");
-        require(credit[msg.sender] >= o.minBuyerCredit, "buyer credit too low");
-        require(credit[seller] >= minSellerCredit, "seller credit too low");
+        require(accounts_[msg.sender].credit >= o.minBuyerCredit, "buyer credit too low");
+        require(accounts_[seller].credit >= minSellerCredit, "seller credit too low");
         uint256 escrow = uint256(o.energyWh) * o.pricePerWh;
         require(msg.value == escrow, "escrow must equal energy times price");
+        // Money held is sent money: below 2^128 peb, so the packed totals and books fit.
+        require(escrow <= type(uint128).max, "escrow out of range");
         o.status = OfferStatus.Bought;
-        tradeId = ++tradeCount;
+        tradeId = ++tradeCount_;
         // Both windows are at most 2^32 blocks: the sum fits a uint64 for any real block.
         uint256 deadline = block.number + deliveryBlocks;
         trades_[tradeId] = Trade({
@@ -283,7 +292,7 @@ contract EnergyMarketV2 is EIP712 {
             offerId: uint64(offerId),
             deadline: uint64(deadline)
         });
-        totalEscrow += escrow;
+        totalEscrow_ += uint128(escrow);
         emit TradeOpened(tradeId, offerId, msg.sender, escrow, deadline);
     }
 
@@ -333,7 +342,8 @@ contract EnergyMarketV2 is EIP712 {
         (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, rc.v, rc.r, rc.s);
         require(err == ECDSA.RecoverError.NoError, "invalid receipt signature");
         bool sellerSide = _side(t, rc.tradeId, rc.meter);
-        require(signer == meters_[rc.meter].signer, "receipt not signed by the meter");
+        Meter storage m = meters_[rc.meter];
+        require(signer == (m.ownSigner ? m.signer : rc.meter), "receipt not signed by the meter");
         if (t.status != TradeStatus.Open) return;
         // A meter's last count may overshoot the trade: it counts as the whole energy.
         uint256 wh = rc.cumulativeWh < t.energyWh ? rc.cumulativeWh : t.energyWh;
@@ -389,30 +399,55 @@ contract EnergyMarketV2 is EIP712 {
         uint256 escrow = energy * t.pricePerWh;
         uint256 sellerPaid = delivered * t.pricePerWh;
         uint256 buyerRefund = escrow - sellerPaid;
-        totalEscrow -= escrow;
-        totalOwed += escrow;
-        balanceOf[seller] += sellerPaid;
-        balanceOf[buyer] += buyerRefund;
-        int256 change = complete ? int256(1) : int256(-3);
-        int256 sellerCredit = credit[seller] + change;
-        int256 buyerCredit = credit[buyer] + change;
-        credit[seller] = sellerCredit;
-        credit[buyer] = buyerCredit;
+        // escrow < 2^128 (checked at the buy); payments and refunds are parts of it.
+        totalEscrow_ -= uint128(escrow);
+        totalOwed_ += uint128(escrow);
+        int128 change = complete ? int128(1) : int128(-3);
+        Account storage s = accounts_[seller];
+        (s.balance, s.credit) = (s.balance + uint128(sellerPaid), s.credit + change);
+        Account storage b = accounts_[buyer];
+        (b.balance, b.credit) = (b.balance + uint128(buyerRefund), b.credit + change);
         emit TradeSettled(tradeId, delivered, sellerPaid, buyerRefund, complete);
-        emit CreditChanged(seller, sellerCredit);
-        emit CreditChanged(buyer, buyerCredit);
     }
 
     /// @notice Sends the caller everything it is owed (pull payment).
     function withdraw() external {
-        uint256 amount = balanceOf[msg.sender];
+        uint256 amount = accounts_[msg.sender].balance;
         require(amount > 0, "nothing to withdraw");
         // Effects (and the event) before the interaction: a re-entrant call finds nothing left.
-        balanceOf[msg.sender] = 0;
-        totalOwed -= amount;
+        accounts_[msg.sender].balance = 0;
+        totalOwed_ -= uint128(amount);
         emit Withdrawn(msg.sender, amount);
         (bool sent, ) = msg.sender.call{value: amount}("");
         require(sent, "transfer failed");
+    }
+
+    /// @notice What an account can withdraw.
+    function balanceOf(address account) external view returns (uint256) {
+        return accounts_[account].balance;
+    }
+
+    /// @notice Trading credit of an account: +1 per complete trade, −3 per trade cut short.
+    function credit(address account) external view returns (int256) {
+        return accounts_[account].credit;
+    }
+
+    /// @notice Money held for open trades, and money owed to accounts (not yet withdrawn).
+    function totalEscrow() external view returns (uint256) {
+        return totalEscrow_;
+    }
+
+    function totalOwed() external view returns (uint256) {
+        return totalOwed_;
+    }
+
+    /// @notice How many offers and trades exist; ids start at 1.
+    function offerCount() external view returns (uint256) {
+        return offerCount_;
+    }
+
+    function tradeCount() external view returns (uint256) {
+        return tradeCount_;
     }
 
     /// @notice An offer: seller, energy (Wh), price per Wh (peb), expiry block, status

@@ -162,11 +162,11 @@ impl Desk {
     }
 
     fn owed(&self, who: Address) -> U256 {
-        self.market.view(M::balanceOfCall(who))
+        self.market.view(M::balanceOfCall { account: who })
     }
 
     fn credit(&self, who: Address) -> i64 {
-        self.market.view(M::creditCall(who)).as_i64()
+        self.market.view(M::creditCall { account: who }).as_i64()
     }
 }
 
@@ -1413,12 +1413,12 @@ impl World {
         for trader in FIRST_TRADER..FIRST_TRADER + TRADERS {
             let a = self.keys[trader];
             assert_eq!(
-                self.market.view(M::creditCall(a)),
+                self.market.view(M::creditCall { account: a }),
                 I256::try_from(self.model.credit(a)).unwrap(),
                 "credit of {trader}"
             );
             assert_eq!(
-                self.market.view(M::balanceOfCall(a)),
+                self.market.view(M::balanceOfCall { account: a }),
                 self.model.owed.get(&a).copied().unwrap_or_default()
             );
             assert_eq!(self.market.view(M::meterCountCall(a)), u(self.model.count(a)));
