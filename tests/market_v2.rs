@@ -653,6 +653,80 @@ fn ethers_typed_data_digests_equal_ours_and_its_signatures_are_accepted() {
     assert_eq!(d.sides(trade), (321, 300, 1));
 }
 
+#[test]
+fn evlock_sign_signs_receipts_only_under_a_policy_that_allows_them_and_the_contract_accepts_them() {
+    let mut d = Desk::new();
+    let trade = d.open_trade();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let (keystore, address) = common::import_key(dir, &hex::encode(d.bm.key.to_bytes()), "bm");
+    assert_eq!(address.parse::<Address>().unwrap(), d.bm.address);
+    let market = d.market.address.to_checksum(None);
+    let request = format!(
+        "{}\n",
+        serde_json::json!({"kind": "delivery_receipt", "v": 1, "market": market, "trade_id": trade.to_string(),
+            "cumulative_wh": "275", "meta": {"seq": 9}})
+    );
+    let sign = |extra: &[&str], input: &str| {
+        let mut args = vec!["--key", keystore.as_str(), "--password-file", "pw", "--chain-id", "31337"];
+        args.extend(extra);
+        common::run("evlock-sign", dir, &args, input)
+    };
+    // No policy, a meter's ordinary policy, another market, another chain: refused, exit 1.
+    std::fs::write(dir.join("meter.toml"), format!("[[allow]]\nto = \"{market}\"\n")).unwrap();
+    let other = Address::repeat_byte(9).to_checksum(None);
+    std::fs::write(
+        dir.join("other.toml"),
+        format!("allow_receipts = true\nreceipt_markets = [\"{other}\"]\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("bench.toml"),
+        format!("chain_ids = [31337]\nallow_receipts = true\nreceipt_markets = [\"{market}\"]\n"),
+    )
+    .unwrap();
+    for (extra, expected) in [
+        (vec![], "allow_receipts"),
+        (vec!["--policy", "meter.toml"], "allow_receipts"),
+        (vec!["--policy", "other.toml"], "receipt_markets"),
+    ] {
+        let out = sign(&extra, &request);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(expected),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "nothing signed");
+    }
+    let elsewhere = request.replace("\"v\":1", "\"v\":1,\"chain_id\":\"1001\"");
+    let out = sign(&["--policy", "bench.toml"], &elsewhere);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chain id 1001"));
+
+    // Allowed: the signed record verifies, carries meta, and the contract takes it.
+    let out = sign(&["--policy", "bench.toml"], &request);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let record: evlock::wire::DeliveryReceiptRecord = serde_json::from_slice(&out.stdout).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((value["kind"].as_str(), value["v"].as_u64()), (Some("delivery_receipt"), Some(1)));
+    assert_eq!(record.meta, Some(serde_json::json!({"seq": 9})));
+    assert_eq!(record.meter, d.bm.address.to_checksum(None), "meter defaults to the key's account");
+    let (request_back, signed) = SignedReceipt::from_record(&record).unwrap();
+    assert_eq!(request_back.market, d.market.address);
+    assert_eq!(signed, d.receipt(&d.bm, trade, 275), "the same deterministic signature as ours");
+    ok(d.submit(vec![signed]));
+    assert_eq!(d.sides(trade).1, 275);
+    // A tampered figure no longer matches its signer; a signed record is not signed again.
+    let mut tampered = record.clone();
+    tampered.cumulative_wh = "500".into();
+    let error = SignedReceipt::from_record(&tampered).unwrap_err();
+    assert!(matches!(error, evlock::market::v2::ReceiptError::WrongSigner { .. }), "{error}");
+    let out = sign(&["--policy", "bench.toml"], &String::from_utf8(out.stdout).unwrap());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already signed"));
+}
+
 mod attacker {
     alloy_sol_types::sol!(
         #[sol(all_derives)]

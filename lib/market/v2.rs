@@ -15,6 +15,7 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{Eip712Domain, SolCall, SolConstructor, SolStruct};
 
 use crate::kaia::RecoverableSig;
+use crate::wire::DeliveryReceiptRecord;
 
 #[allow(missing_docs)]
 mod bindings {
@@ -87,6 +88,151 @@ impl SignedReceipt {
             r: B256::from(self.signature.r),
             s: B256::from(self.signature.s),
         }
+    }
+}
+
+/// Why a `delivery_receipt` record cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    /// A field is missing or malformed (exit 2).
+    #[error("delivery_receipt field `{field}`: {reason}")]
+    Field {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The record carries no signature where one is needed (exit 2).
+    #[error("the delivery receipt is not signed (no r/s/y_parity): a meter signs it first")]
+    Unsigned,
+    /// The signature does not recover to the record's `signer` (exit 1: tampered or forged).
+    #[error("the delivery receipt's signature recovers to {recovered}, not to its signer {signer}")]
+    WrongSigner {
+        /// Who the signature recovers to.
+        recovered: Address,
+        /// The record's `signer`.
+        signer: Address,
+    },
+}
+
+impl crate::exit::ErrorClass for ReceiptError {
+    fn exit_code(&self) -> crate::exit::ExitCode {
+        match self {
+            ReceiptError::WrongSigner { .. } => crate::exit::ExitCode::No,
+            _ => crate::exit::ExitCode::Usage,
+        }
+    }
+
+    fn error_code(&self) -> &'static str {
+        match self {
+            ReceiptError::Field { .. } => "bad_receipt",
+            ReceiptError::Unsigned => "unsigned_receipt",
+            ReceiptError::WrongSigner { .. } => "receipt_signer_mismatch",
+        }
+    }
+}
+
+/// A receipt record's domain and signed part: what a meter is asked to sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptRequest {
+    /// The chain id.
+    pub chain_id: u64,
+    /// The market contract.
+    pub market: Address,
+    /// The signed part.
+    pub receipt: DeliveryReceipt,
+}
+
+impl ReceiptRequest {
+    /// Reads the domain and signed part of a `delivery_receipt` record.
+    pub fn from_record(record: &DeliveryReceiptRecord) -> Result<Self, ReceiptError> {
+        let number = |field: &'static str, text: &str| {
+            text.parse::<U256>().map_err(|e| ReceiptError::Field { field, reason: format!("{text:?}: {e}") })
+        };
+        let address = |field: &'static str, text: &str| {
+            crate::wire::parse_address(text).map_err(|e| ReceiptError::Field { field, reason: e.to_string() })
+        };
+        let chain_id = record.chain_id.parse::<u64>().map_err(|e| ReceiptError::Field {
+            field: "chain_id",
+            reason: format!("{:?}: {e}", record.chain_id),
+        })?;
+        Ok(ReceiptRequest {
+            chain_id,
+            market: address("market", &record.market)?,
+            receipt: DeliveryReceipt {
+                tradeId: number("trade_id", &record.trade_id)?,
+                meter: address("meter", &record.meter)?,
+                cumulativeWh: number("cumulative_wh", &record.cumulative_wh)?,
+            },
+        })
+    }
+
+    /// The EIP-712 digest to sign.
+    pub fn digest(&self) -> B256 {
+        receipt_digest(&self.receipt, &receipt_domain(self.chain_id, self.market))
+    }
+
+    /// The signed record: this request, `signature` by `signer`, and `meta`.
+    pub fn signed_record(
+        &self,
+        signature: &RecoverableSig,
+        signer: Address,
+        meta: Option<serde_json::Value>,
+    ) -> DeliveryReceiptRecord {
+        DeliveryReceiptRecord {
+            chain_id: self.chain_id.to_string(),
+            market: self.market.to_checksum(None),
+            trade_id: self.receipt.tradeId.to_string(),
+            meter: self.receipt.meter.to_checksum(None),
+            cumulative_wh: self.receipt.cumulativeWh.to_string(),
+            digest: Some(self.digest().to_string()),
+            signer: Some(signer.to_checksum(None)),
+            r: Some(B256::from(signature.r).to_string()),
+            s: Some(B256::from(signature.s).to_string()),
+            y_parity: Some(u8::from(signature.y_parity)),
+            meta,
+        }
+    }
+}
+
+impl SignedReceipt {
+    /// Reads a signed `delivery_receipt` record, checking that its signature recovers to its
+    /// `signer` (whether that signer is the meter's on chain is the contract's to decide).
+    /// Returns the domain with it.
+    pub fn from_record(
+        record: &DeliveryReceiptRecord,
+    ) -> Result<(ReceiptRequest, SignedReceipt), ReceiptError> {
+        let request = ReceiptRequest::from_record(record)?;
+        let (Some(r), Some(s), Some(y_parity)) = (&record.r, &record.s, record.y_parity) else {
+            return Err(ReceiptError::Unsigned);
+        };
+        let word = |field: &'static str, text: &str| {
+            text.parse::<B256>().map_err(|e| ReceiptError::Field { field, reason: format!("{text:?}: {e}") })
+        };
+        if y_parity > 1 {
+            return Err(ReceiptError::Field {
+                field: "y_parity",
+                reason: format!("{y_parity} is not 0 or 1"),
+            });
+        }
+        let signature = RecoverableSig::new(word("r", r)?.into(), word("s", s)?.into(), y_parity == 1);
+        let recovered = signature
+            .recover_address(&request.digest())
+            .map_err(|e| ReceiptError::Field { field: "s", reason: e.to_string() })?;
+        if let Some(signer) = &record.signer {
+            let signer = crate::wire::parse_address(signer)
+                .map_err(|e| ReceiptError::Field { field: "signer", reason: e.to_string() })?;
+            if signer != recovered {
+                return Err(ReceiptError::WrongSigner { recovered, signer });
+            }
+        }
+        let signed = SignedReceipt {
+            trade_id: request.receipt.tradeId,
+            meter: request.receipt.meter,
+            cumulative_wh: request.receipt.cumulativeWh,
+            signature,
+        };
+        Ok((request, signed))
     }
 }
 

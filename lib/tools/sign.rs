@@ -32,6 +32,11 @@ Examples:
   # Only what the policy allows; every request in the audit log
   evlock-sign --key meter.json --policy examples/policies/meter.toml --audit-log audit.ndjson --chain-id 1001
 
+  # A test bench signs an EnergyMarketV2 delivery receipt (policy: allow_receipts)
+  echo '{\"kind\":\"delivery_receipt\",\"v\":1,\"market\":\"0x5FbDB2315678afecb367f032d93F642f64180aa3\",
+        \"trade_id\":\"1\",\"cumulative_wh\":\"120\"}' \\
+    | evlock-sign --key meter.json --password-file pw.txt --chain-id 31337 --policy bench.toml
+
   # What is inside a raw transaction, and who signed it?
   evlock-sign decode 0x08f87a…
 
@@ -44,7 +49,9 @@ Exit codes: 0 all signed, 1 a request was denied by the policy, 2 bad input,
 /// fee delegation: `--role sender` signs a `tx` record, `--role fee-payer` adds the fee payer's
 /// signature to a sender-signed `signed_tx` record. With --policy, each request is checked
 /// before it is signed; with --audit-log, each request is appended and fsynced before its
-/// signature is written.
+/// signature is written. EnergyMarketV2 `delivery_receipt` records are signed only under a
+/// policy with `allow_receipts` for their market (a technician's test bench: in the field a
+/// meter signs receipts from its own readings, never from figures piped to it).
 #[derive(Debug, Parser)]
 #[command(name = "evlock-sign", version, after_long_help = EXAMPLES, args_conflicts_with_subcommands = true)]
 pub struct Sign {
@@ -129,6 +136,10 @@ fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure>
     let mut session = Session::new(signer, args.role, args.chain_id, policy, audit);
     log::info!("signing as {} ({})", session.address(), args.role.as_str());
     let outcome = args.input.stream(stdin.lock()).run(out, |record: Value, line, out| {
+        if Session::is_receipt(&record) {
+            let signed = session.sign_receipt(record, line)?;
+            return out.emit(&signed).map_err(Failure::from);
+        }
         let signed = session.sign_record(record, line)?;
         out.emit(&signed).map_err(Failure::from)
     })?;
