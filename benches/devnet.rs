@@ -7,22 +7,19 @@
 //! - the latency of one signed transaction through `evlock-relay submit --wait` against a
 //!   real `evlock-devnet` on loopback (process start included), median and p99.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
 use evlock::devnet::{Chain, ChainConfig};
 use evlock::kaia::{RecoverableSig, Transaction};
-use evlock::keys::hd::derive_key;
-use evlock::keys::mnemonic::Phrase;
 use evlock::market::Action;
 use serde_json::{Value, json};
 
-fn key(index: u32) -> k256::ecdsa::SigningKey {
-    let seed = Phrase::parse(evlock::tools::devnet::DEV_MNEMONIC).unwrap().to_seed("");
-    derive_key(&*seed, &format!("m/44'/8217'/0'/0/{index}")).unwrap().signing_key().clone()
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::devnet::{Devnet, dev_key as key};
 
 fn signed(tx: Value, key: &k256::ecdsa::SigningKey) -> Vec<u8> {
     let mut tx = Transaction::from_json_value(&tx).unwrap();
@@ -123,42 +120,27 @@ fn throughput() {
 
 fn latency() {
     let dir = tempfile::tempdir().unwrap();
-    let mut devnet = Command::new(env!("CARGO_BIN_EXE_evlock-devnet"))
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(devnet.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = serde_json::from_str::<Value>(&line).unwrap()["url"].as_str().unwrap().to_string();
+    let devnet = Devnet::start(dir.path(), &[]);
     let k0 = key(0);
     let a0 = address(&k0);
     let n = 200;
     let mut times: Vec<Duration> = Vec::with_capacity(n);
     for i in 0..n {
-        let raw = signed(
-            json!({"type": "value_transfer", "chain_id": "31337", "nonce": i.to_string(), "gas": "21000",
-                                "gas_price": "25000000000", "from": a0.to_checksum(None),
-                                "to": "0x7b65B75d204aBed71587c9E519a89277766EE1d0", "value": "1"}),
-            &k0,
-        );
-        let tx = Transaction::decode_raw(&raw).unwrap();
-        let record = json!({"kind": "signed_tx", "v": 1, "type": "value_transfer", "role": "sender", "chain_id": "31337",
-                            "from": a0.to_checksum(None), "nonce": i.to_string(), "raw": format!("0x{}", hex::encode(&raw)),
-                            "hash": tx.tx_hash().unwrap().to_string(), "sender_tx_hash": tx.sender_tx_hash().unwrap().to_string(),
-                            "signer": a0.to_checksum(None)});
+        let tx = json!({"type": "value_transfer", "chain_id": "31337", "nonce": i.to_string(), "gas": "21000",
+                        "gas_price": "25000000000", "from": a0.to_checksum(None),
+                        "to": "0x7b65B75d204aBed71587c9E519a89277766EE1d0", "value": "1"});
+        let record = common::rpc::signed_by(&k0, tx, json!({"n": i}));
         std::fs::write(dir.path().join("tx.json"), format!("{record}\n")).unwrap();
         let start = Instant::now();
-        let output = Command::new(env!("CARGO_BIN_EXE_evlock-relay"))
-            .args(["submit", "--wait", "--rpc", &url])
+        let output = Command::new(common::bin("evlock-relay"))
+            .args(["submit", "--wait", "--rpc", &devnet.url])
             .stdin(std::fs::File::open(dir.path().join("tx.json")).unwrap())
             .output()
             .unwrap();
         times.push(start.elapsed());
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
-    let _ = devnet.kill();
-    let _ = devnet.wait();
+    drop(devnet);
     times.sort();
     println!(
         "evlock-relay submit --wait, one tx on loopback (process start included): median {:.2?}, p99 {:.2?}, min {:.2?} over {n}",

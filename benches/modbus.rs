@@ -19,23 +19,11 @@ use std::time::{Duration, Instant};
 use evlock::meter::Meter;
 use evlock::meter::modbus::slave::{SimDevice, SimValues, Slave};
 use evlock::meter::modbus::{Block, ModbusMeter, Parity, SerialSettings, StopBits, open_modbus};
-use serialport::{SerialPort, TTYPort};
 
 /// How long each configuration is measured under `cargo bench`.
 const MEASURE_FOR: Duration = Duration::from_secs(3);
 /// Under `cargo test --all-targets` (no `--bench` argument): a smoke run only.
 const SMOKE_FOR: Duration = Duration::from_millis(100);
-
-fn values() -> SimValues {
-    SimValues {
-        volts: 230.1,
-        amps: 1.234,
-        watts: 271.3,
-        energy_wh: 12345.0,
-        frequency_hz: 50.0,
-        power_factor: 0.96,
-    }
-}
 
 /// Line time of one reading's requests at `settings`.
 fn line_time(plan: &[Block], settings: &SerialSettings) -> Duration {
@@ -50,10 +38,8 @@ fn line_time(plan: &[Block], settings: &SerialSettings) -> Duration {
 }
 
 fn run(name: &str, device: SimDevice, query: &str, native_baud: u32, measure_for: Duration) {
-    let (master, device_side) = TTYPort::pair().expect("a pseudo-terminal pair");
-    let path = device_side.name().expect("pty path");
-    let slave = Slave::spawn(master, vec![device]);
-    let uri = format!("modbus:{path}?{query}").parse().expect("uri");
+    let line = Slave::on_pty(vec![device]).expect("a pseudo-terminal pair");
+    let uri = line.uri(query).parse().expect("uri");
     let mut meter: ModbusMeter = open_modbus(&uri).expect("open the driver");
 
     for _ in 0..50 {
@@ -109,24 +95,30 @@ fn run(name: &str, device: SimDevice, query: &str, native_baud: u32, measure_for
         }
     }
     drop(meter);
-    slave.stop();
+    drop(line);
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it.
     let measure_for = if std::env::args().any(|a| a == "--bench") { MEASURE_FOR } else { SMOKE_FOR };
-    run("PZEM-004T v3", SimDevice::pzem004t(1, &values()), "profile=pzem004t&addr=1", 9600, measure_for);
+    run(
+        "PZEM-004T v3",
+        SimDevice::pzem004t(1, &SimValues::sample()),
+        "profile=pzem004t&addr=1",
+        9600,
+        measure_for,
+    );
     // Above 19200 baud t3.5 is a fixed 1.75 ms: the most requests a spec-conforming master sends.
     run(
         "PZEM-004T v3",
-        SimDevice::pzem004t(1, &values()),
+        SimDevice::pzem004t(1, &SimValues::sample()),
         "profile=pzem004t&addr=1&baud=115200",
         9600,
         measure_for,
     );
     run(
         "Eastron SDM120",
-        SimDevice::sdm120(1, &values()),
+        SimDevice::sdm120(1, &SimValues::sample()),
         "profile=sdm120&addr=1&baud=9600",
         2400,
         measure_for,

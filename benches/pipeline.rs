@@ -5,7 +5,8 @@
 //! A running pipeline `evlock-trade report | evlock-sign | evlock-relay submit` against a real
 //! `evlock-devnet` on loopback, all processes started once: the time from writing one
 //! `reading` record into the pipeline to reading the `receipt` of the report it caused
-//! (gas estimation, signing, submission and mining included). DESIGN's goal is under 20 ms.
+//! (gas estimation, signing, submission and mining included). The goal is under 20 ms
+//! (`docs/architecture.md`, "Performance goals").
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -14,37 +15,32 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::devnet::{Devnet, dev_keys};
+
 fn bin(name: &str) -> Command {
-    let path = match name {
-        "evlock-keygen" => env!("CARGO_BIN_EXE_evlock-keygen"),
-        "evlock-sign" => env!("CARGO_BIN_EXE_evlock-sign"),
-        "evlock-relay" => env!("CARGO_BIN_EXE_evlock-relay"),
-        "evlock-trade" => env!("CARGO_BIN_EXE_evlock-trade"),
-        "evlock-devnet" => env!("CARGO_BIN_EXE_evlock-devnet"),
-        other => panic!("no binary {other}"),
-    };
-    let mut command = Command::new(path);
+    let mut command = Command::new(common::bin(name));
     command.env_clear().stderr(Stdio::inherit());
     command
 }
 
 /// Runs a tool to completion with `input`; its stdout.
 fn run(dir: &Path, name: &str, args: &[&str], input: &str) -> String {
-    let mut child =
-        bin(name).current_dir(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{name} {args:?} failed");
+    let output = common::run(name, dir, args, input);
+    assert!(output.status.success(), "{name} {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// trade ARGS | sign --key KEY | relay submit; the receipts.
+/// trade ARGS --from FROM | sign --key KEY | relay submit; the receipts.
 fn step(dir: &Path, url: &str, market: Option<&str>, from: &str, key: &str, args: &[&str]) -> Vec<Value> {
-    let mut all = vec!["--rpc", url, "--from", from];
+    let mut all = vec!["--rpc", url];
     if let Some(market) = market {
         all.extend(["--contract", market]);
     }
     all.extend(args);
+    all.extend(["--from", from]);
     let txs = run(dir, "evlock-trade", &all, "");
     let signed = run(dir, "evlock-sign", &["--key", key, "--password-file", "pw"], &txs);
     let receipts = run(dir, "evlock-relay", &["submit", "--rpc", url], &signed);
@@ -56,36 +52,11 @@ fn step(dir: &Path, url: &str, market: Option<&str>, from: &str, key: &str, args
 fn latency() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    std::fs::write(dir.join("pw"), "pw\n").unwrap();
-    let mnemonic = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/devnet-mnemonic.txt");
-    let keys = run(
-        dir,
-        "evlock-keygen",
-        &[
-            "import",
-            "--mnemonic-file",
-            mnemonic,
-            "--count",
-            "3",
-            "--light-kdf",
-            "--password-file",
-            "pw",
-            "--out-dir",
-            "k",
-        ],
-        "",
-    );
-    let keys: Vec<(String, String)> = keys
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .map(|k| (k["keystore"].as_str().unwrap().into(), k["address"].as_str().unwrap().into()))
-        .collect();
+    let keys = dev_keys(dir, 3);
     let (seller, buyer, meter) = (&keys[0], &keys[1], &keys[2]);
 
-    let mut devnet = bin("evlock-devnet").args(["--port", "0"]).stdout(Stdio::piped()).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(devnet.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = serde_json::from_str::<Value>(&line).unwrap()["url"].as_str().unwrap().to_string();
+    let devnet = Devnet::start(dir, &[]);
+    let url = devnet.url.clone();
 
     let deployed = step(dir, &url, None, &seller.1, &seller.0, &["deploy", "--delivery-blocks", "100000"]);
     let market = deployed[0]["contract_address"].as_str().unwrap().to_string();
@@ -110,13 +81,13 @@ fn latency() {
             &url,
             "--contract",
             &market,
-            "--from",
-            &meter.1,
             "report",
             "--trade",
             "1",
             "--every",
             "1Wh",
+            "--from",
+            &meter.1,
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -163,8 +134,7 @@ fn latency() {
     for child in [&mut trade, &mut sign, &mut relay] {
         child.wait().unwrap();
     }
-    let _ = devnet.kill();
-    let _ = devnet.wait();
+    drop(devnet);
     times.sort();
     println!(
         "reading → evlock-trade report → evlock-sign → evlock-relay submit → receipt, running pipeline on \

@@ -17,13 +17,14 @@
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use evlock::kaia::{RecoverableSig, Transaction};
+use evlock::kaia::Transaction;
 use evlock::relay::{Submission, SubmitOptions, Submitter};
 use evlock::rpc::{ClientOptions, JsonRpcError, RpcClient, ServerOptions, start};
 use evlock::wire::SignedTxRecord;
 use serde_json::{Value, json};
 
-const KEY: &str = "45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8";
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn node(method: &str, params: &Value) -> Result<Value, JsonRpcError> {
     match method {
@@ -46,23 +47,13 @@ fn node(method: &str, params: &Value) -> Result<Value, JsonRpcError> {
 }
 
 fn signed_call() -> SignedTxRecord {
-    let key = k256::ecdsa::SigningKey::from_slice(&hex::decode(KEY).unwrap()).unwrap();
-    let mut tx = Transaction::from_json_value(&json!({
+    let tx = json!({
         "type": "smart_contract_execution", "chain_id": "31337", "nonce": "0", "gas": "90000",
         "gas_price": "25000000000", "to": "0x5FbDB2315678afecb367f032d93F642f64180aa3", "value": "0",
-        "from": "0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B",
+        "from": common::rpc::SENDER,
         "input": "0x9b0a1e0b000000000000000000000000000000000000000000000000000000000000000700000000000000000000000000000000000000000000000000000000000001f4"
-    }))
-    .unwrap();
-    tx.sign_sender_with(|hash| RecoverableSig::sign_prehash(&key, hash)).unwrap();
-    serde_json::from_value(json!({
-        "type": "smart_contract_execution", "role": "sender", "chain_id": "31337",
-        "from": "0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B", "nonce": "0",
-        "raw": format!("0x{}", hex::encode(tx.raw().unwrap())), "hash": tx.tx_hash().unwrap().to_string(),
-        "sender_tx_hash": tx.sender_tx_hash().unwrap().to_string(),
-        "signer": "0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B", "meta": {"seq": 1}
-    }))
-    .unwrap()
+    });
+    serde_json::from_value(common::rpc::signed(tx, json!({"seq": 1}))).unwrap()
 }
 
 fn rpc(c: &mut Criterion) {

@@ -15,7 +15,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use evlock::meter::modbus::slave::{SimDevice, SimValues, Slave};
-use serialport::{SerialPort, TTYPort};
 
 const SENSE: &str = env!("CARGO_BIN_EXE_evlock-sense");
 
@@ -46,15 +45,6 @@ fn report_rate(what: &str, records: u64, elapsed: Duration) {
         records as f64 / elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1e6 / records as f64
     );
-}
-
-/// A PZEM-004T simulator on the master side of a fresh pty; keep the returned port open.
-fn modbus_line() -> (Slave, TTYPort, String) {
-    let (master, device_side) = TTYPort::pair().expect("a pseudo-terminal pair");
-    let path = device_side.name().expect("pty path");
-    let values =
-        SimValues { volts: 230.1, amps: 1.234, watts: 271.3, energy_wh: 12345.0, ..SimValues::default() };
-    (Slave::spawn(master, vec![SimDevice::pzem004t(1, &values)]), device_side, path)
 }
 
 /// CPU time and peak RSS of a child, from `wait4`.
@@ -93,7 +83,8 @@ fn main() {
     assert_eq!(n, sim_count, "a clean simulator raises no alarm");
 
     // The pty does not enforce a baud rate; at 115200 baud the driver's t3.5 gap is 1.75 ms.
-    let (slave, _device_side, path) = modbus_line();
+    let line = Slave::on_pty(vec![SimDevice::pzem004t(1, &SimValues::sample())]).expect("a pty");
+    let path = line.path();
     let count = modbus_count.to_string();
     for baud in [115_200, 9600] {
         let device = format!("modbus:{path}?profile=pzem004t&addr=1&baud={baud}");
@@ -126,5 +117,5 @@ fn main() {
             rss as f64 / 1024.0
         );
     }
-    slave.stop();
+    drop(line);
 }

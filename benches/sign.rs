@@ -19,7 +19,10 @@ use evlock::wire::{OnError, Output, RecordStream};
 use k256::ecdsa::SigningKey;
 use serde_json::Value;
 
-const KEY: &str = "45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8";
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::rpc::SENDER_KEY as KEY;
 
 fn records(n: usize) -> String {
     (0..n)
@@ -71,32 +74,15 @@ fn signing(c: &mut Criterion) {
 
 fn binary(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("pw"), "pw\n").unwrap();
-    std::fs::write(dir.path().join("k"), KEY).unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_evlock-keygen"))
-        .current_dir(dir.path())
-        .args([
-            "import",
-            "--private-key-file",
-            "k",
-            "--password-file",
-            "pw",
-            "--light-kdf",
-            "--out-dir",
-            "keys",
-        ])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let keystore = std::fs::read_dir(dir.path().join("keys")).unwrap().next().unwrap().unwrap().path();
+    let (keystore, _) = common::import_key(dir.path(), KEY, "keys");
+    let keystore = dir.path().join(keystore);
     let n = 5000;
     let input = records(n);
     let mut group = c.benchmark_group("signing");
     group.sample_size(10).throughput(Throughput::Elements(n as u64));
     group.bench_function("binary_stream", |b| {
         b.iter(|| {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_evlock-sign"))
+            let mut child = Command::new(common::bin("evlock-sign"))
                 .current_dir(dir.path())
                 .args(["--key", keystore.to_str().unwrap(), "--password-file", "pw"])
                 .stdin(Stdio::piped())

@@ -1,318 +1,126 @@
-_evlock__calibrate() {
-    local i cur prev opts cmd
+# bash completion for evlock-calibrate; generated from its clap definition.
+_evlock_calibrate() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="" path="" word i opts
+    if (( COMP_CWORD > 0 )); then prev="${COMP_WORDS[COMP_CWORD-1]}"; fi
     COMPREPLY=()
-    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
-        cur="$2"
-    else
-        cur="${COMP_WORDS[COMP_CWORD]}"
-    fi
-    prev="$3"
-    cmd=""
-    opts=""
-
-    for i in "${COMP_WORDS[@]:0:COMP_CWORD}"
-    do
-        case "${cmd},${i}" in
-            ",$1")
-                cmd="evlock__calibrate"
-                ;;
-            evlock__calibrate,check)
-                cmd="evlock__calibrate__subcmd__check"
-                ;;
-            evlock__calibrate,commission)
-                cmd="evlock__calibrate__subcmd__commission"
-                ;;
-            evlock__calibrate,help)
-                cmd="evlock__calibrate__subcmd__help"
-                ;;
-            evlock__calibrate,report)
-                cmd="evlock__calibrate__subcmd__report"
-                ;;
-            evlock__calibrate__subcmd__help,check)
-                cmd="evlock__calibrate__subcmd__help__subcmd__check"
-                ;;
-            evlock__calibrate__subcmd__help,commission)
-                cmd="evlock__calibrate__subcmd__help__subcmd__commission"
-                ;;
-            evlock__calibrate__subcmd__help,help)
-                cmd="evlock__calibrate__subcmd__help__subcmd__help"
-                ;;
-            evlock__calibrate__subcmd__help,report)
-                cmd="evlock__calibrate__subcmd__help__subcmd__report"
-                ;;
-            *)
-                ;;
+    for (( i = 1; i < COMP_CWORD; i++ )); do
+        word="${COMP_WORDS[i]}"
+        case "${path}:${word}" in
+            ':commission') path='commission' ;;
+            ':check') path='check' ;;
+            ':report') path='report' ;;
+            ':help') path='help' ;;
+            'help:commission') path='help commission' ;;
+            'help:check') path='help check' ;;
+            'help:report') path='help report' ;;
+            'help:help') path='help help' ;;
         esac
     done
-
-    case "${cmd}" in
-        evlock__calibrate)
-            opts="-v -q -h -V --pretty --verbose --quiet --generate --help --version commission check report help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --generate)
-                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        evlock__subcmd__calibrate__subcmd__check)
-            opts="-v -q -h --device --switch --reference --expect --points --warmup --settle --interval --samples --clock --no-input --certificate --technician --pretty --verbose --quiet --generate --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --device)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --switch)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --reference)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --expect)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --points)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --warmup)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --settle)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --interval)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --samples)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --clock)
-                    COMPREPLY=($(compgen -W "wall virtual" -- "${cur}"))
-                    return 0
-                    ;;
-                --certificate)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --technician)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --generate)
-                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        evlock__subcmd__calibrate__subcmd__commission)
-            opts="-v -q -h --device --switch --reference --expect --points --warmup --settle --interval --samples --clock --no-input --key --password-file --class --zero-limit --out --force --pretty --verbose --quiet --generate --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --device)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --switch)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --reference)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --expect)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --points)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --warmup)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --settle)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --interval)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --samples)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --clock)
-                    COMPREPLY=($(compgen -W "wall virtual" -- "${cur}"))
-                    return 0
-                    ;;
-                --key)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --class)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --zero-limit)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --out)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --generate)
-                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        evlock__subcmd__calibrate__subcmd__help)
-            opts="commission check report help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        evlock__subcmd__calibrate__subcmd__help__subcmd__check)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        evlock__subcmd__calibrate__subcmd__help__subcmd__commission)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        evlock__subcmd__calibrate__subcmd__help__subcmd__help)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        evlock__subcmd__calibrate__subcmd__help__subcmd__report)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        evlock__subcmd__calibrate__subcmd__report)
-            opts="-v -q -h --certificate --check --svg --pretty --verbose --quiet --generate --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --certificate)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --check)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --svg)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --generate)
-                    COMPREPLY=($(compgen -W "man bash zsh fish" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
+    case "${path}:${prev}" in
+        'commission:--device')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--switch')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--reference')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--expect')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--points')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--warmup')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--settle')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--interval')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--samples')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--clock')
+            COMPREPLY=( $(compgen -W 'wall virtual' -- "${cur}") )
+            return 0 ;;
+        'commission:--class')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--zero-limit')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--out')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'commission:--key')
+            COMPREPLY=()
+            return 0 ;;
+        'commission:--password-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'check:--device')
+            COMPREPLY=()
+            return 0 ;;
+        'check:--switch')
+            COMPREPLY=()
+            return 0 ;;
+        'check:--reference')
+            COMPREPLY=()
+            return 0 ;;
+        'check:--expect')
+            COMPREPLY=()
+            return 0 ;;
+        'check:--points')
+            COMPREPLY=()
+            return 0 ;;
+        'check:--warmup')
+            COMPREPLY=()
+            return 0 ;;
+        'check:--settle')
+            COMPREPLY=()
+            return 0 ;;
+        'check:--interval')
+            COMPREPLY=()
+            return 0 ;;
+        'check:--samples')
+            COMPREPLY=()
+            return 0 ;;
+        'check:--clock')
+            COMPREPLY=( $(compgen -W 'wall virtual' -- "${cur}") )
+            return 0 ;;
+        'check:--certificate')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'check:--technician')
+            COMPREPLY=()
+            return 0 ;;
+        'report:--certificate')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'report:--check')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'report:--svg')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
     esac
+    case "${path}" in
+        '') opts='--pretty -v --verbose -q --quiet -h --help -V --version commission check report help' ;;
+        'commission') opts='--device --switch --reference --expect --points --warmup --settle --interval --samples --clock --class --zero-limit --out --force --key --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
+        'check') opts='--device --switch --reference --expect --points --warmup --settle --interval --samples --clock --certificate --technician --no-input --pretty -v --verbose -q --quiet -h --help' ;;
+        'report') opts='--certificate --check --svg --pretty -v --verbose -q --quiet -h --help' ;;
+        'help') opts='commission check report help' ;;
+        'help commission') opts='' ;;
+        'help check') opts='' ;;
+        'help report') opts='' ;;
+        'help help') opts='' ;;
+    esac
+    COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+    return 0
 }
 
-if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
-    complete -F _evlock__calibrate -o nosort -o bashdefault -o default evlock-calibrate
-else
-    complete -F _evlock__calibrate -o bashdefault -o default evlock-calibrate
-fi
+complete -F _evlock_calibrate -o bashdefault -o default evlock-calibrate

@@ -48,17 +48,17 @@ complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commis
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l samples -d 'Readings averaged per point' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l clock -d 'The clock: `virtual` for the simulator (no waiting)' -r -f -a "wall\t'Real time: sleep to a fixed schedule'
 virtual\t'Virtual time (simulator, tests): no sleeping, `at` advances by the interval'"
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l key -d 'The technician\'s key that signs the certificate: a keystore path or `keystore:PATH`' -r
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l class -d 'The accuracy class, %: load points must be within ±CLASS % of the reference. One of the standard classes 0.1, 0.2, 0.5, 1, 2, 3 (IEC 62053, ANSI C12.20)' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l zero-limit -d 'The zero point\'s limit (default: CLASS % of the smallest load point)' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l out -d 'Where to write the certificate (only when every point passes)' -r -F
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l key -d 'The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature)' -r
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l no-input -d 'Never prompt: neither for a password nor for the technician to connect a load'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l force -d 'Replace an existing certificate file'
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l no-input -d 'Never prompt: fail when something must be asked that no option or file answers'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
@@ -80,7 +80,7 @@ complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check"
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l no-input -d 'Never prompt: neither for a password nor for the technician to connect a load'
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l no-input -d 'Never prompt: fail when a load would have to be connected by hand'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand check" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'

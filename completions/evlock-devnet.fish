@@ -1,7 +1,3 @@
-complete -c evlock-devnet -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
 complete -c evlock-devnet -l port -d 'TCP port on 127.0.0.1 (0 picks a free one)' -r
 complete -c evlock-devnet -l chain-id -d 'The chain id' -r
 complete -c evlock-devnet -l mnemonic-file -d 'The dev mnemonic (default: the documented `test test … junk`)' -r -F
@@ -14,6 +10,10 @@ complete -c evlock-devnet -l state -d 'Persist the chain in FILE (loaded at star
 complete -c evlock-devnet -l tls-cert -d 'Serve HTTPS with this PEM certificate chain (needs --tls-key)' -r -F
 complete -c evlock-devnet -l tls-key -d 'The PEM private key of --tls-cert' -r -F
 complete -c evlock-devnet -l client-ca -d 'Require client certificates issued by this PEM CA (mutual TLS)' -r -F
+complete -c evlock-devnet -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-devnet -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-devnet -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-devnet -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'

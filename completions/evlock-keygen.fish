@@ -55,11 +55,11 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l show
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l discard-mnemonic -d 'Keep no copy of the mnemonic: the keystores are then the only copy of the keys'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l light-kdf -d 'Cheaper scrypt (n=4096) for boards without 256 MiB to spare; weaker against guessing'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l force -d 'Overwrite existing files'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l no-input -d 'Never prompt: fail when a password is needed and no file gives it'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l no-input -d 'Never prompt: fail when something must be asked that no option or file answers'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -s h -l help -d 'Print help'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l mnemonic-file -d 'A file holding a BIP-39 mnemonic ("-" for stdin)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l private-key-file -d 'A file holding a raw private key in hex ("-" for stdin)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l keystore -d 'Another keystore (v3 or KIP-3 v4); its signing key is re-encrypted as v3' -r -F
@@ -76,11 +76,11 @@ zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l light-kdf -d 'Cheaper scrypt (n=4096) for boards without 256 MiB to spare; weaker against guessing'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l force -d 'Overwrite existing files'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l no-input -d 'Never prompt: fail when a password is needed and no file gives it'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l no-input -d 'Never prompt: fail when something must be asked that no option or file answers'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -s h -l help -d 'Print help'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l mnemonic-file -d 'A file holding a BIP-39 mnemonic ("-" for stdin)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l count -d 'Number of accounts' -r
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l start -d 'First account index' -r
@@ -93,14 +93,14 @@ fish\t'fish completions'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -s h -l help -d 'Print help'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand derive" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l verify -d 'Decrypt the keystore to check the password and that the key is the file\'s account (exit 5 when either is wrong)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l no-input -d 'Never prompt: fail when a password is needed and no file gives it'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l no-input -d 'Never prompt: fail when something must be asked that no option or file answers'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand inspect" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
@@ -112,11 +112,11 @@ bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -l light-kdf -d 'Cheaper scrypt (n=4096) for the re-encrypted file'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -l no-input -d 'Never prompt: fail when a password is needed and no file gives it'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -l no-input -d 'Never prompt: fail when something must be asked that no option or file answers'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s h -l help -d 'Print help'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "new" -d 'Create a new mnemonic and write an encrypted keystore for each derived account'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "import" -d 'Write keystores from a mnemonic file, a raw private-key file or another keystore'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "derive" -d 'Print the addresses of a mnemonic\'s accounts (no keystore is written)'

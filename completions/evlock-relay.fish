@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_relay_global_optspecs
-    string join \n pretty v/verbose q/quiet generate= rpc= ca-cert= client-cert= client-key= retries= request-timeout= h/help V/version
+    string join \n rpc= ca-cert= client-cert= client-key= retries= request-timeout= pretty v/verbose q/quiet generate= h/help V/version
 end
 
 function __fish_evlock_relay_needs_command
@@ -24,16 +24,16 @@ function __fish_evlock_relay_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
@@ -42,22 +42,22 @@ complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -s V -l version 
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -f -a "submit" -d 'Send signed transactions (stdin: `signed_tx` records, records with `raw`, or hex lines) and write a `receipt` record for each'
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -f -a "rpc" -d 'Make one JSON-RPC call and write its result as an `rpc_result` record'
 complete -c evlock-relay -n "__fish_evlock_relay_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
-complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l max-line -d 'The longest input line accepted, in bytes; a longer line is an `error` record and is skipped without being held in memory' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l timeout -d 'How long to wait for each receipt (and its confirmations), e.g. `30s`, `2m`' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l confirmations -d 'Blocks that must hold or follow the transaction\'s block (1: once it is in a block)' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l poll -d 'The longest pause between two receipt polls (polling starts at 25 ms and slows down)' -r
-complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l max-line -d 'The longest input line accepted, in bytes; a longer line is an `error` record and is skipped without being held in memory' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l wait -d 'Wait for each receipt (the default)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l no-wait -d 'Do not wait: write a record with the hash and `status: pending`'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l check -d 'With --no-wait: after the stream, wait (up to --timeout each) until every transaction is mined; exit 1 if one reverted, 4 if one was not mined in time'
@@ -65,20 +65,20 @@ complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -l pre
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l request-timeout -d 'The longest one HTTP request may take' -r
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
-complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -s h -l help -d 'Print help'
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand rpc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand help; and not __fish_seen_subcommand_from submit rpc help" -f -a "submit" -d 'Send signed transactions (stdin: `signed_tx` records, records with `raw`, or hex lines) and write a `receipt` record for each'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand help; and not __fish_seen_subcommand_from submit rpc help" -f -a "rpc" -d 'Make one JSON-RPC call and write its result as an `rpc_result` record'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand help; and not __fish_seen_subcommand_from submit rpc help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

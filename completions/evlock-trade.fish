@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_trade_global_optspecs
-    string join \n pretty v/verbose q/quiet generate= rpc= ca-cert= client-cert= client-key= retries= request-timeout= contract= from= chain-id= nonce= tx-type= gas-price= priority-fee= gas= fee-payer= fee-ratio= h/help V/version
+    string join \n contract= rpc= ca-cert= client-cert= client-key= retries= request-timeout= pretty v/verbose q/quiet generate= h/help V/version
 end
 
 function __fish_evlock_trade_needs_command
@@ -24,28 +24,17 @@ function __fish_evlock_trade_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
@@ -63,257 +52,246 @@ complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "status" -
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "watch" -d 'Write the market\'s events as `event` records, from a block on'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "deliver" -d 'Run a delivery: close the relay, meter, report, stop on an alarm or when delivered, then settle (signs and submits itself; journaled so a killed session resumes)'
 complete -c evlock-trade -n "__fish_evlock_trade_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l delivery-blocks -d 'Blocks a trade has for delivery, counted from the buy' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l delivery-blocks -d 'Blocks a trade has for delivery, counted from the buy (the contract keeps 1 to 2^40 - 256)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deploy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l meter -d 'The meter\'s account' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l owner -d 'The account that owns it (the seller or buyer it reports for)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand register-meter" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l energy -d 'The energy, e.g. `500Wh`, `1.5kWh`' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l price -d 'The price per Wh (or per kWh), e.g. `2ston/Wh`' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l expires-in -d 'How long the offer stays open, from the current block' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l expires-in -d 'How long the offer stays open, from the current block, e.g. `600blocks`' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l expiry-block -d 'The last block it can be bought at (instead of --expires-in; needed offline)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand offer" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l offer -d 'The offer' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l max-price -d 'The highest price per Wh you accept (protects against a changed offer; default: the offer\'s price as read now)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l escrow -d 'The escrow to send (default: energy × price read from the offer; needed offline)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l escrow -d 'The escrow to send, e.g. `1000ston` (default: energy × price read from the offer; needed offline)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand buy" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
-skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l max-line -d 'The longest input line accepted, in bytes; a longer line is an `error` record and is skipped without being held in memory' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l trade -d 'The trade' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l wh -d 'Report this cumulative value once, instead of reading a stream' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l wh -d 'Report this cumulative value once (in Wh, or with a unit: `1.5kWh`), instead of reading a stream' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l every -d 'How often to report from the stream: a time (`10s`, by the readings\' clocks) or an energy step (`50Wh`). The last report, at the trade\'s energy, is always sent' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l energy -d 'The trade\'s energy (default: read from the trade; needed offline)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l start-mwh -d 'The meter\'s energy total (mWh) when the trade started (default: the first reading)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
+skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l max-line -d 'The longest input line accepted, in bytes; a longer line is an `error` record and is skipped without being held in memory' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l ignore-alarms -d 'Keep reporting after an `alarm` record (by default an alarm stops the stream, exit 1)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l trade -d 'The trade' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand settle" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l offer -d 'The offer' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand cancel" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand withdraw" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
@@ -321,28 +299,17 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand status" -s h -
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l from-block -d 'The first block to read: a number, or `latest` for the head block (default: with --follow, the next block, so only new events; without, block 0, the whole history)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l to-block -d 'The last block to read (default: the head, or forever with --follow)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l poll -d 'How often to look for new blocks when following' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l follow -d 'Keep following new blocks'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
@@ -351,44 +318,40 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand watch" -s h -l
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l trade -d 'The trade' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l role -d 'Which side\'s meter this is' -r -f -a "seller\t'The seller\'s meter (energy out of the battery)'
 buyer\t'The buyer\'s meter (energy into the load or battery)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l device -d 'The meter, e.g. `modbus:/dev/ttyUSB0?profile=pzem004t` or `sim:home`' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l switch -d 'The relay that connects the battery or load, closed while delivering' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l certificate -d 'The meter\'s calibration certificate: its correction and register baseline apply' -r -F
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l technician -d 'Refuse the certificate unless this address signed it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l key -d 'The meter\'s key (a keystore path, `keystore:PATH` or `optee:ID`): it signs the reports' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l password-file -d 'The meter key\'s password file' -r -F
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-key -d 'An operator key that pays the gas (fee delegation), signing second' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-password-file -d 'The fee payer key\'s password file' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l every -d 'How often to report: a time (`60s`) or an energy step (`50Wh`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l interval -d 'The time between two meter readings' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l clock -d 'The clock pacing the readings (`virtual` for the simulator: no sleeping)' -r -f -a "wall\t'Real time: sleep to a fixed schedule'
-virtual\t'Virtual time (simulator, tests): no sleeping, `at` advances by the interval'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l journal -d 'The journal (default: `evlock-deliver-TRADE-ROLE.ndjson` in the current folder)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l settle-wait -d 'After delivering, wait this long for the other meter to finish so the trade settles complete; after that it is left for its deadline' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
-bash\t'bash completions'
-zsh\t'zsh completions'
-fish\t'fish completions'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l key -d 'The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-key -d 'An operator key that pays the gas (fee delegation), signing second' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-password-file -d 'The fee payer key\'s password file' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l device -d 'The meter\'s device URI, e.g. `modbus:/dev/ttyUSB0?profile=sdm120`, `ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015`, `sim:home?fault=reset@60s`' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l switch -d 'The relay in front of the battery or load, e.g. `gpio:/dev/gpiochip0?line=17` or `sim:home`: its state goes into every reading and enables the wiring checks' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l certificate -d 'A calibration certificate (from `evlock-calibrate commission`): its signature is verified, its gain/offset correct amps and watts, its register baseline is what the `recalibrated` check compares against' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l technician -d 'Refuse the certificate unless this address signed it' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l interval -d 'The time between readings (`0` = as fast as the device answers)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l clock -d 'The clock pacing the readings (`virtual` for the simulator: no sleeping)' -r -f -a "wall\t'Real time: sleep to a fixed schedule'
+virtual\t'Virtual time (simulator, tests): no sleeping, `at` advances by the interval'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
+legacy\t'Legacy (EIP-155) transactions: any EVM chain'
+eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l chain-id -d 'The chain id (default: the node\'s)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l contract -d 'The EnergyMarket contract' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l rpc -d 'A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for fallbacks tried in order when one cannot be reached' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l ca-cert -d 'Also trust the CA certificates in this PEM file (added to the usual web roots)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l client-cert -d 'Client certificate (PEM chain) for endpoints that require mutual TLS' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l client-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l retries -d 'Retry rounds over the endpoints after transient failures (unreachable, timeout, HTTP 429/502/503/504), with a backoff doubling from 200 ms. JSON-RPC errors are never retried' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l request-timeout -d 'The longest one HTTP request may take' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l contract -d 'The EnergyMarket contract' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l from -d 'The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the key when left out, but then --nonce is needed)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l chain-id -d 'The chain id (default: the node\'s)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l nonce -d 'The first nonce (default: the sender\'s pending count); a stream counts up from it' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l tx-type -d 'The transaction types: Kaia\'s smart-contract types (`kaia`, fee delegation possible), or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks)' -r -f -a "kaia\t'Kaia\'s `smart_contract_deploy` / `smart_contract_execution` (fee-delegated with a fee payer): Kaia and evlock-devnet only'
-legacy\t'Legacy (EIP-155) transactions: any EVM chain'
-eip1559\t'EIP-1559 transactions: any EVM chain with a base fee (and Kaia)'"
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l gas-price -d 'The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node\'s gas price; twice it for eip1559)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l priority-fee -d 'With eip1559: the max priority fee (tip) per gas (default: the node\'s `eth_maxPriorityFeePerGas`)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l gas -d 'The gas limit of each transaction (default: estimated by the node, plus 25 %)' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer -d 'Make the transactions fee-delegated: this account pays the gas (it signs second, with `evlock-sign --role fee-payer`). Only with --tx-type kaia' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-ratio -d 'With --fee-payer: the share of the fee the fee payer pays, 1–99 %' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l no-input -d 'Never prompt for a password'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l ignore-alarms -d 'Keep delivering through meter alarms (they are still written)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l no-input -d 'Never prompt: fail when something must be asked that no option or file answers'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'

@@ -26,6 +26,38 @@ pub enum ExitCode {
 }
 
 impl ExitCode {
+    /// Every exit code, in numeric order: the help and the docs render their tables from it.
+    pub const ALL: [ExitCode; 7] = [
+        ExitCode::Success,
+        ExitCode::No,
+        ExitCode::Usage,
+        ExitCode::Device,
+        ExitCode::Network,
+        ExitCode::Key,
+        ExitCode::Interrupted,
+    ];
+
+    /// What the code means, in one line for a table of exit codes.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Success => {
+                "success (also when the reader of stdout went away: a broken pipe ends quietly)"
+            }
+            ExitCode::No => {
+                "a definite \"no\": policy denied, transaction reverted, self-test failed, out of tolerance, tamper detected"
+            }
+            ExitCode::Usage => {
+                "usage error or bad input (malformed JSON, wrong types, bad hex, missing file, file exists, \
+                 a record of the wrong kind, an address that is not an EnergyMarket, an unusable TLS \
+                 certificate or key, a stdout that cannot be written)"
+            }
+            ExitCode::Device => "device or bus error (unplugged meter, permission denied, garbage replies)",
+            ExitCode::Network => "network, JSON-RPC or TLS error",
+            ExitCode::Key => "key or keystore error (wrong password, unreadable or unsupported keystore)",
+            ExitCode::Interrupted => "interrupted (Ctrl-C or SIGTERM)",
+        }
+    }
+
     /// The numeric process exit status.
     pub fn as_i32(self) -> i32 {
         match self {
@@ -220,19 +252,9 @@ mod tests {
     }
 
     #[test]
-    fn exit_codes_match_design() {
-        let codes: Vec<i32> = [
-            ExitCode::Success,
-            ExitCode::No,
-            ExitCode::Usage,
-            ExitCode::Device,
-            ExitCode::Network,
-            ExitCode::Key,
-            ExitCode::Interrupted,
-        ]
-        .iter()
-        .map(|c| c.as_i32())
-        .collect();
+    fn exit_codes_are_the_documented_numbers() {
+        let codes: Vec<i32> = ExitCode::ALL.iter().map(|c| c.as_i32()).collect();
         assert_eq!(codes, vec![0, 1, 2, 3, 4, 5, 130]);
+        assert!(ExitCode::ALL.windows(2).all(|pair| pair[0] < pair[1]), "ALL is in numeric order");
     }
 }

@@ -33,6 +33,31 @@ pub enum UnitError {
     /// The value does not fit in 256 bits (or 64 for energy).
     #[error("{0:?} is too large")]
     Overflow(String),
+    /// A bare number where the unit decides what it means (a price in peb instead of ston
+    /// is off by 10^9): nothing is assumed.
+    #[error("{text:?} has no unit: write one, e.g. {example}")]
+    MissingUnit {
+        /// The text as written.
+        text: String,
+        /// How it is written with its unit.
+        example: &'static str,
+    },
+}
+
+/// Refuses a bare number (`500`) where a unit must say what it means; `example` shows the
+/// form expected (`500Wh`).
+///
+/// ```
+/// use evlock::units::require_unit;
+/// assert!(require_unit("25ston", "25ston").is_ok());
+/// assert_eq!(require_unit("25", "25ston").unwrap_err().to_string(), r#""25" has no unit: write one, e.g. 25ston"#);
+/// ```
+pub fn require_unit(text: &str, example: &'static str) -> Result<(), UnitError> {
+    let (_, unit) = split_unit(text)?;
+    if unit.is_empty() {
+        return Err(UnitError::MissingUnit { text: text.trim().to_string(), example });
+    }
+    Ok(())
 }
 
 const AMOUNT_UNITS: &[(&str, u32)] = &[
@@ -80,11 +105,13 @@ pub fn format_amount(peb: U256) -> String {
     }
 }
 
-/// Parses energy to whole Wh: `500Wh`, `1.5kWh`, `2MWh`, or a bare number of Wh.
+/// Parses energy to whole Wh: `500Wh`, `1.5kWh`, `2MWh`. A bare number is refused
+/// ([`UnitError::MissingUnit`]).
 pub fn parse_energy_wh(text: &str) -> Result<u64, UnitError> {
+    require_unit(text, "500Wh")?;
     let (number, unit) = split_unit(text)?;
     let exponent = match unit.to_ascii_lowercase().as_str() {
-        "" | "wh" => 0,
+        "wh" => 0,
         "kwh" => 3,
         // MWh, not mWh: a milliwatt-hour is not a whole number of Wh.
         "mwh" if unit.starts_with('M') => 6,
@@ -100,8 +127,9 @@ pub fn parse_energy_wh(text: &str) -> Result<u64, UnitError> {
     u64::try_from(value).map_err(|_| UnitError::Overflow(text.to_string()))
 }
 
-/// Parses a price per Wh in peb: `2ston/Wh`, `2000ston/kWh`, `0.5ston/Wh`, or a bare amount
-/// (per Wh). A price per kWh or MWh must come to a whole number of peb per Wh.
+/// Parses a price per Wh in peb: `2ston/Wh`, `2000ston/kWh`, `0.5ston/Wh`. Both units are
+/// needed: a bare number or amount (`2`, `2ston`) is refused ([`UnitError::MissingUnit`]).
+/// A price per kWh or MWh must come to a whole number of peb per Wh.
 ///
 /// ```
 /// use evlock::units::parse_price_per_wh;
@@ -110,10 +138,10 @@ pub fn parse_energy_wh(text: &str) -> Result<u64, UnitError> {
 /// assert_eq!(parse_price_per_wh("3 ston/kWh").unwrap(), U256::from(3_000_000u64));
 /// ```
 pub fn parse_price_per_wh(text: &str) -> Result<U256, UnitError> {
-    let (amount, per) = match text.rsplit_once('/') {
-        Some((amount, per)) => (amount, per.trim()),
-        None => (text, "Wh"),
-    };
+    let missing = || UnitError::MissingUnit { text: text.trim().to_string(), example: "2ston/Wh" };
+    let (amount, per) = text.rsplit_once('/').ok_or_else(missing)?;
+    let per = per.trim();
+    require_unit(amount, "2ston/Wh").map_err(|_| missing())?;
     let divisor = match per {
         "Wh" | "wh" => 1u64,
         "kWh" | "kwh" | "KWh" => 1_000,
@@ -139,10 +167,12 @@ pub fn format_price_per_wh(peb: U256) -> String {
     format!("{}/Wh", format_amount(peb))
 }
 
-/// Parses a number of blocks: `600`, `600blocks`, `1block`.
+/// Parses a number of blocks: `600blocks`, `1block`. A bare number is refused (is `600`
+/// blocks or seconds?): [`UnitError::MissingUnit`].
 pub fn parse_blocks(text: &str) -> Result<u64, UnitError> {
+    require_unit(text, "600blocks")?;
     let (number, unit) = split_unit(text)?;
-    if !matches!(unit, "" | "block" | "blocks") || number.contains('.') {
+    if !matches!(unit, "block" | "blocks") || number.contains('.') {
         return Err(UnitError::UnknownUnit {
             unit: unit.to_string(),
             text: text.to_string(),
@@ -212,13 +242,18 @@ mod tests {
         assert_eq!(parse_price_per_wh("2ston/Wh").unwrap(), U256::from(2_000_000_000u64));
         assert_eq!(parse_price_per_wh("2 ston / kWh").unwrap(), U256::from(2_000_000u64));
         assert_eq!(parse_price_per_wh("1KAIA/MWh").unwrap(), U256::from(1_000_000_000_000u64));
-        assert_eq!(parse_price_per_wh("7").unwrap(), U256::from(7));
+        assert_eq!(parse_price_per_wh("7peb/Wh").unwrap(), U256::from(7));
+        for bare in ["7", "2ston", "2/Wh", " 3 "] {
+            let error = parse_price_per_wh(bare).unwrap_err();
+            assert!(matches!(error, UnitError::MissingUnit { .. }), "{bare}: {error}");
+            assert!(error.to_string().contains("e.g. 2ston/Wh"), "{error}");
+        }
         assert!(matches!(parse_price_per_wh("1peb/kWh"), Err(UnitError::TooPrecise(_))));
         assert!(matches!(parse_price_per_wh("2ston/J"), Err(UnitError::UnknownUnit { .. })));
         assert_eq!(format_price_per_wh(U256::from(2_000_000_000u64)), "2 ston/Wh");
         assert_eq!(parse_blocks("600blocks").unwrap(), 600);
         assert_eq!(parse_blocks("1 block").unwrap(), 1);
-        assert_eq!(parse_blocks("42").unwrap(), 42);
+        assert!(matches!(parse_blocks("42"), Err(UnitError::MissingUnit { example: "600blocks", .. })));
         assert!(parse_blocks("10s").is_err());
         assert!(parse_blocks("1.5blocks").is_err());
     }
@@ -228,7 +263,9 @@ mod tests {
         assert_eq!(parse_energy_wh("500Wh").unwrap(), 500);
         assert_eq!(parse_energy_wh("1.5kWh").unwrap(), 1500);
         assert_eq!(parse_energy_wh("2MWh").unwrap(), 2_000_000);
-        assert_eq!(parse_energy_wh("42").unwrap(), 42);
+        assert_eq!(parse_energy_wh("42 Wh").unwrap(), 42);
+        let error = parse_energy_wh("42").unwrap_err();
+        assert_eq!(error.to_string(), r#""42" has no unit: write one, e.g. 500Wh"#);
         assert!(parse_energy_wh("1.0005kWh").is_err());
         assert!(parse_energy_wh("3 mWh").is_err(), "milliwatt-hours are not whole Wh");
     }

@@ -179,13 +179,17 @@ impl Market<'_> {
         &self.keys[who].1
     }
 
-    /// `evlock-trade --tx-type eip1559 ARGS` as `who` against anvil.
+    /// `evlock-trade ARGS --tx-type eip1559` as `who` against anvil.
     fn trade(&self, who: usize, args: &[&str], input: &str) -> std::process::Output {
-        let mut all = vec!["--tx-type", "eip1559", "--rpc", &self.anvil.url, "--from", self.addr(who)];
+        let mut all = vec!["--rpc", &self.anvil.url];
         if !self.contract.is_empty() {
             all.extend(["--contract", &self.contract]);
         }
         all.extend(args);
+        // The transaction options belong to the commands that build transactions.
+        if !matches!(args.first(), Some(&("status" | "watch"))) {
+            all.extend(["--tx-type", "eip1559", "--from", self.addr(who)]);
+        }
         run("evlock-trade", self.dir, &all, input)
     }
 

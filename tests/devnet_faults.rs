@@ -3,7 +3,6 @@
 //! and the block-time mode.
 
 mod common;
-mod rpc_support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -97,7 +96,7 @@ fn a_tampered_signature_is_refused() {
 #[test]
 fn https_with_a_client_certificate_works_and_without_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let pki = rpc_support::Pki::new();
+    let pki = common::rpc::Pki::new();
     pki.write(dir.path());
     std::fs::write(dir.path().join("server.pem"), &pki.server.cert).unwrap();
     std::fs::write(dir.path().join("server.key"), &pki.server.key).unwrap();
@@ -158,7 +157,7 @@ fn bad_requests_get_json_rpc_errors_and_the_devnet_keeps_serving() {
     let devnet = Devnet::start(dir.path(), &[]);
     let addr: std::net::SocketAddr =
         devnet.url.trim_start_matches("http://").trim_end_matches('/').parse().unwrap();
-    let post = |body: &str| rpc_support::post(addr, "/", "application/json", body);
+    let post = |body: &str| common::rpc::post(addr, "/", "application/json", body);
     let (_, _, body) = post("{not json");
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["error"]["code"], -32700);
     let (_, _, body) = post(r#"{"jsonrpc":"2.0","id":1,"method":"eth_teleport","params":[]}"#);

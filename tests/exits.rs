@@ -339,8 +339,11 @@ fn exit_codes_name_bad_input_as_bad_input() {
         ("status", vec!["status", "offer", "1"]),
         ("offer", vec!["offer", "--energy", "1Wh", "--price", "1ston/Wh", "--expiry-block", "9"]),
     ] {
-        let mut all = vec!["--rpc", &devnet.url, "--contract", STRANGER, "--from", &devnet.accounts[0]];
+        let mut all = vec!["--rpc", &devnet.url, "--contract", STRANGER];
         all.extend(args);
+        if what == "offer" {
+            all.extend(["--from", &devnet.accounts[0]]);
+        }
         let out = run("evlock-trade", dir.path(), &all, "");
         assert_eq!(out.status.code(), Some(2), "{what}: {}", text(&out.stderr));
         let stderr = text(&out.stderr);

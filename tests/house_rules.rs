@@ -147,6 +147,17 @@ fn the_rooms_follow_the_rules() {
 }
 
 #[test]
+fn the_architecture_doc_draws_this_graph() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md")).unwrap();
+    let drawn: String = render(&graph()).lines().map(|line| format!("{}\n", line.trim_end())).collect();
+    assert!(
+        doc.contains(&format!("rooms and their arrows:\n{drawn}```")),
+        "docs/architecture.md (\"Rooms and floors\") must show the graph as it is now:\n{drawn}"
+    );
+}
+
+#[test]
 fn the_checker_sees_what_it_must() {
     let text = "use crate::cli::Output; // crate::tools in a comment\n/// crate::wire in docs\nlet x = my_crate::a; crate::meter::open();";
     assert_eq!(crate_paths(text), ["cli", "meter"].iter().map(|s| s.to_string()).collect());

@@ -366,7 +366,7 @@ fn pretty_output_and_generated_docs() {
         .args(["--generate", "bash"])
         .assert()
         .success()
-        .stdout(predicates::str::contains("complete -F _evlock__keygen"));
+        .stdout(predicates::str::contains("complete -F _evlock_keygen"));
 }
 
 /// Runs `evlock-keygen ARGS` on a pseudo-terminal (util-linux `script`), typing `answers`

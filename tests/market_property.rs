@@ -2,11 +2,11 @@
 //! reports (from both parties' meters, and from meters that have no business reporting),
 //! settlements (early, complete, after the deadline), cancels, withdrawals and empty blocks,
 //! by a registrar, five traders, their ten meters and a stranger, on the in-process chain.
-//! After every step the contract must agree with a Rust model of the rules (DESIGN.md "The
-//! EnergyMarket contract"): every transaction succeeds or reverts exactly when the model says,
-//! with the model's reason; every account's `balanceOf`, credit and native balance, the
-//! totals and the touched offer and trade match; and the contract holds exactly the open
-//! escrows plus the unwithdrawn credits.
+//! After every step the contract must agree with a Rust model of the rules
+//! (`docs/architecture.md`, "The EnergyMarket contract"): every transaction succeeds or
+//! reverts exactly when the model says, with the model's reason; every account's `balanceOf`,
+//! credit and native balance, the totals and the touched offer and trade match; and the
+//! contract holds exactly the open escrows plus the unwithdrawn credits.
 //!
 //! `EVLOCK_PROP_SEED=N` replays one seed (a failure prints its seed), `EVLOCK_PROP_STEPS=M`
 //! changes the length; by default five fixed seeds run 400 steps each.

@@ -6,35 +6,31 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use evlock::exit::{ErrorClass, ExitCode};
-use evlock::meter::modbus::slave::{PZEM_DEFAULT_ALARM_W, SimDevice, SimValues, Slave};
+use evlock::meter::modbus::slave::{PZEM_DEFAULT_ALARM_W, PtyLine, SimDevice, SimValues, Slave};
 use evlock::meter::modbus::{
     self, ModbusMeter, ReadFunction, ScanReply, SerialSettings, ValueType, WordOrder, decode, read_registers,
     scan,
 };
 use evlock::meter::{DeviceUri, Meter, MeterError, PowerState, open_meter};
-use serialport::{SerialPort, TTYPort};
 
-/// A simulator on the master side of a fresh pty; the device side stays open as long as the
-/// rig lives so the master never reads EIO between two opens of the device path.
-struct Rig {
-    slave: Slave,
-    path: String,
-    _device_side: TTYPort,
+/// The library's pty rig: a simulator on a fresh pseudo-terminal.
+fn rig(devices: Vec<SimDevice>) -> PtyLine {
+    Slave::on_pty(devices).expect("a pseudo-terminal pair")
 }
 
-impl Rig {
-    fn new(devices: Vec<SimDevice>) -> Rig {
-        let (master, device_side) = TTYPort::pair().expect("a pseudo-terminal pair");
-        let path = device_side.name().expect("the pty has a path");
-        Rig { slave: Slave::spawn(master, devices), path, _device_side: device_side }
-    }
+/// What these tests open on a rig.
+trait Open {
+    fn device(&self, query: &str) -> DeviceUri;
+    fn open(&self, query: &str) -> ModbusMeter;
+}
 
-    fn uri(&self, query: &str) -> DeviceUri {
-        format!("modbus:{}?{query}", self.path).parse().expect("a valid URI")
+impl Open for PtyLine {
+    fn device(&self, query: &str) -> DeviceUri {
+        self.uri(query).parse().expect("a valid URI")
     }
 
     fn open(&self, query: &str) -> ModbusMeter {
-        modbus::open_modbus(&self.uri(query)).expect("the driver opens the pty")
+        modbus::open_modbus(&self.device(query)).expect("the driver opens the pty")
     }
 }
 
@@ -42,23 +38,12 @@ fn close(actual: f64, expected: f64, tolerance: f64) -> bool {
     (actual - expected).abs() <= tolerance
 }
 
-fn test_values() -> SimValues {
-    SimValues {
-        volts: 230.1,
-        amps: 1.234,
-        watts: 271.3,
-        energy_wh: 12345.0,
-        frequency_hz: 50.1,
-        power_factor: 0.96,
-    }
-}
-
 #[test]
 fn pzem004t_reading_has_the_values_scaled_and_in_word_order() {
     // 70 000 Wh needs the high word (0x0001 0x1170): a word-order mistake would read 4.6e9.
-    let values = SimValues { amps: 70.123, watts: 16135.3, energy_wh: 70_000.0, ..test_values() };
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &values)]);
-    let mut meter = open_meter(&rig.uri("profile=pzem004t&addr=1")).expect("opens through open_meter");
+    let values = SimValues { amps: 70.123, watts: 16135.3, energy_wh: 70_000.0, ..SimValues::sample() };
+    let rig = rig(vec![SimDevice::pzem004t(1, &values)]);
+    let mut meter = open_meter(&rig.device("profile=pzem004t&addr=1")).expect("opens through open_meter");
     assert_eq!(meter.info().model, "PZEM-004T v3");
     assert!(meter.info().has_calibration_registers);
     let sample = meter.read(Duration::ZERO).expect("a reading");
@@ -80,7 +65,7 @@ fn pzem004t_reading_has_the_values_scaled_and_in_word_order() {
 #[test]
 fn pzem004t_extras_registers_and_self_test() {
     // 16 135.3 W is above the simulator's 2300 W alarm threshold: the alarm register is set.
-    let rig = Rig::new(vec![SimDevice::pzem004t(7, &SimValues { watts: 2400.0, ..test_values() })]);
+    let rig = rig(vec![SimDevice::pzem004t(7, &SimValues { watts: 2400.0, ..SimValues::sample() })]);
     let mut meter = rig.open("profile=pzem004t&addr=7");
     let values = meter.read_values().unwrap();
     assert_eq!(values["alarm"], 65535.0, "0xFFFF is alarm");
@@ -96,7 +81,7 @@ fn pzem004t_extras_registers_and_self_test() {
     assert!(checks.iter().all(|c| c.pass), "{checks:?}");
 
     // A voltage outside the PZEM's 80–260 V measuring range fails, and says why.
-    rig.slave.set_values(7, &SimValues { volts: 300.0, ..test_values() });
+    rig.slave.set_values(7, &SimValues { volts: 300.0, ..SimValues::sample() });
     let checks = meter.self_test().unwrap();
     assert!(checks[0].pass, "{checks:?}");
     assert!(!checks[1].pass && checks[1].detail.contains("volts 300"), "{checks:?}");
@@ -105,7 +90,7 @@ fn pzem004t_extras_registers_and_self_test() {
 
 #[test]
 fn self_test_reports_a_corrupted_reply() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &test_values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     let mut meter = rig.open("profile=pzem004t");
     rig.slave.corrupt_crc(1);
     let checks = meter.self_test().unwrap();
@@ -116,7 +101,7 @@ fn self_test_reports_a_corrupted_reply() {
 
 #[test]
 fn sdm120_floats_are_read_high_word_first() {
-    let rig = Rig::new(vec![SimDevice::sdm120(3, &test_values())]);
+    let rig = rig(vec![SimDevice::sdm120(3, &SimValues::sample())]);
     let mut meter = rig.open("profile=sdm120&addr=3&baud=9600");
     let sample = meter.read(Duration::from_secs(1)).unwrap();
     // f32 precision: 230.1 is stored as 230.100006…
@@ -150,7 +135,7 @@ fn sdm120_floats_are_read_high_word_first() {
 
 #[test]
 fn crc_errors_are_retried_and_counted() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &test_values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     let mut meter = rig.open("profile=pzem004t&retries=2");
     rig.slave.corrupt_crc(2);
     let sample = meter.read(Duration::ZERO).expect("the third try of the first request succeeds");
@@ -171,7 +156,7 @@ fn crc_errors_are_retried_and_counted() {
 
 #[test]
 fn a_silent_meter_times_out_after_its_retries() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &test_values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     let mut meter = rig.open("profile=pzem004t&timeout=150ms&retries=1");
     rig.slave.stay_silent(1);
     meter.read(Duration::ZERO).expect("one silence is covered by the retry");
@@ -191,7 +176,7 @@ fn a_silent_meter_times_out_after_its_retries() {
 
 #[test]
 fn an_exception_reply_names_code_and_function() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &test_values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     let mut meter = rig.open("profile=pzem004t");
     rig.slave.raise_exception(0x04, 1);
     let err = meter.read(Duration::ZERO).unwrap_err();
@@ -214,7 +199,7 @@ fn an_exception_reply_names_code_and_function() {
 
 #[test]
 fn garbage_and_a_foreign_address_are_refused() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &test_values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     let mut meter = rig.open("profile=pzem004t");
     rig.slave.send_garbage(1);
     let err = meter.read(Duration::ZERO).unwrap_err();
@@ -240,7 +225,7 @@ fn garbage_and_a_foreign_address_are_refused() {
 
 #[test]
 fn a_wrong_slave_address_gets_no_answer() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &test_values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     let mut meter = rig.open("profile=pzem004t&addr=2&timeout=50ms&retries=0");
     let err = meter.read(Duration::ZERO).unwrap_err();
     assert!(matches!(err, MeterError::Timeout { .. }), "{err}");
@@ -249,7 +234,7 @@ fn a_wrong_slave_address_gets_no_answer() {
 
 #[test]
 fn reset_energy_zeroes_the_meter() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &test_values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     let mut meter = rig.open("profile=pzem004t");
     assert_eq!(meter.read(Duration::ZERO).unwrap().energy_wh, 12345.0);
     meter.reset_energy().expect("the meter acknowledges the reset");
@@ -259,7 +244,8 @@ fn reset_energy_zeroes_the_meter() {
 
 #[test]
 fn writes_change_holding_registers() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &test_values()), SimDevice::sdm120(2, &test_values())]);
+    let rig =
+        rig(vec![SimDevice::pzem004t(1, &SimValues::sample()), SimDevice::sdm120(2, &SimValues::sample())]);
     let mut meter = rig.open("profile=pzem004t");
     meter.client().write_register(1, 0x0001, 1500).unwrap();
     assert_eq!(meter.registers().unwrap()["power_alarm_threshold"], 1500);
@@ -270,8 +256,9 @@ fn writes_change_holding_registers() {
 
 #[test]
 fn scan_finds_the_simulators_addresses_only() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(3, &test_values()), SimDevice::sdm120(5, &test_values())]);
-    let hits = scan(&rig.path, &SerialSettings::default(), 0..=8, Duration::from_millis(150)).unwrap();
+    let rig =
+        rig(vec![SimDevice::pzem004t(3, &SimValues::sample()), SimDevice::sdm120(5, &SimValues::sample())]);
+    let hits = scan(rig.path(), &SerialSettings::default(), 0..=8, Duration::from_millis(150)).unwrap();
     let addresses: Vec<u8> = hits.iter().map(|h| h.address).collect();
     assert_eq!(addresses, [3, 5]);
     // The PZEM's voltage register and the SDM120's float voltage (high word).
@@ -280,14 +267,14 @@ fn scan_finds_the_simulators_addresses_only() {
     assert!(close(decode(words, ValueType::F32, WordOrder::Big, 1.0).unwrap(), 230.1, 1e-4));
 
     rig.slave.raise_exception(0x01, 1);
-    let hits = scan(&rig.path, &SerialSettings::default(), 3..=3, Duration::from_millis(150)).unwrap();
+    let hits = scan(rig.path(), &SerialSettings::default(), 3..=3, Duration::from_millis(150)).unwrap();
     assert_eq!(hits[0].reply, ScanReply::Exception(0x01));
 }
 
 #[test]
 fn read_registers_and_decode() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &test_values())]);
-    let uri = rig.uri("baud=9600");
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
+    let uri = rig.device("baud=9600");
     let words = read_registers(&uri, 1, ReadFunction::Input, 0x0005, 2).unwrap();
     assert_eq!(words, [12345, 0], "energy, low word first");
     assert_eq!(decode(&words, ValueType::U32, WordOrder::Little, 1.0).unwrap(), 12345.0);
@@ -300,7 +287,7 @@ fn read_registers_and_decode() {
 
 #[test]
 fn a_custom_profile_file_is_used_and_a_malformed_one_is_named() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &test_values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     let dir = tempfile::tempdir().unwrap();
     // Energy in kWh with a 0.001 scale: the same register, read as 12.345 kWh = 12 345 Wh.
     let custom = dir.path().join("pzem-kwh.toml");
@@ -347,7 +334,7 @@ fn a_custom_profile_file_is_used_and_a_malformed_one_is_named() {
     let broken = dir.path().join("broken.toml");
     let mut file = std::fs::File::create(&broken).unwrap();
     writeln!(file, "model = \"X\"\n[quantities.volts]\naddress = 0\nfunction = 4\ntype = \"u24\"").unwrap();
-    let err = open_meter(&rig.uri(&format!("profile={}", broken.display()))).err().expect("refused");
+    let err = open_meter(&rig.device(&format!("profile={}", broken.display()))).err().expect("refused");
     let MeterError::Profile { path, reason } = &err else { panic!("expected Profile, got {err}") };
     assert_eq!(path, &broken.display().to_string());
     assert!(reason.contains("u24"), "{reason}");
@@ -355,7 +342,7 @@ fn a_custom_profile_file_is_used_and_a_malformed_one_is_named() {
     assert_eq!(err.error_code(), "bad_profile");
 
     let missing = dir.path().join("none.toml");
-    let err = open_meter(&rig.uri(&format!("profile={}", missing.display()))).err().expect("refused");
+    let err = open_meter(&rig.device(&format!("profile={}", missing.display()))).err().expect("refused");
     assert!(matches!(&err, MeterError::Profile { reason, .. } if reason.contains("cannot read")), "{err}");
 }
 
@@ -375,8 +362,8 @@ fn a_missing_device_is_not_found_with_exit_3() {
 
 #[test]
 fn unknown_uri_parameters_are_refused() {
-    let rig = Rig::new(vec![]);
-    let err = open_meter(&rig.uri("profile=pzem004t&adr=1")).err().expect("refused");
+    let rig = rig(vec![]);
+    let err = open_meter(&rig.device("profile=pzem004t&adr=1")).err().expect("refused");
     assert!(matches!(&err, MeterError::BadUri { reason, .. } if reason.contains("\"adr\"")), "{err}");
     assert_eq!(err.exit_code(), ExitCode::Device);
 }

@@ -1,10 +1,10 @@
 //! `evlock-relay submit` and `evlock-relay rpc` as a user runs them: the real binary against a
 //! fake Kaia node served on a free loopback port by `evlock::rpc::start`.
 
-mod rpc_support;
+mod common;
 
+use common::rpc::*;
 use evlock::rpc::{JsonRpcError, ServerHandle, ServerOptions, start};
-use rpc_support::*;
 use serde_json::{Value, json};
 
 struct Node {
@@ -420,14 +420,18 @@ fn help_documents_exit_codes_and_examples() {
     let out = relay(dir.path(), &["--help"], &[], "");
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for needle in
-        ["Exit codes: 0 every transaction succeeded", "--ca-cert", "--client-cert", "EVLOCK_RPC_URL"]
-    {
+    for needle in [
+        "Exit codes:\n",
+        "    4  network, JSON-RPC or TLS error",
+        "--ca-cert",
+        "--client-cert",
+        "EVLOCK_RPC_URL",
+    ] {
         assert!(help.contains(needle), "{needle} missing from --help");
     }
     let out = relay(dir.path(), &["submit", "--help"], &[], "");
     let help = String::from_utf8_lossy(&out.stdout);
-    for needle in ["--no-wait", "--timeout", "--confirmations", "--poll", "--rpc"] {
+    for needle in ["--no-wait", "--timeout", "--confirmations", "--poll", "--rpc", "Examples:\n"] {
         assert!(help.contains(needle), "{needle} missing from submit --help");
     }
 }

@@ -1,7 +1,7 @@
 //! Fail-over between endpoints and retries: only transport failures are retried, never a
 //! JSON-RPC error answer.
 
-mod rpc_support;
+mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use common::rpc::*;
 use evlock::exit::ErrorClass;
 use evlock::rpc::{ClientOptions, JsonRpcError, RpcClient, RpcError, ServerOptions, start};
-use rpc_support::*;
 
 fn options(urls: &[&str], retries: u32) -> ClientOptions {
     let mut options = ClientOptions::new(urls.iter().copied());

@@ -1,13 +1,13 @@
 //! The JSON-RPC client against the JSON-RPC server over real loopback HTTP, with a fake node
 //! as the handler.
 
-mod rpc_support;
+mod common;
 
 use std::time::Instant;
 
 use alloy_primitives::{Address, U256};
+use common::rpc::*;
 use evlock::rpc::{ClientOptions, JsonRpcError, NonceTracker, RpcClient, RpcError, ServerOptions, start};
-use rpc_support::*;
 use serde_json::{Value, json};
 
 fn serve(node: &FakeNode) -> evlock::rpc::ServerHandle {

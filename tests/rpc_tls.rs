@@ -1,10 +1,10 @@
 //! HTTPS and mutual TLS between the JSON-RPC client and server, with certificates made by
 //! rcgen at test time; and `evlock-relay` reporting TLS failures with exit 4.
 
-mod rpc_support;
+mod common;
 
+use common::rpc::*;
 use evlock::rpc::{ClientOptions, RpcClient, RpcError, ServerError, ServerHandle, ServerOptions, start};
-use rpc_support::*;
 
 fn https(server: &Pem, client_ca: Option<&str>) -> ServerHandle {
     let mut options = ServerOptions::new("127.0.0.1:0".parse().unwrap());

@@ -11,39 +11,12 @@ use std::path::Path;
 use std::process::{Command as StdCommand, Output, Stdio};
 
 use assert_cmd::Command;
-use evlock::meter::modbus::slave::{SimDevice, SimValues, Slave};
+use evlock::meter::modbus::slave::{PtyLine, SimDevice, SimValues, Slave};
 use serde_json::Value;
-use serialport::{SerialPort, TTYPort};
 
-/// A simulator on the master side of a fresh pty. The device side stays open while the rig
-/// lives, so the master never reads EIO between two opens of the device path.
-struct Rig {
-    slave: Slave,
-    path: String,
-    _device_side: TTYPort,
-}
-
-impl Rig {
-    fn new(devices: Vec<SimDevice>) -> Rig {
-        let (master, device_side) = TTYPort::pair().expect("a pseudo-terminal pair");
-        let path = device_side.name().expect("the pty has a path");
-        Rig { slave: Slave::spawn(master, devices), path, _device_side: device_side }
-    }
-
-    fn uri(&self, query: &str) -> String {
-        format!("modbus:{}?{query}", self.path)
-    }
-}
-
-fn values() -> SimValues {
-    SimValues {
-        volts: 230.1,
-        amps: 1.234,
-        watts: 271.3,
-        energy_wh: 12345.0,
-        frequency_hz: 50.1,
-        power_factor: 0.96,
-    }
+/// The library's pty rig: a simulator on a fresh pseudo-terminal.
+fn rig(devices: Vec<SimDevice>) -> PtyLine {
+    Slave::on_pty(devices).expect("a pseudo-terminal pair")
 }
 
 fn sense(args: &[&str]) -> Output {
@@ -70,8 +43,8 @@ fn close(found: &Value, expected: f64, tolerance: f64) -> bool {
 fn a_pzem004t_reading_has_its_values_scaled_and_in_word_order() {
     // 70 000 Wh needs the energy's high word (0x0001 0x1170, low word first): a word-order
     // mistake would read 4.6 GWh; 70.123 A likewise spans both current registers.
-    let values = SimValues { amps: 70.123, watts: 16135.3, energy_wh: 70_000.0, ..values() };
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &values)]);
+    let values = SimValues { amps: 70.123, watts: 16135.3, energy_wh: 70_000.0, ..SimValues::sample() };
+    let rig = rig(vec![SimDevice::pzem004t(1, &values)]);
     let device = rig.uri("profile=pzem004t&addr=1");
     let output = sense(&["--device", &device, "--count", "3", "--interval", "0", "--fail-on-alarm"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -94,7 +67,7 @@ fn a_pzem004t_reading_has_its_values_scaled_and_in_word_order() {
 
 #[test]
 fn an_sdm120s_floats_are_read_high_word_first() {
-    let rig = Rig::new(vec![SimDevice::sdm120(7, &values())]);
+    let rig = rig(vec![SimDevice::sdm120(7, &SimValues::sample())]);
     let device = rig.uri("profile=sdm120&addr=7&baud=9600");
     let output = sense(&["--device", &device, "--count", "2", "--interval", "0", "--fail-on-alarm"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -111,7 +84,7 @@ fn an_sdm120s_floats_are_read_high_word_first() {
 
 #[test]
 fn crc_errors_are_retried_and_counted_without_an_alarm() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     rig.slave.corrupt_crc(1);
     let device = rig.uri("profile=pzem004t&timeout=200ms&retries=2");
     let output = sense(&["--device", &device, "--count", "2", "--interval", "0", "--fail-on-alarm"]);
@@ -128,7 +101,7 @@ fn crc_errors_are_retried_and_counted_without_an_alarm() {
 
 #[test]
 fn a_meter_that_stops_answering_is_device_silent_then_recovers() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     // The first request and both of its retries go unanswered: the first reading times out.
     rig.slave.stay_silent(3);
     let device = rig.uri("profile=pzem004t&timeout=100ms&retries=2");
@@ -147,7 +120,7 @@ fn a_meter_that_stops_answering_is_device_silent_then_recovers() {
 
 #[test]
 fn an_exception_reply_is_named() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     rig.slave.raise_exception(0x02, 1);
     let device = rig.uri("profile=pzem004t&timeout=200ms");
     let output = sense(&["--device", &device, "--count", "2", "--interval", "0"]);
@@ -162,7 +135,7 @@ fn an_exception_reply_is_named() {
 
 #[test]
 fn a_garbage_answering_meter_is_given_up_on_with_exit_3() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     rig.slave.send_garbage(1000);
     let device = rig.uri("profile=pzem004t&timeout=200ms&retries=0");
     let output = sense(&["--device", &device, "--interval", "0", "--give-up-after", "3"]);
@@ -177,7 +150,7 @@ fn a_garbage_answering_meter_is_given_up_on_with_exit_3() {
 
 #[test]
 fn an_energy_reset_on_a_live_meter_is_caught() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &values())]);
+    let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     let device = rig.uri("profile=pzem004t");
     let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("evlock-sense"))
         .env_clear()
@@ -194,7 +167,7 @@ fn an_energy_reset_on_a_live_meter_is_caught() {
         records.push(serde_json::from_str::<Value>(&line).unwrap());
     }
     // The reset attack: the accumulator is cleared between two readings.
-    assert!(rig.slave.set_values(1, &SimValues { energy_wh: 3.0, ..values() }));
+    assert!(rig.slave.set_values(1, &SimValues { energy_wh: 3.0, ..SimValues::sample() }));
     for line in stdout.lines() {
         records.push(serde_json::from_str(&line.unwrap()).unwrap());
     }
@@ -208,7 +181,8 @@ fn an_energy_reset_on_a_live_meter_is_caught() {
 
 #[test]
 fn scan_lists_the_slaves_on_the_line() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(3, &values()), SimDevice::sdm120(5, &values())]);
+    let rig =
+        rig(vec![SimDevice::pzem004t(3, &SimValues::sample()), SimDevice::sdm120(5, &SimValues::sample())]);
     let line = rig.uri("baud=9600");
     let output = sense(&["scan", "--device", &line, "--addresses", "1-8", "--timeout", "100ms"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -218,7 +192,7 @@ fn scan_lists_the_slaves_on_the_line() {
     assert_eq!(records[0]["kind"], "modbus_slave");
     assert_eq!(records[0]["answer"], "registers");
     assert_eq!(records[0]["registers"], serde_json::json!([2301, 1234]), "the PZEM's 0.1 V voltage word");
-    assert_eq!(records[0]["port"], rig.path);
+    assert_eq!(records[0]["port"], rig.path());
 
     rig.slave.raise_exception(0x01, 1);
     let output = sense(&["scan", "--device", &line, "--addresses", "3", "--timeout", "100ms"]);
@@ -233,7 +207,8 @@ fn scan_lists_the_slaves_on_the_line() {
 
 #[test]
 fn read_decodes_registers_in_either_word_order() {
-    let rig = Rig::new(vec![SimDevice::pzem004t(1, &values()), SimDevice::sdm120(2, &values())]);
+    let rig =
+        rig(vec![SimDevice::pzem004t(1, &SimValues::sample()), SimDevice::sdm120(2, &SimValues::sample())]);
     let line = rig.uri("baud=9600&timeout=200ms");
     // PZEM energy: u32 at 0x0005, low word first.
     let output = sense(&[
@@ -350,7 +325,7 @@ fn a_profile_file_describes_a_meter_that_is_not_built_in() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/lib/meter/profiles/sdm120.toml"))
             .unwrap();
     std::fs::write(&profile, builtin).unwrap();
-    let rig = Rig::new(vec![SimDevice::sdm120(7, &values())]);
+    let rig = rig(vec![SimDevice::sdm120(7, &SimValues::sample())]);
     let device = rig.uri("addr=7&baud=9600");
     let output = sense(&[
         "--device",

@@ -30,13 +30,17 @@ impl<'a> Market<'a> {
         &self.keys[who].1
     }
 
-    /// `evlock-trade ARGS` as `who`, with the node and market from flags.
+    /// `evlock-trade ARGS` as `who`, with the node and market from flags (and the sender,
+    /// for the commands that build transactions; `deliver` takes it from its key).
     fn trade(&self, who: usize, args: &[&str], input: &str) -> std::process::Output {
-        let mut all: Vec<&str> = vec!["--rpc", &self.devnet.url, "--from", self.addr(who)];
+        let mut all: Vec<&str> = vec!["--rpc", &self.devnet.url];
         if !self.contract.is_empty() {
             all.extend(["--contract", &self.contract]);
         }
         all.extend(args);
+        if !matches!(args.first(), Some(&("status" | "watch" | "deliver"))) {
+            all.extend(["--from", self.addr(who)]);
+        }
         run("evlock-trade", self.dir, &all, input)
     }
 
@@ -351,6 +355,42 @@ fn offline_use_needs_no_node_and_a_dead_node_is_exit_4() {
     let out = run("evlock-trade", dir.path(), &["settle", "--trade", "1", "--contract", market], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--chain-id or --rpc"));
+
+    // A bare number is never taken in the smallest unit: the error shows how to write it.
+    let offline = ["--contract", market, "--chain-id", "1001", "--nonce", "0", "--gas", "90000"];
+    for (flag, bare, example) in [
+        ("--price", "2", "e.g. 2ston/Wh"),
+        ("--energy", "500", "e.g. 500Wh"),
+        ("--gas-price", "25", "e.g. 25ston"),
+        ("--expires-in", "600", "e.g. 600blocks"),
+    ] {
+        let mut all = vec!["offer", "--energy", "500Wh", "--price", "2ston/Wh", "--expiry-block", "99"];
+        all.extend(offline);
+        all.extend(["--gas-price", "25ston"]);
+        if flag == "--expires-in" {
+            all.retain(|a| *a != "--expiry-block" && *a != "99");
+        }
+        let at = all.iter().position(|a| *a == flag);
+        match at {
+            Some(at) => all[at + 1] = bare,
+            None => all.extend([flag, bare]),
+        }
+        let out = run("evlock-trade", dir.path(), &all, "");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {bare}: {stderr}");
+        assert!(stderr.contains("has no unit") && stderr.contains(example), "{flag} {bare}: {stderr}");
+    }
+    // Reading commands do not offer the options of a transaction.
+    for extra in [["--nonce", "3"], ["--gas-price", "25ston"], ["--fee-payer", market]] {
+        for read in [&["status", "trade", "1"][..], &["watch"][..]] {
+            let mut all = read.to_vec();
+            all.extend(extra);
+            let out = run("evlock-trade", dir.path(), &all, "");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{all:?}: {stderr}");
+            assert!(stderr.contains(&format!("unexpected argument '{}'", extra[0])), "{all:?}: {stderr}");
+        }
+    }
 
     // A port nobody listens on: bound, then let go.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -10,6 +10,7 @@ use crate::wire::{MAX_LINE_BYTES, OnError, RecordStream};
 /// Options of every command that reads NDJSON records from stdin, flattened into it (and only
 /// into it: a command that reads no stream does not offer them).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Input")]
 pub struct InputArgs {
     /// What to do with a bad input record: stop the stream or skip the record.
     #[arg(long, value_enum, default_value_t = OnError::Stop, value_name = "WHAT")]
@@ -27,8 +28,9 @@ impl InputArgs {
     }
 }
 
-/// Options shared by every evlock tool.
+/// Options shared by every evlock tool (shown last in help, after the command's own).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Indent JSON records for humans (one record is then several lines).
     #[arg(long, global = true)]

@@ -12,8 +12,10 @@
 //! and [`Failure`] they need are in the ground ([`crate::exit`]).
 
 mod args;
+pub mod bash;
 mod diag;
 pub mod docs;
+pub mod man;
 
 pub use args::{GlobalArgs, InputArgs};
 pub use docs::Generate;
@@ -27,6 +29,8 @@ use crate::wire::{Output, write_stderr};
 pub trait Tool: clap::Parser {
     /// The tool's binary name, e.g. `evlock-keygen`.
     const NAME: &'static str;
+    /// The man pages of the related tools, named in this tool's SEE ALSO.
+    const SEE_ALSO: &'static [&'static str];
     /// The global options every tool shares.
     fn globals(&self) -> &GlobalArgs;
     /// Runs the tool. Data goes through `out`; the returned code is the process exit code.
@@ -61,7 +65,7 @@ pub fn execute<T: Tool>(tool: T) -> process::ExitCode {
     let result = match globals.generate {
         Some(what) => {
             let mut cmd = <T as clap::CommandFactory>::command();
-            out.write_raw(&docs::render(&mut cmd, T::NAME, what))
+            out.write_raw(&docs::render(&mut cmd, T::NAME, T::SEE_ALSO, what))
                 .map(|()| ExitCode::Success)
                 .map_err(Failure::from)
         }

@@ -178,8 +178,9 @@ pub enum KaiaError {
         ty: &'static str,
     },
 
-    /// The `type` of a JSON record is not a known transaction type.
-    #[error("field `type`: unknown transaction type {0}")]
+    /// The `type` of a JSON record is not a known transaction type; the message lists the
+    /// names that are.
+    #[error("field `type`: unknown transaction type {0} (the types: {names})", names = super::TxType::names())]
     UnknownTypeName(String),
 
     /// The JSON text itself could not be parsed.

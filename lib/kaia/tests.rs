@@ -492,11 +492,18 @@ fn json_type_names_and_aliases() {
     ] {
         assert_eq!(Transaction::from_json_value(&with("type", t.clone())).unwrap(), vt(ratio(30)), "{t}");
     }
-    assert_eq!(
-        err_of(with("type", json!("teleport"))),
-        "field `type`: unknown transaction type \"teleport\""
+    let unknown = err_of(with("type", json!("teleport")));
+    assert!(
+        unknown.starts_with("field `type`: unknown transaction type \"teleport\" (the types: legacy, "),
+        "{unknown}"
     );
-    assert_eq!(err_of(with("type", json!(7))), "field `type`: unknown transaction type 7");
+    for name in ["value_transfer", "fee_delegated_smart_contract_execution_with_ratio", "eip1559", "cancel"] {
+        assert!(unknown.contains(name), "{unknown} lacks {name}");
+    }
+    assert_eq!(unknown.matches(", ").count() + 1, TxType::all().count());
+    assert!(
+        err_of(with("type", json!(7))).starts_with("field `type`: unknown transaction type 7 (the types: ")
+    );
     assert_eq!(TxType::from_name("TxTypeValueTransfer").unwrap().kaia_byte(), Some(0x08));
     assert_eq!(TxType::from_number(0x7801), Some(TxType::Eip2930));
 

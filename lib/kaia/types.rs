@@ -153,6 +153,11 @@ impl TxType {
         NAMES.iter().map(|(t, _, _)| *t)
     }
 
+    /// The snake_case names of every type, comma-separated (for messages that list them).
+    pub fn names() -> String {
+        TxType::all().map(TxType::name).collect::<Vec<_>>().join(", ")
+    }
+
     /// Kaia's numeric type (`typeInt`): 0, 0x7801, 0x7802 or the native type byte.
     pub const fn type_int(self) -> u16 {
         match self {

@@ -33,7 +33,8 @@ use super::modbus::{Profile, Quantity};
 use super::{DeviceInfo, DeviceUri, HealthHints, MeterError, PowerState, Registers, Sample};
 use crate::exit::ErrorClass;
 
-/// The stable alarm codes (DESIGN.md, "Meters"; `AlarmRecord` in `lib/wire`).
+/// The stable alarm codes (`docs/architecture.md`, "Meters and their health checks";
+/// `AlarmRecord` in `lib/wire`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AlarmCode {
     /// Registers differ from the commissioned baseline: the recalibration attack.

@@ -616,7 +616,7 @@ pub(crate) fn chain(error: &dyn StdError) -> String {
 ///
 /// ```no_run
 /// # use evlock::rpc::{ClientOptions, NonceTracker, RpcClient};
-/// # let client = RpcClient::new(ClientOptions::new(["http://127.0.0.1:8545"]))?;
+/// # let client = RpcClient::new(ClientOptions::new(["http://127.0.0.1:8551/"]))?;
 /// let mut nonces = NonceTracker::new();
 /// let mut tx = serde_json::json!({"kind": "tx", "from": "0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B"});
 /// nonces.fill(&client, &mut tx)?;   // sets "nonce": "<pending count>"

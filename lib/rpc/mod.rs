@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! use evlock::rpc::{ClientOptions, RpcClient};
-//! let client = RpcClient::new(ClientOptions::new(["http://127.0.0.1:8545"]))?;
+//! let client = RpcClient::new(ClientOptions::new(["http://127.0.0.1:8551/"]))?;
 //! let height = client.block_number()?;
 //! # Ok::<(), evlock::rpc::RpcError>(())
 //! ```

@@ -7,46 +7,64 @@ use std::time::{Duration, SystemTime};
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
-use super::common::{ClockKind, duration};
+use super::common::{ClockKind, KeyArgs, duration};
 use crate::calibrate::report::{self, CheckRun};
 use crate::calibrate::{self, CalibrationError, Certificate, Plan, Rig, Technician, parse_amps};
+use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, Tool};
 use crate::exit::{ExitCode, Failure};
-use crate::keys::password::PasswordSource;
 use crate::meter::{self, DeviceUri, MeterError};
-use crate::signer::KeyUri;
 use crate::wire::Output;
 
-const EXAMPLES: &str = "\
-Examples:
-  # Commission a simulated meter against a simulated reference meter (instant, virtual clock)
-  evlock-calibrate commission --device sim:bench --switch sim:bench \\
-    --reference 'sim:bench?role=reference' --key tech.json --password-file tech.pw \\
-    --clock virtual --out bench-cert.json
+const EXAMPLES: &str = r#"
+# Commission a simulated meter against a simulated reference meter (instant,
+# on the virtual clock)
+evlock-calibrate commission --device sim:bench --switch sim:bench \
+  --reference 'sim:bench?role=reference' --key tech.json \
+  --password-file tech.pw --clock virtual --out bench-cert.json
 
-  # A PZEM-004T on the bench: the technician connects 1 A, 2 A and 5 A reference loads when
-  # asked; a class 1 meter (±1 %) with a 20 mA zero limit
-  evlock-calibrate commission --device 'modbus:/dev/ttyUSB0?profile=pzem004t' \\
-    --switch 'gpio:/dev/gpiochip0?line=17' --expect 1A,2A,5A --class 1 --zero-limit 20mA \\
-    --key tech.json --out pzem-cert.json
+# Months later: still the same meter, still in tolerance, signed by ours?
+evlock-calibrate check --certificate bench-cert.json --device sim:bench \
+  --switch sim:bench --reference 'sim:bench?role=reference' \
+  --clock virtual --technician 0x9858EfFD232B4033E47d90003D41EC34EcaEda94
 
-  # Months later: is it still the same, still in tolerance, and did our technician sign it?
-  evlock-calibrate check --certificate pzem-cert.json --device 'modbus:/dev/ttyUSB0?profile=pzem004t' \\
-    --switch 'gpio:/dev/gpiochip0?line=17' --expect 1A,2A,5A \\
-    --technician 0x9858EfFD232B4033E47d90003D41EC34EcaEda94 > check.ndjson
+# The certificate as a table, and its errors as a picture
+evlock-calibrate report --certificate bench-cert.json --svg errors.svg
+"#;
 
-  # The certificate and that check as a table, and the errors as a picture
-  evlock-calibrate report --certificate pzem-cert.json --check check.ndjson --svg pzem-errors.svg
-
+const NOTES: &str = "\
 Every point is measured the same way: set the load (the simulator's programmable load, or the
 technician connects it when asked on the terminal), set the relay (open for the zero point,
 closed for load points), wait --settle, then average --samples readings taken --interval apart,
 of the meter and of the reference meter at the same times. Load points pass within ±class %
 of the reference, the zero point within ±--zero-limit amps.
 
-Exit codes: 0 passed; 1 out of tolerance, registers changed, or a certificate whose signature
-does not hold (tampered, or not the --technician's); 2 bad options or an unreadable
-certificate; 3 a device error; 5 a key error (wrong password, unreadable keystore).";
+Exit 1 means out of tolerance, registers changed, or a certificate whose signature does not
+hold (tampered, or not the --technician's).";
+
+const COMMISSION_EXAMPLES: &str = r#"
+# A PZEM-004T on the bench: the technician connects 1 A, 2 A and 5 A
+# reference loads when asked; a class 1 meter (±1 %), a 20 mA zero limit
+evlock-calibrate commission \
+  --device 'modbus:/dev/ttyUSB0?profile=pzem004t' \
+  --switch 'gpio:/dev/gpiochip0?line=17' --expect 1A,2A,5A --class 1 \
+  --zero-limit 20mA --key tech.json --password-file tech.pw \
+  --out pzem-cert.json
+"#;
+
+const CHECK_EXAMPLES: &str = r#"
+# The same points again, and did our technician sign the certificate?
+evlock-calibrate check --certificate pzem-cert.json \
+  --device 'modbus:/dev/ttyUSB0?profile=pzem004t' \
+  --switch 'gpio:/dev/gpiochip0?line=17' --expect 1A,2A,5A \
+  --technician 0x9858EfFD232B4033E47d90003D41EC34EcaEda94 > check.ndjson
+"#;
+
+const REPORT_EXAMPLES: &str = r#"
+# The certificate and a check as a table, and the errors as a picture
+evlock-calibrate report --certificate pzem-cert.json --check check.ndjson \
+  --svg pzem-errors.svg
+"#;
 
 /// Commission and check meters against reference loads; signed calibration certificates.
 ///
@@ -57,23 +75,31 @@ certificate; 3 a device error; 5 a key error (wrong password, unreadable keystor
 /// baseline and re-measures the points. `report` prints a certificate as a table. `commission`
 /// and `check` write `calibration` records: one per point, then a summary.
 #[derive(Debug, Parser)]
-#[command(name = "evlock-calibrate", version, after_long_help = EXAMPLES, arg_required_else_help = true)]
+#[command(
+    name = "evlock-calibrate",
+    version,
+    after_long_help = tool_help(EXAMPLES, NOTES),
+    arg_required_else_help = true
+)]
 pub struct Calibrate {
-    #[command(flatten)]
-    globals: GlobalArgs,
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    globals: GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Commission a meter: measure it against reference loads and write a signed certificate.
+    #[command(after_long_help = command_help(COMMISSION_EXAMPLES, ""))]
     Commission(CommissionArgs),
     /// Check a meter against its certificate: signature, registers, load points.
+    #[command(after_long_help = command_help(CHECK_EXAMPLES, ""))]
     Check(CheckArgs),
     /// Print a certificate (and a check's results) as a table; draw the errors as SVG.
     ///
     /// Unlike the other commands, its stdout is text for humans, not records (like --pretty).
+    #[command(after_long_help = command_help(REPORT_EXAMPLES, ""))]
     Report(ReportArgs),
 }
 
@@ -114,21 +140,12 @@ struct BenchArgs {
     /// The clock: `virtual` for the simulator (no waiting).
     #[arg(long, value_enum, default_value_t = ClockKind::Wall)]
     clock: ClockKind,
-    /// Never prompt: neither for a password nor for the technician to connect a load.
-    #[arg(long)]
-    no_input: bool,
 }
 
 #[derive(Debug, Args)]
 struct CommissionArgs {
     #[command(flatten)]
     bench: BenchArgs,
-    /// The technician's key that signs the certificate: a keystore path or `keystore:PATH`.
-    #[arg(long, value_name = "URI")]
-    key: String,
-    /// File holding the keystore password (one trailing newline is ignored).
-    #[arg(long, env = "EVLOCK_PASSWORD_FILE", hide_env_values = true, value_name = "FILE")]
-    password_file: Option<PathBuf>,
     /// The accuracy class, %: load points must be within ±CLASS % of the reference. One of the
     /// standard classes 0.1, 0.2, 0.5, 1, 2, 3 (IEC 62053, ANSI C12.20).
     #[arg(long, value_name = "PERCENT", default_value = "1", value_parser = calibrate::parse_class)]
@@ -142,6 +159,10 @@ struct CommissionArgs {
     /// Replace an existing certificate file.
     #[arg(long)]
     force: bool,
+    // The technician's key that signs the certificate; its `--no-input` also means that no
+    // load is asked for on the terminal.
+    #[command(flatten)]
+    key: KeyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +175,9 @@ struct CheckArgs {
     /// Refuse the certificate unless this address signed it.
     #[arg(long, value_name = "ADDRESS")]
     technician: Option<String>,
+    /// Never prompt: fail when a load would have to be connected by hand.
+    #[arg(long)]
+    no_input: bool,
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +195,7 @@ struct ReportArgs {
 
 impl Tool for Calibrate {
     const NAME: &'static str = "evlock-calibrate";
+    const SEE_ALSO: &'static [&'static str] = &["evlock-sense", "evlock-keygen"];
 
     fn globals(&self) -> &GlobalArgs {
         &self.globals
@@ -243,17 +268,11 @@ fn commission(args: CommissionArgs, out: &mut Output) -> Result<ExitCode, Failur
     // Before anything is measured: the certificate can be written where --out says.
     calibrate::certificate::check_destination(&args.out, args.force)?;
     // The key is unlocked before anything is measured: a wrong password costs no bench time.
-    let key: KeyUri = args.key.parse()?;
-    let password = PasswordSource {
-        file: args.password_file.clone(),
-        no_input: bench.no_input,
-        flag: "--password-file",
-    };
-    let signer = key.open(&password)?;
+    let signer = args.key.uri()?.open(&args.key.password.source())?;
     log::info!("commissioning {} as technician {}", bench.device, signer.address());
     let mut rig = bench.rig()?;
     let issued = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
-    let mut technician = TerminalTechnician { no_input: bench.no_input };
+    let mut technician = TerminalTechnician { no_input: args.key.password.no_input };
     let commissioned = calibrate::commission(
         &mut rig,
         &plan,
@@ -284,7 +303,7 @@ fn check(args: CheckArgs, out: &mut Output) -> Result<ExitCode, Failure> {
     let plan = bench.plan(certificate.class, certificate.zero_limit_amps, loads);
     plan.validate()?;
     let mut rig = bench.rig()?;
-    let mut technician = TerminalTechnician { no_input: bench.no_input };
+    let mut technician = TerminalTechnician { no_input: args.no_input };
     let checked = calibrate::check(&mut rig, &plan, &mut technician, &certificate)?;
     let device = rig.meter.info().uri.clone();
     for point in &checked.run.points {

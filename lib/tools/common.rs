@@ -1,4 +1,6 @@
-//! Options and helpers several tools share: reaching a JSON-RPC node, durations.
+//! Options and helpers several tools share, each group declared once and flattened into the
+//! commands that use it: reaching a JSON-RPC node, a signing key and its password, a meter
+//! and its certificate, durations.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -6,10 +8,102 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::exit::Failure;
+use crate::keys::password::PasswordSource;
 use crate::rpc::{ClientOptions, RpcClient};
+use crate::signer::KeyUri;
+
+/// Where a keystore password comes from: a file, the file `EVLOCK_PASSWORD_FILE` names, or
+/// a hidden prompt on the terminal (never the command line).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Key")]
+pub(crate) struct PasswordArgs {
+    /// File holding the keystore password (one trailing newline is ignored).
+    #[arg(long, env = "EVLOCK_PASSWORD_FILE", hide_env_values = true, value_name = "FILE")]
+    pub(crate) password_file: Option<PathBuf>,
+    /// Never prompt: fail when something must be asked that no option or file answers.
+    #[arg(long)]
+    pub(crate) no_input: bool,
+}
+
+impl PasswordArgs {
+    /// The password source of `--password-file`.
+    pub(crate) fn source(&self) -> PasswordSource {
+        self.other_file(self.password_file.clone(), "--password-file")
+    }
+
+    /// Another password file (`--new-password-file`, …) under the same `--no-input`.
+    pub(crate) fn other_file(&self, file: Option<PathBuf>, flag: &'static str) -> PasswordSource {
+        PasswordSource { file, no_input: self.no_input, flag }
+    }
+}
+
+/// A signing key and its password.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Key")]
+pub(crate) struct KeyArgs {
+    /// The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature).
+    #[arg(long, value_name = "URI", required_unless_present = "generate")]
+    pub(crate) key: Option<String>,
+    #[command(flatten)]
+    pub(crate) password: PasswordArgs,
+}
+
+impl KeyArgs {
+    /// The key's URI (`--key` is required; clap only lets it be absent for `--generate`).
+    pub(crate) fn uri(&self) -> Result<KeyUri, Failure> {
+        let key = self.key.as_deref().ok_or_else(|| Failure::usage("--key is required (see --help)"))?;
+        Ok(key.parse()?)
+    }
+}
+
+/// A meter: its device, its relay, its calibration certificate and how often it is read.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Meter")]
+pub(crate) struct MeterArgs {
+    /// The meter's device URI, e.g. `modbus:/dev/ttyUSB0?profile=sdm120`,
+    /// `ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015`, `sim:home?fault=reset@60s`.
+    #[arg(long, value_name = "URI", required_unless_present = "generate")]
+    pub(crate) device: Option<String>,
+    /// The relay in front of the battery or load, e.g. `gpio:/dev/gpiochip0?line=17` or
+    /// `sim:home`: its state goes into every reading and enables the wiring checks.
+    #[arg(long, value_name = "URI")]
+    pub(crate) switch: Option<String>,
+    /// A calibration certificate (from `evlock-calibrate commission`): its signature is
+    /// verified, its gain/offset correct amps and watts, its register baseline is what the
+    /// `recalibrated` check compares against.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) certificate: Option<PathBuf>,
+    /// Refuse the certificate unless this address signed it.
+    #[arg(long, value_name = "ADDRESS", requires = "certificate")]
+    pub(crate) technician: Option<String>,
+    /// The time between readings (`0` = as fast as the device answers).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    pub(crate) interval: Duration,
+    /// The clock pacing the readings (`virtual` for the simulator: no sleeping).
+    #[arg(long, value_enum, default_value_t = ClockKind::Wall)]
+    pub(crate) clock: ClockKind,
+}
+
+impl MeterArgs {
+    /// The device URI as given (`--device` is required; clap only lets it be absent for
+    /// `--generate`).
+    pub(crate) fn device(&self) -> Result<&str, Failure> {
+        self.device.as_deref().ok_or_else(|| Failure::usage("--device is required (see --help)"))
+    }
+
+    /// The certificate, verified (and refused unless `--technician` signed it), if one is given.
+    pub(crate) fn certificate(&self) -> Result<Option<crate::calibrate::Certificate>, Failure> {
+        self.certificate
+            .as_deref()
+            .map(|path| crate::calibrate::Certificate::load_verified(path, self.technician.as_deref()))
+            .transpose()
+            .map_err(Failure::from)
+    }
+}
 
 /// How to reach the node: endpoints, TLS trust and client certificate, retries.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Node")]
 pub(crate) struct ConnectionArgs {
     /// A JSON-RPC endpoint (http:// or https://). Repeat it, or separate URLs with commas, for
     /// fallbacks tried in order when one cannot be reached.

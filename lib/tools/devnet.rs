@@ -9,6 +9,7 @@ use alloy_primitives::{Address, U256};
 use clap::Parser;
 use serde_json::Value;
 
+use crate::cli::docs::tool_help;
 use crate::cli::{GlobalArgs, Tool};
 use crate::devnet::{Chain, ChainConfig, rpc};
 use crate::exit::{ExitCode, Failure};
@@ -19,18 +20,31 @@ use crate::units::parse_amount;
 use crate::wire::Output;
 use crate::wire::{DevnetAccount, DevnetRecord};
 
+/// The port the chain listens on by default (`http://127.0.0.1:8551/`); the other tools'
+/// examples and the README use it.
+pub const DEFAULT_PORT: u16 = 8551;
+
 /// The documented default dev mnemonic (the usual local-chain one): never use it for money.
 pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
 
-const EXAMPLES: &str = "\
-Examples:
-  # A chain on a free port; the first stdout line says where, with the funded accounts
-  evlock-devnet --port 0
-  # Keep the chain across restarts, a block every second, HTTPS with client certificates
-  evlock-devnet --state chain.ndjson --block-time 1s --tls-cert srv.pem --tls-key srv.key --client-ca ca.pem
-  # The dev accounts' keys, as keystores (the default dev mnemonic is in examples/)
-  evlock-keygen import --mnemonic-file examples/devnet-mnemonic.txt --count 10 --password-file pw.txt
+const EXAMPLES: &str = r#"
+# A chain on http://127.0.0.1:8551/; the first stdout line says where, with
+# the funded accounts
+evlock-devnet
 
+# On a free port, kept across restarts, a block every second
+evlock-devnet --port 0 --state chain.ndjson --block-time 1s
+
+# HTTPS, and only for clients with a certificate from ca.pem
+evlock-devnet --tls-cert srv.pem --tls-key srv.key --client-ca ca.pem
+
+# The dev accounts' keys, as keystores in keys/ (the dev mnemonic is in
+# examples/)
+evlock-keygen import --mnemonic-file examples/devnet-mnemonic.txt \
+  --count 10 --out-dir keys --password-file pw.txt
+"#;
+
+const NOTES: &str = "\
 The dev mnemonic is public (\"test test … junk\" by default, accounts at m/44'/8217'/0'/0/i):
 the chain id defaults to 31337 so nothing signed for it replays on a public network.";
 
@@ -41,12 +55,10 @@ the chain id defaults to 31337 so nothing signed for it replays on a public netw
 /// or one per --block-time. With --state, every block is appended to the file and fsynced
 /// before its transactions are reported, and a restart replays the file.
 #[derive(Debug, Parser)]
-#[command(name = "evlock-devnet", version, after_long_help = EXAMPLES)]
+#[command(name = "evlock-devnet", version, after_long_help = tool_help(EXAMPLES, NOTES))]
 pub struct Devnet {
-    #[command(flatten)]
-    globals: GlobalArgs,
     /// TCP port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 8551)]
+    #[arg(long, default_value_t = DEFAULT_PORT)]
     port: u16,
     /// The chain id.
     #[arg(long, default_value_t = 31337)]
@@ -82,6 +94,8 @@ pub struct Devnet {
     /// Require client certificates issued by this PEM CA (mutual TLS).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     client_ca: Option<PathBuf>,
+    #[command(flatten)]
+    globals: GlobalArgs,
 }
 
 /// The most dev accounts `--accounts` funds: each is derived at start, and a chain of more is
@@ -109,6 +123,7 @@ fn read(path: &std::path::Path, what: &str) -> Result<Vec<u8>, Failure> {
 
 impl Tool for Devnet {
     const NAME: &'static str = "evlock-devnet";
+    const SEE_ALSO: &'static [&'static str] = &["evlock-relay", "evlock-keygen", "evlock-trade"];
 
     fn globals(&self) -> &GlobalArgs {
         &self.globals

@@ -6,37 +6,86 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use zeroize::Zeroizing;
 
+use super::common::PasswordArgs;
+use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::keys::files::{read_secret_file, write_secret_file};
 use crate::keys::hd::{BasePath, DEFAULT_BASE_PATH, derive_key};
 use crate::keys::keystore::{Format, Kdf, Keystore, encrypt_v3};
 use crate::keys::mnemonic::Phrase;
-use crate::keys::password::PasswordSource;
 use crate::keys::{KeyError, SecretKey};
 use crate::wire::KeyRecord;
 use crate::wire::Output;
 
-const EXAMPLES: &str = "\
-Examples:
-  # A new 24-word wallet with 3 accounts; the mnemonic goes to a 0600 file
-  evlock-keygen new --words 24 --count 3 --out-dir keys --mnemonic-out seed.txt --password-file pw.txt
+const EXAMPLES: &str = r#"
+# A new 24-word wallet with 3 accounts; the mnemonic goes to a 0600 file
+evlock-keygen new --words 24 --count 3 --out-dir keys \
+  --mnemonic-out seed.txt --password-file pw.txt
 
-  # Same, for a small board (scrypt n=4096 instead of 262144)
-  evlock-keygen new --light-kdf --out-dir keys --mnemonic-out seed.txt --password-file pw.txt
+# The addresses of a mnemonic, without writing keystores
+evlock-keygen derive --mnemonic-file seed.txt --count 10
 
-  # Addresses 0..9 of a mnemonic, Ethereum-wallet path
-  evlock-keygen derive --mnemonic-file seed.txt --count 10 --hd-path \"m/44'/60'/0'/0\"
+# Import a raw private key or another wallet's keystore
+evlock-keygen import --private-key-file key.hex --password-file pw.txt
+evlock-keygen import --keystore kaikas.json --source-password-file old.txt \
+  --password-file pw.txt
 
-  # Import a raw private key or another wallet's keystore
-  evlock-keygen import --private-key-file key.hex --out-dir keys --password-file pw.txt
-  evlock-keygen import --keystore kaikas.json --source-password-file old.txt --password-file pw.txt
+# Which account is this, and does my password open it?
+evlock-keygen inspect --verify --password-file pw.txt keys/0xAbC….json
+"#;
 
-  # Which account is this, and does my password open it?
-  evlock-keygen inspect keys/0xAbC….json --verify --password-file pw.txt
-
+const NOTES: &str = "\
 Passwords are never taken on the command line: --password-file FILE, the file named by
-EVLOCK_PASSWORD_FILE, or a hidden prompt when stdin is a terminal.";
+EVLOCK_PASSWORD_FILE, or a hidden prompt when stdin is a terminal (--no-input forbids it).";
+
+const NEW_EXAMPLES: &str = r#"
+# A new 24-word wallet with 3 accounts; the mnemonic goes to a 0600 file
+evlock-keygen new --words 24 --count 3 --out-dir keys \
+  --mnemonic-out seed.txt --password-file pw.txt
+
+# Same, for a small board (scrypt n=4096 instead of 262144)
+evlock-keygen new --light-kdf --out-dir keys --mnemonic-out seed.txt \
+  --password-file pw.txt
+
+# Show the words once on this terminal instead of writing them to a file
+evlock-keygen new --show-mnemonic --out-dir keys --password-file pw.txt
+"#;
+
+const IMPORT_EXAMPLES: &str = r#"
+# The first 3 accounts of a mnemonic, as keystores in keys/
+evlock-keygen import --mnemonic-file seed.txt --count 3 --out-dir keys \
+  --password-file pw.txt
+
+# A raw private key (hex) from a file, or from stdin with -
+evlock-keygen import --private-key-file key.hex --password-file pw.txt
+
+# Another wallet's keystore (v3 or Kaia KIP-3 v4), re-encrypted as v3
+evlock-keygen import --keystore kaikas.json --source-password-file old.txt \
+  --password-file pw.txt
+"#;
+
+const DERIVE_EXAMPLES: &str = r#"
+# Addresses 0..9 of a mnemonic on Kaia's path m/44'/8217'/0'/0/i
+evlock-keygen derive --mnemonic-file seed.txt --count 10
+
+# The same mnemonic on the Ethereum wallets' path
+evlock-keygen derive --mnemonic-file seed.txt --hd-path "m/44'/60'/0'/0"
+"#;
+
+const INSPECT_EXAMPLES: &str = r#"
+# Which accounts are these keystores (a v3 file names its address)
+evlock-keygen inspect keys/*.json
+
+# Does the password open it? (exit 5 when it does not)
+evlock-keygen inspect --verify --password-file pw.txt keys/0xAbC….json
+"#;
+
+const CHANGE_PASSWORD_EXAMPLES: &str = r#"
+# Re-encrypt a keystore in place under a new password
+evlock-keygen change-password --password-file old.txt \
+  --new-password-file new.txt keys/0xAbC….json
+"#;
 
 /// Create and manage Kaia account keys: BIP-39 mnemonics, BIP-44 accounts, encrypted keystores.
 ///
@@ -44,21 +93,30 @@ EVLOCK_PASSWORD_FILE, or a hidden prompt when stdin is a terminal.";
 /// v3 files (readable by geth, ethers, Kaia wallets), created 0600 and never overwritten
 /// without --force. Reads v3 (scrypt, pbkdf2) and Kaia KIP-3 v4 keystores.
 #[derive(Debug, Parser)]
-#[command(name = "evlock-keygen", version, after_long_help = EXAMPLES, subcommand_required = false, arg_required_else_help = true)]
+#[command(
+    name = "evlock-keygen",
+    version,
+    after_long_help = tool_help(EXAMPLES, NOTES),
+    subcommand_required = false,
+    arg_required_else_help = true
+)]
 pub struct Keygen {
-    #[command(flatten)]
-    globals: GlobalArgs,
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    globals: GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create a new mnemonic and write an encrypted keystore for each derived account.
+    #[command(after_long_help = command_help(NEW_EXAMPLES, ""))]
     New(NewArgs),
     /// Write keystores from a mnemonic file, a raw private-key file or another keystore.
+    #[command(after_long_help = command_help(IMPORT_EXAMPLES, ""))]
     Import(ImportArgs),
     /// Print the addresses of a mnemonic's accounts (no keystore is written).
+    #[command(after_long_help = command_help(DERIVE_EXAMPLES, ""))]
     Derive(DeriveArgs),
     /// Show the address and format of keystores; --verify checks the password and the address.
     ///
@@ -66,25 +124,11 @@ enum Command {
     /// verified: its record has `"verified": false` and the key's own address as
     /// `key_address`, and the tool exits 5. A KIP-3 keystore of a decoupled account (its key
     /// was changed) is verified, with `key_address` naming the key's own address.
+    #[command(after_long_help = command_help(INSPECT_EXAMPLES, ""))]
     Inspect(InspectArgs),
     /// Re-encrypt a v3 keystore under a new password, in place.
+    #[command(after_long_help = command_help(CHANGE_PASSWORD_EXAMPLES, ""))]
     ChangePassword(ChangePasswordArgs),
-}
-
-#[derive(Debug, Clone, Args)]
-struct PasswordOpts {
-    /// File holding the keystore password (one trailing newline is ignored).
-    #[arg(long, env = "EVLOCK_PASSWORD_FILE", hide_env_values = true, value_name = "FILE")]
-    password_file: Option<PathBuf>,
-    /// Never prompt: fail when a password is needed and no file gives it.
-    #[arg(long)]
-    no_input: bool,
-}
-
-impl PasswordOpts {
-    fn source(&self) -> PasswordSource {
-        PasswordSource { file: self.password_file.clone(), no_input: self.no_input, flag: "--password-file" }
-    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -142,7 +186,7 @@ struct NewArgs {
     #[command(flatten)]
     write: WriteOpts,
     #[command(flatten)]
-    password: PasswordOpts,
+    password: PasswordArgs,
 }
 
 #[derive(Debug, Args)]
@@ -165,7 +209,7 @@ struct ImportArgs {
     #[command(flatten)]
     write: WriteOpts,
     #[command(flatten)]
-    password: PasswordOpts,
+    password: PasswordArgs,
 }
 
 #[derive(Debug, Args)]
@@ -187,7 +231,7 @@ struct InspectArgs {
     #[arg(long)]
     verify: bool,
     #[command(flatten)]
-    password: PasswordOpts,
+    password: PasswordArgs,
 }
 
 #[derive(Debug, Args)]
@@ -202,11 +246,12 @@ struct ChangePasswordArgs {
     #[arg(long)]
     light_kdf: bool,
     #[command(flatten)]
-    password: PasswordOpts,
+    password: PasswordArgs,
 }
 
 impl Tool for Keygen {
     const NAME: &'static str = "evlock-keygen";
+    const SEE_ALSO: &'static [&'static str] = &["evlock-sign", "evlock-devnet", "evlock-calibrate"];
 
     fn globals(&self) -> &GlobalArgs {
         &self.globals
@@ -262,12 +307,10 @@ fn import(args: ImportArgs, out: &mut Output) -> Result<ExitCode, Failure> {
         out.emit(&record)?;
     } else if let Some(path) = &args.keystore {
         let source = Keystore::load(path)?;
-        let source_password = PasswordSource {
-            file: args.source_password_file.clone(),
-            no_input: args.password.no_input,
-            flag: "--source-password-file",
-        }
-        .obtain(&format!("Password of {}", path.display()), false)?;
+        let source_password = args
+            .password
+            .other_file(args.source_password_file.clone(), "--source-password-file")
+            .obtain(&format!("Password of {}", path.display()), false)?;
         let key = source.decrypt_signing_key(source_password.as_bytes())?;
         if let Some(account) = source.address().filter(|a| *a != key.address()) {
             log::warn!(
@@ -373,12 +416,10 @@ fn change_password(args: ChangePasswordArgs, out: &mut Output) -> Result<ExitCod
     let old = args.password.source().obtain("Current password", false)?;
     // Decrypt before asking for anything else: a wrong password leaves the file untouched.
     let key = keystore.decrypt_signing_key(old.as_bytes())?;
-    let new = PasswordSource {
-        file: args.new_password_file.clone(),
-        no_input: args.password.no_input,
-        flag: "--new-password-file",
-    }
-    .obtain("New password", true)?;
+    let new = args
+        .password
+        .other_file(args.new_password_file.clone(), "--new-password-file")
+        .obtain("New password", true)?;
     let kdf = if args.light_kdf { Kdf::Light } else { Kdf::Standard };
     let json = Zeroizing::new(encrypt_v3(&key, new.as_bytes(), kdf)?);
     write_secret_file(&args.keystore, json.as_bytes(), true)?;

@@ -10,17 +10,28 @@ pub mod sense;
 pub mod sign;
 pub mod trade;
 
-/// Every tool's name and clap command, for generated docs and their drift test.
-pub fn all() -> Vec<(&'static str, clap::Command)> {
-    use crate::cli::Tool;
-    use clap::CommandFactory;
+/// A tool as its generated docs see it.
+pub struct ToolDocs {
+    /// The binary's name, e.g. `evlock-keygen`.
+    pub name: &'static str,
+    /// The related tools its man page names in SEE ALSO.
+    pub see_also: &'static [&'static str],
+    /// Its clap command.
+    pub command: clap::Command,
+}
+
+/// Every tool's name, related tools and clap command, for generated docs and their tests.
+pub fn all() -> Vec<ToolDocs> {
+    fn docs<T: crate::cli::Tool>() -> ToolDocs {
+        ToolDocs { name: T::NAME, see_also: T::SEE_ALSO, command: T::command() }
+    }
     vec![
-        (keygen::Keygen::NAME, keygen::Keygen::command()),
-        (sign::Sign::NAME, sign::Sign::command()),
-        (relay::Relay::NAME, relay::Relay::command()),
-        (trade::Trade::NAME, trade::Trade::command()),
-        (devnet::Devnet::NAME, devnet::Devnet::command()),
-        (sense::Sense::NAME, sense::Sense::command()),
-        (calibrate::Calibrate::NAME, calibrate::Calibrate::command()),
+        docs::<keygen::Keygen>(),
+        docs::<sign::Sign>(),
+        docs::<relay::Relay>(),
+        docs::<trade::Trade>(),
+        docs::<devnet::Devnet>(),
+        docs::<sense::Sense>(),
+        docs::<calibrate::Calibrate>(),
     ]
 }

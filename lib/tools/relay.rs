@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
 use super::common::{ConnectionArgs, connect, duration};
+use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, InputArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::relay::{Pipeline, Progress, RelayError, Submission, SubmitOptions, Submitter};
@@ -20,38 +21,59 @@ use crate::rpc::RpcClient;
 use crate::wire::Output;
 use crate::wire::{Envelope, ErrorRecord, OnError, RpcResultRecord, StreamOutcome, write_stderr};
 
-const EXAMPLES: &str = "\
-Examples:
-  # Sign and submit, one receipt record per transaction
-  evlock-trade settle --trade 7 | evlock-sign --key op.json | evlock-relay submit --rpc http://127.0.0.1:8545
+const EXAMPLES: &str = r#"
+# Sign and submit, one receipt record per transaction
+evlock-trade settle --trade 7 --from "$OPERATOR" \
+  | evlock-sign --key op.json --password-file pw.txt \
+  | evlock-relay submit --rpc http://127.0.0.1:8551/
 
-  # A node behind TLS with a private CA and client certificates, with a fallback node
-  evlock-relay submit --rpc https://node-a.example:8651 --rpc https://node-b.example:8651 \\
-    --ca-cert operator-ca.pem --client-cert meter.pem --client-key meter.key < signed.ndjson
+# One raw call (the endpoint may also come from EVLOCK_RPC_URL)
+export EVLOCK_RPC_URL=http://127.0.0.1:8551/
+evlock-relay rpc eth_getBalance \
+  '["0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B","latest"]'
+"#;
 
-  # Fire and forget: records with status \"pending\" and the hash; --check then waits until
-  # every one is mined and exits non-zero if one reverted or never came
-  evlock-relay submit --no-wait < signed.ndjson
-  evlock-relay submit --no-wait --check < signed.ndjson
-
-  # A transaction signed by any other tool: a bare hex line, or a record with only `raw`
-  cast mktx --keystore meter.json --password-file meter.pw --rpc-url $EVLOCK_RPC_URL 0x7b65…1d0 --value 1 \\
-    | evlock-relay submit
-  echo '{\"raw\":\"0x02f8…\",\"meta\":{\"order\":7}}' | evlock-relay submit
-
-  # Wait for 3 confirmations, at most 2 minutes per transaction
-  evlock-relay submit --confirmations 3 --timeout 2m < signed.ndjson
-
-  # One raw call (the endpoint may also come from EVLOCK_RPC_URL)
-  EVLOCK_RPC_URL=http://127.0.0.1:8545 evlock-relay rpc eth_getBalance '[\"0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B\",\"latest\"]'
-
+const NOTES: &str = "\
 Running the same input twice never sends a transaction twice: a node that already has it (or a
 chain that already holds it) counts as sent, and the relay waits for its receipt.
 
-Exit codes: 0 every transaction succeeded; 1 a transaction reverted or the node refused one
-(invalid signature, nonce too low, insufficient funds, wrong chain id: an `error` record on
-stderr carries the node's code and message); 2 bad input or options; 4 the node could not be
-reached after retries (or answered badly), a TLS failure, or no receipt in time.";
+A transaction that reverts or that the node refuses (invalid signature, nonce too low,
+insufficient funds, wrong chain id) makes the exit code 1, after the whole stream: an `error`
+record on stderr carries the node's code and message. Exit 4 when the node cannot be reached
+after retries, answers badly, fails TLS, or gives no receipt in time.";
+
+const SUBMIT_EXAMPLES: &str = r#"
+# Sign and submit, one receipt record per transaction
+evlock-sign --key op.json --password-file pw.txt < txs.ndjson \
+  | evlock-relay submit --rpc http://127.0.0.1:8551/
+
+# A node behind TLS (a private CA, a client certificate) and a fallback
+evlock-relay submit --rpc https://node-a.example:8651 \
+  --rpc https://node-b.example:8651 --ca-cert operator-ca.pem \
+  --client-cert meter.pem --client-key meter.key < signed.ndjson
+
+# Fire and forget: records with status "pending" and the hash; --check then
+# waits until every one is mined and exits non-zero if one reverted or never
+# came
+evlock-relay submit --no-wait < signed.ndjson
+evlock-relay submit --no-wait --check < signed.ndjson
+
+# A transaction signed by any other tool: a bare hex line, or a record with
+# only `raw`
+cast mktx --keystore meter.json --password-file meter.pw \
+  --rpc-url "$EVLOCK_RPC_URL" 0x7b65…1d0 --value 1 | evlock-relay submit
+echo '{"raw":"0x02f8…","meta":{"order":7}}' | evlock-relay submit
+
+# Wait for 3 confirmations, at most 2 minutes per transaction
+evlock-relay submit --confirmations 3 --timeout 2m < signed.ndjson
+"#;
+
+const RPC_EXAMPLES: &str = r#"
+# The chain's height, and an account's balance
+evlock-relay rpc --rpc http://127.0.0.1:8551/ eth_blockNumber
+evlock-relay rpc --rpc http://127.0.0.1:8551/ eth_getBalance \
+  '["0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B","latest"]'
+"#;
 
 /// Submit signed transactions to a Kaia node and write their receipts; make raw JSON-RPC calls.
 ///
@@ -68,22 +90,24 @@ reached after retries (or answered badly), a TLS failure, or no receipt in time.
 /// from the receipt, or from replaying the call at its block when the node gives none); the
 /// exit code is then 1, after the whole stream.
 #[derive(Debug, Parser)]
-#[command(name = "evlock-relay", version, after_long_help = EXAMPLES, arg_required_else_help = true)]
+#[command(name = "evlock-relay", version, after_long_help = tool_help(EXAMPLES, NOTES), arg_required_else_help = true)]
 pub struct Relay {
-    #[command(flatten)]
-    globals: GlobalArgs,
-    #[command(flatten)]
-    connection: ConnectionArgs,
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+    #[command(flatten)]
+    globals: GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Send signed transactions (stdin: `signed_tx` records, records with `raw`, or hex lines)
     /// and write a `receipt` record for each.
+    #[command(after_long_help = command_help(SUBMIT_EXAMPLES, ""))]
     Submit(SubmitArgs),
     /// Make one JSON-RPC call and write its result as an `rpc_result` record.
+    #[command(after_long_help = command_help(RPC_EXAMPLES, ""))]
     Rpc {
         /// The method, e.g. `eth_blockNumber`.
         method: String,
@@ -94,8 +118,6 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct SubmitArgs {
-    #[command(flatten)]
-    input: InputArgs,
     /// Wait for each receipt (the default).
     #[arg(long, overrides_with = "no_wait")]
     wait: bool,
@@ -115,10 +137,13 @@ struct SubmitArgs {
     /// is mined; exit 1 if one reverted, 4 if one was not mined in time.
     #[arg(long, requires = "no_wait")]
     check: bool,
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 impl Tool for Relay {
     const NAME: &'static str = "evlock-relay";
+    const SEE_ALSO: &'static [&'static str] = &["evlock-sign", "evlock-trade", "evlock-devnet"];
 
     fn globals(&self) -> &GlobalArgs {
         &self.globals

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use super::common::{ClockKind, duration};
+use super::common::{MeterArgs, duration};
 use crate::calibrate::Certificate;
+use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::interrupt;
@@ -19,28 +20,35 @@ use crate::meter::{self, DeviceUri, Meter, modbus_exception_name};
 use crate::wire::Output;
 use crate::wire::{ModbusSlaveRecord, RegistersRecord, SelfTestRecord};
 
-const EXAMPLES: &str = "\
-Examples:
-  # A PZEM-004T on a USB-RS485 adapter, one reading a second, forever
-  evlock-sense --device 'modbus:/dev/ttyUSB0?profile=pzem004t&addr=1'
+const EXAMPLES: &str = r#"
+# A PZEM-004T on a USB-RS485 adapter, one reading a second, forever
+evlock-sense --device 'modbus:/dev/ttyUSB0?profile=pzem004t&addr=1'
 
-  # An INA228 with its relay on GPIO 17; stop with exit 1 at the first alarm
-  evlock-sense --device 'ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015' \\
-    --switch 'gpio:/dev/gpiochip0?line=17' --stop-on-alarm
+# An INA228 with its relay on GPIO 17; stop with exit 1 at the first alarm
+evlock-sense --device 'ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015' \
+  --switch 'gpio:/dev/gpiochip0?line=17' --stop-on-alarm
 
-  # The paper's board: an ACS712 on the ADC, corrected by its calibration certificate
-  evlock-sense --device 'iio-acs712:/sys/bus/iio/devices/iio:device0?channel=0' \\
-    --certificate meter-cert.json --technician 0x9858EfFD232B4033E47d90003D41EC34EcaEda94
+# The paper's board: an ACS712 on the ADC, corrected by its certificate
+evlock-sense \
+  --device 'iio-acs712:/sys/bus/iio/devices/iio:device0?channel=0' \
+  --certificate meter-cert.json \
+  --technician 0x9858EfFD232B4033E47d90003D41EC34EcaEda94
 
-  # A simulated battery put to sleep after 30 s, 60 readings on the virtual clock (instant)
-  evlock-sense --device 'sim:home?fault=sleep@30s' --switch sim:home --clock virtual --count 60
+# A simulated battery put to sleep after 30 s, 60 readings on the virtual
+# clock (instant)
+evlock-sense --device 'sim:home?fault=sleep@30s' --switch sim:home \
+  --clock virtual --count 60
 
-  # The device's own checks: one self_test record per check
-  evlock-sense --device 'ina228:/dev/i2c-1?addr=0x40' --self-test
+# The device's own checks: one self_test record per check
+evlock-sense --device 'ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015' \
+  --self-test
 
-  # Feed a delivery: readings into evlock-trade, which cuts the trade on an alarm
-  evlock-sense --device 'sim:home' --switch sim:home | evlock-trade report --trade 7 …
+# Feed a delivery: readings into evlock-trade, which stops on an alarm
+evlock-sense --device sim:home --switch sim:home \
+  | evlock-trade report --trade 7 --from "$METER"
+"#;
 
+const NOTES: &str = "\
 For each reading the alarms it raised come first (`alarm` records), then the `reading` record
 with `health.ok` and the alarm codes. An alarm is raised when its condition starts and again
 only after it cleared; `energy_reset` is raised at every drop of the energy total. A read that
@@ -50,10 +58,24 @@ is skipped, so gaps in `seq` are missed readings. After --give-up-after failed r
 `at = seq × interval` to the meter without sleeping and stamps times from
 2025-01-01T00:00:00Z; with `--interval 0` it does not advance.
 
-Exit codes: 0 done (or stdout closed); 1 an alarm with --fail-on-alarm/--stop-on-alarm, a failed
-self-test, or a certificate whose signature does not hold; 2 bad options or an unreadable
-certificate; 3 the device cannot be opened or stops working for good; 130 interrupted (Ctrl-C),
-after the records so far are flushed.";
+Exit 1 comes from an alarm with --fail-on-alarm or --stop-on-alarm, a failed self-test, or a
+certificate whose signature does not hold; 130 (Ctrl-C) comes after the records so far are
+flushed.";
+
+const SCAN_EXAMPLES: &str = r#"
+# Which addresses answer on this line at 9600 baud?
+evlock-sense scan --device 'modbus:/dev/ttyUSB0?baud=9600' --addresses 1-10
+"#;
+
+const READ_EXAMPLES: &str = r#"
+# A PZEM-004T's energy total: a u32 at 0x0005, low word first
+evlock-sense read --device 'modbus:/dev/ttyUSB0?addr=1' --start 0x0005 \
+  --type u32 --word-order little
+
+# Three holding registers, raw
+evlock-sense read --device 'modbus:/dev/ttyUSB0' --address 3 \
+  --function holding --start 0 --count 3
+"#;
 
 /// Read a meter at an interval; write `reading` and `alarm` records.
 ///
@@ -67,19 +89,21 @@ after the records so far are flushed.";
 #[command(
     name = "evlock-sense",
     version,
-    after_long_help = EXAMPLES,
+    after_long_help = tool_help(EXAMPLES, NOTES),
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
 pub struct Sense {
     #[command(flatten)]
-    globals: GlobalArgs,
-    #[command(flatten)]
     stream: StreamArgs,
+    #[command(flatten)]
+    meter: MeterArgs,
     #[command(flatten)]
     health: HealthArgs,
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    globals: GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,8 +112,10 @@ enum Command {
     /// answers (exit 1 when none does).
     ///
     /// Each address gets a read of two input registers from 0x0000, once, without retries.
+    #[command(after_long_help = command_help(SCAN_EXAMPLES, ""))]
     Scan(ScanArgs),
     /// Read raw registers from a Modbus slave: one `registers` record, decoded with --type.
+    #[command(after_long_help = command_help(READ_EXAMPLES, ""))]
     Read(ReadArgs),
 }
 
@@ -169,32 +195,13 @@ fn address_range(text: &str) -> Result<RangeInclusive<u8>, String> {
 
 #[derive(Debug, Args)]
 struct StreamArgs {
-    /// The meter's device URI, e.g. `modbus:/dev/ttyUSB0?profile=sdm120`,
-    /// `ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015`, `sim:home?fault=reset@60s`.
-    #[arg(long, value_name = "URI", required_unless_present = "generate")]
-    device: Option<String>,
     /// A Modbus meter profile file (TOML: registers, types, word order, scale, units) for a
     /// meter that is not built in; the same as `profile=FILE` in the URI.
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
-    /// The time between readings (`0` = as fast as the device answers).
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
-    interval: Duration,
     /// Stop after N readings (failed reads count); without it, run until interrupted.
     #[arg(long, value_name = "N")]
     count: Option<u64>,
-    /// The relay in front of the load, e.g. `gpio:/dev/gpiochip0?line=17` or `sim:home`: its
-    /// state goes into every reading and enables the wiring checks.
-    #[arg(long, value_name = "URI")]
-    switch: Option<String>,
-    /// A calibration certificate (from `evlock-calibrate commission`): its signature is
-    /// verified, its gain/offset correct amps and watts, its register baseline is what the
-    /// `recalibrated` check compares against.
-    #[arg(long, value_name = "FILE")]
-    certificate: Option<PathBuf>,
-    /// Refuse the certificate unless this address signed it.
-    #[arg(long, value_name = "ADDRESS", requires = "certificate")]
-    technician: Option<String>,
     /// Exit 1 at the end if any alarm was raised.
     #[arg(long)]
     fail_on_alarm: bool,
@@ -205,9 +212,6 @@ struct StreamArgs {
     /// retrying and `device_silent` stays raised).
     #[arg(long, value_name = "N", default_value_t = 10)]
     give_up_after: u32,
-    /// The clock pacing the readings.
-    #[arg(long, value_enum, default_value_t = ClockKind::Wall)]
-    clock: ClockKind,
     /// Run the device's self-test instead: one `self_test` record per check, exit 1 if any
     /// fails.
     #[arg(long, conflicts_with_all = ["count", "fail_on_alarm", "stop_on_alarm"])]
@@ -251,6 +255,7 @@ fn positive(text: &str) -> Result<f64, String> {
 
 impl Tool for Sense {
     const NAME: &'static str = "evlock-sense";
+    const SEE_ALSO: &'static [&'static str] = &["evlock-calibrate", "evlock-trade"];
 
     fn globals(&self) -> &GlobalArgs {
         &self.globals
@@ -262,7 +267,7 @@ impl Tool for Sense {
             Some(Command::Read(args)) => return read(args, out),
             None => {}
         }
-        let device = self.stream.device.as_deref().ok_or_else(|| Failure::usage("--device is required"))?;
+        let device = self.meter.device()?;
         let mut uri: DeviceUri = device.parse()?;
         if let Some(profile) = &self.stream.profile {
             if uri.scheme != "modbus" {
@@ -272,26 +277,23 @@ impl Tool for Sense {
             uri = format!("{device}{separator}profile={}", profile.display()).parse()?;
         }
         // The certificate is checked before any device is touched: a forged one stops here.
-        let certificate = match &self.stream.certificate {
-            Some(path) => Some(Certificate::load_verified(path, self.stream.technician.as_deref())?),
-            None => None,
-        };
+        let certificate = self.meter.certificate()?;
         let mut meter = meter::open_meter(&uri)?;
         if self.stream.self_test {
             return self_test(meter.as_mut(), &uri, out);
         }
-        let switch = match &self.stream.switch {
+        let switch = match &self.meter.switch {
             Some(text) => Some(meter::open_switch(&text.parse()?)?),
             None => None,
         };
-        let clock = self.stream.clock.into();
+        let clock = self.meter.clock.into();
         let session = Session::open(
             &uri,
             meter,
             switch,
             certificate.as_ref().map(Certificate::calibration).as_ref(),
             clock,
-            self.stream.interval,
+            self.meter.interval,
             self.stream.give_up_after,
             |config| self.health.apply(config),
         )?;

@@ -6,42 +6,57 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
+use super::common::KeyArgs;
 use crate::audit::AuditLog;
+use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, InputArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::kaia::Transaction;
-use crate::keys::password::PasswordSource;
 use crate::policy::Policy;
-use crate::signer::KeyUri;
 use crate::signer::session::{Role, Session, decode_hex_tx};
 use crate::wire::Output;
 use crate::wire::{Envelope, LineRead, OnError, Record, read_line_capped, write_stderr};
 
-const EXAMPLES: &str = "\
-Examples:
-  # Sign a value transfer (tx record on stdin, signed_tx record on stdout)
-  echo '{\"type\":\"value_transfer\",\"chain_id\":\"31337\",\"nonce\":\"0\",\"gas\":\"21000\",
-        \"gas_price\":\"25000000000\",\"to\":\"0x7b65B75d204aBed71587c9E519a89277766EE1d0\",\"value\":\"1000\"}' \\
-    | evlock-sign --key keys/meter.json --password-file pw.txt
+const EXAMPLES: &str = r#"
+# Sign a value transfer (a tx record in, a signed_tx record out)
+tx='{"kind":"tx","v":1,"type":"value_transfer","chain_id":"31337"'
+tx+=',"nonce":"0","gas":"21000","gas_price":"25000000000","value":"1000"'
+tx+=',"to":"0x7b65B75d204aBed71587c9E519a89277766EE1d0"}'
+echo "$tx" | evlock-sign --key keys/meter.json --password-file pw.txt
 
-  # Fee delegation: the meter signs, the operator pays the gas
-  evlock-trade report --trade 7 … \\
-    | evlock-sign --key meter.json --password-file meter.pw \\
-    | evlock-sign --role fee-payer --key operator.json --password-file op.pw --policy operator.toml
+# Fee delegation: the meter signs, the operator pays the gas
+evlock-sense --device sim:home --switch sim:home \
+  | evlock-trade report --trade 7 --from "$METER" --fee-payer "$OPERATOR" \
+  | evlock-sign --key meter.json --password-file meter.pw \
+  | evlock-sign --role fee-payer --key operator.json --password-file op.pw \
+      --policy operator.toml | evlock-relay submit
 
-  # Only what the policy allows; every request in the audit log
-  evlock-sign --key meter.json --policy examples/policies/meter.toml --audit-log audit.ndjson --chain-id 1001
+# Only what the policy allows; every request in the audit log
+evlock-sign --key meter.json --password-file pw.txt --chain-id 1001 \
+  --policy examples/policies/meter.toml --audit-log audit.ndjson \
+  < txs.ndjson > signed.ndjson
 
-  # A test bench signs an EnergyMarketV2 delivery receipt (policy: allow_receipts)
-  echo '{\"kind\":\"delivery_receipt\",\"v\":1,\"market\":\"0x5FbDB2315678afecb367f032d93F642f64180aa3\",
-        \"trade_id\":\"1\",\"cumulative_wh\":\"120\"}' \\
-    | evlock-sign --key meter.json --password-file pw.txt --chain-id 31337 --policy bench.toml
+# A test bench signs an EnergyMarketV2 delivery receipt (allow_receipts)
+r='{"kind":"delivery_receipt","v":1,"trade_id":"1","cumulative_wh":"120"'
+r+=',"market":"0x5FbDB2315678afecb367f032d93F642f64180aa3"}'
+echo "$r" | evlock-sign --key meter.json --password-file pw.txt \
+  --chain-id 31337 --policy bench.toml
 
-  # What is inside a raw transaction, and who signed it?
-  evlock-sign decode 0x08f87a…
+# What is inside a raw transaction, and who signed it?
+evlock-sign decode 0x08f87a…
+"#;
 
-Exit codes: 0 all signed, 1 a request was denied by the policy, 2 bad input,
-5 key error (wrong password, unreadable keystore).";
+const NOTES: &str = "\
+A record denied by the policy gets an `error` record (`policy_denied`) on stderr and exit 1;
+the stream goes on or stops as --on-error says.";
+
+const DECODE_EXAMPLES: &str = r#"
+# One raw transaction from the command line
+evlock-sign decode 0x08f87a…
+
+# Every signed_tx record of a file (its `raw`), or hex lines
+evlock-sign decode < signed.ndjson
+"#;
 
 /// Sign Kaia transactions: reads `tx` records, writes `signed_tx` records.
 ///
@@ -53,23 +68,24 @@ Exit codes: 0 all signed, 1 a request was denied by the policy, 2 bad input,
 /// policy with `allow_receipts` for their market (a technician's test bench: in the field a
 /// meter signs receipts from its own readings, never from figures piped to it).
 #[derive(Debug, Parser)]
-#[command(name = "evlock-sign", version, after_long_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "evlock-sign",
+    version,
+    after_long_help = tool_help(EXAMPLES, NOTES),
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Sign {
-    #[command(flatten)]
-    globals: GlobalArgs,
     #[command(flatten)]
     signing: SigningArgs,
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    globals: GlobalArgs,
 }
 
 #[derive(Debug, Args)]
 struct SigningArgs {
-    #[command(flatten)]
-    input: InputArgs,
-    /// The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature).
-    #[arg(long, value_name = "URI")]
-    key: Option<String>,
     /// Whose signature to add.
     #[arg(long, value_enum, default_value_t = Role::Sender)]
     role: Role,
@@ -82,17 +98,16 @@ struct SigningArgs {
     /// Append one NDJSON line per request (approved or denied), fsynced before signing output.
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
-    /// File holding the keystore password (one trailing newline is ignored).
-    #[arg(long, env = "EVLOCK_PASSWORD_FILE", hide_env_values = true, value_name = "FILE")]
-    password_file: Option<PathBuf>,
-    /// Never prompt for a password.
-    #[arg(long)]
-    no_input: bool,
+    #[command(flatten)]
+    key: KeyArgs,
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Decode raw transactions (an argument, or stdin: hex lines or records with `raw`).
+    #[command(after_long_help = command_help(DECODE_EXAMPLES, ""))]
     Decode {
         /// A raw transaction in 0x-hex; without it, stdin is read.
         raw: Option<String>,
@@ -103,6 +118,7 @@ enum Command {
 
 impl Tool for Sign {
     const NAME: &'static str = "evlock-sign";
+    const SEE_ALSO: &'static [&'static str] = &["evlock-keygen", "evlock-trade", "evlock-relay"];
 
     fn globals(&self) -> &GlobalArgs {
         &self.globals
@@ -121,8 +137,7 @@ impl Tool for Sign {
 }
 
 fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure> {
-    let key = args.key.as_deref().ok_or_else(|| Failure::usage("--key is required to sign (see --help)"))?;
-    let uri: KeyUri = key.parse()?;
+    let uri = args.key.uri()?;
     // Everything that can fail on its own is checked before the key is unlocked.
     let policy = args.policy.as_deref().map(Policy::load).transpose()?;
     let audit = args.audit_log.as_deref().map(AuditLog::open).transpose()?;
@@ -130,9 +145,7 @@ fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure>
     if stdin.is_terminal() {
         log::warn!("reading tx records from the terminal; end with Ctrl-D");
     }
-    let password =
-        PasswordSource { file: args.password_file, no_input: args.no_input, flag: "--password-file" };
-    let signer = uri.open(&password)?;
+    let signer = uri.open(&args.key.password.source())?;
     let mut session = Session::new(signer, args.role, args.chain_id, policy, audit);
     log::info!("signing as {} ({})", session.address(), args.role.as_str());
     let outcome = args.input.stream(stdin.lock()).run(out, |record: Value, line, out| {

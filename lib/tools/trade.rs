@@ -10,11 +10,11 @@ use alloy_primitives::{Address, U256};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
-use super::common::{ClockKind, ConnectionArgs, connect, duration};
+use super::common::{ConnectionArgs, KeyArgs, MeterArgs, connect, duration};
 use crate::calibrate::Certificate;
+use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, InputArgs, Tool};
 use crate::exit::{ExitCode, Failure};
-use crate::keys::password::PasswordSource;
 use crate::market::Action;
 use crate::meter::DeviceUri;
 use crate::meter::session::Session as MeterSession;
@@ -28,47 +28,48 @@ use crate::trade::{
     ChainParams, Query, ReportPlanner, Reporting, TradeError, TxBuilder, TxFamily, Watcher, meter_owner,
     read_offer, read_trade, status_record,
 };
-use crate::units::{parse_amount, parse_blocks, parse_energy_wh, parse_price_per_wh};
+use crate::units::{parse_amount, parse_blocks, parse_energy_wh, parse_price_per_wh, require_unit};
 use crate::wire::Output;
 use crate::wire::{AlarmRecord, ReadingRecord, address_arg};
 
-const EXAMPLES: &str = "\
-Examples:
-  export EVLOCK_RPC_URL=http://127.0.0.1:8545 EVLOCK_MARKET=0x…   # the node and the market
+const EXAMPLES: &str = r#"
+# The node and the market, for every command below
+export EVLOCK_RPC_URL=http://127.0.0.1:8551/ EVLOCK_MARKET=0x…
 
-  # A seller offers 500 Wh at 2 ston/Wh, open for 600 blocks
-  evlock-trade offer --from $SELLER --energy 500Wh --price 2ston/Wh --expires-in 600blocks \\
-    | evlock-sign --key seller.json | evlock-relay submit
+# A seller offers 500 Wh at 2 ston/Wh, open for 600 blocks
+evlock-trade offer --from "$SELLER" --energy 500Wh --price 2ston/Wh \
+  --expires-in 600blocks \
+  | evlock-sign --key seller.json | evlock-relay submit
 
-  # A buyer buys it: the escrow (energy × price) is read from the offer
-  evlock-trade buy --from $BUYER --offer 1 --max-price 2ston/Wh | evlock-sign --key buyer.json | evlock-relay submit
+# A buyer buys it: the escrow (energy × price) is read from the offer
+evlock-trade buy --from "$BUYER" --offer 1 --max-price 2ston/Wh \
+  | evlock-sign --key buyer.json | evlock-relay submit
 
-  # The seller's meter reports every 10 s while energy flows; the operator pays the gas
-  evlock-sense --device sim:home --interval 1s \\
-    | evlock-trade report --trade 1 --every 10s --from $METER --fee-payer $OPERATOR \\
-    | evlock-sign --key meter.json | evlock-sign --role fee-payer --key operator.json | evlock-relay submit
+# The seller's meter reports every 10 s while energy flows; the operator
+# pays the gas
+evlock-sense --device sim:home --interval 1s \
+  | evlock-trade report --trade 1 --every 10s --from "$METER" \
+      --fee-payer "$OPERATOR" \
+  | evlock-sign --key meter.json \
+  | evlock-sign --role fee-payer --key operator.json | evlock-relay submit
 
-  # Settle, then take the money out
-  evlock-trade settle --trade 1 --from $SELLER | evlock-sign --key seller.json | evlock-relay submit
-  evlock-trade withdraw --from $SELLER | evlock-sign --key seller.json | evlock-relay submit
+# Settle, then take the money out
+evlock-trade settle --trade 1 --from "$SELLER" \
+  | evlock-sign --key seller.json | evlock-relay submit
+evlock-trade withdraw --from "$SELLER" \
+  | evlock-sign --key seller.json | evlock-relay submit
 
-  # A delivery session on the seller's board: relay, meter, reports, settle, all in one
-  evlock-trade deliver --trade 1 --role seller --device 'modbus:/dev/ttyUSB0?profile=pzem004t' \
-    --switch 'gpio:/dev/gpiochip0?line=17' --key meter.json --password-file meter.pw \
-    --fee-payer-key operator.json --fee-payer-password-file operator.pw --every 60s
+# Read state and follow events
+evlock-trade status trade 1
+evlock-trade watch --follow
 
-  # Read state and follow events
-  evlock-trade status trade 1
-  evlock-trade watch --from-block 0 --follow
-  evlock-trade watch --from-block latest --follow
+# The market on any EVM chain (an Ethereum node, anvil, a fork): EIP-1559
+evlock-trade deploy --tx-type eip1559 --rpc "$ETH_RPC_URL" \
+    --from "$OPERATOR" | evlock-sign --key operator.json \
+  | evlock-relay submit --rpc "$ETH_RPC_URL"
+"#;
 
-  # The market on any EVM chain (an Ethereum node, anvil, a fork): EIP-1559 transactions
-  evlock-trade --tx-type eip1559 --rpc http://127.0.0.1:8545 deploy --from $OPERATOR \
-    | evlock-sign --key operator.json | evlock-relay submit --rpc http://127.0.0.1:8545
-
-  # Fully offline (no node): every transaction parameter from flags
-  evlock-trade settle --trade 1 --contract 0x… --from $SELLER --chain-id 1001 --nonce 12 --gas-price 25ston --gas 150000
-
+const NOTES: &str = "\
 Transactions are `tx` records for evlock-sign; evlock-trade never holds a key. Missing nonce, gas
 price, chain id and gas are asked of the node (--rpc): nonces count up across a stream from the
 sender's pending count; gas is estimated with a 25 % margin (a call that would revert now gets a
@@ -76,14 +77,109 @@ fixed limit and a warning, and the chain decides). --tx-type picks the types: Ka
 smart-contract types by default (fee delegation with --fee-payer), or legacy / eip1559, which any
 EVM chain takes.
 
+Energy takes Wh, kWh or MWh, amounts peb, ston or KAIA, prices a unit per Wh, kWh or MWh
+(`2ston/Wh`), expiries blocks (`600blocks`): a bare number is refused, so a price is never
+taken in peb by mistake.
+
 `deliver` is the one command that signs and submits itself: it journals every step (fsynced)
 before taking it, so a session killed mid-way, run again with the same journal, resumes above
 what it already reported. It opens the relay whenever it stops, also on Ctrl-C or SIGTERM (then
 exit 130; a second signal ends it at once).
 
-Exit codes: 0 done; 1 the offer or trade does not exist, a meter alarm stopped a report stream
-or a delivery, or a delivery's report reverted;
-2 bad input or options; 4 the node could not be reached.";
+Exit 1 means the offer or trade does not exist, a meter alarm stopped a report stream or a
+delivery, or a delivery's report reverted.";
+
+const DEPLOY_EXAMPLES: &str = r#"
+# A market whose trades get 600 blocks for delivery; the sender is registrar
+evlock-trade deploy --from "$OPERATOR" --delivery-blocks 600 \
+  | evlock-sign --key operator.json | evlock-relay submit
+"#;
+
+const REGISTER_METER_EXAMPLES: &str = r#"
+# Bind a commissioned meter's account to the seller it reports for
+evlock-trade register-meter --from "$OPERATOR" --meter "$METER" \
+  --owner "$SELLER" | evlock-sign --key operator.json | evlock-relay submit
+"#;
+
+const OFFER_EXAMPLES: &str = r#"
+# 1.5 kWh at 2000 ston/kWh, open for the next 600 blocks
+evlock-trade offer --from "$SELLER" --energy 1.5kWh --price 2000ston/kWh \
+  --expires-in 600blocks \
+  | evlock-sign --key seller.json | evlock-relay submit
+
+# Offline: every transaction parameter from flags
+evlock-trade offer --from "$SELLER" --energy 500Wh --price 2ston/Wh \
+  --expiry-block 9000 --chain-id 1001 --nonce 12 --gas-price 25ston \
+  --gas 250000 --contract 0x…
+"#;
+
+const BUY_EXAMPLES: &str = r#"
+# Buy offer 1, refusing a price above 2 ston/Wh
+evlock-trade buy --from "$BUYER" --offer 1 --max-price 2ston/Wh \
+  | evlock-sign --key buyer.json | evlock-relay submit
+"#;
+
+const REPORT_EXAMPLES: &str = r#"
+# A meter's readings become reports every 50 Wh, gas paid by the operator
+evlock-sense --device sim:home --switch sim:home \
+  | evlock-trade report --trade 1 --every 50Wh --from "$METER" \
+      --fee-payer "$OPERATOR" \
+  | evlock-sign --key meter.json \
+  | evlock-sign --role fee-payer --key operator.json | evlock-relay submit
+
+# One report of a cumulative value
+evlock-trade report --trade 1 --wh 250 --from "$METER" \
+  | evlock-sign --key meter.json | evlock-relay submit
+"#;
+
+const SETTLE_EXAMPLES: &str = r#"
+# Pay the seller for what both meters reported (or, after the deadline, for
+# what they agree on)
+evlock-trade settle --trade 1 --from "$SELLER" \
+  | evlock-sign --key seller.json | evlock-relay submit
+"#;
+
+const CANCEL_EXAMPLES: &str = r#"
+# Withdraw an offer nobody bought
+evlock-trade cancel --offer 2 --from "$SELLER" \
+  | evlock-sign --key seller.json | evlock-relay submit
+"#;
+
+const WITHDRAW_EXAMPLES: &str = r#"
+# Everything the market owes the seller, to the seller's account
+evlock-trade withdraw --from "$SELLER" \
+  | evlock-sign --key seller.json | evlock-relay submit
+"#;
+
+const STATUS_EXAMPLES: &str = r#"
+# A trade: its reports, what was delivered, its state
+evlock-trade status trade 1
+
+# What an account can withdraw, and its balance
+evlock-trade status balance "$SELLER"
+"#;
+
+const WATCH_EXAMPLES: &str = r#"
+# The whole history, then every new event as it is mined
+evlock-trade watch --from-block 0 --follow
+
+# From the head block on
+evlock-trade watch --from-block latest --follow
+"#;
+
+const DELIVER_EXAMPLES: &str = r#"
+# The seller's board: relay, meter, reports, settle, all in one
+evlock-trade deliver --trade 1 --role seller \
+  --device 'modbus:/dev/ttyUSB0?profile=pzem004t' \
+  --switch 'gpio:/dev/gpiochip0?line=17' --certificate meter-cert.json \
+  --key meter.json --password-file meter.pw --fee-payer-key operator.json \
+  --fee-payer-password-file operator.pw --every 60s
+
+# A simulated delivery on the virtual clock (over in a moment)
+evlock-trade deliver --trade 1 --role buyer --device sim:buyer \
+  --switch sim:buyer --clock virtual --every 10Wh --key meter.json \
+  --password-file pw.txt
+"#;
 
 /// Build EnergyMarket transactions and read the market's state and events.
 ///
@@ -91,67 +187,120 @@ or a delivery, or a delivery's report reverted;
 /// submit`; `status` writes `status` records and `watch` writes `event` records. Energy takes
 /// Wh, kWh or MWh; amounts peb, ston or KAIA; prices e.g. `2ston/Wh` or `2000ston/kWh`.
 #[derive(Debug, Parser)]
-#[command(name = "evlock-trade", version, after_long_help = EXAMPLES, arg_required_else_help = true)]
+#[command(
+    name = "evlock-trade",
+    version,
+    after_long_help = tool_help(EXAMPLES, NOTES),
+    arg_required_else_help = true
+)]
 pub struct Trade {
+    #[command(subcommand)]
+    command: Option<Command>,
     #[command(flatten)]
-    globals: GlobalArgs,
+    market: MarketArgs,
     #[command(flatten)]
     connection: ConnectionArgs,
     #[command(flatten)]
-    tx: TxArgs,
-    #[command(subcommand)]
-    command: Option<Command>,
+    globals: GlobalArgs,
 }
 
+/// The market every command works on.
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Transaction")]
-struct TxArgs {
+#[command(next_help_heading = "Market")]
+struct MarketArgs {
     /// The EnergyMarket contract.
     #[arg(long, value_name = "ADDRESS", env = "EVLOCK_MARKET", value_parser = address_arg, global = true)]
     contract: Option<Address>,
+}
+
+/// How a transaction is built: only the commands that write `tx` records take these.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Transaction")]
+struct TxArgs {
     /// The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the
     /// key when left out, but then --nonce is needed).
-    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM", value_parser = address_arg, global = true)]
+    #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM", value_parser = address_arg)]
     from: Option<Address>,
-    /// The chain id (default: the node's).
-    #[arg(long, value_name = "ID", global = true)]
-    chain_id: Option<u64>,
     /// The first nonce (default: the sender's pending count); a stream counts up from it.
-    #[arg(long, value_name = "N", global = true)]
+    #[arg(long, value_name = "N")]
     nonce: Option<u64>,
+    /// Make the transactions fee-delegated: this account pays the gas (it signs second,
+    /// with `evlock-sign --role fee-payer`). Only with --tx-type kaia.
+    #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
+    fee_payer: Option<Address>,
+    /// With --fee-payer: the share of the fee the fee payer pays, 1–99 %.
+    #[arg(long, value_name = "PERCENT", requires = "fee_payer", value_parser = clap::value_parser!(u8).range(1..=99))]
+    fee_ratio: Option<u8>,
+    #[command(flatten)]
+    chain: GasArgs,
+}
+
+/// The chain and the gas of a transaction (what `deliver`, which signs for itself, also takes).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Transaction")]
+struct GasArgs {
     /// The transaction types: Kaia's smart-contract types (`kaia`, fee delegation possible),
     /// or `legacy` / `eip1559` for any EVM chain (Ethereum nodes, anvil, forks).
-    #[arg(long, value_enum, value_name = "TYPE", env = "EVLOCK_TX_TYPE", default_value_t = TxFamily::Kaia, global = true)]
+    #[arg(long, value_enum, value_name = "TYPE", env = "EVLOCK_TX_TYPE", default_value_t = TxFamily::Kaia)]
     tx_type: TxFamily,
+    /// The chain id (default: the node's).
+    #[arg(long, value_name = "ID")]
+    chain_id: Option<u64>,
     /// The gas price, e.g. `25ston`; with eip1559 the max fee per gas (default: the node's gas
     /// price; twice it for eip1559).
-    #[arg(long, value_name = "AMOUNT", value_parser = amount, global = true)]
+    #[arg(long, value_name = "AMOUNT", value_parser = amount)]
     gas_price: Option<U256>,
     /// With eip1559: the max priority fee (tip) per gas (default: the node's
     /// `eth_maxPriorityFeePerGas`).
-    #[arg(long, value_name = "AMOUNT", value_parser = amount, global = true)]
+    #[arg(long, value_name = "AMOUNT", value_parser = amount)]
     priority_fee: Option<U256>,
     /// The gas limit of each transaction (default: estimated by the node, plus 25 %).
-    #[arg(long, value_name = "N", global = true)]
+    #[arg(long, value_name = "N")]
     gas: Option<u64>,
-    /// Make the transactions fee-delegated: this account pays the gas (it signs second,
-    /// with `evlock-sign --role fee-payer`). Only with --tx-type kaia.
-    #[arg(long, value_name = "ADDRESS", value_parser = address_arg, global = true)]
-    fee_payer: Option<Address>,
-    /// With --fee-payer: the share of the fee the fee payer pays, 1–99 %.
-    #[arg(long, value_name = "PERCENT", requires = "fee_payer", value_parser = clap::value_parser!(u8).range(1..=99), global = true)]
-    fee_ratio: Option<u8>,
+}
+
+impl TxArgs {
+    fn params(&self) -> ChainParams {
+        ChainParams {
+            from: self.from,
+            nonce: self.nonce,
+            fee_payer: self.fee_payer,
+            fee_ratio: self.fee_ratio,
+            ..self.chain.params()
+        }
+    }
+}
+
+impl GasArgs {
+    fn params(&self) -> ChainParams {
+        ChainParams {
+            tx_type: self.tx_type,
+            chain_id: self.chain_id,
+            nonce: None,
+            gas_price: self.gas_price,
+            priority_fee: self.priority_fee,
+            gas: self.gas,
+            from: None,
+            fee_payer: None,
+            fee_ratio: None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Deploy a market; the sender becomes its registrar.
+    #[command(after_long_help = command_help(DEPLOY_EXAMPLES, ""))]
     Deploy {
-        /// Blocks a trade has for delivery, counted from the buy.
-        #[arg(long, value_name = "BLOCKS", default_value = "600", value_parser = blocks)]
+        /// Blocks a trade has for delivery, counted from the buy (the contract keeps 1 to
+        /// 2^40 - 256).
+        #[arg(long, value_name = "BLOCKS", default_value = "600", value_parser = clap::value_parser!(u64).range(1..=u64::from(u32::MAX) * 256))]
         delivery_blocks: u64,
+        #[command(flatten)]
+        tx: TxArgs,
     },
     /// Bind a commissioned meter to its owner (registrar only).
+    #[command(after_long_help = command_help(REGISTER_METER_EXAMPLES, ""))]
     RegisterMeter {
         /// The meter's account.
         #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
@@ -159,8 +308,11 @@ enum Command {
         /// The account that owns it (the seller or buyer it reports for).
         #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
         owner: Address,
+        #[command(flatten)]
+        tx: TxArgs,
     },
     /// Offer energy at a price per Wh.
+    #[command(after_long_help = command_help(OFFER_EXAMPLES, ""))]
     Offer {
         /// The energy, e.g. `500Wh`, `1.5kWh`.
         #[arg(long, value_name = "ENERGY", value_parser = energy)]
@@ -168,14 +320,17 @@ enum Command {
         /// The price per Wh (or per kWh), e.g. `2ston/Wh`.
         #[arg(long, value_name = "PRICE", value_parser = price)]
         price: U256,
-        /// How long the offer stays open, from the current block.
-        #[arg(long, value_name = "BLOCKS", default_value = "600", value_parser = blocks, conflicts_with = "expiry_block")]
+        /// How long the offer stays open, from the current block, e.g. `600blocks`.
+        #[arg(long, value_name = "BLOCKS", default_value = "600blocks", value_parser = blocks, conflicts_with = "expiry_block")]
         expires_in: u64,
         /// The last block it can be bought at (instead of --expires-in; needed offline).
         #[arg(long, value_name = "BLOCK")]
         expiry_block: Option<u64>,
+        #[command(flatten)]
+        tx: TxArgs,
     },
     /// Buy an offer, escrowing exactly energy × price.
+    #[command(after_long_help = command_help(BUY_EXAMPLES, ""))]
     Buy {
         /// The offer.
         #[arg(long, value_name = "ID")]
@@ -184,27 +339,42 @@ enum Command {
         /// the offer's price as read now).
         #[arg(long, value_name = "PRICE", value_parser = price)]
         max_price: Option<U256>,
-        /// The escrow to send (default: energy × price read from the offer; needed offline).
+        /// The escrow to send, e.g. `1000ston` (default: energy × price read from the offer;
+        /// needed offline).
         #[arg(long, value_name = "AMOUNT", value_parser = amount)]
         escrow: Option<U256>,
+        #[command(flatten)]
+        tx: TxArgs,
     },
     /// Report the Wh delivered: once with --wh, or as a stream from `reading` records on stdin.
+    #[command(after_long_help = command_help(REPORT_EXAMPLES, ""))]
     Report(ReportArgs),
     /// Settle a trade: both meters reported the whole energy, or its deadline passed.
+    #[command(after_long_help = command_help(SETTLE_EXAMPLES, ""))]
     Settle {
         /// The trade.
         #[arg(long, value_name = "ID")]
         trade: U256,
+        #[command(flatten)]
+        tx: TxArgs,
     },
     /// Cancel an offer nobody bought (the seller only).
+    #[command(after_long_help = command_help(CANCEL_EXAMPLES, ""))]
     Cancel {
         /// The offer.
         #[arg(long, value_name = "ID")]
         offer: U256,
+        #[command(flatten)]
+        tx: TxArgs,
     },
     /// Withdraw everything the market owes the sender.
-    Withdraw,
+    #[command(after_long_help = command_help(WITHDRAW_EXAMPLES, ""))]
+    Withdraw {
+        #[command(flatten)]
+        tx: TxArgs,
+    },
     /// Read an offer, a trade, an account's credit or its balance (a `status` record).
+    #[command(after_long_help = command_help(STATUS_EXAMPLES, ""))]
     Status {
         /// What to read.
         what: StatusWhat,
@@ -212,9 +382,11 @@ enum Command {
         id: String,
     },
     /// Write the market's events as `event` records, from a block on.
+    #[command(after_long_help = command_help(WATCH_EXAMPLES, ""))]
     Watch(WatchArgs),
     /// Run a delivery: close the relay, meter, report, stop on an alarm or when delivered,
     /// then settle (signs and submits itself; journaled so a killed session resumes).
+    #[command(after_long_help = command_help(DELIVER_EXAMPLES, ""))]
     Deliver(Box<DeliverArgs>),
 }
 
@@ -226,42 +398,9 @@ struct DeliverArgs {
     /// Which side's meter this is.
     #[arg(long, value_enum)]
     role: Side,
-    /// The meter, e.g. `modbus:/dev/ttyUSB0?profile=pzem004t` or `sim:home`.
-    #[arg(long, value_name = "URI")]
-    device: String,
-    /// The relay that connects the battery or load, closed while delivering.
-    #[arg(long, value_name = "URI")]
-    switch: Option<String>,
-    /// The meter's calibration certificate: its correction and register baseline apply.
-    #[arg(long, value_name = "FILE")]
-    certificate: Option<PathBuf>,
-    /// Refuse the certificate unless this address signed it.
-    #[arg(long, value_name = "ADDRESS", requires = "certificate")]
-    technician: Option<String>,
-    /// The meter's key (a keystore path, `keystore:PATH` or `optee:ID`): it signs the reports.
-    #[arg(long, value_name = "KEY")]
-    key: String,
-    /// The meter key's password file.
-    #[arg(long, value_name = "FILE", env = "EVLOCK_PASSWORD_FILE", hide_env_values = true)]
-    password_file: Option<PathBuf>,
-    /// An operator key that pays the gas (fee delegation), signing second.
-    #[arg(long, value_name = "KEY")]
-    fee_payer_key: Option<String>,
-    /// The fee payer key's password file.
-    #[arg(long, value_name = "FILE", requires = "fee_payer_key")]
-    fee_payer_password_file: Option<PathBuf>,
-    /// Never prompt for a password.
-    #[arg(long)]
-    no_input: bool,
     /// How often to report: a time (`60s`) or an energy step (`50Wh`).
     #[arg(long, value_name = "TIME|ENERGY", default_value = "60s")]
     every: Reporting,
-    /// The time between two meter readings.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
-    interval: Duration,
-    /// The clock pacing the readings (`virtual` for the simulator: no sleeping).
-    #[arg(long, value_enum, default_value_t = ClockKind::Wall)]
-    clock: ClockKind,
     /// The journal (default: `evlock-deliver-TRADE-ROLE.ndjson` in the current folder).
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
@@ -272,6 +411,20 @@ struct DeliverArgs {
     /// Keep delivering through meter alarms (they are still written).
     #[arg(long)]
     ignore_alarms: bool,
+    // The meter's key signs the reports.
+    #[command(flatten)]
+    key: KeyArgs,
+    /// An operator key that pays the gas (fee delegation), signing second.
+    #[arg(long, value_name = "URI", help_heading = "Key")]
+    fee_payer_key: Option<String>,
+    /// The fee payer key's password file.
+    #[arg(long, value_name = "FILE", requires = "fee_payer_key", help_heading = "Key")]
+    fee_payer_password_file: Option<PathBuf>,
+    // The meter, closed in by its relay while delivering.
+    #[command(flatten)]
+    meter: MeterArgs,
+    #[command(flatten)]
+    chain: GasArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -288,13 +441,12 @@ enum StatusWhat {
 
 #[derive(Debug, Args)]
 struct ReportArgs {
-    #[command(flatten)]
-    input: InputArgs,
     /// The trade.
     #[arg(long, value_name = "ID")]
     trade: U256,
-    /// Report this cumulative value once, instead of reading a stream.
-    #[arg(long, value_name = "ENERGY", value_parser = energy, conflicts_with_all = ["every", "energy", "start_mwh"])]
+    /// Report this cumulative value once (in Wh, or with a unit: `1.5kWh`), instead of
+    /// reading a stream.
+    #[arg(long, value_name = "WH", value_parser = wh, conflicts_with_all = ["every", "energy", "start_mwh"])]
     wh: Option<u64>,
     /// How often to report from the stream: a time (`10s`, by the readings' clocks) or an
     /// energy step (`50Wh`). The last report, at the trade's energy, is always sent.
@@ -309,6 +461,10 @@ struct ReportArgs {
     /// Keep reporting after an `alarm` record (by default an alarm stops the stream, exit 1).
     #[arg(long)]
     ignore_alarms: bool,
+    #[command(flatten)]
+    tx: TxArgs,
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -347,8 +503,10 @@ fn from_block(text: &str) -> Result<FromBlock, String> {
     }
 }
 
+// A bare number is refused for an amount, a price, an energy or an expiry: the unit says
+// what was meant (a price in peb instead of ston is off by 10^9).
 fn amount(text: &str) -> Result<U256, String> {
-    parse_amount(text).map_err(|e| e.to_string())
+    require_unit(text, "25ston").and_then(|()| parse_amount(text)).map_err(|e| e.to_string())
 }
 fn price(text: &str) -> Result<U256, String> {
     parse_price_per_wh(text).map_err(|e| e.to_string())
@@ -356,12 +514,21 @@ fn price(text: &str) -> Result<U256, String> {
 fn energy(text: &str) -> Result<u64, String> {
     parse_energy_wh(text).map_err(|e| e.to_string())
 }
+/// `--wh` names its unit: a bare number is Wh.
+fn wh(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(wh) => Ok(wh),
+        Err(_) => parse_energy_wh(text).map_err(|e| e.to_string()),
+    }
+}
 fn blocks(text: &str) -> Result<u64, String> {
     parse_blocks(text).map_err(|e| e.to_string())
 }
 
 impl Tool for Trade {
     const NAME: &'static str = "evlock-trade";
+    const SEE_ALSO: &'static [&'static str] =
+        &["evlock-sign", "evlock-relay", "evlock-sense", "evlock-devnet", "evlock-calibrate"];
 
     fn globals(&self) -> &GlobalArgs {
         &self.globals
@@ -376,39 +543,21 @@ impl Tool for Trade {
         } else {
             None
         };
-        let params = ChainParams {
-            tx_type: self.tx.tx_type,
-            chain_id: self.tx.chain_id,
-            nonce: self.tx.nonce,
-            gas_price: self.tx.gas_price,
-            priority_fee: self.tx.priority_fee,
-            gas: self.tx.gas,
-            from: self.tx.from,
-            fee_payer: self.tx.fee_payer,
-            fee_ratio: self.tx.fee_ratio,
+        let market = self.market.contract;
+        let needs_node = |what: &str| {
+            Failure::usage(format!("{what} reads the chain: give --rpc URL or set EVLOCK_RPC_URL"))
         };
-        let market = self.tx.contract;
+        let needs_market = || Failure::usage("no market: give --contract ADDRESS or set EVLOCK_MARKET");
         // With a node to ask, a wrong --contract is caught before anything is built for it.
         if let (Some(client), Some(market)) = (client.as_ref(), market)
             && !matches!(command, Command::Deploy { .. })
         {
             crate::trade::check_market(client, market)?;
         }
-        let builder_params = params.clone();
-        let mut builder = TxBuilder::new(client.as_ref(), params);
-        let needs_node = |what: &str| {
-            Failure::usage(format!("{what} reads the chain: give --rpc URL or set EVLOCK_RPC_URL"))
-        };
-        let needs_market = || Failure::usage("no market: give --contract ADDRESS or set EVLOCK_MARKET");
-        let action = match command {
-            Command::Deploy { delivery_blocks } => {
-                if delivery_blocks == 0 || delivery_blocks > u64::from(u32::MAX) * 256 {
-                    return Err(Failure::usage("--delivery-blocks must be between 1 and 2^40 - 1"));
-                }
-                Action::Deploy { delivery_blocks }
-            }
-            Command::RegisterMeter { meter, owner } => Action::RegisterMeter { meter, owner },
-            Command::Offer { energy, price, expires_in, expiry_block } => {
+        let (tx, action) = match command {
+            Command::Deploy { delivery_blocks, tx } => (tx, Action::Deploy { delivery_blocks }),
+            Command::RegisterMeter { meter, owner, tx } => (tx, Action::RegisterMeter { meter, owner }),
+            Command::Offer { energy, price, expires_in, expiry_block, tx } => {
                 let expiry_block = match (expiry_block, client.as_ref()) {
                     (Some(block), _) => block,
                     (None, Some(client)) => {
@@ -420,22 +569,25 @@ impl Tool for Trade {
                         ));
                     }
                 };
-                Action::Offer {
+                let action = Action::Offer {
                     energy_wh: U256::from(energy),
                     price_per_wh: price,
                     expiry_block: U256::from(expiry_block),
-                }
+                };
+                (tx, action)
             }
-            Command::Buy { offer, max_price, escrow } => {
-                buy(client.as_ref(), market, offer, max_price, escrow)?
+            Command::Buy { offer, max_price, escrow, tx } => {
+                let action = buy(client.as_ref(), market, offer, max_price, escrow)?;
+                (tx, action)
             }
             Command::Report(args) => {
                 let market = market.ok_or_else(needs_market)?;
+                let mut builder = TxBuilder::new(client.as_ref(), args.tx.params());
                 return report(&mut builder, market, args, out);
             }
-            Command::Settle { trade } => Action::Settle { trade_id: trade },
-            Command::Cancel { offer } => Action::Cancel { offer_id: offer },
-            Command::Withdraw => Action::Withdraw,
+            Command::Settle { trade, tx } => (tx, Action::Settle { trade_id: trade }),
+            Command::Cancel { offer, tx } => (tx, Action::Cancel { offer_id: offer }),
+            Command::Withdraw { tx } => (tx, Action::Withdraw),
             Command::Status { what, id } => {
                 let client = client.as_ref().ok_or_else(|| needs_node("status"))?;
                 let market = market.ok_or_else(needs_market)?;
@@ -451,12 +603,13 @@ impl Tool for Trade {
             Command::Deliver(args) => {
                 let client = client.as_ref().ok_or_else(|| needs_node("deliver"))?;
                 let market = market.ok_or_else(needs_market)?;
-                return run_deliver(client, market, builder_params, *args, out);
+                return run_deliver(client, market, *args, out);
             }
         };
         if !matches!(action, Action::Deploy { .. }) && market.is_none() {
             return Err(needs_market());
         }
+        let mut builder = TxBuilder::new(client.as_ref(), tx.params());
         out.emit(&builder.build(market, &action, None)?)?;
         Ok(ExitCode::Success)
     }
@@ -651,52 +804,41 @@ fn watch(
 fn run_deliver(
     client: &RpcClient,
     market: Address,
-    mut params: ChainParams,
     args: DeliverArgs,
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     // Everything that can fail on its own is checked before a key is unlocked or a relay moves.
-    if params.tx_type != TxFamily::Kaia && (args.fee_payer_key.is_some() || params.fee_payer.is_some()) {
-        return Err(TradeError::FeeDelegationNeedsKaia { tx_type: params.tx_type.as_str() }.into());
-    }
-    let device: DeviceUri = args.device.parse()?;
-    let switch: Option<DeviceUri> = args.switch.as_deref().map(str::parse).transpose()?;
-    let certificate = args
-        .certificate
-        .as_deref()
-        .map(|path| Certificate::load_verified(path, args.technician.as_deref()))
-        .transpose()?;
-    let key: KeyUri = args.key.parse()?;
+    let device: DeviceUri = args.meter.device()?.parse()?;
+    let switch: Option<DeviceUri> = args.meter.switch.as_deref().map(str::parse).transpose()?;
+    let certificate = args.meter.certificate()?;
+    let key = args.key.uri()?;
     let payer_key: Option<KeyUri> = args.fee_payer_key.as_deref().map(str::parse).transpose()?;
     let journal_path = args.journal.clone().unwrap_or_else(|| {
         PathBuf::from(format!("evlock-deliver-{}-{}.ndjson", args.trade, args.side_name()))
     });
     let mut journal = Journal::open(&journal_path)?;
 
-    let password =
-        PasswordSource { file: args.password_file.clone(), no_input: args.no_input, flag: "--password-file" };
-    let sender = Session::new(key.open(&password)?, Role::Sender, None, None, None);
+    let sender = Session::new(key.open(&args.key.password.source())?, Role::Sender, None, None, None);
     let fee_payer = match &payer_key {
         Some(uri) => {
-            let password = PasswordSource {
-                file: args.fee_payer_password_file.clone(),
-                no_input: args.no_input,
-                flag: "--fee-payer-password-file",
-            };
+            let password = args
+                .key
+                .password
+                .other_file(args.fee_payer_password_file.clone(), "--fee-payer-password-file");
             Some(Session::new(uri.open(&password)?, Role::FeePayer, None, None, None))
         }
         None => None,
     };
-    if params.from.is_some_and(|from| from != sender.address()) {
-        log::warn!("--from is ignored: the reports come from the key's account {}", sender.address());
+    // The reports come from the meter key's account; the fee payer is the operator key's.
+    let params = ChainParams {
+        from: Some(sender.address()),
+        fee_payer: fee_payer.as_ref().map(Session::address),
+        ..args.chain.params()
+    };
+    if params.tx_type != TxFamily::Kaia && params.fee_payer.is_some() {
+        return Err(TradeError::FeeDelegationNeedsKaia { tx_type: params.tx_type.as_str() }.into());
     }
-    params.from = Some(sender.address());
-    params.nonce = None;
-    params.fee_payer = fee_payer.as_ref().map(Session::address).or(params.fee_payer);
-    if params.fee_payer.is_some() && fee_payer.is_none() {
-        return Err(Failure::usage("deliver signs and submits itself: a fee payer needs --fee-payer-key"));
-    }
-    let clock = args.clock.into();
+    let clock = args.meter.clock.into();
     let meter = crate::meter::open_meter(&device)?;
     let switch = switch.as_ref().map(crate::meter::open_switch).transpose()?;
     let mut sampler = MeterSession::open(
@@ -705,7 +847,7 @@ fn run_deliver(
         switch,
         certificate.as_ref().map(Certificate::calibration).as_ref(),
         clock,
-        args.interval,
+        args.meter.interval,
         10,
         |_| {},
     )?;

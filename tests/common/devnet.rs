@@ -19,7 +19,7 @@ pub struct Devnet {
 
 impl Devnet {
     pub fn start(dir: &Path, extra: &[&str]) -> Devnet {
-        Devnet::start_command(Command::new(assert_cmd::cargo::cargo_bin("evlock-devnet")), dir, extra)
+        Devnet::start_command(Command::new(super::bin("evlock-devnet")), dir, extra)
     }
 
     /// Starts `command` (the devnet binary, maybe with limits set on it) like [`Devnet::start`].
@@ -71,6 +71,15 @@ impl Drop for Devnet {
     }
 }
 
+/// The signing key of dev account `index` (the documented dev mnemonic, m/44'/8217'/0'/0/i).
+pub fn dev_key(index: u32) -> k256::ecdsa::SigningKey {
+    let seed =
+        evlock::keys::mnemonic::Phrase::parse(evlock::tools::devnet::DEV_MNEMONIC).unwrap().to_seed("");
+    let path = format!("m/44'/8217'/0'/0/{index}");
+    evlock::keys::hd::derive_key(&*seed, &path).unwrap().signing_key().clone()
+}
+
+/// The documented dev mnemonic's file.
 pub fn mnemonic() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/devnet-mnemonic.txt")
 }
@@ -122,11 +131,13 @@ pub fn trade_step(
     contract: &str,
     args: &[&str],
 ) -> Vec<Value> {
-    let mut all: Vec<&str> = vec!["--rpc", &devnet.url, "--from", &key.1];
+    // A subcommand's own options follow it: `evlock-trade deploy --from … --rpc …`.
+    let (command, rest) = args.split_first().expect("a subcommand");
+    let mut all: Vec<&str> = vec![command, "--rpc", &devnet.url, "--from", &key.1];
     if !contract.is_empty() {
         all.extend(["--contract", contract]);
     }
-    all.extend(args);
+    all.extend(rest);
     let out = run("evlock-trade", dir, &all, "");
     assert!(out.status.success(), "evlock-trade {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     let signed = sign(dir, &key.0, "sender", &String::from_utf8(out.stdout).unwrap());

@@ -6,15 +6,15 @@
 //! files, so a test reading the simulator through a profile checks the profile against the
 //! manual rather than against itself.
 //!
+//! [`Slave::on_pty`] is the rig the tests, the benches and the demos use: a simulator on a
+//! fresh pseudo-terminal whose device side a driver opens as it would `/dev/ttyUSB0`.
+//!
 //! ```no_run
 //! use evlock::meter::modbus::slave::{SimDevice, SimValues, Slave};
-//! let (master, device_side) = serialport::TTYPort::pair().unwrap();
-//! let values = SimValues { volts: 230.1, amps: 1.234, energy_wh: 12345.0, ..SimValues::default() };
-//! let slave = Slave::spawn(master, vec![SimDevice::pzem004t(1, &values)]);
-//! // open `modbus:{device_side.name()}?profile=pzem004t&addr=1` and read …
-//! slave.corrupt_crc(1); // the next reply fails its CRC
-//! slave.stop();
-//! # drop(device_side);
+//! let line = Slave::on_pty(vec![SimDevice::pzem004t(1, &SimValues::sample())]).unwrap();
+//! let uri = line.uri("profile=pzem004t&addr=1"); // modbus:/dev/pts/N?profile=pzem004t&addr=1
+//! // open `uri` with evlock::meter::open_meter and read …
+//! line.slave.corrupt_crc(1); // the next reply fails its CRC
 //! ```
 
 use std::collections::BTreeMap;
@@ -63,6 +63,22 @@ impl Default for SimValues {
             energy_wh: 0.0,
             frequency_hz: 50.0,
             power_factor: 1.0,
+        }
+    }
+}
+
+impl SimValues {
+    /// A household load the tests and benches read back: 230.1 V, 1.234 A, 271.3 W, 12 345 Wh
+    /// counted, 50.1 Hz, power factor 0.96 (every value off a round number, so a wrong scale
+    /// or word order shows).
+    pub fn sample() -> Self {
+        SimValues {
+            volts: 230.1,
+            amps: 1.234,
+            watts: 271.3,
+            energy_wh: 12345.0,
+            frequency_hz: 50.1,
+            power_factor: 0.96,
         }
     }
 }
@@ -455,6 +471,15 @@ impl Slave {
         Slave { state, stop, thread: Some(thread) }
     }
 
+    /// Serves `devices` on the master side of a fresh pseudo-terminal pair; the returned
+    /// line's [`path`](PtyLine::path) is the device side a driver opens.
+    pub fn on_pty(devices: Vec<SimDevice>) -> io::Result<PtyLine> {
+        let (master, device_side) = serialport::TTYPort::pair().map_err(io::Error::other)?;
+        let path = serialport::SerialPort::name(&device_side)
+            .ok_or_else(|| io::Error::other("the pseudo-terminal has no path"))?;
+        Ok(PtyLine { slave: Slave::spawn(master, devices), path, _device_side: device_side })
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic in the serving thread cannot leave the maps half-written in a way that
         // matters to a test; keep serving the state.
@@ -531,6 +556,31 @@ impl Slave {
 impl Drop for Slave {
     fn drop(&mut self) {
         self.halt();
+    }
+}
+
+/// A simulator on a pseudo-terminal ([`Slave::on_pty`]). Its device side stays open as long
+/// as the line lives, so the master never reads EIO between two opens of the path.
+pub struct PtyLine {
+    /// The simulator, to set values and faults.
+    pub slave: Slave,
+    path: String,
+    _device_side: serialport::TTYPort,
+}
+
+impl PtyLine {
+    /// The device side's path, e.g. `/dev/pts/7`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// A `modbus:` device URI for the line with `query`, e.g. `profile=pzem004t&addr=1`.
+    pub fn uri(&self, query: &str) -> String {
+        if query.is_empty() {
+            format!("modbus:{}", self.path)
+        } else {
+            format!("modbus:{}?{query}", self.path)
+        }
     }
 }
 

@@ -1,12 +1,13 @@
-//! Helpers for the JSON-RPC and relay tests: certificates made with rcgen at test time, a fake
-//! Kaia node served by the real `evlock::rpc` server, and signed transactions.
-
-#![allow(dead_code)]
+//! For the JSON-RPC and relay tests: certificates made with rcgen at test time, a fake Kaia
+//! node served by the real `evlock::rpc` server, and signed transactions.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
+
+// The rpc tests take everything from here (`use common::rpc::*`).
+#[allow(unused_imports)]
+pub use super::{lines, ndjson};
 
 use evlock::kaia::{RecoverableSig, Transaction};
 use evlock::rpc::{JsonRpcError, RpcHandler};
@@ -248,15 +249,25 @@ impl RpcHandler for FakeNode {
 
 /// A signed transaction as a `signed_tx` record (signed in-process with the library).
 pub fn signed(tx: Value, meta: Value) -> Value {
-    let key = k256::ecdsa::SigningKey::from_slice(&hex::decode(SENDER_KEY).unwrap()).unwrap();
+    signed_by(&sender_key(), tx, meta)
+}
+
+/// The key of [`SENDER`].
+pub fn sender_key() -> k256::ecdsa::SigningKey {
+    k256::ecdsa::SigningKey::from_slice(&hex::decode(SENDER_KEY).unwrap()).unwrap()
+}
+
+/// A `tx` signed in-process by `key`, as a `signed_tx` record.
+pub fn signed_by(key: &k256::ecdsa::SigningKey, tx: Value, meta: Value) -> Value {
+    let signer = evlock::kaia::address_of(key.verifying_key()).to_checksum(None);
     let mut transaction = Transaction::from_json_value(&tx).unwrap();
-    transaction.sign_sender_with(|hash| RecoverableSig::sign_prehash(&key, hash)).unwrap();
+    transaction.sign_sender_with(|hash| RecoverableSig::sign_prehash(key, hash)).unwrap();
     let raw = transaction.raw().unwrap();
     let hash = transaction.tx_hash().unwrap().to_string();
     json!({
-        "kind": "signed_tx", "v": 1, "type": tx["type"], "role": "sender", "chain_id": "31337",
-        "from": SENDER, "nonce": tx["nonce"], "raw": format!("0x{}", hex::encode(raw)), "hash": hash,
-        "sender_tx_hash": transaction.sender_tx_hash().unwrap().to_string(), "signer": SENDER,
+        "kind": "signed_tx", "v": 1, "type": tx["type"], "role": "sender", "chain_id": tx["chain_id"],
+        "from": signer, "nonce": tx["nonce"], "raw": format!("0x{}", hex::encode(raw)), "hash": hash,
+        "sender_tx_hash": transaction.sender_tx_hash().unwrap().to_string(), "signer": signer,
         "meta": meta, "batch_note": "carried"
     })
 }
@@ -287,32 +298,9 @@ pub fn eip1559_transfer(nonce: u64) -> Value {
     )
 }
 
-pub fn ndjson(records: &[Value]) -> String {
-    records.iter().map(|r| format!("{r}\n")).collect()
-}
-
-pub fn lines(bytes: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(bytes).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
-}
-
 /// Runs `evlock-relay` with a scrubbed environment (plus `env`), `input` on stdin, in `dir`.
 pub fn relay(dir: &Path, args: &[&str], env: &[(&str, &str)], input: &str) -> std::process::Output {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("evlock-relay"))
-        .env_clear()
-        .envs(env.iter().copied())
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_string();
-    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, input.as_bytes()));
-    let output = child.wait_with_output().unwrap();
-    let _ = writer.join().unwrap();
-    output
+    super::run_with_env("evlock-relay", dir, args, env, input)
 }
 
 /// A port nobody listens on: bound, then released.
