@@ -702,3 +702,26 @@ fn a_report_stream_ends_once_the_energy_is_reported_even_if_readings_go_on() {
         .collect();
     assert_eq!(reported, vec!["10", "20", "25"]);
 }
+
+#[test]
+fn the_key_rotation_example_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = assert_cmd::cargo::cargo_bin("evlock-trade");
+    let output = std::process::Command::new("bash")
+        .arg(root.join("examples/rotate.sh"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("EVLOCK_BIN", bin.parent().unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{err}");
+    // The chain named why the stolen key was refused, and the new key's report counted.
+    assert!(
+        err.contains("RoleTransaction key (AccountKeyPublic)") && err.contains("ErrInvalidAccountKey"),
+        "{err}"
+    );
+    assert!(err.contains("done: the meter kept its address"), "{err}");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains("\"seller_report_wh\": \"50\""), "{out}");
+}

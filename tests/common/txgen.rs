@@ -51,6 +51,36 @@ pub fn data(rng: &mut Rng) -> String {
     hex(&rng.bytes(len))
 }
 
+pub fn public_key(rng: &mut Rng) -> String {
+    hex(random_key(rng).verifying_key().to_sec1_point(true).as_bytes())
+}
+
+/// A random account key that Kaia accepts in an update, of every type: legacy, public, fail,
+/// weighted multisig (1 to 10 keys, weights up to 5, a reachable threshold) and, at the top,
+/// role-based (three roles of the other types or nil, not all nil).
+pub fn account_key(rng: &mut Rng, top: bool) -> Value {
+    match rng.below(if top { 5 } else { 4 }) {
+        0 => json!({"type": "legacy"}),
+        1 => json!({"type": "public", "public_key": public_key(rng)}),
+        2 => json!({"type": "fail"}),
+        3 => {
+            let keys: Vec<Value> = (0..1 + rng.below(10))
+                .map(|_| json!({"weight": 1 + rng.below(5), "public_key": public_key(rng)}))
+                .collect();
+            let sum: u64 = keys.iter().map(|k| k["weight"].as_u64().unwrap()).sum();
+            json!({"type": "weighted_multisig", "threshold": 1 + rng.below(sum), "keys": keys})
+        }
+        _ => loop {
+            let roles: Vec<Value> = (0..3)
+                .map(|_| if rng.chance(4) { json!({"type": "nil"}) } else { account_key(rng, false) })
+                .collect();
+            if roles.iter().any(|r| r["type"] != "nil") {
+                break json!({"type": "role_based", "roles": roles});
+            }
+        },
+    }
+}
+
 pub fn make_tx(rng: &mut Rng, ty: &str, sender: &str, payer: &str) -> Value {
     let ethereum = matches!(ty, "legacy" | "eip2930" | "eip1559");
     let chain_id = [1u64, 1001, 8217, 31337, 0xffff_ffff][rng.below(5) as usize];
@@ -103,13 +133,7 @@ pub fn make_tx(rng: &mut Rng, ty: &str, sender: &str, payer: &str) -> Value {
             t.insert("input".into(), json!(hex(&rng.bytes(len))));
         }
         "account_update" => {
-            let key = if rng.chance(2) {
-                json!({"type": "legacy"})
-            } else {
-                let public = random_key(rng).verifying_key().to_sec1_point(true);
-                json!({"type": "public", "public_key": hex(public.as_bytes())})
-            };
-            t.insert("key".into(), key);
+            t.insert("key".into(), account_key(rng, true));
         }
         "smart_contract_deploy" => {
             t.insert("value".into(), json!(amount(rng)));
