@@ -30,6 +30,16 @@
 //! With `[[allow]]` entries present, `to` must match one of them; an entry with `selectors`
 //! accepts only calls whose data starts with one of them (no plain transfers), an entry
 //! without `selectors` accepts any data.
+//!
+//! EnergyMarketV2 delivery receipts (`delivery_receipt` records) are refused unless the policy
+//! says otherwise — a meter signs receipts from its own readings inside its delivery session,
+//! never from figures piped to it. A technician's test bench may allow them, for named market
+//! contracts (and, through `chain_ids`, chains):
+//!
+//! ```toml
+//! allow_receipts = true
+//! receipt_markets = ["0x5FbDB2315678afecb367f032d93F642f64180aa3"]
+//! ```
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -117,6 +127,8 @@ struct PolicyFile {
     window: Option<WindowFile>,
     #[serde(default)]
     allow: Vec<AllowFile>,
+    allow_receipts: Option<bool>,
+    receipt_markets: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,6 +163,8 @@ pub struct Policy {
     allow_deploy: bool,
     window: Option<(Duration, U256)>,
     allow: Vec<Allow>,
+    allow_receipts: bool,
+    receipt_markets: Vec<Address>,
     spent: VecDeque<(SystemTime, U256)>,
 }
 
@@ -222,8 +236,24 @@ impl Policy {
                 Ok((Duration::from_secs(w.seconds), amount("window.max_value", &w.max_value)?))
             })
             .transpose()?;
+        let receipt_markets = file
+            .receipt_markets
+            .unwrap_or_default()
+            .iter()
+            .map(|m| {
+                crate::wire::parse_address(m.trim()).map_err(|e| invalid(format!("receipt_markets: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let allow_receipts = file.allow_receipts.unwrap_or(false);
+        if allow_receipts && receipt_markets.is_empty() {
+            return Err(invalid(
+                "allow_receipts needs receipt_markets: the market contracts receipts are for".into(),
+            ));
+        }
         Ok(Policy {
             sha256: hex::encode(Sha256::digest(bytes)),
+            allow_receipts,
+            receipt_markets,
             chain_ids: file.chain_ids,
             tx_types,
             max_value: file.max_value.as_ref().map(|v| amount("max_value", v)).transpose()?,
@@ -246,6 +276,27 @@ impl Policy {
         if self.window.is_some() && !value.is_zero() {
             self.spent.push_back((at, value));
         }
+    }
+
+    /// Checks a delivery receipt for market contract `market` on chain `chain_id`: refused
+    /// unless `allow_receipts` and the market is one of `receipt_markets` (and the chain one
+    /// of `chain_ids`, when given).
+    pub fn check_receipt(&self, chain_id: u64, market: Address) -> Result<(), PolicyError> {
+        let deny = |reason: String| Err(PolicyError::Denied(reason));
+        if !self.allow_receipts {
+            return deny(
+                "delivery receipts are not allowed (allow_receipts): a meter signs them from its own readings".into(),
+            );
+        }
+        if let Some(ids) = &self.chain_ids
+            && !ids.contains(&chain_id)
+        {
+            return deny(format!("chain id {chain_id} is not in {ids:?}"));
+        }
+        if !self.receipt_markets.contains(&market) {
+            return deny(format!("market {market} is not in receipt_markets"));
+        }
+        Ok(())
     }
 
     /// Checks a request at time `now`. On approval the value counts toward the window.
@@ -351,6 +402,21 @@ mod tests {
             gas: 100_000,
             gas_price: U256::from(25_000_000_000u64),
         }
+    }
+
+    #[test]
+    fn receipts_are_refused_unless_allowed_for_a_named_market() {
+        let market: Address = MARKET.parse().unwrap();
+        let other = Address::repeat_byte(7);
+        let denied = |p: &Policy, chain: u64, m: Address| p.check_receipt(chain, m).unwrap_err().to_string();
+        assert!(denied(&policy(""), 31337, market).contains("allow_receipts"));
+        let bench =
+            policy(&format!("chain_ids = [31337]\nallow_receipts = true\nreceipt_markets = [\"{MARKET}\"]"));
+        assert!(bench.check_receipt(31337, market).is_ok());
+        assert!(denied(&bench, 31337, other).contains("receipt_markets"));
+        assert!(denied(&bench, 1001, market).contains("chain id 1001"));
+        let error = Policy::parse(b"allow_receipts = true", Path::new("p.toml")).unwrap_err().to_string();
+        assert!(error.contains("needs receipt_markets"), "{error}");
     }
 
     #[test]

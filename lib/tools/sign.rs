@@ -64,6 +64,12 @@ evlock-sign --key bob.json --password-file bob.pw < half.ndjson \
 evlock-sign --key optee:meter-1 \
   --account 0x5A0043070275d9f6054307Ee7348bD660849D90f
 
+# A test bench signs an EnergyMarketV2 delivery receipt (allow_receipts)
+r='{"kind":"delivery_receipt","v":1,"trade_id":"1","cumulative_wh":"120"'
+r+=',"market":"0x5FbDB2315678afecb367f032d93F642f64180aa3"}'
+echo "$r" | evlock-sign --key meter.json --password-file pw.txt \
+  --chain-id 31337 --policy bench.toml
+
 # What is inside a raw transaction, and who signed it?
 evlock-sign decode 0x08f87a…
 "#;
@@ -96,7 +102,9 @@ evlock-sign decode < signed.ndjson
 /// fee delegation: `--role sender` signs a `tx` record, `--role fee-payer` adds the fee payer's
 /// signature to a sender-signed `signed_tx` record. With --policy, each request is checked
 /// before it is signed; with --audit-log, each request is appended and fsynced before its
-/// signature is written.
+/// signature is written. EnergyMarketV2 `delivery_receipt` records are signed only under a
+/// policy with `allow_receipts` for their market (a technician's test bench: in the field a
+/// meter signs receipts from its own readings, never from figures piped to it).
 #[derive(Debug, Parser)]
 #[command(
     name = "evlock-sign",
@@ -241,6 +249,10 @@ fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure>
         key_addresses.join(", ")
     );
     let outcome = args.input.stream(stdin.lock()).run(out, |record: Value, line, out| {
+        if Session::is_receipt(&record) {
+            let signed = session.sign_receipt(record, line)?;
+            return out.emit(&signed).map_err(Failure::from);
+        }
         let signed = session.sign_record(record, line)?;
         out.emit(&signed).map_err(Failure::from)
     })?;

@@ -12,6 +12,7 @@
 //! | `tx` | `evlock-trade`, scripts; `evlock-sign decode` | [`crate::kaia::Transaction`]'s JSON |
 //! | `signed_tx` | `evlock-sign` | [`SignedTxRecord`] |
 //! | `receipt` | `evlock-relay submit` | [`ReceiptRecord`] |
+//! | `delivery_receipt` | a meter's delivery session, `evlock-sign` (test benches) | [`DeliveryReceiptRecord`] |
 //! | `rpc_result` | `evlock-relay rpc` | [`RpcResultRecord`] |
 //! | `devnet` | `evlock-devnet`, first line | [`DevnetRecord`] |
 //! | `error` | every tool, on stderr | [`ErrorRecord`] |

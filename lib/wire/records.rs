@@ -148,6 +148,53 @@ impl Record for SignedTxRecord {
     const KIND: &'static str = "signed_tx";
 }
 
+/// A meter's EIP-712 delivery receipt for EnergyMarketV2: "meter `meter` measured
+/// `cumulative_wh` for trade `trade_id`" under the domain {name "EnergyMarket", version "2",
+/// `chain_id`, `market`}. Unsigned (no `r`/`s`) it is a request to `evlock-sign` (refused
+/// unless its policy allows receipts); signed, any pipe carries it to whoever submits it
+/// (`evlock-trade receipts`). The kind `receipt` is a transaction receipt, not this.
+///
+/// ```json
+/// {"kind":"delivery_receipt","v":1,"chain_id":"31337","market":"0x…","trade_id":"1",
+///  "meter":"0x…","cumulative_wh":"120","digest":"0x…","signer":"0x…","r":"0x…","s":"0x…",
+///  "y_parity":1,"meta":{"seq":7}}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryReceiptRecord {
+    /// The chain id, decimal.
+    pub chain_id: String,
+    /// The market contract (the domain's verifying contract), EIP-55.
+    pub market: String,
+    /// The trade id, decimal.
+    pub trade_id: String,
+    /// The meter that measured, EIP-55.
+    pub meter: String,
+    /// Cumulative Wh the meter measured for the trade, decimal.
+    pub cumulative_wh: String,
+    /// The EIP-712 digest signed, 0x-hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub digest: Option<String>,
+    /// The address of the key that signed (the meter's receipt signer), EIP-55.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signer: Option<String>,
+    /// The signature's r, 0x-hex (32 bytes).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub r: Option<String>,
+    /// The signature's s, 0x-hex (32 bytes, low-S).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub s: Option<String>,
+    /// The recovery parity, 0 or 1 (the contract's v is 27 + y_parity).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub y_parity: Option<u8>,
+    /// Carried from the input record.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub meta: Option<Value>,
+}
+
+impl Record for DeliveryReceiptRecord {
+    const KIND: &'static str = "delivery_receipt";
+}
+
 /// The fields every record has around its body: `kind`, `v` and `meta`.
 pub const ENVELOPE_FIELDS: &[&str] = &["kind", "v", "meta"];
 
