@@ -177,8 +177,10 @@ fn the_checker_sees_what_it_must() {
 fn the_threat_matrix_names_only_tests_that_exist() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(root.join("SECURITY.md")).expect("SECURITY.md");
-    let rows: Vec<&str> =
-        text.lines().filter(|l| l.starts_with("| ") && l[2..].starts_with(|c: char| c.is_ascii_digit())).collect();
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("| ") && l[2..].starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
     assert_eq!(rows.len(), 34, "the threat matrix has {} rows", rows.len());
     let mut lib_sources = Vec::new();
     rust_files(&root.join("lib"), &mut lib_sources);
