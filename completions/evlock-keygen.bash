@@ -11,16 +11,27 @@ _evlock_keygen() {
             ':derive') path='derive' ;;
             ':inspect') path='inspect' ;;
             ':change-password') path='change-password' ;;
+            ':list') path='list' ;;
             ':help') path='help' ;;
             'help:new') path='help new' ;;
             'help:import') path='help import' ;;
             'help:derive') path='help derive' ;;
             'help:inspect') path='help inspect' ;;
             'help:change-password') path='help change-password' ;;
+            'help:list') path='help list' ;;
             'help:help') path='help help' ;;
         esac
     done
     case "${path}:${prev}" in
+        'new:--key')
+            COMPREPLY=()
+            return 0 ;;
+        'new:--pkcs11-module')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'new:--pin-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
         'new:--words')
             COMPREPLY=()
             return 0 ;;
@@ -105,20 +116,31 @@ _evlock_keygen() {
         'change-password:--password-file')
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
+        'list:--key')
+            COMPREPLY=()
+            return 0 ;;
+        'list:--pkcs11-module')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'list:--pin-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
     esac
     case "${path}" in
-        '') opts='--pretty -v --verbose -q --quiet -h --help -V --version new import derive inspect change-password help' ;;
-        'new') opts='--words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file -o --out-dir --light-kdf --force --account --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
+        '') opts='--pretty -v --verbose -q --quiet -h --help -V --version new import derive inspect change-password list help' ;;
+        'new') opts='--key --pkcs11-module --pin-file --words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file -o --out-dir --light-kdf --force --account --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
         'import') opts='--mnemonic-file --private-key-file --keystore --source-password-file --count --start --hd-path --passphrase-file -o --out-dir --light-kdf --force --account --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
         'derive') opts='--mnemonic-file --count --start --hd-path --passphrase-file --pretty -v --verbose -q --quiet -h --help' ;;
         'inspect') opts='--verify --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
         'change-password') opts='--new-password-file --light-kdf --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
-        'help') opts='new import derive inspect change-password help' ;;
+        'list') opts='--key --pkcs11-module --pin-file --pretty -v --verbose -q --quiet -h --help' ;;
+        'help') opts='new import derive inspect change-password list help' ;;
         'help new') opts='' ;;
         'help import') opts='' ;;
         'help derive') opts='' ;;
         'help inspect') opts='' ;;
         'help change-password') opts='' ;;
+        'help list') opts='' ;;
         'help help') opts='' ;;
     esac
     COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -567,10 +567,19 @@ _evlock_trade() {
         'deliver:--password-file')
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
+        'deliver:--pkcs11-module')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'deliver:--pin-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
         'deliver:--fee-payer-key')
             COMPREPLY=()
             return 0 ;;
         'deliver:--fee-payer-password-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'deliver:--fee-payer-pin-file')
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
         'deliver:--device')
@@ -640,7 +649,7 @@ _evlock_trade() {
         'withdraw') opts='--from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'status') opts='offer trade credit balance --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'watch') opts='--from-block --to-block --follow --poll --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'deliver') opts='--trade --role --every --journal --settle-wait --ignore-alarms --key --password-file --no-input --fee-payer-key --fee-payer-password-file --device --switch --certificate --technician --interval --clock --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'deliver') opts='--trade --role --every --journal --settle-wait --ignore-alarms --key --password-file --no-input --pkcs11-module --pin-file --fee-payer-key --fee-payer-password-file --fee-payer-pin-file --device --switch --certificate --technician --interval --clock --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'help') opts='deploy register-meter offer buy report settle cancel withdraw status watch deliver help' ;;
         'help deploy') opts='' ;;
         'help register-meter') opts='' ;;

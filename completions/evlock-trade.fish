@@ -321,10 +321,13 @@ buyer\t'The buyer\'s meter (energy into the load or battery)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l every -d 'How often to report: a time (`60s`) or an energy step (`50Wh`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l journal -d 'The journal (default: `evlock-deliver-TRADE-ROLE.ndjson` in the current folder)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l settle-wait -d 'After delivering, wait this long for the other meter to finish so the trade settles complete; after that it is left for its deadline' -r
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l key -d 'The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature)' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l key -d 'The key: a keystore path or `keystore:PATH`, `optee:SLOT` (a TrustZone key; with the optee feature), or `pkcs11:token=LABEL;object=LABEL` (a key on a PKCS#11 token)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l pkcs11-module -d 'The PKCS#11 module (the token vendor\'s .so, e.g. /usr/lib/softhsm/libsofthsm2.so) for `--key pkcs11:…`' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l pin-file -d 'File holding the token\'s user PIN (one trailing newline is ignored); without it, a hidden prompt. The PIN is tried once' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-key -d 'An operator key that pays the gas (fee delegation), signing second' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-password-file -d 'The fee payer key\'s password file' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l fee-payer-pin-file -d 'The fee payer token\'s PIN file, when --fee-payer-key is a `pkcs11:` key' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l device -d 'The meter\'s device URI, e.g. `modbus:/dev/ttyUSB0?profile=sdm120`, `ina228:/dev/i2c-1?addr=0x40&shunt_ohms=0.015`, `sim:home?fault=reset@60s`' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l switch -d 'The relay in front of the battery or load, e.g. `gpio:/dev/gpiochip0?line=17` or `sim:home`: its state goes into every reading and enables the wiring checks' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l certificate -d 'A calibration certificate (from `evlock-calibrate commission`): its signature is verified, its gain/offset correct amps and watts, its register baseline is what the `recalibrated` check compares against' -r -F

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
+use super::common::TokenArgs;
 use crate::audit::AuditLog;
 use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, InputArgs, Tool};
@@ -37,6 +38,14 @@ evlock-sense --device sim:home --switch sim:home \
 evlock-sign --key meter.json --password-file pw.txt --chain-id 1001 \
   --policy examples/policies/meter.toml --audit-log audit.ndjson \
   < txs.ndjson > signed.ndjson
+
+# A key that never leaves its device: TrustZone (OP-TEE), or an HSM through
+# PKCS#11
+evlock-sign --key optee:meter-1 < tx.ndjson
+evlock-sign --role fee-payer \
+  --key 'pkcs11:token=operator;object=fee-payer' \
+  --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-file op.pin \
+  < signed.ndjson
 
 # A 2-of-3 multisig account: two keystores (or backends) sign
 # together, one password file each
@@ -129,8 +138,9 @@ struct SigningArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Key")]
 struct AccountKeyArgs {
-    /// The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature).
-    /// Give it again to sign with the keys of several sources for one (multisig) account.
+    /// The key: a keystore path or `keystore:PATH`, `optee:SLOT` (a TrustZone key; with the
+    /// optee feature), or `pkcs11:token=LABEL;object=LABEL` (a key on a PKCS#11 token). Give
+    /// it again to sign with the keys of several sources for one (multisig) account.
     #[arg(long, value_name = "URI", required_unless_present = "generate")]
     key: Vec<String>,
     /// The account the keys sign for, when their source does not name it: a hardware key or a
@@ -145,6 +155,8 @@ struct AccountKeyArgs {
     /// Never prompt: fail when something must be asked that no option or file answers.
     #[arg(long)]
     no_input: bool,
+    #[command(flatten)]
+    token: TokenArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,7 +221,7 @@ fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure>
             no_input: args.keys.no_input,
             flag: "--password-file",
         };
-        let mut opened = uri.open_account(&password, roles)?;
+        let mut opened = uri.open_account(&args.keys.token.access(password), roles)?;
         if let Some(account) = args.keys.account {
             opened = opened.for_account(account)?;
         }

@@ -420,6 +420,9 @@ struct DeliverArgs {
     /// The fee payer key's password file.
     #[arg(long, value_name = "FILE", requires = "fee_payer_key", help_heading = "Key")]
     fee_payer_password_file: Option<PathBuf>,
+    /// The fee payer token's PIN file, when --fee-payer-key is a `pkcs11:` key.
+    #[arg(long, value_name = "FILE", requires = "fee_payer_key", help_heading = "Key")]
+    fee_payer_pin_file: Option<PathBuf>,
     // The meter, closed in by its relay while delivering.
     #[command(flatten)]
     meter: MeterArgs,
@@ -818,14 +821,19 @@ fn run_deliver(
     });
     let mut journal = Journal::open(&journal_path)?;
 
-    let sender = Session::new(key.open(&args.key.password.source())?, Role::Sender, None, None, None);
+    let sender = Session::new(key.open(&args.key.access())?, Role::Sender, None, None, None);
     let fee_payer = match &payer_key {
         Some(uri) => {
             let password = args
                 .key
                 .password
                 .other_file(args.fee_payer_password_file.clone(), "--fee-payer-password-file");
-            Some(Session::new(uri.open(&password)?, Role::FeePayer, None, None, None))
+            let access = args.key.token.access_with_pin(
+                password,
+                args.fee_payer_pin_file.clone(),
+                "--fee-payer-pin-file",
+            );
+            Some(Session::new(uri.open(&access)?, Role::FeePayer, None, None, None))
         }
         None => None,
     };

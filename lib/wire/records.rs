@@ -46,6 +46,10 @@ pub struct KeyRecord {
     /// The uncompressed SEC1 public key (0x04…), when the key was decrypted or derived.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub public_key: Option<String>,
+    /// For a key inside a device: the `--key` URI that names it (`optee:SLOT`,
+    /// `pkcs11:token=…;object=…`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub uri: Option<String>,
     /// The HD derivation path, for keys derived from a mnemonic.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub path: Option<String>,
@@ -826,6 +830,7 @@ mod tests {
         let record = KeyRecord {
             address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94".into(),
             public_key: None,
+            uri: None,
             path: Some("m/44'/8217'/0'/0/0".into()),
             index: Some(0),
             keystore: None,
