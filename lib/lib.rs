@@ -12,6 +12,7 @@
 //! | `evlock-keygen` | args | `key` records, keystores | BIP-39 mnemonics, BIP-32/44 keys, encrypted keystores |
 //! | `evlock-sign` | `tx` records | `signed_tx` records | signs Kaia transactions under a signing policy |
 //! | `evlock-relay` | `signed_tx` records, raw hex | `receipt` records | submits to a Kaia (or any EVM) JSON-RPC endpoint |
+//! | `evlock-relay listen`/`connect` | any records | any records | the operator–meter link over mutual TLS |
 //! | `evlock-trade` | args, `reading` records | `tx`, `status` records | builds EnergyMarket calls |
 //! | `evlock-sense` | a meter device | `reading`, `alarm` records | reads meters, runs health checks |
 //! | `evlock-calibrate` | a meter, a certificate | `calibration` records | commissions and checks meters |
@@ -51,10 +52,15 @@
 //! - [`devnet`]: the local Kaia-compatible chain on revm behind `evlock-devnet`.
 //! - [`relay`]: submitting signed transactions (the raw bytes are the truth) and collecting
 //!   their receipts.
+//! - [`pki`]: X.509 certificates for the link: the operator CA, leaves bound to Kaia accounts.
+//! - [`link`]: the operator–meter link: frames, sessions, the fsynced spool and marks, the TLS
+//!   1.3 transport, `listen` and `connect`.
 //! - [`calibrate`]: commissioning and checking meters against reference loads; signed
 //!   calibration certificates.
 //! - [`trade`]: EnergyMarket transactions for every action (nonce, gas, chain id from a node or
 //!   flags), contract state and events, report streams and delivery sessions.
+//! - [`console`]: the operator's console behind `evlock-trade serve`: a live web page of the
+//!   market and the meters, built from market events and meter records.
 //! - [`cli`]: what talks to a terminal: global flags, the stderr logger, man pages and
 //!   completions, running a tool and rendering its failure.
 //! - [`tools`]: the clap definition and the `run` function of each tool; `src/bin/*` only call
@@ -65,13 +71,16 @@
 pub mod audit;
 pub mod calibrate;
 pub mod cli;
+pub mod console;
 pub mod devnet;
 pub mod exit;
 pub mod interrupt;
 pub mod kaia;
 pub mod keys;
+pub mod link;
 pub mod market;
 pub mod meter;
+pub mod pki;
 pub mod policy;
 pub mod relay;
 pub mod rpc;

@@ -257,7 +257,7 @@ fn key_and_policy_errors() {
 #[test]
 fn the_example_policies_load() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policies");
-    for name in ["meter.toml", "operator.toml"] {
+    for name in ["meter.toml", "meter-box.toml", "operator.toml"] {
         evlock::policy::Policy::load(&root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }

@@ -37,6 +37,14 @@ evlock-keygen import --keystore kaikas.json --source-password-file old.txt \
 # does my password open it?
 evlock-keygen inspect --verify --password-file pw.txt keys/0xAbC….json
 
+# The link's certificates: an operator CA, the operator's server, a meter
+evlock-keygen tls ca --name "Operator CA"           # ca.pem, ca.key (0600)
+evlock-keygen tls issue --ca ca.pem --name operator --server \
+  --host operator.example
+evlock-keygen tls issue --ca ca.pem --name meter-17 \
+  --account 0x9858EfFD232B4033E47d90003D41EC34EcaEda94
+evlock-keygen tls inspect meter-17.pem
+
 # A new key for an existing account (after an account_update gave it
 # this key): a KIP-3 keystore that names the account (decoupled)
 evlock-keygen import --private-key-file new.hex \
@@ -160,6 +168,10 @@ enum Command {
     /// Re-encrypt a v3 keystore under a new password, in place.
     #[command(after_long_help = command_help(CHANGE_PASSWORD_EXAMPLES, ""))]
     ChangePassword(ChangePasswordArgs),
+    /// Certificates for mutual TLS between operator and meters: `tls ca`, `tls issue`,
+    /// `tls inspect`.
+    #[command(subcommand, after_long_help = command_help(super::keygen_tls::EXAMPLES, ""))]
+    Tls(super::keygen_tls::TlsCommand),
     /// List the keys a TEE (--key optee:) or a PKCS#11 token (--key pkcs11:…) holds.
     #[command(after_long_help = command_help(LIST_EXAMPLES, ""))]
     List(ListArgs),
@@ -326,6 +338,7 @@ impl Tool for Keygen {
             Some(Command::Derive(args)) => derive(args, out),
             Some(Command::Inspect(args)) => inspect(args, out),
             Some(Command::ChangePassword(args)) => change_password(args, out),
+            Some(Command::Tls(command)) => super::keygen_tls::run(command, out),
             Some(Command::List(args)) => list(args, out),
         }
     }

@@ -5,10 +5,13 @@ pub mod calibrate;
 pub(crate) mod common;
 pub mod devnet;
 pub mod keygen;
+mod keygen_tls;
 pub mod relay;
+mod relay_link;
 pub mod sense;
 pub mod sign;
 pub mod trade;
+pub mod trade_serve;
 
 /// A tool as its generated docs see it.
 pub struct ToolDocs {

@@ -75,7 +75,8 @@ evlock-relay rpc --rpc http://127.0.0.1:8551/ eth_getBalance \
   '["0xa94f5374Fce5edBC8E2a8697C15331677e6EbF0B","latest"]'
 "#;
 
-/// Submit signed transactions to a Kaia node and write their receipts; make raw JSON-RPC calls.
+/// Submit signed transactions to a Kaia node and write their receipts; make raw JSON-RPC calls;
+/// link an operator and its meters over mutual TLS (`listen`, `connect`).
 ///
 /// `submit` reads signed transactions (`signed_tx` records from `evlock-sign`, records with
 /// only `raw`, or bare hex lines from any other signer) and writes one `receipt` record per
@@ -106,6 +107,12 @@ enum Command {
     /// and write a `receipt` record for each.
     #[command(after_long_help = command_help(SUBMIT_EXAMPLES, ""))]
     Submit(SubmitArgs),
+    /// The operator's end of the mutual-TLS link to its meters: records from meters to
+    /// stdout (with meta.peer), records from stdin to the meter their meta.to names.
+    Listen(Box<super::relay_link::ListenArgs>),
+    /// A meter's end of the link: stdin to the operator, what the operator sends to stdout
+    /// (or through --exec CMD).
+    Connect(Box<super::relay_link::ConnectArgs>),
     /// Make one JSON-RPC call and write its result as an `rpc_result` record.
     #[command(after_long_help = command_help(RPC_EXAMPLES, ""))]
     Rpc {
@@ -151,11 +158,19 @@ impl Tool for Relay {
 
     fn run(self, out: &mut Output) -> Result<ExitCode, Failure> {
         let Some(command) = self.command else {
-            return Err(Failure::usage("a command is needed: `submit` or `rpc` (see --help)"));
+            return Err(Failure::usage(
+                "a command is needed: `submit`, `rpc`, `listen` or `connect` (see --help)",
+            ));
+        };
+        let command = match command {
+            Command::Listen(args) => return super::relay_link::listen(*args, out),
+            Command::Connect(args) => return super::relay_link::connect(*args, out),
+            command => command,
         };
         let client = connect(&self.connection)?;
         match command {
             Command::Submit(args) => submit(&client, args, &self.globals, out),
+            Command::Listen(_) | Command::Connect(_) => unreachable!("handled above"),
             Command::Rpc { method, params } => {
                 let params = match params.as_deref() {
                     None => Value::Array(Vec::new()),

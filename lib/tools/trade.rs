@@ -216,7 +216,7 @@ struct MarketArgs {
 /// How a transaction is built: only the commands that write `tx` records take these.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Transaction")]
-struct TxArgs {
+pub(crate) struct TxArgs {
     /// The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the
     /// key when left out, but then --nonce is needed).
     #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM", value_parser = address_arg)]
@@ -260,7 +260,7 @@ struct GasArgs {
 }
 
 impl TxArgs {
-    fn params(&self) -> ChainParams {
+    pub(crate) fn params(&self) -> ChainParams {
         ChainParams {
             from: self.from,
             nonce: self.nonce,
@@ -388,6 +388,9 @@ enum Command {
     /// then settle (signs and submits itself; journaled so a killed session resumes).
     #[command(after_long_help = command_help(DELIVER_EXAMPLES, ""))]
     Deliver(Box<DeliverArgs>),
+    /// Serve the operator's console: a live web page of the market and the meters.
+    #[command(after_long_help = command_help(super::trade_serve::EXAMPLES, super::trade_serve::NOTES))]
+    Serve(Box<super::trade_serve::ServeArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -607,6 +610,11 @@ impl Tool for Trade {
                 let client = client.as_ref().ok_or_else(|| needs_node("deliver"))?;
                 let market = market.ok_or_else(needs_market)?;
                 return run_deliver(client, market, *args, out);
+            }
+            Command::Serve(args) => {
+                let market = market.ok_or_else(needs_market)?;
+                let params = args.tx.params();
+                return super::trade_serve::run(connect(&self.connection)?, market, params, *args, out);
             }
         };
         if !matches!(action, Action::Deploy { .. }) && market.is_none() {

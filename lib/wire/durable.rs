@@ -101,6 +101,16 @@ pub enum LogError {
         #[source]
         source: io::Error,
     },
+    /// Syncing lines written without a sync failed: they are in the file, maybe not on disk,
+    /// and what they record must not be relied on.
+    #[error("cannot sync {path} to disk")]
+    Sync {
+        /// The log file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
 }
 
 impl ErrorClass for LogError {
@@ -112,7 +122,7 @@ impl ErrorClass for LogError {
         match self {
             LogError::Open { .. } | LogError::NotRegular { .. } | LogError::Read { .. } => "log_unreadable",
             LogError::TooLong { .. } | LogError::Corrupt { .. } => "log_corrupt",
-            LogError::Append { .. } => "log_append",
+            LogError::Append { .. } | LogError::Sync { .. } => "log_append",
         }
     }
 }
@@ -239,7 +249,58 @@ impl DurableLog {
         self.append_bytes(&line)
     }
 
+    /// Appends several lines that are already JSON (each without its newline) with one write
+    /// and one sync. A failure rolls all of them back. A crash in the middle of the write
+    /// can leave the first ones complete (and the next open keeps them), so each line must
+    /// stand on its own.
+    pub fn append_lines<S: AsRef<str>>(&mut self, lines: &[S]) -> Result<(), LogError> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.clear();
+        for line in lines {
+            buffer.extend_from_slice(line.as_ref().as_bytes());
+            buffer.push(b'\n');
+        }
+        let result = self.write_synced(&buffer, lines.len() as u64);
+        self.buffer = buffer;
+        result
+    }
+
     fn append_bytes(&mut self, line: &[u8]) -> Result<(), LogError> {
+        self.write_synced(line, 1)
+    }
+
+    /// Writes one line that is already JSON without syncing it: it survives the process being
+    /// killed (it is in the page cache), not a power cut, until [`DurableLog::sync`]. For a log
+    /// that must keep pace with another write, line by line (the link's marks follow each
+    /// record written to a pipe). A failed write is rolled back like an append.
+    pub fn write_line(&mut self, json: &str) -> Result<(), LogError> {
+        self.refuse_if_broken()?;
+        let mut line = std::mem::take(&mut self.buffer);
+        line.clear();
+        line.extend_from_slice(json.as_bytes());
+        line.push(b'\n');
+        let result = match self.file.write_all(&line) {
+            Ok(()) => {
+                self.len += line.len() as u64;
+                self.lines += 1;
+                Ok(())
+            }
+            Err(source) => Err(self.roll_back(source)),
+        };
+        self.buffer = line;
+        result
+    }
+
+    /// Syncs what [`DurableLog::write_line`] wrote.
+    pub fn sync(&mut self) -> Result<(), LogError> {
+        self.file.sync_data().map_err(|source| LogError::Sync { path: self.path.clone(), source })
+    }
+
+    /// After a failed rollback the file may end in a partial line: nothing more goes on it.
+    fn refuse_if_broken(&self) -> Result<(), LogError> {
         if self.broken {
             return Err(LogError::Append {
                 path: self.path.clone(),
@@ -249,31 +310,49 @@ impl DurableLog {
                 source: io::Error::other("the log may end in a partial line"),
             });
         }
-        let written = self.file.write_all(line).and_then(|()| self.file.sync_data());
+        Ok(())
+    }
+
+    /// Truncates back to the last good length after a failed write.
+    fn roll_back(&mut self, source: io::Error) -> LogError {
+        let rollback = match self.file.set_len(self.len).and_then(|()| self.file.sync_all()) {
+            Ok(()) => String::new(),
+            Err(e) => {
+                self.broken = true;
+                format!("; the rollback failed too: {e}")
+            }
+        };
+        // Appends go to the end whatever the position; keep it honest for readers.
+        let _ = self.file.seek(SeekFrom::Start(self.len));
+        LogError::Append { path: self.path.clone(), rollback, source }
+    }
+
+    fn write_synced(&mut self, bytes: &[u8], lines: u64) -> Result<(), LogError> {
+        self.refuse_if_broken()?;
+        let written = self.file.write_all(bytes).and_then(|()| self.file.sync_data());
         match written {
             Ok(()) => {
-                self.len += line.len() as u64;
-                self.lines += 1;
+                self.len += bytes.len() as u64;
+                self.lines += lines;
                 Ok(())
             }
-            Err(source) => {
-                let rollback = match self.file.set_len(self.len).and_then(|()| self.file.sync_all()) {
-                    Ok(()) => String::new(),
-                    Err(e) => {
-                        self.broken = true;
-                        format!("; the rollback failed too: {e}")
-                    }
-                };
-                // Appends go to the end whatever the position; keep it honest for readers.
-                let _ = self.file.seek(SeekFrom::Start(self.len));
-                Err(LogError::Append { path: self.path.clone(), rollback, source })
-            }
+            Err(source) => Err(self.roll_back(source)),
         }
     }
 
     /// The log's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The log's length in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the log holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// The number of lines in the log (blank ones included).
@@ -314,6 +393,21 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn several_lines_go_in_one_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.ndjson");
+        let (mut log, _) = open(&path).unwrap();
+        log.append_lines(&[r#"{"n":1}"#, r#"{"n":2}"#]).unwrap();
+        log.append_lines::<&str>(&[]).unwrap();
+        assert_eq!((log.lines(), log.len()), (2, 16));
+        log.write_line(r#"{"n":3}"#).unwrap();
+        log.sync().unwrap();
+        drop(log);
+        let (_, entries) = open(&path).unwrap();
+        assert_eq!(entries, vec![json!({"n": 1}), json!({"n": 2}), json!({"n": 3})]);
     }
 
     #[test]

@@ -22,6 +22,9 @@
 //! | `registers` | `evlock-sense read` | [`RegistersRecord`] |
 //! | `calibration` | `evlock-calibrate` | [`CalibrationRecord`], [`CalibrationSummaryRecord`] |
 //! | `status` | `evlock-trade status` | [`StatusRecord`] |
+//! | `certificate` | `evlock-keygen tls` | [`CertificateRecord`] |
+//! | `console` | `evlock-trade serve`, first line | [`ConsoleRecord`] |
+//! | `link` | the operator↔meter link; read by `evlock-trade serve` | [`LinkRecord`] |
 //!
 //! A `tx` record is a transaction to sign, in the shape of [`crate::kaia::Transaction`]'s JSON:
 //!

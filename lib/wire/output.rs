@@ -162,6 +162,21 @@ impl<W: Write> Output<W> {
         if self.deferred { Ok(()) } else { self.flush() }
     }
 
+    /// Writes one record that is already a JSON object with its own `kind` and `v` (a record
+    /// passed through, as the link does), honouring `--pretty` and deferred flushing.
+    pub fn emit_value(&mut self, record: &serde_json::Value) -> Result<(), OutputError> {
+        self.buffer.clear();
+        if self.pretty {
+            serde_json::to_writer_pretty(&mut self.buffer, record)
+        } else {
+            serde_json::to_writer(&mut self.buffer, record)
+        }
+        .map_err(OutputError::Json)?;
+        self.buffer.push(b'\n');
+        self.writer.write_all(&self.buffer).map_err(classify)?;
+        if self.deferred { Ok(()) } else { self.flush() }
+    }
+
     /// Writes bytes that are not records (man pages, completions from `--generate`).
     pub fn write_raw(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
         self.writer.write_all(bytes).map_err(classify)?;

@@ -767,6 +767,77 @@ impl Record for StatusRecord {
     const KIND: &'static str = "status";
 }
 
+/// What a started `evlock-trade serve` (the operator's console) serves: its first stdout line.
+///
+/// ```json
+/// {"kind":"console","v":1,"url":"http://127.0.0.1:8080/","contract":"0x…","block":"1234",
+///  "actions":false,"client_certificates":false}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsoleRecord {
+    /// Where the console is served (a wildcard bind shown as loopback).
+    pub url: String,
+    /// The market it follows.
+    pub contract: String,
+    /// The chain's head block when it started, decimal.
+    pub block: String,
+    /// Whether the offer and buy forms (`--allow-actions`) are served.
+    pub actions: bool,
+    /// Whether every client must present a certificate from the client CA.
+    pub client_certificates: bool,
+}
+
+impl Record for ConsoleRecord {
+    const KIND: &'static str = "console";
+}
+
+/// A meter's link to the operator came up or went down.
+///
+/// ```json
+/// {"kind":"link","v":1,"event":"connected","peer":{"name":"meter-7","account":"0x…"},
+///  "time":"2026-11-24T10:00:00Z"}
+/// ```
+///
+/// Records a meter sends over the link (`reading`, `alarm`) carry the same `peer` object as
+/// `meta.peer`, so a reader can tell whose they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkRecord {
+    /// `connected` or `disconnected`.
+    pub event: LinkEvent,
+    /// Who: the name and account of the peer's client certificate.
+    pub peer: LinkPeer,
+    /// When, RFC 3339 UTC.
+    pub time: String,
+    /// Why a link went down, for humans.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<String>,
+}
+
+impl Record for LinkRecord {
+    const KIND: &'static str = "link";
+}
+
+/// What happened to a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkEvent {
+    /// The peer connected (its certificate was accepted).
+    Connected,
+    /// The peer's connection ended.
+    Disconnected,
+}
+
+/// The far end of a link, as its certificate names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkPeer {
+    /// The certificate's name (attacker-controlled text: escape it wherever it is shown).
+    #[serde(default)]
+    pub name: String,
+    /// The Kaia account the certificate is bound to, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+}
+
 /// A failure to handle one input record, or a tool's failure, as a record. Written to
 /// stderr, never stdout.
 ///
@@ -847,4 +918,58 @@ mod tests {
         assert!(text.contains(r#""meta":{"job":1}"#));
         assert!(!text.contains("public_key"), "absent fields are left out");
     }
+}
+
+/// An X.509 certificate: written by `evlock-keygen tls ca`, `tls issue` and `tls inspect`.
+///
+/// ```json
+/// {"kind":"certificate","v":1,"subject":"CN=meter-17","name":"meter-17",
+///  "sans":["DNS:meter-17","URI:kaia:0x9858EfFD232B4033E47d90003D41EC34EcaEda94"],
+///  "account":"0x9858EfFD232B4033E47d90003D41EC34EcaEda94","issuer":"CN=Operator CA",
+///  "serial":"4f3a…","not_before":"2026-01-01T00:00:00Z","not_after":"2027-01-01T00:00:00Z",
+///  "valid_now":true,"is_ca":false,"usage":["client"],"fingerprint_sha256":"9c1e…",
+///  "cert":"meter-17.pem","key":"meter-17.key"}
+/// ```
+///
+/// The fingerprint is SHA-256 over the DER in lowercase hex, as `openssl x509 -fingerprint
+/// -sha256` prints it without the colons. The record never holds the private key, only the
+/// name of its file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateRecord {
+    /// The subject, e.g. `CN=meter-17`.
+    pub subject: String,
+    /// The subject's common name: the peer's name on the link.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+    /// The subject alternative names, each prefixed `DNS:`, `IP:` or `URI:` as OpenSSL shows them.
+    pub sans: Vec<String>,
+    /// The Kaia account bound by a `kaia:` URI SAN, EIP-55 checksummed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+    /// The issuer (the subject itself for a CA).
+    pub issuer: String,
+    /// The serial number, hex.
+    pub serial: String,
+    /// Start of validity, RFC 3339 UTC.
+    pub not_before: String,
+    /// End of validity, RFC 3339 UTC.
+    pub not_after: String,
+    /// Whether now lies within the validity period.
+    pub valid_now: bool,
+    /// Whether it is a CA certificate.
+    pub is_ca: bool,
+    /// What the certificate may be used for: `client`, `server`.
+    pub usage: Vec<String>,
+    /// SHA-256 of the DER, lowercase hex.
+    pub fingerprint_sha256: String,
+    /// The certificate file written or read.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cert: Option<String>,
+    /// The private-key file written (`ca`, `issue`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key: Option<String>,
+}
+
+impl Record for CertificateRecord {
+    const KIND: &'static str = "certificate";
 }

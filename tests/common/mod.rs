@@ -1,7 +1,8 @@
 //! The one helper module of the integration tests and the benches (which include it with
 //! `#[path = "../tests/common/mod.rs"]`): running the real binaries, NDJSON lines, keys, the
 //! pinned npm reference implementations of `tests/js`; a running devnet ([`devnet`]), the
-//! in-process market ([`market`]) and the JSON-RPC fixtures ([`rpc`]). The Modbus pty rig is
+//! in-process market ([`market`]), the JSON-RPC fixtures ([`rpc`]) and the operator–meter
+//! link's certificates and processes ([`link`]). The Modbus pty rig is
 //! in the library: `evlock::meter::modbus::slave::Slave::on_pty`.
 
 #![allow(dead_code)]
@@ -9,6 +10,7 @@
 pub mod anvil;
 pub mod devnet;
 pub mod faults;
+pub mod link;
 pub mod market;
 pub mod rpc;
 pub mod txgen;

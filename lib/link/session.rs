@@ -1,0 +1,445 @@
+//! One connection's protocol engine, the same for every transport and both sides: `hello`,
+//! the resume point, data out of the spool and into the delivery, acks, keepalive, the idle
+//! timeout and the per-peer rate. See [the protocol](super).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+
+use super::LinkError;
+use super::frame::{Frame, PROTOCOL_VERSION};
+use super::limits::TokenBucket;
+use super::store::{LaneHandle, Marks, Spool};
+use super::transport::{FrameReader, FrameWriter, TransportError};
+use crate::pki::Identity;
+use crate::wire::ErrorRecord;
+
+/// A record received from a peer, on its way to the delivery.
+pub struct Incoming {
+    /// Who sent it (from its verified certificate).
+    pub peer: Arc<Identity>,
+    /// The peer's stream.
+    pub stream: Arc<str>,
+    /// Its number in the stream.
+    pub seq: u64,
+    /// The record.
+    pub record: Value,
+    /// Where the delivery sends the ack (or refusal) for it.
+    pub reply: Replies,
+}
+
+/// What a session's writer is asked to send.
+#[derive(Debug)]
+pub enum Control {
+    /// Everything of the peer's `stream` up to `seq` is written.
+    Ack {
+        /// The peer's stream.
+        stream: Arc<str>,
+        /// The highest record written.
+        seq: u64,
+    },
+    /// Record `seq` will not be written.
+    Refused {
+        /// Its number.
+        seq: u64,
+        /// A stable code.
+        code: String,
+        /// Why.
+        message: String,
+    },
+    /// Answer a ping.
+    Pong,
+    /// The peer's resume point arrived: start sending after `seq`.
+    Resume(u64),
+    /// Say goodbye (with a reason) and close.
+    Bye {
+        /// The code.
+        code: String,
+        /// The message.
+        message: String,
+    },
+}
+
+/// The channel to a session's writer.
+pub type Replies = mpsc::UnboundedSender<Control>;
+
+/// What one side brings to a session.
+pub struct Endpoint {
+    /// The spool that holds what is sent to this peer.
+    pub spool: Arc<Spool>,
+    /// The peer's lane in it.
+    pub lane: LaneHandle,
+    /// The high-water marks of what was received (resume points).
+    pub marks: Arc<Mutex<Marks>>,
+    /// Where received records go.
+    pub inbox: mpsc::Sender<Incoming>,
+    /// Whether this session sends the lane's records (`None`: always). The operator sends a
+    /// peer's outbox over its newest connection only.
+    pub sending: Option<watch::Receiver<bool>>,
+    /// The peer's rate limit, shared by its connections.
+    pub bucket: Option<Arc<Mutex<TokenBucket>>>,
+}
+
+/// A session's timing.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionOptions {
+    /// Nothing received for this long cuts the connection; pings go out after a third of it.
+    pub idle: Duration,
+    /// The peer's `hello` must arrive within this.
+    pub hello_timeout: Duration,
+}
+
+/// How a session ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// This side stopped (shutdown, end of input), saying `bye`.
+    Stopped,
+    /// The peer said `bye`.
+    PeerBye {
+        /// Its code (`closing` for a plain stop).
+        code: String,
+        /// Its message.
+        message: String,
+    },
+    /// This side cut the peer for misbehaving.
+    Cut {
+        /// The reason's code.
+        code: &'static str,
+        /// The reason.
+        message: String,
+    },
+    /// The connection broke.
+    Lost(String),
+    /// The peer's resume point does not fit the spool (it was rolled back).
+    Conflict(LinkError),
+}
+
+impl std::fmt::Display for Ended {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ended::Stopped => f.write_str("closed by us"),
+            Ended::PeerBye { code, message } if message.is_empty() => {
+                write!(f, "closed by the peer ({code})")
+            }
+            Ended::PeerBye { code, message } => write!(f, "closed by the peer: {message} ({code})"),
+            Ended::Cut { code, message } => write!(f, "cut: {message} ({code})"),
+            Ended::Lost(why) => write!(f, "lost: {why}"),
+            Ended::Conflict(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+/// A session's outcome and counts.
+#[derive(Debug)]
+pub struct Summary {
+    /// How it ended.
+    pub ended: Ended,
+    /// Whether the peer's `hello` arrived (the link was up).
+    pub established: bool,
+    /// Records received (duplicates included).
+    pub received: u64,
+    /// Records sent (resends included).
+    pub sent: u64,
+}
+
+#[derive(Default)]
+struct Counts {
+    established: AtomicBool,
+    received: AtomicU64,
+    sent: AtomicU64,
+}
+
+/// Writes an `error` record on stderr for a record the peer refused, with that record's meta.
+fn report_refused(peer: &Identity, endpoint: &Endpoint, seq: u64, code: &str, message: &str) {
+    let meta = endpoint
+        .spool
+        .entry(&endpoint.lane.lane, seq)
+        .and_then(|entry| serde_json::from_str::<Value>(&entry.record).ok())
+        .and_then(|record| record.get("meta").cloned());
+    let record = ErrorRecord::new(code, format!("{peer} refused record {seq}: {message}")).with_meta(meta);
+    let envelope = crate::wire::Envelope::new(&record);
+    if let Ok(mut text) = serde_json::to_string(&envelope) {
+        text.push('\n');
+        crate::wire::write_stderr(&text);
+    }
+}
+
+/// Runs one session over a transport's two halves until it ends.
+pub async fn run<R: FrameReader, W: FrameWriter>(
+    reader: R,
+    mut writer: W,
+    peer: Arc<Identity>,
+    endpoint: Endpoint,
+    options: SessionOptions,
+    stop: watch::Receiver<bool>,
+) -> Summary {
+    let (control, mut controls) = mpsc::unbounded_channel();
+    let counts = Counts::default();
+    let read = read_loop(reader, &peer, &endpoint, options, control.clone(), &counts);
+    let write = write_loop(&mut writer, &mut controls, &endpoint, options, stop, &counts);
+    tokio::pin!(read, write);
+    let ended = tokio::select! {
+        ended = &mut read => {
+            let goodbye = match &ended {
+                Ended::Cut { code, message } => Some(((*code).to_string(), message.clone())),
+                Ended::Conflict(error) => Some(("stream_conflict".to_string(), error.to_string())),
+                Ended::PeerBye { .. } | Ended::Stopped => Some(("closing".to_string(), String::new())),
+                Ended::Lost(_) => None,
+            };
+            if let Some((code, message)) = goodbye {
+                let _ = control.send(Control::Bye { code, message });
+                let _ = tokio::time::timeout(Duration::from_secs(1), &mut write).await;
+            }
+            ended
+        }
+        written = &mut write => match written {
+            Ok(()) => Ended::Stopped,
+            Err(why) => Ended::Lost(why),
+        },
+    };
+    Summary {
+        ended,
+        established: counts.established.load(Ordering::Relaxed),
+        received: counts.received.load(Ordering::Relaxed),
+        sent: counts.sent.load(Ordering::Relaxed),
+    }
+}
+
+async fn read_loop<R: FrameReader>(
+    mut reader: R,
+    peer: &Arc<Identity>,
+    endpoint: &Endpoint,
+    options: SessionOptions,
+    control: Replies,
+    counts: &Counts,
+) -> Ended {
+    let mut peer_stream: Option<Arc<str>> = None;
+    let mut resumed = false;
+    let mut warned_rate: Option<Instant> = None;
+    loop {
+        let limit = if peer_stream.is_none() { options.hello_timeout } else { options.idle };
+        let text = match tokio::time::timeout(limit, reader.read_frame()).await {
+            Err(_) if peer_stream.is_none() => {
+                return Ended::Cut {
+                    code: "hello_timeout",
+                    message: format!("no hello within {}", humantime::format_duration(limit)),
+                };
+            }
+            Err(_) => {
+                return Ended::Cut {
+                    code: "idle_timeout",
+                    message: format!(
+                        "no complete frame for {} (--idle-timeout)",
+                        humantime::format_duration(limit)
+                    ),
+                };
+            }
+            Ok(Err(TransportError::TooLong { limit })) => {
+                return Ended::Cut {
+                    code: "line_too_long",
+                    message: format!("a line of more than {limit} bytes (--max-line, plus the frame)"),
+                };
+            }
+            Ok(Err(TransportError::NotUtf8)) => {
+                return Ended::Cut { code: "protocol", message: "a line that is not UTF-8".into() };
+            }
+            Ok(Err(TransportError::Io(why))) => return Ended::Lost(why),
+            Ok(Ok(None)) => return Ended::Lost("the peer closed the connection without bye".into()),
+            Ok(Ok(Some(text))) => text,
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        let frame = match Frame::parse(&text) {
+            Ok(frame) => frame,
+            Err(why) => return Ended::Cut { code: "protocol", message: format!("a bad frame: {why}") },
+        };
+        match frame {
+            Frame::Hello { v, stream } => {
+                if v != PROTOCOL_VERSION {
+                    return Ended::Cut {
+                        code: "version",
+                        message: format!("protocol version {v}; this side speaks {PROTOCOL_VERSION}"),
+                    };
+                }
+                if peer_stream.is_some() {
+                    return Ended::Cut { code: "protocol", message: "a second hello".into() };
+                }
+                let stream: Arc<str> = stream.into();
+                let resume = endpoint
+                    .marks
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .resume_point(&peer.name, &stream);
+                log::debug!("{peer}: stream {stream}, resuming after {resume}");
+                let _ = control.send(Control::Ack { stream: stream.clone(), seq: resume });
+                peer_stream = Some(stream);
+                counts.established.store(true, Ordering::Relaxed);
+            }
+            Frame::Data { seq, record } => {
+                let Some(stream) = &peer_stream else {
+                    return Ended::Cut { code: "protocol", message: "data before hello".into() };
+                };
+                if let Some(bucket) = &endpoint.bucket {
+                    let wait = bucket.lock().unwrap_or_else(|p| p.into_inner()).take(Instant::now());
+                    if let Some(wait) = wait {
+                        if warned_rate.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
+                            log::warn!("{peer} sends faster than its rate limit (--rate): slowed down");
+                            warned_rate = Some(Instant::now());
+                        }
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                counts.received.fetch_add(1, Ordering::Relaxed);
+                let incoming = Incoming {
+                    peer: peer.clone(),
+                    stream: stream.clone(),
+                    seq,
+                    record,
+                    reply: control.clone(),
+                };
+                if endpoint.inbox.send(incoming).await.is_err() {
+                    return Ended::Stopped;
+                }
+            }
+            Frame::Ack { stream, seq } => {
+                if *stream != *endpoint.lane.stream {
+                    log::debug!("{peer}: an ack for stream {stream}, not ours ({})", endpoint.lane.stream);
+                    continue;
+                }
+                if let Err((seen, last)) = endpoint.spool.ack(&endpoint.lane.lane, &stream, seq) {
+                    return Ended::Conflict(LinkError::StreamConflict {
+                        peer: peer.to_string(),
+                        stream: stream.clone(),
+                        seen,
+                        last,
+                    });
+                }
+                if !resumed {
+                    resumed = true;
+                    let _ = control.send(Control::Resume(seq));
+                }
+            }
+            Frame::Refused { seq, code, message } => {
+                log::warn!("{peer} refused record {seq}: {message} ({code})");
+                report_refused(peer, endpoint, seq, &code, &message);
+            }
+            Frame::Ping => {
+                let _ = control.send(Control::Pong);
+            }
+            Frame::Pong => {}
+            Frame::Bye { code, message } => return Ended::PeerBye { code, message },
+        }
+    }
+}
+
+async fn write_loop<W: FrameWriter>(
+    writer: &mut W,
+    controls: &mut mpsc::UnboundedReceiver<Control>,
+    endpoint: &Endpoint,
+    options: SessionOptions,
+    mut stop: watch::Receiver<bool>,
+    counts: &Counts,
+) -> Result<(), String> {
+    let io = |e: TransportError| e.to_string();
+    let hello = Frame::Hello { v: PROTOCOL_VERSION, stream: endpoint.lane.stream.to_string() };
+    writer.write_frame(&hello.to_line()).await.map_err(io)?;
+    writer.flush().await.map_err(io)?;
+    let ping_every = (options.idle / 3).max(Duration::from_millis(50));
+    let mut last_write = Instant::now();
+    let mut cursor: Option<u64> = None;
+    let mut added = endpoint.lane.added.clone();
+    let mut sending = endpoint.sending.clone();
+    let mut watch_added = true;
+    let mut watch_sending = sending.is_some();
+    let lane = endpoint.lane.lane.as_str();
+    let mut pending: Option<Control> = None;
+    loop {
+        let mut wrote = false;
+        // Controls first (acks free the peer's spool), then data.
+        loop {
+            let next = match pending.take() {
+                Some(control) => control,
+                None => match controls.try_recv() {
+                    Ok(control) => control,
+                    Err(_) => break,
+                },
+            };
+            let line = match next {
+                Control::Ack { stream, seq } => Frame::Ack { stream: stream.to_string(), seq }.to_line(),
+                Control::Refused { seq, code, message } => Frame::Refused { seq, code, message }.to_line(),
+                Control::Pong => Frame::Pong.to_line(),
+                Control::Resume(seq) => {
+                    let before_first = endpoint.spool.first_pending(lane).map(|first| first - 1);
+                    cursor = Some(before_first.map_or(seq, |b| b.max(seq)));
+                    continue;
+                }
+                Control::Bye { code, message } => {
+                    writer.write_frame(&Frame::Bye { code, message }.to_line()).await.map_err(io)?;
+                    return writer.close().await.map_err(io);
+                }
+            };
+            writer.write_frame(&line).await.map_err(io)?;
+            wrote = true;
+        }
+        let may_send = sending.as_ref().is_none_or(|s| *s.borrow());
+        if let (Some(at), true) = (cursor.as_mut(), may_send) {
+            let mut batch = 0;
+            loop {
+                let entries = endpoint.spool.fetch(lane, *at, 256);
+                if entries.is_empty() {
+                    break;
+                }
+                for entry in &entries {
+                    writer
+                        .write_frame(&super::frame::Frame::data_line(entry.seq, &entry.record))
+                        .await
+                        .map_err(io)?;
+                    *at = entry.seq;
+                }
+                counts.sent.fetch_add(entries.len() as u64, Ordering::Relaxed);
+                wrote = true;
+                batch += entries.len();
+                if batch >= 4096 {
+                    break; // let acks through
+                }
+            }
+        }
+        if wrote {
+            writer.flush().await.map_err(io)?;
+            last_write = Instant::now();
+            if cursor.is_some() && may_send && !endpoint.spool.fetch(lane, cursor.unwrap_or(0), 1).is_empty()
+            {
+                continue;
+            }
+        }
+        let ping_at = tokio::time::Instant::from_std(last_write + ping_every);
+        tokio::select! {
+            biased;
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() {
+                    writer.write_frame(&Frame::Bye { code: "closing".into(), message: String::new() }.to_line()).await.map_err(io)?;
+                    return writer.close().await.map_err(io);
+                }
+            }
+            control = controls.recv() => match control {
+                Some(control) => pending = Some(control),
+                None => return Ok(()),
+            },
+            changed = added.changed(), if watch_added && cursor.is_some() => {
+                if changed.is_err() { watch_added = false; }
+            }
+            changed = async { sending.as_mut().expect("watched only when present").changed().await }, if watch_sending => {
+                if changed.is_err() { watch_sending = false; }
+            }
+            _ = tokio::time::sleep_until(ping_at) => {
+                writer.write_frame(&Frame::Ping.to_line()).await.map_err(io)?;
+                writer.flush().await.map_err(io)?;
+                last_write = Instant::now();
+            }
+        }
+    }
+}
