@@ -431,6 +431,65 @@ mod tests {
     }
 
     #[test]
+    fn each_limit_allows_exactly_the_limit_and_denies_one_more() {
+        let text = "max_value = \"1 KAIA\"\nmax_gas = 200000\nmax_gas_price = \"30 ston\"\n";
+        let now = SystemTime::now();
+        let mut p = policy(text);
+        let kaia = 1_000_000_000_000_000_000u64;
+        let ston30 = U256::from(30_000_000_000u64);
+        let at_limit = [
+            Request { gas: 200_000, ..call(0) },
+            Request { gas_price: ston30, ..call(0) },
+            call(kaia),
+            Request { gas: 200_000, gas_price: ston30, ..call(kaia) },
+        ];
+        for request in at_limit {
+            assert!(p.check(&request, now).is_ok(), "{request:?} is at the limit, not over it");
+        }
+        let over = [
+            (Request { gas: 200_001, ..call(0) }, "gas 200001 exceeds max_gas 200000"),
+            (
+                Request { gas_price: ston30 + U256::from(1), ..call(0) },
+                "exceeds max_gas_price 30000000000 peb",
+            ),
+            (call(kaia + 1), "exceeds max_value 1000000000000000000 peb"),
+        ];
+        for (request, reason) in over {
+            let error = p.check(&request, now).unwrap_err().to_string();
+            assert!(error.contains(reason), "{error} should say {reason}");
+        }
+    }
+
+    #[test]
+    fn the_window_allows_exactly_its_maximum() {
+        let now = SystemTime::now();
+        let mut p = policy("[window]\nseconds = 60\nmax_value = \"100 peb\"\n");
+        assert!(p.check(&call(60), now).is_ok());
+        assert!(p.check(&call(40), now).is_ok(), "60 + 40 is exactly the window's 100");
+        assert!(p.check(&call(1), now).is_err(), "one more is over");
+        // Past the span, the window is empty again.
+        assert!(p.check(&call(100), now + Duration::from_secs(60)).is_ok());
+    }
+
+    #[test]
+    fn remember_spent_counts_only_real_value_in_a_window() {
+        let now = SystemTime::now();
+        // Without a window nothing is kept (a long-running signer must not grow without bound).
+        let mut plain = policy("max_value = \"1 KAIA\"");
+        plain.remember_spent(now, U256::from(5));
+        assert!(plain.spent.is_empty(), "no window, nothing to remember");
+        // With one, a zero value is not an entry, and a real one counts against the window.
+        let mut windowed = policy("[window]\nseconds = 60\nmax_value = \"100 peb\"\n");
+        windowed.remember_spent(now, U256::ZERO);
+        assert!(windowed.spent.is_empty(), "a zero value is not remembered");
+        windowed.remember_spent(now, U256::from(70));
+        assert_eq!(windowed.spent.len(), 1);
+        assert!(windowed.check(&call(30), now).is_ok());
+        let error = windowed.check(&call(1), now).unwrap_err().to_string();
+        assert!(error.contains("over the window's 100 peb"), "{error}");
+    }
+
+    #[test]
     fn each_rule_denies_with_a_reason() {
         let text = format!(
             "chain_ids = [31337]\ntx_types = [\"smart_contract_execution\"]\nmax_value = \"1 KAIA\"\nmax_gas = 200000\nmax_gas_price = \"30 ston\"\n[[allow]]\nto = \"{MARKET}\"\nselectors = [\"0x1a2b3c4d\"]\n"
