@@ -108,6 +108,7 @@ impl Drop for SmallDisk {
 /// Limits the child's file size (`prlimit --fsize`): a write past it is cut short, then fails
 /// with EFBIG; SIGXFSZ is ignored so the child sees the error instead of dying.
 pub fn limit_file_size(command: &mut Command, bytes: u64) {
+    let bytes = rlim(bytes);
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         command.pre_exec(move || {
@@ -123,6 +124,7 @@ pub fn limit_file_size(command: &mut Command, bytes: u64) {
 
 /// Limits the child's address space (`prlimit --as`): an allocation past it fails.
 pub fn limit_memory(command: &mut Command, bytes: u64) {
+    let bytes = rlim(bytes);
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         command.pre_exec(move || {
@@ -154,8 +156,23 @@ pub fn raise_open_files() -> u64 {
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
         limit.rlim_cur = limit.rlim_max;
         libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        limit.rlim_cur
+        widen(limit.rlim_cur)
     }
+}
+
+// rlim_t is 32 bits on 32-bit ARM (the emulated tests) and 64 bits on the 64-bit targets, where
+// these conversions are the identity.
+
+/// `bytes` as an `rlim_t`; panics when it does not fit (a limit must not silently become another).
+#[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+fn rlim(bytes: u64) -> libc::rlim_t {
+    libc::rlim_t::try_from(bytes).unwrap_or_else(|_| panic!("{bytes} does not fit this platform's rlim_t"))
+}
+
+/// An `rlim_t` as `u64`.
+#[allow(clippy::useless_conversion)]
+fn widen(value: libc::rlim_t) -> u64 {
+    u64::from(value)
 }
 
 /// The NDJSON lines of a file that are whole JSON values; panics naming a line that is not
