@@ -23,12 +23,6 @@ fn transfer(nonce: u64) -> String {
 }
 
 #[test]
-#[cfg_attr(
-    any(target_arch = "arm", target_arch = "aarch64"),
-    ignore = "timing under qemu-user exposes a devnet bug: a restart takes the genesis time from \
-              the first saved block, so a block 1 mined in a later second than the start changes \
-              every hash"
-)]
 fn killed_mid_stream_then_restarted_from_state_gives_the_same_receipts() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dev_keys(dir.path(), 1);

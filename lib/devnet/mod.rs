@@ -287,6 +287,10 @@ const MAX_STATE_LINE_BYTES: usize = 16 << 20;
 struct JournalHeader {
     evlock_devnet_state: u32,
     config: ChainConfig,
+    /// The genesis block's timestamp: the genesis hash, and so every later hash, depends on
+    /// it. Absent from files written before it was kept (their first block's time is taken).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    genesis_time: Option<u64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -342,7 +346,9 @@ impl Chain {
                 if header.config != config {
                     log::warn!("{}: using the chain settings stored in the state file", path.display());
                 }
-                chain = Chain::new(header.config, blocks.first().map_or(now, |b| b.timestamp));
+                let genesis_time =
+                    header.genesis_time.or_else(|| blocks.first().map(|b| b.timestamp)).unwrap_or(now);
+                chain = Chain::new(header.config, genesis_time);
                 for block in blocks {
                     for raw in &block.txs {
                         chain
@@ -355,7 +361,11 @@ impl Chain {
             None if existed && log.lines() > 0 => return Err(state_error("no header line".into())),
             None => {
                 chain = Chain::new(config, now);
-                let header = JournalHeader { evlock_devnet_state: 1, config: chain.config.clone() };
+                let header = JournalHeader {
+                    evlock_devnet_state: 1,
+                    config: chain.config.clone(),
+                    genesis_time: Some(now),
+                };
                 log.append(&header).map_err(|e| state_error(error_chain(&e)))?;
             }
         }
@@ -904,5 +914,29 @@ fn fill_from_result(result: ExecutionResult, extra_gas: u64, mined: &mut Mined) 
             mined.gas_used = gas.tx_gas_used() + extra_gas;
             mined.revert_data = Bytes::from(format!("{reason:?}").into_bytes());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A restart from the state file rebuilds the same chain, whatever the clock says: the
+    /// genesis time is the one the chain was started at, not its first block's.
+    #[test]
+    fn a_restart_keeps_the_genesis_time_and_every_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.ndjson");
+        let (genesis, first) = {
+            let mut chain = Chain::open(&path, ChainConfig::default(), 1_000).unwrap();
+            // Block 1 is mined a few seconds after the start, as with a slow first client.
+            chain.mine(1_003).unwrap();
+            (chain.block(0).unwrap().clone(), chain.block(1).unwrap().clone())
+        };
+        let chain = Chain::open(&path, ChainConfig::default(), 5_000).unwrap();
+        assert_eq!(chain.block(0).unwrap().timestamp, 1_000);
+        assert_eq!(chain.block(0).unwrap().hash, genesis.hash);
+        assert_eq!(chain.block(1).unwrap().hash, first.hash);
+        assert_eq!(chain.head().number, 1);
     }
 }
