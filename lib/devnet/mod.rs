@@ -13,9 +13,10 @@
 //!   payer pays all the gas of a fee-delegated transaction, or its `fee_ratio` percent.
 //! - One block per transaction by default ([`Chain::submit`] mines), or a pending pool and
 //!   [`Chain::mine`] for a block time.
-//! - State persists as a journal of blocks (one fsynced NDJSON line per block, holding its
-//!   raw transactions); loading replays it, so a restarted devnet has every mined
-//!   transaction and receipt again. Only the latest state is queryable: historical state
+//! - State persists as a journal of blocks (a header line with the settings and the genesis
+//!   time, then one fsynced NDJSON line per block, holding its raw transactions); loading
+//!   replays it, so a restarted devnet has every mined block, hash, transaction and receipt
+//!   again. Only the latest state is queryable: historical state
 //!   queries are refused with a clear error.
 
 pub mod rpc;
