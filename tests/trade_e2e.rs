@@ -725,3 +725,267 @@ fn the_key_rotation_example_runs() {
     let out = String::from_utf8_lossy(&output.stdout);
     assert!(out.contains("\"seller_report_wh\": \"50\""), "{out}");
 }
+
+/// Meter `meter`'s receipts of `trade` for each of `figures`, signed by `evlock-sign` under a
+/// test bench's policy (`allow_receipts` for this market only): `delivery_receipt` records.
+fn bench_receipts(market: &Market, meter: usize, trade: &str, figures: &[u64]) -> String {
+    receipts_for(market, &market.contract, meter, trade, figures)
+}
+
+/// [`bench_receipts`] for the market contract `contract`.
+fn receipts_for(market: &Market, contract: &str, meter: usize, trade: &str, figures: &[u64]) -> String {
+    let policy = market.dir.join("bench.toml");
+    std::fs::write(&policy, format!("allow_receipts = true\nreceipt_markets = [\"{contract}\"]\n")).unwrap();
+    let requests: String = figures
+        .iter()
+        .map(|wh| {
+            format!(
+                "{}\n",
+                json!({"kind": "delivery_receipt", "v": 1, "market": contract, "trade_id": trade,
+                       "cumulative_wh": wh.to_string()})
+            )
+        })
+        .collect();
+    let args = [
+        "--key",
+        &market.keys[meter].0,
+        "--password-file",
+        "pw",
+        "--chain-id",
+        &market.devnet.chain_id,
+        "--policy",
+        "bench.toml",
+    ];
+    let out = run("evlock-sign", market.dir, &args, &requests);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_version_2_market_binds_meters_with_consent_and_settles_with_receipts_through_the_tools() {
+    const NEXT_REGISTRAR: usize = 5;
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let mut market =
+        Market { dir: dir.path(), devnet: &devnet, keys: dev_keys(dir.path(), 6), contract: String::new() };
+    let receipts = market.ok(
+        REGISTRAR,
+        &["--market-version", "2", "deploy", "--delivery-blocks", "40", "--grace-blocks", "5"],
+    );
+    assert_eq!(receipts[0]["status"], "success");
+    market.contract = receipts[0]["contract_address"].as_str().unwrap().to_string();
+    let (seller_meter, buyer_meter) =
+        (market.addr(SELLER_METER).to_string(), market.addr(BUYER_METER).to_string());
+
+    // The node tells the version: version 1's register-meter is refused before anything is
+    // built, and so is insisting on the wrong version.
+    let out = market.trade(
+        REGISTRAR,
+        &["register-meter", "--meter", &seller_meter, "--owner", market.addr(SELLER)],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("version 2 binds a meter with consent") && err.contains("meter propose"), "{err}");
+    assert!(out.stdout.is_empty());
+    let out = market.trade(SELLER, &["--market-version", "1", "withdraw"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is an EnergyMarket version 2"));
+
+    // The registrar proposes; a meter counts only once its owner accepted it.
+    for (meter, owner) in [(&seller_meter, SELLER), (&buyer_meter, BUYER)] {
+        market.ok(REGISTRAR, &["meter", "propose", "--meter", meter, "--owner", market.addr(owner)]);
+        assert_eq!(market.status("meter", meter)["state"], "proposed");
+    }
+    market.reverts(BUYER, &["meter", "accept", "--meter", &seller_meter], "only the meter's owner");
+    market.ok(SELLER, &["meter", "accept", "--meter", &seller_meter]);
+    market.ok(BUYER, &["meter", "accept", "--meter", &buyer_meter]);
+    let meter = market.status("meter", &seller_meter);
+    assert_eq!(
+        (meter["state"].as_str(), meter["owner"].as_str()),
+        (Some("active"), Some(market.addr(SELLER)))
+    );
+    assert_eq!(meter["signer"], seller_meter, "a meter signs with its own key until told otherwise");
+
+    // Offer and buy on version 2 (the credit minimums are version 2's).
+    let sent = market.ok(
+        SELLER,
+        &[
+            "offer",
+            "--energy",
+            "100Wh",
+            "--price",
+            "2ston/Wh",
+            "--expires-in",
+            "100blocks",
+            "--min-buyer-credit",
+            "-3",
+        ],
+    );
+    assert_eq!(sent.len(), 1);
+    assert_eq!(market.status("offer", "1")["state"], "open");
+    market.ok(BUYER, &["buy", "--offer", "1", "--min-seller-credit", "0"]);
+    assert_eq!(market.status("trade", "1")["state"], "delivering");
+
+    // Receipts from both meters; a submit puts each meter's highest on chain, in one
+    // transaction, as EIP-1559 (every market call honours --tx-type).
+    let seller_receipts = bench_receipts(&market, SELLER_METER, "1", &[30, 60, 130]);
+    let buyer_receipts = bench_receipts(&market, BUYER_METER, "1", &[20, 40, 100]);
+    let early = format!(
+        "{}{}",
+        seller_receipts.lines().take(2).map(|l| format!("{l}\n")).collect::<String>(),
+        buyer_receipts.lines().take(2).map(|l| format!("{l}\n")).collect::<String>()
+    );
+    let out = market.trade(SELLER, &["receipts", "submit", "--tx-type", "eip1559"], &early);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tx = lines(&out.stdout).remove(0);
+    assert_eq!(tx["type"], "eip1559");
+    assert_eq!(tx["meta"]["market"]["action"], "submitReceipts");
+    let carried: Vec<&str> = tx["meta"]["market"]["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cumulative_wh"].as_str().unwrap())
+        .collect();
+    assert_eq!(carried.len(), 2, "one receipt per meter: {carried:?}");
+    assert!(carried.contains(&"60") && carried.contains(&"40"), "{carried:?}");
+    let signed = sign(market.dir, &market.keys[SELLER].0, "sender", &String::from_utf8(out.stdout).unwrap());
+    let (code, sent, stderr) = submit(market.dir, &devnet.url, &signed);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(sent[0]["status"], "success");
+    let trade = market.status("trade", "1");
+    assert_eq!(
+        (trade["seller_report_wh"].as_str(), trade["buyer_report_wh"].as_str()),
+        (Some("60"), Some("40"))
+    );
+
+    // A receipt for another market is refused (exit 2), naming both; nothing is written.
+    let elsewhere =
+        receipts_for(&market, "0x5FbDB2315678afecb367f032d93F642f64180aa3", SELLER_METER, "1", &[70]);
+    let out = market.trade(SELLER, &["receipts", "settle", "--trade", "1"], &elsewhere);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a delivery receipt for market"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+
+    // A receipt signed by a key that is not the meter's signer is left out, not sent to
+    // revert the settle.
+    let mut forged: Value = lines(buyer_receipts.lines().last().unwrap().as_bytes()).remove(0);
+    let by_seller = bench_receipts(&market, SELLER, "1", &[100]);
+    let by_seller: Value = lines(by_seller.as_bytes()).remove(0);
+    for field in ["r", "s", "y_parity"] {
+        forged[field] = by_seller[field].clone();
+    }
+    let mut forged = {
+        let mut map = forged.as_object().unwrap().clone();
+        map.remove("signer");
+        map.remove("digest");
+        Value::Object(map)
+    };
+    forged["meter"] = json!(buyer_meter);
+    // Settle: each side's latest receipt and the settlement in one transaction.
+    let all = format!("{seller_receipts}{buyer_receipts}");
+    let out = market.trade(SELLER, &["receipts", "settle", "--trade", "1"], &all);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tx = lines(&out.stdout).remove(0);
+    assert_eq!(tx["meta"]["market"]["action"], "settleWithReceipts");
+    let figures: Vec<&str> = tx["meta"]["market"]["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cumulative_wh"].as_str().unwrap())
+        .collect();
+    assert_eq!(figures, vec!["130", "100"], "the seller side's latest, then the buyer side's");
+    let forged_input = format!("{forged}\n");
+    let out_forged = market.trade(SELLER, &["receipts", "submit"], &forged_input);
+    assert!(out_forged.status.success(), "{}", String::from_utf8_lossy(&out_forged.stderr));
+    assert!(out_forged.stdout.is_empty(), "the forged receipt is not sent");
+    assert!(String::from_utf8_lossy(&out_forged.stderr).contains("the contract would refuse it"));
+    let seller_before = market.balance(SELLER);
+    let signed = sign(market.dir, &market.keys[SELLER].0, "sender", &String::from_utf8(out.stdout).unwrap());
+    let (code, sent, stderr) = submit(market.dir, &devnet.url, &signed);
+    assert_eq!(code, Some(0), "{stderr}");
+    let settle_fee = fee(&sent);
+    let trade = market.status("trade", "1");
+    assert_eq!(trade["state"], "settled");
+    assert_eq!(trade["delivered_wh"], "100", "an overshooting count is the whole energy");
+    let receipts = market.ok(SELLER, &["withdraw"]);
+    assert_eq!(market.balance(SELLER), seller_before - settle_fee - fee(&receipts) + 100 * PRICE_PEB_PER_WH);
+
+    // The owner sets the meter's signing address; either party revokes; the registrar hands
+    // over in two steps.
+    let new_signer = market.addr(NEXT_REGISTRAR).to_string();
+    market.reverts(
+        BUYER,
+        &["meter", "set-signer", "--meter", &seller_meter, "--signer", &new_signer],
+        "only the meter's owner",
+    );
+    market.ok(SELLER, &["meter", "set-signer", "--meter", &seller_meter, "--signer", &new_signer]);
+    assert_eq!(market.status("meter", &seller_meter)["signer"], new_signer.as_str());
+    market.ok(BUYER, &["meter", "revoke", "--meter", &buyer_meter]);
+    let revoked = market.status("meter", &buyer_meter);
+    assert_eq!((revoked["state"].as_str(), revoked["last_trade"].as_str()), (Some("revoked"), Some("1")));
+    market.reverts(NEXT_REGISTRAR, &["registrar", "accept"], "only the proposed registrar");
+    market.ok(REGISTRAR, &["registrar", "propose", "--registrar", &new_signer]);
+    market.ok(NEXT_REGISTRAR, &["registrar", "accept"]);
+    let spare = market.addr(SELLER).to_string();
+    market.reverts(
+        REGISTRAR,
+        &["meter", "propose", "--meter", &spare, "--owner", &spare],
+        "only the registrar",
+    );
+    market.ok(NEXT_REGISTRAR, &["meter", "propose", "--meter", &spare, "--owner", &spare]);
+
+    // Offline, the version 2 commands need no node and build version 2's calls.
+    let offline = run(
+        "evlock-trade",
+        market.dir,
+        &[
+            "--contract",
+            &market.contract,
+            "meter",
+            "accept",
+            "--meter",
+            &seller_meter,
+            "--chain-id",
+            "1001",
+            "--nonce",
+            "0",
+            "--gas-price",
+            "25ston",
+        ],
+        "",
+    );
+    assert!(offline.status.success(), "{}", String::from_utf8_lossy(&offline.stderr));
+    let tx = lines(&offline.stdout).remove(0);
+    assert_eq!(
+        (tx["meta"]["market"]["action"].as_str(), tx["meta"]["market"]["version"].as_str()),
+        (Some("acceptMeter"), Some("2"))
+    );
+    let refused = run(
+        "evlock-trade",
+        market.dir,
+        &[
+            "--contract",
+            &market.contract,
+            "--market-version",
+            "1",
+            "meter",
+            "revoke",
+            "--meter",
+            &seller_meter,
+            "--chain-id",
+            "1001",
+            "--nonce",
+            "0",
+            "--gas-price",
+            "25ston",
+        ],
+        "",
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("meter revoke needs version 2"));
+}
