@@ -683,6 +683,8 @@ buyer\t'The buyer\'s meter (energy into the load or battery)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l every -d 'How often to report: a time (`60s`) or an energy step (`50Wh`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l journal -d 'The journal (default: `evlock-deliver-TRADE-ROLE.ndjson` in the current folder)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l settle-wait -d 'After delivering, wait this long for the other meter to finish so the trade settles complete; after that it is left for its deadline' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l counterpart-receipts -d 'Version 2, the seller: the buyer meter\'s `delivery_receipt` records, a file the link appends to; the relay stays closed only while they keep up with the delivery' -r -F
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l max-unacknowledged -d 'Version 2, the seller: how far what the buyer acknowledged may trail what was delivered, e.g. `10Wh` (default: one reporting step)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l key -d 'The key: a keystore path or `keystore:PATH`, `optee:SLOT` (a TrustZone key; with the optee feature), or `pkcs11:token=LABEL;object=LABEL` (a key on a PKCS#11 token)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l pkcs11-module -d 'The PKCS#11 module (the token vendor\'s .so, e.g. /usr/lib/softhsm/libsofthsm2.so) for `--key pkcs11:…`' -r -F

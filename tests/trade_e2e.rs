@@ -989,3 +989,124 @@ fn a_version_2_market_binds_meters_with_consent_and_settles_with_receipts_throug
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("meter revoke needs version 2"));
 }
+
+/// A version 2 market whose two meters were proposed by the registrar and accepted by their
+/// owners.
+fn deploy_v2<'a>(dir: &'a Path, devnet: &'a Devnet, delivery_blocks: &str, grace_blocks: &str) -> Market<'a> {
+    let mut market = Market { dir, devnet, keys: dev_keys(dir, 5), contract: String::new() };
+    let args = [
+        "--market-version",
+        "2",
+        "deploy",
+        "--delivery-blocks",
+        delivery_blocks,
+        "--grace-blocks",
+        grace_blocks,
+    ];
+    let receipts = market.ok(REGISTRAR, &args);
+    market.contract = receipts[0]["contract_address"].as_str().unwrap().to_string();
+    for (meter, owner) in [(SELLER_METER, SELLER), (BUYER_METER, BUYER)] {
+        let (meter, owner_address) = (market.addr(meter).to_string(), market.addr(owner).to_string());
+        market.ok(REGISTRAR, &["meter", "propose", "--meter", &meter, "--owner", &owner_address]);
+        market.ok(owner, &["meter", "accept", "--meter", &meter]);
+    }
+    market
+}
+
+fn block_number(market: &Market) -> u64 {
+    let hex = market.devnet.rpc(market.dir, "eth_blockNumber", json!([]));
+    u64::from_str_radix(hex.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+fn figures(records: &[Value], kind: &str) -> Vec<u64> {
+    records
+        .iter()
+        .filter(|r| r["kind"] == kind)
+        .map(|r| r["cumulative_wh"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn on_version_2_a_seller_whose_buyer_goes_quiet_opens_its_relay_and_is_paid_the_last_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let market = deploy_v2(dir.path(), &devnet, "30", "5");
+    market.ok(SELLER, &["offer", "--energy", "100Wh", "--price", "2ston/Wh"]);
+    market.ok(BUYER, &["buy", "--offer", "1"]);
+    let sim = ["--clock", "virtual", "--interval", "1s", "--every", "10Wh"];
+
+    // The buyer's meter (36 W) falls asleep after 3300 s: its session signed receipts of its
+    // own readings up to 30 Wh, journaled each before writing it, and stops (exit 1).
+    let mut args = vec![
+        "--device",
+        "sim:buyer?volts=12&amps=3&fault=sleep@3300s",
+        "--switch",
+        "sim:buyer",
+        "--journal",
+        "buyer.ndjson",
+    ];
+    args.extend(sim);
+    let (code, records, stderr) = deliver(&market, BUYER_METER, "buyer", "1", &args);
+    assert_eq!(code, Some(1), "{stderr}");
+    let acknowledged = figures(&records, "delivery_receipt");
+    assert!(acknowledged.windows(2).all(|w| w[0] < w[1]), "{acknowledged:?}");
+    let last_ack = *acknowledged.last().unwrap();
+    assert!((25..=33).contains(&last_ack), "about 30 %: {acknowledged:?}");
+    assert!(records.iter().all(|r| r["kind"] != "receipt"), "no report transactions on version 2");
+    let journal = std::fs::read_to_string(dir.path().join("buyer.ndjson")).unwrap();
+    assert_eq!(journal.lines().filter(|l| l.contains("\"event\":\"receipt\"")).count(), acknowledged.len());
+    // What the link carries to the seller's side.
+    let link: String =
+        records.iter().filter(|r| r["kind"] == "delivery_receipt").map(|r| format!("{r}\n")).collect();
+    std::fs::write(dir.path().join("link.ndjson"), link).unwrap();
+
+    // The seller delivers while the buyer's receipts keep up, and opens its relay within one
+    // step of them falling behind by more than one step; it puts the buyer's last receipt on
+    // chain at once.
+    let mut args = vec![
+        "--device",
+        "sim:seller?volts=12&amps=2",
+        "--switch",
+        "sim:seller",
+        "--journal",
+        "seller.ndjson",
+        "--counterpart-receipts",
+        "link.ndjson",
+    ];
+    args.extend(sim);
+    let (code, records, stderr) = deliver(&market, SELLER_METER, "seller", "1", &args);
+    assert_eq!(code, Some(1), "{stderr}");
+    let alarm = records.iter().find(|r| r["kind"] == "alarm").expect("an alarm");
+    assert_eq!(alarm["code"], "counterparty_silent", "{alarm}");
+    assert_eq!(alarm["details"]["acknowledged_wh"], last_ack);
+    let delivered = figures(&records, "delivery_receipt");
+    let stopped_at = *delivered.last().unwrap();
+    assert!(stopped_at > last_ack + 10 && stopped_at <= last_ack + 20, "{delivered:?} against {last_ack}");
+    let submitted: Vec<&Value> = records.iter().filter(|r| r["kind"] == "receipt").collect();
+    assert_eq!(submitted.len(), 1, "{records:?}");
+    assert_eq!(submitted[0]["status"], "success");
+    let trade = market.status("trade", "1");
+    assert_eq!(trade["buyer_report_wh"], last_ack.to_string());
+
+    // The late-settle attack: right after the deadline the buyer's plain settle is refused,
+    // and the chain already holds its last receipt.
+    let deadline: u64 = trade["deadline_block"].as_str().unwrap().parse().unwrap();
+    mine(&market, deadline + 1 - block_number(&market));
+    market.reverts(BUYER, &["settle", "--trade", "1"], "trade in its grace window");
+    mine(&market, 5);
+
+    // The seller's session, run again, keeps the relay open and settles with both sides'
+    // receipts: paid for what the buyer's meter signed, at least 30 % less one step.
+    let (code, records, stderr) = deliver(&market, SELLER_METER, "seller", "1", &args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(figures(&records, "delivery_receipt").is_empty(), "nothing delivered again: {records:?}");
+    let status = records.last().unwrap();
+    assert_eq!(status["fields"]["state"], "settled");
+    assert_eq!(status["fields"]["delivered_wh"], last_ack.to_string());
+    assert_eq!(status["fields"]["seller_report_wh"], stopped_at.to_string());
+    assert!(last_ack >= 20);
+    assert_eq!(
+        market.status("balance", market.addr(SELLER))["withdrawable"]["peb"],
+        (u128::from(last_ack) * PRICE_PEB_PER_WH).to_string()
+    );
+}

@@ -25,7 +25,7 @@ use crate::relay::{SubmitOptions, Submitter};
 use crate::rpc::RpcClient;
 use crate::signer::KeyUri;
 use crate::signer::session::{Role, Session};
-use crate::trade::deliver::{ChainSender, DeliverOptions, Ending, Side, deliver};
+use crate::trade::deliver::{ChainSender, DeliverOptions, Ending, ReceiptFeed, ReceiptMode, Side, deliver};
 use crate::trade::journal::Journal;
 use crate::trade::receipts::{ReceiptBook, latest_per_side, receipt_side};
 use crate::trade::{
@@ -649,6 +649,14 @@ struct DeliverArgs {
     /// Keep delivering through meter alarms (they are still written).
     #[arg(long)]
     ignore_alarms: bool,
+    /// Version 2, the seller: the buyer meter's `delivery_receipt` records, a file the link
+    /// appends to; the relay stays closed only while they keep up with the delivery.
+    #[arg(long, value_name = "FILE")]
+    counterpart_receipts: Option<PathBuf>,
+    /// Version 2, the seller: how far what the buyer acknowledged may trail what was
+    /// delivered, e.g. `10Wh` (default: one reporting step).
+    #[arg(long, value_name = "ENERGY", value_parser = energy)]
+    max_unacknowledged: Option<u64>,
     // The meter's key signs the reports.
     #[command(flatten)]
     key: KeyArgs,
@@ -1281,6 +1289,29 @@ fn run_deliver(
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     // Everything that can fail on its own is checked before a key is unlocked or a relay moves.
+    let version = crate::trade::check_market(client, market)?;
+    let receipts_flag = if args.counterpart_receipts.is_some() {
+        Some("--counterpart-receipts")
+    } else if args.max_unacknowledged.is_some() {
+        Some("--max-unacknowledged")
+    } else {
+        None
+    };
+    if let Some(flag) = receipts_flag {
+        if version == MarketVersion::V1 {
+            return Err(TradeError::WrongVersion {
+                contract: market.to_checksum(None),
+                found: 1,
+                command: flag,
+                needs: 2,
+                hint: " (version 1 has no receipts)",
+            }
+            .into());
+        }
+        if args.role == Side::Buyer {
+            return Err(Failure::usage(format!("{flag} is the seller's: it watches the buyer's receipts")));
+        }
+    }
     let device: DeviceUri = args.meter.device()?.parse()?;
     let switch: Option<DeviceUri> = args.meter.switch.as_deref().map(str::parse).transpose()?;
     let certificate = args.meter.certificate()?;
@@ -1347,7 +1378,20 @@ fn run_deliver(
         ignore_alarms: args.ignore_alarms,
     };
     crate::interrupt::install();
-    let ending = deliver(client, market, &mut sampler, &mut chain, &mut journal, &options, out)?;
+    let mut receipts = match version {
+        MarketVersion::V1 => None,
+        MarketVersion::V2 => Some(ReceiptMode {
+            chain_id: match args.chain.chain_id {
+                Some(id) => id,
+                None => client.chain_id().map_err(TradeError::from)?,
+            },
+            grace_blocks: crate::trade::grace_blocks(client, market)?,
+            counterpart: args.counterpart_receipts.clone().map(ReceiptFeed::new),
+            max_unacknowledged: args.max_unacknowledged,
+        }),
+    };
+    let ending =
+        deliver(client, market, &mut sampler, &mut chain, &mut journal, &options, receipts.as_mut(), out)?;
     Ok(match ending {
         Ending::Settled | Ending::LeftForDeadline => ExitCode::Success,
         Ending::Alarm => ExitCode::No,

@@ -209,6 +209,11 @@ impl MeterState {
     }
 }
 
+/// A version 2 market's grace window, in blocks.
+pub fn grace_blocks(client: &RpcClient, market: Address) -> Result<u64, TradeError> {
+    Ok(view(client, market, EnergyMarketV2::graceBlocksCall {})?.saturating_to::<u64>())
+}
+
 /// Reads a version 2 market's meter.
 pub fn read_meter(client: &RpcClient, market: Address, meter: Address) -> Result<MeterState, TradeError> {
     let r = view(client, market, EnergyMarketV2::metersCall { meter })?;
