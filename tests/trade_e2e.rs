@@ -1110,3 +1110,126 @@ fn on_version_2_a_seller_whose_buyer_goes_quiet_opens_its_relay_and_is_paid_the_
         (u128::from(last_ack) * PRICE_PEB_PER_WH).to_string()
     );
 }
+
+#[test]
+fn on_version_2_killed_deliveries_resume_without_losing_or_double_counting_a_receipt() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let market = deploy_v2(dir.path(), &devnet, "300", "5");
+    market.ok(SELLER, &["offer", "--energy", "40Wh", "--price", "2ston/Wh"]);
+    market.ok(BUYER, &["buy", "--offer", "1"]);
+    // 48 V × 75 A = 1 Wh a second of wall-clock time; a receipt per Wh.
+    let session = |meter: usize, role: &'static str, extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "--rpc",
+            &devnet.url,
+            "--contract",
+            &market.contract,
+            "deliver",
+            "--trade",
+            "1",
+            "--role",
+            role,
+            "--key",
+            &market.keys[meter].0,
+            "--password-file",
+            "pw",
+            "--device",
+            "sim:fast?volts=48&amps=75",
+            "--switch",
+            "sim:fast",
+            "--interval",
+            "50ms",
+            "--every",
+            "1Wh",
+            "--journal",
+            &format!("{role}.ndjson"),
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    };
+    // Started, and killed (a crash) once it wrote its second receipt: what it wrote, read to
+    // the end of the pipe.
+    let killed = |args: &[String]| -> Vec<Value> {
+        let mut child = std::process::Command::cargo_bin("evlock-trade")
+            .unwrap()
+            .env_clear()
+            .current_dir(dir.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (mut line, mut seen) = (String::new(), 0);
+        while seen < 2 && stdout.read_line(&mut line).unwrap() > 0 {
+            seen += usize::from(line.contains("\"delivery_receipt\""));
+            line.clear();
+        }
+        // SAFETY: signalling our own child process.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGKILL) }, 0);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        child.wait().unwrap();
+        lines(rest.as_bytes())
+    };
+    let journaled = |role: &str| -> Vec<u64> {
+        std::fs::read_to_string(dir.path().join(format!("{role}.ndjson")))
+            .unwrap()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|e| e["event"] == "receipt")
+            .map(|e| e["cumulative_wh"].as_u64().unwrap())
+            .collect()
+    };
+    // Receipts only grow, by at most a step and a little (a jump would be energy counted
+    // twice, a repeat or a fall a receipt lost), and reach the whole energy.
+    let check = |figures: &[u64]| {
+        assert!(figures.windows(2).all(|w| w[0] < w[1] && w[1] - w[0] <= 2), "{figures:?}");
+        assert_eq!(*figures.last().unwrap(), 40, "{figures:?}");
+    };
+
+    for (meter, role) in [(BUYER_METER, "buyer"), (SELLER_METER, "seller")] {
+        let extra: &[&str] = if role == "seller" { &["--counterpart-receipts", "link.ndjson"] } else { &[] };
+        let args = session(meter, role, extra);
+        killed(&args);
+        let before = journaled(role);
+        assert!(before.len() >= 2 && *before.last().unwrap() < 40, "killed mid-way: {before:?}");
+        // The next run, on the virtual clock, finishes from the journal.
+        let mut last_run = args.clone();
+        last_run.extend(["--clock".to_string(), "virtual".to_string()]);
+        let refs: Vec<&str> = last_run.iter().map(String::as_str).collect();
+        let out = run("evlock-trade", dir.path(), &refs, "");
+        let records = lines(&out.stdout);
+        let resumed = figures(&records, "delivery_receipt");
+        assert!(
+            resumed.first().is_some_and(|first| first > before.last().unwrap()),
+            "{before:?} then {resumed:?}"
+        );
+        let all = journaled(role);
+        assert_eq!(&all[..before.len()], &before[..], "the journal kept every receipt");
+        check(&all);
+        if role == "buyer" {
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            // The link carries every receipt the buyer's meter signed, from its journal.
+            let link: String = std::fs::read_to_string(dir.path().join("buyer.ndjson"))
+                .unwrap()
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .filter(|e| e["event"] == "receipt")
+                .map(|e| format!("{}\n", e["record"]))
+                .collect();
+            std::fs::write(dir.path().join("link.ndjson"), link).unwrap();
+        } else {
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let status = records.last().unwrap();
+            assert_eq!(status["fields"]["state"], "settled", "{records:?}");
+            assert_eq!(status["fields"]["delivered_wh"], "40");
+        }
+    }
+    assert_eq!(market.status("credit", market.addr(SELLER))["credit"], "1", "a complete trade");
+}
