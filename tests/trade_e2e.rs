@@ -722,6 +722,8 @@ fn the_key_rotation_example_runs() {
         "{err}"
     );
     assert!(err.contains("done: the meter kept its address"), "{err}");
+    assert!(err.contains("the new key's receipt counts after set-signer"), "{err}");
+    assert!(err.contains("are signed by"), "before set-signer the receipt is left out: {err}");
     let out = String::from_utf8_lossy(&output.stdout);
     assert!(out.contains("\"seller_report_wh\": \"50\""), "{out}");
 }
