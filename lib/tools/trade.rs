@@ -101,7 +101,11 @@ taken in peb by mistake.
 `deliver` is the one command that signs and submits itself: it journals every step (fsynced)
 before taking it, so a session killed mid-way, run again with the same journal, resumes above
 what it already reported. It opens the relay whenever it stops, also on Ctrl-C or SIGTERM (then
-exit 130; a second signal ends it at once).
+exit 130; a second signal ends it at once). On a version 2 market it signs a receipt of its own
+meter's reading at each step instead of reporting (journaled, then written to stdout); the
+seller's session also watches the buyer's receipts (--counterpart-receipts) and stops with an
+alarm (`counterparty_silent`, `divergence`) when they fall behind by more than
+--max-unacknowledged, puts the buyer's last receipt on chain and settles with both.
 
 Version 2 markets (contracts/EnergyMarketV2.sol) are told apart by asking the node (they answer
 graceBlocks()); offline, or to insist, give --market-version. `meter`, `registrar` and `receipts`
@@ -201,6 +205,12 @@ evlock-trade deliver --trade 1 --role seller \
 evlock-trade deliver --trade 1 --role buyer --device sim:buyer \
   --switch sim:buyer --clock virtual --every 10Wh --key meter.json \
   --password-file pw.txt
+
+# Version 2: the seller's relay opens when the buyer's receipts (a file
+# the link appends to) fall more than one step behind
+evlock-trade deliver --trade 1 --role seller --device sim:seller \
+  --switch sim:seller --clock virtual --every 10Wh --key meter.json \
+  --password-file pw.txt --counterpart-receipts buyer-receipts.ndjson
 "#;
 
 /// Build EnergyMarket transactions and read the market's state and events.
@@ -443,8 +453,9 @@ enum Command {
     /// Write the market's events as `event` records, from a block on.
     #[command(after_long_help = command_help(WATCH_EXAMPLES, ""))]
     Watch(WatchArgs),
-    /// Run a delivery: close the relay, meter, report, stop on an alarm or when delivered,
-    /// then settle (signs and submits itself; journaled so a killed session resumes).
+    /// Run a delivery: close the relay, meter, report (version 2: sign receipts), stop on an
+    /// alarm or when delivered, then settle (signs and submits itself; journaled so a killed
+    /// session resumes).
     #[command(after_long_help = command_help(DELIVER_EXAMPLES, ""))]
     Deliver(Box<DeliverArgs>),
     /// Serve the operator's console: a live web page of the market and the meters.
