@@ -1160,6 +1160,9 @@ _evlock_trade() {
         'deliver:--counterpart-receipts')
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
+        'deliver:--receipts-to')
+            COMPREPLY=()
+            return 0 ;;
         'deliver:--max-unacknowledged')
             COMPREPLY=()
             return 0 ;;
@@ -1354,7 +1357,7 @@ _evlock_trade() {
         'receipts help help') opts='' ;;
         'status') opts='offer trade meter credit balance --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'watch') opts='--from-block --to-block --follow --poll --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'deliver') opts='--trade --role --every --journal --settle-wait --ignore-alarms --counterpart-receipts --max-unacknowledged --key --password-file --no-input --pkcs11-module --pin-file --fee-payer-key --fee-payer-password-file --fee-payer-pin-file --device --switch --certificate --technician --interval --clock --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'deliver') opts='--trade --role --every --journal --settle-wait --ignore-alarms --counterpart-receipts --receipts-to --max-unacknowledged --key --password-file --no-input --pkcs11-module --pin-file --fee-payer-key --fee-payer-password-file --fee-payer-pin-file --device --switch --certificate --technician --interval --clock --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'serve') opts='--from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --bind --from-block --poll --tls-cert --tls-key --client-ca --allow-actions --explorer --max-line --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'help') opts='deploy register-meter offer buy report settle cancel withdraw meter registrar receipts status watch deliver serve help' ;;
         'help deploy') opts='' ;;

@@ -414,6 +414,18 @@ fn deliver(
     trade: &str,
     extra: &[&str],
 ) -> (Option<i32>, Vec<Value>, String) {
+    deliver_with_stdin(market, meter, role, trade, extra, "")
+}
+
+/// [`deliver`] with `stdin` on its standard input.
+fn deliver_with_stdin(
+    market: &Market,
+    meter: usize,
+    role: &str,
+    trade: &str,
+    extra: &[&str],
+    stdin: &str,
+) -> (Option<i32>, Vec<Value>, String) {
     let mut args = vec![
         "deliver",
         "--trade",
@@ -430,7 +442,7 @@ fn deliver(
         "pw",
     ];
     args.extend(extra);
-    let out = market.trade(meter, &args, "");
+    let out = market.trade(meter, &args, stdin);
     (out.status.code(), lines(&out.stdout), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -1046,15 +1058,28 @@ fn on_version_2_a_seller_whose_buyer_goes_quiet_opens_its_relay_and_is_paid_the_
         "sim:buyer",
         "--journal",
         "buyer.ndjson",
+        "--receipts-to",
+        "seller-box",
     ];
     args.extend(sim);
-    let (code, records, stderr) = deliver(&market, BUYER_METER, "buyer", "1", &args);
+    // Figures on its stdin (a reading claiming the whole energy, a receipt request) are never
+    // signed: the session signs only what its own meter measured.
+    let forged = format!(
+        "{}{}\n",
+        readings(0, 100_000, 1),
+        json!({"kind": "delivery_receipt", "v": 1, "market": market.contract, "trade_id": "1", "cumulative_wh": "100"})
+    );
+    let (code, records, stderr) = deliver_with_stdin(&market, BUYER_METER, "buyer", "1", &args, &forged);
     assert_eq!(code, Some(1), "{stderr}");
     let acknowledged = figures(&records, "delivery_receipt");
     assert!(acknowledged.windows(2).all(|w| w[0] < w[1]), "{acknowledged:?}");
     let last_ack = *acknowledged.last().unwrap();
     assert!((25..=33).contains(&last_ack), "about 30 %: {acknowledged:?}");
     assert!(records.iter().all(|r| r["kind"] != "receipt"), "no report transactions on version 2");
+    assert!(
+        records.iter().filter(|r| r["kind"] == "delivery_receipt").all(|r| r["meta"]["to"] == "seller-box"),
+        "addressed for the link to route: {records:?}"
+    );
     let journal = std::fs::read_to_string(dir.path().join("buyer.ndjson")).unwrap();
     assert_eq!(journal.lines().filter(|l| l.contains("\"event\":\"receipt\"")).count(), acknowledged.len());
     // What the link carries to the seller's side.

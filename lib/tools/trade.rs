@@ -664,6 +664,10 @@ struct DeliverArgs {
     /// appends to; the relay stays closed only while they keep up with the delivery.
     #[arg(long, value_name = "FILE")]
     counterpart_receipts: Option<PathBuf>,
+    /// Version 2: the link peer (the other side's meter) this session's receipts are for,
+    /// set as their `meta.to` so the operator↔meter link routes them there.
+    #[arg(long, value_name = "PEER")]
+    receipts_to: Option<String>,
     /// Version 2, the seller: how far what the buyer acknowledged may trail what was
     /// delivered, e.g. `10Wh` (default: one reporting step).
     #[arg(long, value_name = "ENERGY", value_parser = energy)]
@@ -1301,7 +1305,9 @@ fn run_deliver(
 ) -> Result<ExitCode, Failure> {
     // Everything that can fail on its own is checked before a key is unlocked or a relay moves.
     let version = crate::trade::check_market(client, market)?;
-    let receipts_flag = if args.counterpart_receipts.is_some() {
+    let receipts_flag = if args.receipts_to.is_some() && version == MarketVersion::V1 {
+        Some("--receipts-to")
+    } else if args.counterpart_receipts.is_some() {
         Some("--counterpart-receipts")
     } else if args.max_unacknowledged.is_some() {
         Some("--max-unacknowledged")
@@ -1322,6 +1328,11 @@ fn run_deliver(
         if args.role == Side::Buyer {
             return Err(Failure::usage(format!("{flag} is the seller's: it watches the buyer's receipts")));
         }
+    }
+    if version == MarketVersion::V2 && args.role == Side::Seller && args.counterpart_receipts.is_none() {
+        log::warn!(
+            "no --counterpart-receipts: the relay stays closed whatever the buyer's meter acknowledges"
+        );
     }
     let device: DeviceUri = args.meter.device()?.parse()?;
     let switch: Option<DeviceUri> = args.meter.switch.as_deref().map(str::parse).transpose()?;
@@ -1399,6 +1410,7 @@ fn run_deliver(
             grace_blocks: crate::trade::grace_blocks(client, market)?,
             counterpart: args.counterpart_receipts.clone().map(ReceiptFeed::new),
             max_unacknowledged: args.max_unacknowledged,
+            to: args.receipts_to.clone(),
         }),
     };
     let ending =

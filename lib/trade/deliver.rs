@@ -211,6 +211,9 @@ pub struct ReceiptMode {
     /// How far (Wh) what the buyer acknowledged may trail what was delivered; `None`: one
     /// reporting step.
     pub max_unacknowledged: Option<u64>,
+    /// The link peer this session's receipts are for (`meta.to` on each, so the operator↔meter
+    /// link routes them to the other side).
+    pub to: Option<String>,
 }
 
 /// A file of `delivery_receipt` records another process appends to (the link's output),
@@ -464,10 +467,10 @@ fn check_acknowledged(
     journal: &mut Journal,
 ) -> Result<Option<Stop>, Failure> {
     let id = options.trade_id;
-    let records = match state.mode.counterpart.as_mut() {
-        Some(feed) => feed.poll()?,
-        None => Vec::new(),
-    };
+    // Without the buyer's receipts there is nothing to hold the delivery to (the operator
+    // was warned when the session started).
+    let Some(feed) = state.mode.counterpart.as_mut() else { return Ok(None) };
+    let records = feed.poll()?;
     state.fresh = false;
     for record in records {
         let Some((wh, signed)) = counterpart_receipt(client, market, trade, id, state, &record)? else {
@@ -689,7 +692,10 @@ fn run_delivery(
         let Some(plan) = planner.observe(&reading)? else { continue };
         if let Some(state) = receipts.as_deref_mut() {
             // Version 2: a receipt of this meter's own reading, journaled before it goes out.
-            let record = sign_own_receipt(sender, state, market, id, plan.cumulative_wh)?;
+            let mut record = sign_own_receipt(sender, state, market, id, plan.cumulative_wh)?;
+            if let Some(to) = &state.mode.to {
+                record.meta = Some(serde_json::json!({"to": to}));
+            }
             let value = serde_json::to_value(crate::wire::Envelope::new(&record)).expect("records serialize");
             journal.append(Entry::Receipt { cumulative_wh: plan.cumulative_wh, record: value })?;
             out.emit(&record)?;
