@@ -922,3 +922,31 @@ impl ReadingSource for crate::meter::session::Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_receipt_feed_reads_complete_lines_as_the_file_grows_and_skips_what_is_not_a_receipt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("link.ndjson");
+        let mut feed = ReceiptFeed::new(path.clone());
+        assert!(feed.poll().unwrap().is_empty(), "no file yet is no receipt");
+        let record = |wh: u32| {
+            serde_json::json!({"kind": "delivery_receipt", "v": 1, "chain_id": "31337", "market": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+                               "trade_id": "1", "meter": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "cumulative_wh": wh.to_string()})
+            .to_string()
+        };
+        let mut file = std::fs::File::create(&path).unwrap();
+        let first = record(10);
+        // Half a line (the link is still writing it) is held back until its newline comes.
+        file.write_all(first[..20].as_bytes()).unwrap();
+        assert!(feed.poll().unwrap().is_empty());
+        write!(file, "{}\n{{\"kind\":\"reading\",\"v\":1}}\nnot json\n{}\n", &first[20..], record(20)).unwrap();
+        let got: Vec<String> = feed.poll().unwrap().into_iter().map(|r| r.cumulative_wh).collect();
+        assert_eq!(got, ["10", "20"]);
+        assert!(feed.poll().unwrap().is_empty(), "each line is read once");
+    }
+}
