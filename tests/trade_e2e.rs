@@ -953,6 +953,28 @@ fn a_version_2_market_binds_meters_with_consent_and_settles_with_receipts_throug
     );
     market.ok(NEXT_REGISTRAR, &["meter", "propose", "--meter", &spare, "--owner", &spare]);
 
+    // `watch` decodes version 2's events too.
+    let out = market.trade(REGISTRAR, &["watch", "--from-block", "0"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events = lines(&out.stdout);
+    let names: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    for name in [
+        "MeterProposed",
+        "MeterAccepted",
+        "OfferCreated",
+        "TradeOpened",
+        "ReceiptAccepted",
+        "TradeSettled",
+        "MeterSignerChanged",
+        "MeterRevoked",
+        "RegistrarProposed",
+        "RegistrarChanged",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    let offer = events.iter().find(|e| e["event"] == "OfferCreated").unwrap();
+    assert_eq!(offer["fields"]["min_buyer_credit"], "-3");
+
     // Offline, the version 2 commands need no node and build version 2's calls.
     let offline = run(
         "evlock-trade",

@@ -220,8 +220,8 @@ impl Action {
     }
 }
 
-/// A market event decoded from a log: its name and fields as JSON (numbers as decimal
-/// strings, addresses EIP-55). `None` for logs that are not the market's.
+/// A market event decoded from a log, of either version: its name and fields as JSON
+/// (numbers as decimal strings, addresses EIP-55). `None` for logs that are not the market's.
 pub fn decode_event(topics: &[B256], data: &[u8]) -> Option<(&'static str, Value)> {
     use EnergyMarket as M;
     let first = topics.first()?;
@@ -281,7 +281,8 @@ pub fn decode_event(topics: &[B256], data: &[u8]) -> Option<(&'static str, Value
             let e = decode!(M::Withdrawn);
             ("Withdrawn", json!({"account": addr(e.account), "amount": num(e.amount)}))
         }
-        _ => return None,
+        // Version 2's own events (those it shares with version 1 decoded above).
+        _ => return v2::decode_event(topics, data),
     };
     Some(decoded)
 }

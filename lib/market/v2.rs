@@ -424,6 +424,68 @@ impl Action {
     }
 }
 
+/// A version 2 event that version 1 does not have (meters, the registrar, receipts, offers
+/// with a credit minimum), decoded like [`super::decode_event`].
+pub fn decode_event(topics: &[B256], data: &[u8]) -> Option<(&'static str, serde_json::Value)> {
+    use super::{addr, num};
+    use EnergyMarketV2 as M;
+    use alloy_sol_types::SolEvent;
+    use serde_json::json;
+    macro_rules! decode {
+        ($event:ty) => {
+            <$event>::decode_raw_log(topics.iter().copied(), data).ok()?
+        };
+    }
+    let decoded = match *topics.first()? {
+        M::OfferCreated::SIGNATURE_HASH => {
+            let e = decode!(M::OfferCreated);
+            (
+                "OfferCreated",
+                json!({"offer_id": num(e.offerId), "seller": addr(&e.seller), "energy_wh": num(e.energyWh),
+                       "price_per_wh": num(e.pricePerWh), "expiry_block": num(e.expiryBlock),
+                       "min_buyer_credit": num(e.minBuyerCredit)}),
+            )
+        }
+        M::MeterProposed::SIGNATURE_HASH => {
+            let e = decode!(M::MeterProposed);
+            ("MeterProposed", json!({"meter": addr(&e.meter), "owner": addr(&e.owner)}))
+        }
+        M::MeterAccepted::SIGNATURE_HASH => {
+            let e = decode!(M::MeterAccepted);
+            ("MeterAccepted", json!({"meter": addr(&e.meter), "owner": addr(&e.owner)}))
+        }
+        M::MeterRevoked::SIGNATURE_HASH => {
+            let e = decode!(M::MeterRevoked);
+            (
+                "MeterRevoked",
+                json!({"meter": addr(&e.meter), "owner": addr(&e.owner), "last_trade": num(e.lastTrade)}),
+            )
+        }
+        M::MeterSignerChanged::SIGNATURE_HASH => {
+            let e = decode!(M::MeterSignerChanged);
+            ("MeterSignerChanged", json!({"meter": addr(&e.meter), "signer": addr(&e.signer)}))
+        }
+        M::RegistrarProposed::SIGNATURE_HASH => {
+            let e = decode!(M::RegistrarProposed);
+            ("RegistrarProposed", json!({"registrar": addr(&e.registrar), "proposed": addr(&e.proposed)}))
+        }
+        M::RegistrarChanged::SIGNATURE_HASH => {
+            let e = decode!(M::RegistrarChanged);
+            ("RegistrarChanged", json!({"previous": addr(&e.previous), "registrar": addr(&e.registrar)}))
+        }
+        M::ReceiptAccepted::SIGNATURE_HASH => {
+            let e = decode!(M::ReceiptAccepted);
+            (
+                "ReceiptAccepted",
+                json!({"trade_id": num(e.tradeId), "meter": addr(&e.meter), "seller_side": e.sellerSide,
+                       "cumulative_wh": num(e.cumulativeWh)}),
+            )
+        }
+        _ => return None,
+    };
+    Some(decoded)
+}
+
 fn receipt_fields(receipts: &[SignedReceipt]) -> serde_json::Value {
     use super::{addr, num};
     receipts

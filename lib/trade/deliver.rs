@@ -944,7 +944,8 @@ mod tests {
         // Half a line (the link is still writing it) is held back until its newline comes.
         file.write_all(first[..20].as_bytes()).unwrap();
         assert!(feed.poll().unwrap().is_empty());
-        write!(file, "{}\n{{\"kind\":\"reading\",\"v\":1}}\nnot json\n{}\n", &first[20..], record(20)).unwrap();
+        write!(file, "{}\n{{\"kind\":\"reading\",\"v\":1}}\nnot json\n{}\n", &first[20..], record(20))
+            .unwrap();
         let got: Vec<String> = feed.poll().unwrap().into_iter().map(|r| r.cumulative_wh).collect();
         assert_eq!(got, ["10", "20"]);
         assert!(feed.poll().unwrap().is_empty(), "each line is read once");
