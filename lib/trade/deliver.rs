@@ -942,7 +942,7 @@ mod tests {
         let mut file = std::fs::File::create(&path).unwrap();
         let first = record(10);
         // Half a line (the link is still writing it) is held back until its newline comes.
-        file.write_all(first[..20].as_bytes()).unwrap();
+        file.write_all(&first.as_bytes()[..20]).unwrap();
         assert!(feed.poll().unwrap().is_empty());
         write!(file, "{}\n{{\"kind\":\"reading\",\"v\":1}}\nnot json\n{}\n", &first[20..], record(20))
             .unwrap();
