@@ -41,9 +41,9 @@ Every record a meter sends is written to stdout with meta.peer = {\"name\":…,\
 from its verified certificate; a record whose own meta.peer names someone else is refused.
 Records read from stdin go to the meter named by meta.to (or meta.peer), through an on-disk
 outbox while it is away; answers come back with meta.peer. Sequence numbers, acks after
-write and flush, fsynced outbox and marks: every record is written once, in order, across
-kills and reconnects: exactly once into a file (> FILE: checked after a kill, fsynced before
-each ack); into a pipe, a kill can repeat the one record it was writing, with the same
+write and flush, fsynced outbox and marks: nothing is lost or reordered across kills and reconnects.
+Into a file (> FILE: checked after a kill, fsynced before each ack) every record is there
+exactly once; into a pipe, a kill can repeat the one record it was writing, with the same
 meta.link = {\"stream\":…,\"seq\":…} (set on every record written), and every evlock tool
 reading the pipe drops that repeat. --events adds informational `link` records (a meter
 connected or disconnected), which only evlock-trade serve takes.
