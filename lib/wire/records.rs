@@ -554,7 +554,8 @@ pub struct Health {
 ///
 /// Codes are stable: `recalibrated`, `shutdown`, `not_converting`, `energy_reset`, `frozen`,
 /// `current_while_open`, `no_current_while_closed`, `out_of_range`, `device_silent`,
-/// `zero_drift`, `adc_stuck`.
+/// `zero_drift`, `adc_stuck`; from a version 2 delivery session `counterparty_silent`,
+/// `divergence` and `foreign_receipt`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlarmRecord {
     /// The stable alarm code.
@@ -836,6 +837,26 @@ pub struct ConsoleRecord {
 
 impl Record for ConsoleRecord {
     const KIND: &'static str = "console";
+}
+
+/// Where a record the link delivered sits in its stream: `meta.link` on every record that
+/// `evlock-relay listen` or `connect` writes out (overwriting whatever the sender had there).
+///
+/// ```json
+/// {"kind":"reading","v":1,…,"meta":{"peer":{"name":"meter-17","account":"0x…"},
+///  "link":{"stream":"5f0c…","seq":812}}}
+/// ```
+///
+/// A link side killed between writing a record to a pipe and recording that it did writes
+/// that record again after its restart, with the same `stream` and `seq`. Every evlock tool
+/// reading records ([`crate::wire::RecordStream`]) drops such a repeat: a record whose
+/// `meta.link` and whole line equal the last one it read of that stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkMark {
+    /// The sender's stream (a random id made with its spool).
+    pub stream: String,
+    /// The record's number in the stream (1, 2, 3, …).
+    pub seq: u64,
 }
 
 /// A meter's link to the operator came up or went down.
