@@ -101,6 +101,7 @@ pub mod frame;
 pub mod input;
 pub mod limits;
 pub mod listen;
+pub mod mqtt;
 pub mod peer;
 pub mod session;
 pub mod store;

@@ -15,6 +15,7 @@ use crate::link::deliver::OutputFile;
 use crate::link::input::Input;
 use crate::link::limits::{Limits, METER_LINE_BYTES, Rate};
 use crate::link::listen::ListenOptions;
+use crate::link::mqtt::{Broker, BrokerLink};
 use crate::link::peer::{Pattern, Route};
 use crate::link::store::SpoolLimits;
 use crate::link::tls;
@@ -89,16 +90,25 @@ pub(crate) struct CommonLinkArgs {
 #[command(after_long_help = command_help(LISTEN_EXAMPLES, LISTEN_NOTES))]
 pub(crate) struct ListenArgs {
     /// The address to listen on, e.g. 0.0.0.0:7443 (port 0 picks one: see --address-file).
-    #[arg(long, value_name = "ADDR")]
-    bind: String,
+    #[arg(long, value_name = "ADDR", required_unless_present = "from", conflicts_with = "from")]
+    bind: Option<String>,
+    /// Fleet mode: reach the meters through this MQTT 5 broker, mqtts://HOST[:PORT], with
+    /// --cert/--key as this operator's client certificate and --client-ca (or --ca) as the CA
+    /// of the broker's certificate.
+    #[arg(long, value_name = "URL")]
+    from: Option<String>,
+    /// With --from: several operator processes split the meters' messages through the
+    /// shared subscription $share/GROUP/evlock/meters/+/up.
+    #[arg(long, value_name = "GROUP", requires = "from")]
+    share: Option<String>,
     /// The operator's certificate (PEM chain), from `evlock-keygen tls issue --server`.
     #[arg(long, value_name = "PEM")]
     cert: PathBuf,
     /// Its private key (PEM).
     #[arg(long, value_name = "PEM")]
     key: PathBuf,
-    /// The CA that meters' certificates must chain to.
-    #[arg(long, value_name = "PEM")]
+    /// The CA that meters' certificates must chain to (with --from: the broker's).
+    #[arg(long, value_name = "PEM", visible_alias = "ca")]
     client_ca: PathBuf,
     /// The state folder: the outbox for meters that are away, the marks of what was received.
     #[arg(long, value_name = "DIR")]
@@ -138,8 +148,9 @@ pub(crate) struct ListenArgs {
 #[derive(Debug, Args)]
 #[command(after_long_help = command_help(CONNECT_EXAMPLES, CONNECT_NOTES))]
 pub(crate) struct ConnectArgs {
-    /// The operator's listener, HOST:PORT.
-    #[arg(long, value_name = "HOST:PORT")]
+    /// The operator's listener, HOST:PORT, or an MQTT 5 broker, mqtts://HOST[:PORT] (fleet
+    /// mode: publish to evlock/meters/NAME/up, read evlock/meters/NAME/down).
+    #[arg(long, value_name = "HOST:PORT|URL")]
     to: String,
     /// The CA the operator's certificate must chain to (the only one trusted).
     #[arg(long, value_name = "PEM")]
@@ -238,6 +249,23 @@ pub(crate) fn listen(args: ListenArgs, out: &mut Output) -> Result<ExitCode, Fai
     let own = crate::pki::first_certificate(&cert, "--cert")
         .and_then(|der| crate::pki::identity(&der))
         .map_err(LinkError::from)?;
+    let broker = match args.from.as_deref().map(Broker::parse).transpose()? {
+        None => None,
+        Some(None) => return Err(Failure::usage("--from takes an MQTT broker, mqtts://HOST[:PORT]")),
+        Some(Some(broker)) => {
+            if let Some(group) = &args.share
+                && !crate::pki::valid_name(group)
+            {
+                return Err(Failure::usage(format!("--share {group:?}: letters, digits, - and _ only")));
+            }
+            Some(BrokerLink {
+                broker,
+                tls: tls::client_config(&client_ca, &cert, &key).map_err(LinkError::from)?,
+                identity: own.clone(),
+                share: args.share.clone(),
+            })
+        }
+    };
     let limits = Limits {
         rate: args.rate.0,
         max_per_peer: args.max_per_peer as usize,
@@ -246,7 +274,7 @@ pub(crate) fn listen(args: ListenArgs, out: &mut Output) -> Result<ExitCode, Fai
     };
     let address_file = args.address_file.clone();
     let options = ListenOptions {
-        bind: args.bind,
+        bind: args.bind.unwrap_or_default(),
         tls: config,
         name: own.name,
         allow: args.allow,
@@ -264,6 +292,7 @@ pub(crate) fn listen(args: ListenArgs, out: &mut Output) -> Result<ExitCode, Fai
         }),
         stop_requested: crate::interrupt::requested,
         output_file: OutputFile::stdout(),
+        broker,
     };
     crate::interrupt::install();
     let input = Input::stdin(options.limits.max_record);
@@ -276,7 +305,20 @@ pub(crate) fn connect(args: ConnectArgs, out: &mut Output) -> Result<ExitCode, F
     let cert = read(&args.cert, "--cert")?;
     let key = zeroize::Zeroizing::new(read(&args.key, "--key")?);
     let config = tls::client_config(&ca, &cert, &key).map_err(LinkError::from)?;
-    let server_name = tls::server_name(&args.to, args.server_name.as_deref()).map_err(Failure::usage)?;
+    let broker = match Broker::parse(&args.to)? {
+        None => None,
+        Some(broker) => {
+            let identity = crate::pki::first_certificate(&cert, "--cert")
+                .and_then(|der| crate::pki::identity(&der))
+                .map_err(LinkError::from)?;
+            Some(BrokerLink { broker, tls: config.clone(), identity, share: None })
+        }
+    };
+    let server_name = match &broker {
+        Some(link) => tls::server_name(&format!("{}:{}", link.broker.host, link.broker.port), None),
+        None => tls::server_name(&args.to, args.server_name.as_deref()),
+    }
+    .map_err(Failure::usage)?;
     if args.retry_min.is_zero() || args.retry_max < args.retry_min {
         return Err(Failure::usage("--retry-min must be above 0 and at most --retry-max"));
     }
@@ -295,6 +337,7 @@ pub(crate) fn connect(args: ConnectArgs, out: &mut Output) -> Result<ExitCode, F
         on_error: args.on_error,
         stop_requested: crate::interrupt::requested,
         output_file: if args.exec.is_some() { None } else { OutputFile::stdout() },
+        broker,
     };
     crate::interrupt::install();
     let max_record = options.limits.max_record;

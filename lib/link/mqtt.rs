@@ -1,0 +1,646 @@
+//! Fleet mode: the link carried over an MQTT 5 broker (`mqtts://HOST[:PORT]`) instead of one
+//! TCP connection per meter, so an operator with many meters runs on a broker that clusters
+//! and authenticates devices by client certificate.
+//!
+//! **Topics and identity.** A meter publishes its frames to `evlock/meters/ID/up` and reads
+//! `evlock/meters/ID/down`, where `ID` is its certificate's name; the operator subscribes to
+//! `evlock/meters/+/up` and takes the peer's name from the topic, which the broker's ACL ties
+//! to the certificate (mosquitto: `use_identity_as_username` and `pattern write
+//! evlock/meters/%u/up`). Every frame is one QoS 1 message; clients keep persistent sessions
+//! (clean start off, a session expiry) so the broker queues what arrives while one is away.
+//!
+//! **Sessions over a broker.** The link's [session](super::session) is the same as over TLS;
+//! what a TCP connection gives for free is made here:
+//!
+//! - A meter starts a session with `hello` whenever it is (re)connected to the broker; the
+//!   operator starts (or restarts) that meter's session on each `hello` from it and answers
+//!   with its own. Frames before the peer's `hello` are left over from an older session and
+//!   are skipped (everything they carried is sent again after the resume point).
+//! - Data from a meter without a session (the operator restarted) is answered once with `bye`
+//!   (`resume`): the meter starts a new session.
+//! - A lost broker connection ends every session of that client, and a data frame whose
+//!   number skips one (a broker dropped a message: a restart without persistence, a full
+//!   queue) ends the session too, so the next one resumes at the receiver's high-water mark.
+//!   The link's own sequence numbers and marks then make delivery exactly once, in order,
+//!   whatever the broker redelivers or loses.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::mqttbytes::v5::{Packet, PubAckReason, SubscribeReasonCode};
+use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+use rumqttc::{TlsConfiguration, Transport};
+use rustls::ClientConfig;
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+
+use super::LinkError;
+use super::frame::{FRAME_OVERHEAD, Frame};
+use super::transport::{FrameReader, FrameWriter, TransportError};
+use crate::pki::Identity;
+
+/// The topic prefix.
+pub const PREFIX: &str = "evlock/meters";
+/// How long the broker keeps a client's session (subscriptions, queued messages) while it is
+/// away: a week.
+pub const SESSION_EXPIRY_SECS: u32 = 7 * 24 * 3600;
+/// The name a meter gives the operator (its marks are kept under it).
+pub const OPERATOR: &str = "operator";
+
+/// A broker address, `mqtts://HOST[:PORT]` (port 8883 by default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broker {
+    /// The host (a DNS name or an IP address the broker's certificate names).
+    pub host: String,
+    /// The port.
+    pub port: u16,
+}
+
+impl Broker {
+    /// `Some` for an `mqtts://` or `mqtt://` URL (the latter is refused: the link is TLS
+    /// only), `None` for anything else (a `HOST:PORT` of the direct link).
+    pub fn parse(text: &str) -> Result<Option<Broker>, LinkError> {
+        if text.starts_with("mqtt://") {
+            return Err(LinkError::BadOption(format!(
+                "{text}: plain MQTT is not offered; use mqtts:// (TLS with client certificates)"
+            )));
+        }
+        let Some(rest) = text.strip_prefix("mqtts://") else { return Ok(None) };
+        let rest = rest.trim_end_matches('/');
+        let bad = || LinkError::BadOption(format!("{text}: write mqtts://HOST[:PORT]"));
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((host, port)) if !host.ends_with(':') => (host, port.parse::<u16>().map_err(|_| bad())?),
+            _ => (rest, 8883),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() || host.contains('/') {
+            return Err(bad());
+        }
+        Ok(Some(Broker { host: host.to_string(), port }))
+    }
+}
+
+impl std::fmt::Display for Broker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "mqtts://{}:{}", self.host, self.port)
+    }
+}
+
+/// The topic a meter publishes to.
+pub fn up_topic(meter: &str) -> String {
+    format!("{PREFIX}/{meter}/up")
+}
+
+/// The topic a meter reads.
+pub fn down_topic(meter: &str) -> String {
+    format!("{PREFIX}/{meter}/down")
+}
+
+/// The meter an `…/ID/up` topic belongs to.
+pub fn meter_of(topic: &str) -> Option<&str> {
+    let id = topic.strip_prefix(PREFIX)?.strip_prefix('/')?.strip_suffix("/up")?;
+    (!id.is_empty() && !id.contains('/') && crate::pki::valid_name(id)).then_some(id)
+}
+
+/// One side's broker settings.
+#[derive(Clone)]
+pub struct BrokerLink {
+    /// The broker.
+    pub broker: Broker,
+    /// The TLS configuration: the CA the broker's certificate chains to, this side's
+    /// certificate and key.
+    pub tls: Arc<ClientConfig>,
+    /// This side's identity (its certificate's): the client id, and a meter's topics.
+    pub identity: Identity,
+    /// The operator's shared-subscription group (`$share/GROUP/…`), if several operator
+    /// processes split the meters' messages.
+    pub share: Option<String>,
+}
+
+/// The state of one broker connection: a number that grows at each connect and at each
+/// loss, and whether it is up.
+type Epoch = watch::Receiver<(u64, bool)>;
+
+/// A connected MQTT client: the handle to publish with and the connection's epoch.
+struct Client {
+    client: AsyncClient,
+    epoch: Epoch,
+}
+
+fn options(link: &BrokerLink, client_id: &str, max_frame: usize, keep_alive: Duration) -> MqttOptions {
+    let mut options = MqttOptions::new(client_id, link.broker.host.clone(), link.broker.port);
+    // rustls offers the link's ALPN; a broker speaks MQTT, so none is offered here.
+    let mut tls = (*link.tls).clone();
+    tls.alpn_protocols.clear();
+    options
+        .set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(Arc::new(tls))))
+        .set_clean_start(false)
+        .set_session_expiry_interval(Some(SESSION_EXPIRY_SECS))
+        .set_keep_alive(keep_alive.max(Duration::from_secs(5)))
+        .set_max_packet_size(Some((max_frame + 1024) as u32))
+        .set_connection_timeout(10);
+    options
+}
+
+/// Starts a client and its event loop: incoming messages go to `on_message` (topic, payload),
+/// subscriptions are (re)made at each connect, the epoch moves at each connect and loss.
+fn start(
+    options: MqttOptions,
+    subscribe: Vec<String>,
+    retry: (Duration, Duration),
+    mut on_message: impl FnMut(&str, &[u8]) -> Option<tokio::task::JoinHandle<()>> + Send + 'static,
+    mut stop: watch::Receiver<bool>,
+    failures: mpsc::UnboundedSender<String>,
+) -> (Client, tokio::task::JoinHandle<()>) {
+    let (client, mut events) = AsyncClient::new(options, 1024);
+    let (epoch_tx, epoch) = watch::channel((0u64, false));
+    let subscriber = client.clone();
+    let task = tokio::spawn(async move {
+        let mut delay = retry.0;
+        let mut counter = 0u64;
+        loop {
+            let event = tokio::select! {
+                event = events.poll() => event,
+                _ = stop.changed() => break,
+            };
+            match event {
+                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                    counter += 1;
+                    delay = retry.0;
+                    log::info!(
+                        "connected to the broker (session {})",
+                        if ack.session_present { "resumed" } else { "new" }
+                    );
+                    for topic in &subscribe {
+                        if let Err(e) = subscriber.try_subscribe(topic.clone(), QoS::AtLeastOnce) {
+                            log::error!("cannot subscribe to {topic}: {e}");
+                        }
+                    }
+                    epoch_tx.send_replace((counter, true));
+                }
+                Ok(Event::Incoming(Packet::Publish(publish))) => {
+                    let topic = String::from_utf8_lossy(&publish.topic).into_owned();
+                    if let Some(waiting) = on_message(&topic, &publish.payload) {
+                        // A session's queue is full: wait for it (the broker holds the rest).
+                        let _ = waiting.await;
+                    }
+                }
+                Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                    if ack.return_codes.iter().any(|c| !matches!(c, SubscribeReasonCode::Success(_))) {
+                        let _ = failures
+                            .send(format!("the broker refused a subscription: {:?}", ack.return_codes));
+                    }
+                }
+                Ok(Event::Incoming(Packet::PubAck(ack))) => {
+                    if !matches!(ack.reason, PubAckReason::Success | PubAckReason::NoMatchingSubscribers) {
+                        log::warn!("the broker refused a message: {:?}", ack.reason);
+                    }
+                }
+                Ok(Event::Incoming(Packet::Disconnect(disconnect))) => {
+                    log::warn!("the broker closed the connection: {:?}", disconnect.reason_code);
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    if epoch_tx.borrow().1 {
+                        counter += 1;
+                        epoch_tx.send_replace((counter, false));
+                    }
+                    let why = format!("the broker: {error}");
+                    log::warn!("{why}");
+                    let _ = failures.send(why);
+                    let pause = super::connect::jitter(delay);
+                    delay = (delay * 2).min(retry.1);
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause) => {}
+                        _ = stop.changed() => break,
+                    }
+                }
+            }
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), subscriber.disconnect()).await;
+        // Flush the disconnect out.
+        let _ = tokio::time::timeout(Duration::from_millis(300), events.poll()).await;
+        epoch_tx.send_replace((counter + 1, false));
+    });
+    (Client { client, epoch }, task)
+}
+
+/// Waits until the client is connected; its epoch then, or `None` once stopped.
+async fn connected(epoch: &mut Epoch, stop: &mut watch::Receiver<bool>) -> Option<u64> {
+    loop {
+        if *stop.borrow() {
+            return None;
+        }
+        let (number, up) = *epoch.borrow_and_update();
+        if up {
+            return Some(number);
+        }
+        tokio::select! {
+            changed = epoch.changed() => if changed.is_err() { return None },
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// The reading half of a session over the broker: frames from a channel, ended by a lost
+/// connection, a skipped record number or the channel's close.
+pub struct TopicReader {
+    frames: Arc<tokio::sync::Mutex<mpsc::Receiver<String>>>,
+    epoch: Epoch,
+    at: u64,
+    seen_hello: bool,
+    last: u64,
+    resume: Arc<AtomicU64>,
+    /// A meter skips the operator's `hello`s after the first (answers to its own older ones).
+    skip_more_hellos: bool,
+}
+
+/// The writing half: one QoS 1 message per frame on the peer's topic.
+pub struct TopicWriter {
+    client: AsyncClient,
+    topic: String,
+    epoch: Epoch,
+    at: u64,
+    resume: Arc<AtomicU64>,
+    acked: bool,
+}
+
+fn lost(epoch: &Epoch, at: u64) -> bool {
+    let (number, up) = *epoch.borrow();
+    number != at || !up
+}
+
+impl FrameReader for TopicReader {
+    async fn read_frame(&mut self) -> Result<Option<String>, TransportError> {
+        let frames = self.frames.clone();
+        let mut frames = frames.lock().await;
+        loop {
+            if lost(&self.epoch, self.at) {
+                return Err(TransportError::Io("the connection to the broker was lost".into()));
+            }
+            let text = tokio::select! {
+                text = frames.recv() => match text {
+                    Some(text) => text,
+                    None => return Ok(None),
+                },
+                _ = self.epoch.changed() => continue,
+            };
+            let value: Value = match serde_json::from_str(&text) {
+                Ok(value) => value,
+                // The session reports it.
+                Err(_) => return Ok(Some(text)),
+            };
+            match value.get("link").and_then(Value::as_str) {
+                Some("hello") if !self.seen_hello => self.seen_hello = true,
+                Some("hello") if self.skip_more_hellos => continue,
+                _ if !self.seen_hello => continue,
+                Some("data") => {
+                    let seq = value.get("seq").and_then(Value::as_u64).unwrap_or(0);
+                    let floor = self.last.max(self.resume.load(Ordering::SeqCst));
+                    if seq > floor + 1 {
+                        return Err(TransportError::Io(format!(
+                            "record {seq} arrived after {floor}: the broker lost messages; resuming"
+                        )));
+                    }
+                    self.last = self.last.max(seq);
+                }
+                _ => {}
+            }
+            return Ok(Some(text));
+        }
+    }
+}
+
+impl FrameWriter for TopicWriter {
+    async fn write_frame(&mut self, frame: &str) -> Result<(), TransportError> {
+        if lost(&self.epoch, self.at) {
+            return Err(TransportError::Io("the connection to the broker was lost".into()));
+        }
+        if !self.acked && frame.starts_with("{\"link\":\"ack\"") {
+            // The first ack is the resume point: the peer's data starts right after it.
+            if let Ok(Frame::Ack { seq, .. }) = Frame::parse(frame) {
+                self.resume.store(seq, Ordering::SeqCst);
+                self.acked = true;
+            }
+        }
+        self.client
+            .publish(self.topic.clone(), QoS::AtLeastOnce, false, frame.as_bytes().to_vec())
+            .await
+            .map_err(|e| TransportError::Io(format!("cannot publish: {e}")))
+    }
+
+    async fn flush(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+
+    async fn close(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+}
+
+fn halves(
+    client: &Client,
+    at: u64,
+    frames: Arc<tokio::sync::Mutex<mpsc::Receiver<String>>>,
+    topic: String,
+    meter: bool,
+) -> (TopicReader, TopicWriter) {
+    let resume = Arc::new(AtomicU64::new(0));
+    (
+        TopicReader {
+            frames,
+            epoch: client.epoch.clone(),
+            at,
+            seen_hello: false,
+            last: 0,
+            resume: resume.clone(),
+            skip_more_hellos: meter,
+        },
+        TopicWriter {
+            client: client.client.clone(),
+            topic,
+            epoch: client.epoch.clone(),
+            at,
+            resume,
+            acked: false,
+        },
+    )
+}
+
+/// What a meter's side needs beyond [`super::connect`]'s own context.
+pub(super) struct MeterContext {
+    pub link: BrokerLink,
+    pub limits: super::limits::Limits,
+    pub give_up_after: Option<Duration>,
+    pub retry: (Duration, Duration),
+    pub spool: Arc<super::store::Spool>,
+    pub lane: super::store::LaneHandle,
+    pub marks: Arc<Mutex<super::store::Marks>>,
+    pub inbox: mpsc::Sender<super::session::Incoming>,
+    pub stop: watch::Receiver<bool>,
+}
+
+/// A meter's side: one broker client, a session per connection (and after each break).
+pub(super) async fn meter_loop(mut context: MeterContext) -> Result<(), LinkError> {
+    let name = context.link.identity.name.clone();
+    let max_frame = context.limits.max_record + FRAME_OVERHEAD;
+    let (frames_tx, frames_rx) = mpsc::channel::<String>(4096);
+    let frames = Arc::new(tokio::sync::Mutex::new(frames_rx));
+    let (failures_tx, mut failures) = mpsc::unbounded_channel();
+    let mut options = options(&context.link, &name, max_frame, context.limits.idle_timeout / 3);
+    options.set_outgoing_inflight_upper_limit(256);
+    let down = down_topic(&name);
+    let (client, events) = start(
+        options,
+        vec![down.clone()],
+        context.retry,
+        move |topic, payload| {
+            if topic != down {
+                return None;
+            }
+            let text = String::from_utf8_lossy(payload).into_owned();
+            match frames_tx.try_send(text) {
+                Ok(()) => None,
+                Err(mpsc::error::TrySendError::Full(text)) => {
+                    let frames_tx = frames_tx.clone();
+                    Some(tokio::spawn(async move {
+                        let _ = frames_tx.send(text).await;
+                    }))
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => None,
+            }
+        },
+        context.stop.clone(),
+        failures_tx,
+    );
+    let operator = Arc::new(Identity { name: OPERATOR.into(), account: None });
+    let up = up_topic(&name);
+    let mut since = Instant::now();
+    let mut epoch = client.epoch.clone();
+    let result = loop {
+        let waited = async {
+            let mut stop = context.stop.clone();
+            connected(&mut epoch, &mut stop).await
+        };
+        let at = match context.give_up_after {
+            None => waited.await,
+            Some(limit) => {
+                let left = limit.saturating_sub(since.elapsed());
+                match tokio::time::timeout(left, waited).await {
+                    Ok(at) => at,
+                    Err(_) => {
+                        let mut last = String::from("no connection to the broker");
+                        while let Ok(why) = failures.try_recv() {
+                            last = why;
+                        }
+                        break Err(LinkError::GaveUp { after: limit, last });
+                    }
+                }
+            }
+        };
+        let Some(at) = at else { break Ok(()) };
+        let (reader, writer) = halves(&client, at, frames.clone(), up.clone(), true);
+        let endpoint = super::session::Endpoint {
+            spool: context.spool.clone(),
+            lane: context.lane.clone(),
+            marks: context.marks.clone(),
+            inbox: context.inbox.clone(),
+            sending: None,
+            bucket: None,
+        };
+        let session_options = super::session::SessionOptions {
+            idle: context.limits.idle_timeout,
+            hello_timeout: context.limits.handshake_timeout,
+        };
+        let summary = super::session::run(
+            reader,
+            writer,
+            operator.clone(),
+            endpoint,
+            session_options,
+            context.stop.clone(),
+        )
+        .await;
+        if summary.established {
+            since = Instant::now();
+        }
+        log::info!(
+            "session with the operator through {} ended: {} ({} records in, {} out)",
+            context.link.broker,
+            summary.ended,
+            summary.received,
+            summary.sent
+        );
+        match summary.ended {
+            super::session::Ended::Stopped => break Ok(()),
+            super::session::Ended::Conflict(error) => break Err(error),
+            _ => {}
+        }
+        if let Some(limit) = context.give_up_after
+            && since.elapsed() >= limit
+        {
+            break Err(LinkError::GaveUp { after: limit, last: "no session with the operator".into() });
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(super::connect::jitter(context.retry.0)) => {}
+            _ = context.stop.changed() => {}
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), events).await;
+    result
+}
+
+/// One meter's session on the operator's side.
+struct MeterSession {
+    frames: mpsc::Sender<String>,
+}
+
+/// What the operator's side does with each meter's session: the listener's own checks
+/// (`--allow`), state (lane, book) and session start.
+pub(super) trait Sessions: Send + Sync + 'static {
+    /// Whether this meter may link (`--allow`).
+    fn allowed(&self, peer: &Identity) -> bool;
+    /// Runs a session for `peer` over the two halves until it ends.
+    fn serve(
+        self: Arc<Self>,
+        peer: Identity,
+        reader: TopicReader,
+        writer: TopicWriter,
+    ) -> impl std::future::Future<Output = ()> + Send;
+}
+
+/// The operator's side: one broker client subscribed to every meter's `up` topic, a session
+/// per meter started by its `hello`.
+pub(super) async fn operator_loop<S: Sessions>(
+    link: BrokerLink,
+    limits: super::limits::Limits,
+    sessions: Arc<S>,
+    stop: watch::Receiver<bool>,
+) {
+    let max_frame = limits.max_record + FRAME_OVERHEAD;
+    let subscription = match &link.share {
+        Some(group) => format!("$share/{group}/{PREFIX}/+/up"),
+        None => format!("{PREFIX}/+/up"),
+    };
+    let client_id = match &link.share {
+        // Each process of a group needs its own client id (and session).
+        Some(group) => format!("{}-{group}-{}", link.identity.name, std::process::id()),
+        None => link.identity.name.clone(),
+    };
+    let (failures_tx, mut failures) = mpsc::unbounded_channel();
+    let (pending_tx, mut pending) = mpsc::unbounded_channel::<(String, String)>();
+    let options = options(&link, &client_id, max_frame, limits.idle_timeout / 3);
+    let (client, events) = start(
+        options,
+        vec![subscription],
+        (Duration::from_millis(250), Duration::from_secs(30)),
+        move |topic, payload| {
+            let _ = pending_tx.send((topic.to_string(), String::from_utf8_lossy(payload).into_owned()));
+            None
+        },
+        stop.clone(),
+        failures_tx,
+    );
+    tokio::spawn(async move {
+        while let Some(why) = failures.recv().await {
+            log::debug!("{why}")
+        }
+    });
+    let mut live: HashMap<String, MeterSession> = HashMap::new();
+    let mut asked: HashSet<String> = HashSet::new();
+    let mut stop_watch = stop.clone();
+    let mut at = 0u64;
+    loop {
+        let (topic, text) = tokio::select! {
+            next = pending.recv() => match next { Some(next) => next, None => break },
+            _ = stop_watch.changed() => break,
+        };
+        let (number, _) = *client.epoch.borrow();
+        if number != at {
+            // A new connection since the last message: every session starts again.
+            live.clear();
+            asked.clear();
+            at = number;
+        }
+        let Some(meter) = meter_of(&topic) else {
+            log::warn!("a message on {topic}, which is not a meter's up topic: ignored");
+            continue;
+        };
+        let peer = Identity { name: meter.to_string(), account: None };
+        let hello = text.starts_with("{\"link\":\"hello\"");
+        if hello {
+            if !sessions.allowed(&peer) {
+                log::warn!("refused {peer}: not in --allow");
+                let bye = Frame::Bye {
+                    code: "not_allowed".into(),
+                    message: format!("{peer} is not allowed on this link (--allow)"),
+                };
+                let _ = client
+                    .client
+                    .publish(down_topic(meter), QoS::AtLeastOnce, false, bye.to_line().into_bytes())
+                    .await;
+                continue;
+            }
+            asked.remove(meter);
+            // A new hello: the meter started a new session; the old one ends.
+            live.remove(meter);
+            let (frames_tx, frames_rx) = mpsc::channel(4096);
+            let (reader, writer) =
+                halves(&client, at, Arc::new(tokio::sync::Mutex::new(frames_rx)), down_topic(meter), false);
+            let _ = frames_tx.try_send(text);
+            live.insert(meter.to_string(), MeterSession { frames: frames_tx });
+            tokio::spawn(sessions.clone().serve(peer, reader, writer));
+            continue;
+        }
+        let data = text.starts_with("{\"link\":\"data\"") || text.starts_with("{\"link\":\"ack\"");
+        if let Some(session) = live.get(meter) {
+            if session.frames.send(text).await.is_ok() {
+                continue;
+            }
+            live.remove(meter);
+        }
+        if data && asked.insert(meter.to_string()) {
+            log::info!("{peer} sends without a session (this side restarted): asking it to resume");
+            let bye = Frame::Bye { code: "resume".into(), message: "no session: send hello".into() };
+            let _ = client
+                .client
+                .publish(down_topic(meter), QoS::AtLeastOnce, false, bye.to_line().into_bytes())
+                .await;
+        }
+    }
+    drop(live);
+    let _ = tokio::time::timeout(Duration::from_secs(2), events).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broker_urls() {
+        assert_eq!(
+            Broker::parse("mqtts://broker.example").unwrap(),
+            Some(Broker { host: "broker.example".into(), port: 8883 })
+        );
+        assert_eq!(
+            Broker::parse("mqtts://127.0.0.1:18883/").unwrap(),
+            Some(Broker { host: "127.0.0.1".into(), port: 18883 })
+        );
+        assert_eq!(Broker::parse("operator.example:7443").unwrap(), None);
+        assert!(Broker::parse("mqtt://broker:1883").is_err());
+        assert!(Broker::parse("mqtts://broker:http").is_err());
+        assert!(Broker::parse("mqtts://").is_err());
+    }
+
+    #[test]
+    fn topics() {
+        assert_eq!(up_topic("meter-17"), "evlock/meters/meter-17/up");
+        assert_eq!(meter_of("evlock/meters/meter-17/up"), Some("meter-17"));
+        assert_eq!(meter_of("evlock/meters/meter-17/down"), None);
+        assert_eq!(meter_of("evlock/meters/a/b/up"), None);
+        assert_eq!(meter_of("other/meters/meter-17/up"), None);
+    }
+}
