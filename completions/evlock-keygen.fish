@@ -38,6 +38,7 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "import"
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "derive" -d 'Print the addresses of a mnemonic\'s accounts (no keystore is written)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "inspect" -d 'Show the address and format of keystores; --verify checks the password and the address'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "change-password" -d 'Re-encrypt a v3 keystore under a new password, in place'
+complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "tls" -d 'Certificates for mutual TLS between operator and meters: `tls ca`, `tls issue`, `tls inspect`'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l words -d 'Mnemonic length' -r
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l mnemonic-out -d 'Write the mnemonic to this file, created 0600 (never to stdout records or logs)' -r -F
@@ -117,9 +118,71 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-passw
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand change-password" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "new" -d 'Create a new mnemonic and write an encrypted keystore for each derived account'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "import" -d 'Write keystores from a mnemonic file, a raw private-key file or another keystore'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "derive" -d 'Print the addresses of a mnemonic\'s accounts (no keystore is written)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "inspect" -d 'Show the address and format of keystores; --verify checks the password and the address'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "change-password" -d 'Re-encrypt a v3 keystore under a new password, in place'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and not __fish_seen_subcommand_from ca issue inspect help" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and not __fish_seen_subcommand_from ca issue inspect help" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and not __fish_seen_subcommand_from ca issue inspect help" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and not __fish_seen_subcommand_from ca issue inspect help" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and not __fish_seen_subcommand_from ca issue inspect help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and not __fish_seen_subcommand_from ca issue inspect help" -f -a "ca" -d 'Create an operator CA: a self-signed CA certificate and its key'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and not __fish_seen_subcommand_from ca issue inspect help" -f -a "issue" -d 'Issue a client (meter) or server (operator) certificate under the CA'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and not __fish_seen_subcommand_from ca issue inspect help" -f -a "inspect" -d 'Print a `certificate` record for each certificate file (PEM)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and not __fish_seen_subcommand_from ca issue inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from ca" -l name -d 'The CA\'s name (its common name), e.g. "Operator CA"' -r
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from ca" -l cert -d 'Where to write the CA certificate' -r -F
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from ca" -l key -d 'Where to write the CA key (0600)' -r -F
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from ca" -l days -d 'How many days the certificate is valid' -r
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from ca" -l valid-from -d 'The start of validity, RFC 3339 (default: now), e.g. 2026-01-01T00:00:00Z' -r
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from ca" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from ca" -l force -d 'Overwrite existing certificate and key files'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from ca" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from ca" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from ca" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from ca" -s h -l help -d 'Print help'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l ca -d 'The CA certificate to issue under' -r -F
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l ca-key -d 'The CA\'s key (default: the --ca file with the extension `.key`)' -r -F
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l name -d 'The certificate\'s name: its common name and DNS SAN, and the peer\'s name on the link (what `listen --allow` and `meta.to` name), e.g. meter-17' -r
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l account -d 'The Kaia account to bind into the certificate (a URI SAN kaia:0x…)' -r
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l host -d 'Another DNS name or IP address the certificate answers to (server certificates: the names meters dial). Repeatable' -r
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l cert -d 'Where to write the certificate (default NAME.pem)' -r -F
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l key -d 'Where to write the key, 0600 (default NAME.key)' -r -F
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l days -d 'How many days the certificate is valid' -r
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l valid-from -d 'The start of validity, RFC 3339 (default: now), e.g. 2026-01-01T00:00:00Z' -r
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l server -d 'A server certificate (for `evlock-relay listen`)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l client -d 'A client certificate (for `evlock-relay connect`; the default). With --server: both'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l force -d 'Overwrite existing certificate and key files'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from issue" -s h -l help -d 'Print help'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from inspect" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from inspect" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from help" -f -a "ca" -d 'Create an operator CA: a self-signed CA certificate and its key'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from help" -f -a "issue" -d 'Issue a client (meter) or server (operator) certificate under the CA'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Print a `certificate` record for each certificate file (PEM)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "new" -d 'Create a new mnemonic and write an encrypted keystore for each derived account'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "import" -d 'Write keystores from a mnemonic file, a raw private-key file or another keystore'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "derive" -d 'Print the addresses of a mnemonic\'s accounts (no keystore is written)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "inspect" -d 'Show the address and format of keystores; --verify checks the password and the address'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "change-password" -d 'Re-encrypt a v3 keystore under a new password, in place'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "tls" -d 'Certificates for mutual TLS between operator and meters: `tls ca`, `tls issue`, `tls inspect`'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and __fish_seen_subcommand_from tls" -f -a "ca" -d 'Create an operator CA: a self-signed CA certificate and its key'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and __fish_seen_subcommand_from tls" -f -a "issue" -d 'Issue a client (meter) or server (operator) certificate under the CA'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and __fish_seen_subcommand_from tls" -f -a "inspect" -d 'Print a `certificate` record for each certificate file (PEM)'

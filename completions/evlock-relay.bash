@@ -7,9 +7,13 @@ _evlock_relay() {
         word="${COMP_WORDS[i]}"
         case "${path}:${word}" in
             ':submit') path='submit' ;;
+            ':listen') path='listen' ;;
+            ':connect') path='connect' ;;
             ':rpc') path='rpc' ;;
             ':help') path='help' ;;
             'help:submit') path='help submit' ;;
+            'help:listen') path='help listen' ;;
+            'help:connect') path='help connect' ;;
             'help:rpc') path='help rpc' ;;
             'help:help') path='help help' ;;
         esac
@@ -66,6 +70,141 @@ _evlock_relay() {
         'submit:--request-timeout')
             COMPREPLY=()
             return 0 ;;
+        'listen:--bind')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--from')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'listen:--key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'listen:--client-ca'|'listen:--ca')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'listen:--outbox')
+            COMPREPLY=( $(compgen -d -- "${cur}") )
+            return 0 ;;
+        'listen:--allow')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--route')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--rate')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--max-per-peer')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--max-connections')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--outbox-max-records')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--outbox-max-bytes')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--address-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'listen:--max-line')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--handshake-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--idle-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'listen:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'listen:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'listen:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--to')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--ca')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'connect:--cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'connect:--key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'connect:--spool')
+            COMPREPLY=( $(compgen -d -- "${cur}") )
+            return 0 ;;
+        'connect:--server-name')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--give-up-after')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--retry-min')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--retry-max')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--exec')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--on-error')
+            COMPREPLY=( $(compgen -W 'stop skip' -- "${cur}") )
+            return 0 ;;
+        'connect:--spool-max-records')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--spool-max-bytes')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--max-line')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--handshake-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--idle-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'connect:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'connect:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'connect:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'connect:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
         'rpc:--rpc')
             COMPREPLY=()
             return 0 ;;
@@ -86,11 +225,15 @@ _evlock_relay() {
             return 0 ;;
     esac
     case "${path}" in
-        '') opts='--rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help -V --version submit rpc help' ;;
+        '') opts='--rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help -V --version submit listen connect rpc help' ;;
         'submit') opts='--wait --no-wait --timeout --confirmations --poll --check --on-error --max-line --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'listen') opts='--bind --from --cert --key --client-ca --ca --outbox --allow --route --rate --max-per-peer --max-connections --outbox-max-records --outbox-max-bytes --address-file --max-line --handshake-timeout --idle-timeout --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'connect') opts='--to --ca --cert --key --spool --server-name --give-up-after --retry-min --retry-max --exit-on-eof --exec --on-error --spool-max-records --spool-max-bytes --max-line --handshake-timeout --idle-timeout --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'rpc') opts='--rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'help') opts='submit rpc help' ;;
+        'help') opts='submit listen connect rpc help' ;;
         'help submit') opts='' ;;
+        'help listen') opts='' ;;
+        'help connect') opts='' ;;
         'help rpc') opts='' ;;
         'help help') opts='' ;;
     esac

@@ -115,9 +115,6 @@ pub struct BrokerLink {
     pub tls: Arc<ClientConfig>,
     /// This side's identity (its certificate's): the client id, and a meter's topics.
     pub identity: Identity,
-    /// The operator's shared-subscription group (`$share/GROUP/…`), if several operator
-    /// processes split the meters' messages.
-    pub share: Option<String>,
 }
 
 /// The state of one broker connection: a number that grows at each connect and at each
@@ -521,15 +518,11 @@ pub(super) async fn operator_loop<S: Sessions>(
     stop: watch::Receiver<bool>,
 ) {
     let max_frame = limits.max_record + FRAME_OVERHEAD;
-    let subscription = match &link.share {
-        Some(group) => format!("$share/{group}/{PREFIX}/+/up"),
-        None => format!("{PREFIX}/+/up"),
-    };
-    let client_id = match &link.share {
-        // Each process of a group needs its own client id (and session).
-        Some(group) => format!("{}-{group}-{}", link.identity.name, std::process::id()),
-        None => link.identity.name.clone(),
-    };
+    // One operator process per broker: a shared subscription ($share/GROUP/…) would split
+    // one meter's frames between processes (mosquitto deals them out one message at a time),
+    // and a session needs all of them.
+    let subscription = format!("{PREFIX}/+/up");
+    let client_id = link.identity.name.clone();
     let (failures_tx, mut failures) = mpsc::unbounded_channel();
     let (pending_tx, mut pending) = mpsc::unbounded_channel::<(String, String)>();
     let options = options(&link, &client_id, max_frame, limits.idle_timeout / 3);

@@ -32,6 +32,11 @@ echo '{"kind":"tx","v":1,"meta":{"to":"meter-17"}}' > commands.fifo
 
 # Let the meters pass delivery receipts to each other
 evlock-relay listen … --route 'meter-*:meter-*:receipt'
+
+# Fleet mode: the meters through an MQTT 5 broker (a client certificate)
+evlock-relay listen --from mqtts://broker.example:8883 --ca ca.pem \
+  --cert operator-client.pem --key operator-client.key \
+  --outbox /var/lib/evlock/outbox < commands.fifo > from-meters.ndjson
 "#;
 
 const LISTEN_NOTES: &str = "\
@@ -59,6 +64,10 @@ evlock-relay connect --to operator.example:7443 --ca ca.pem \
 
 # Send a file once and stop when the operator has it all
 evlock-relay connect … --exit-on-eof < readings.ndjson
+
+# Fleet mode: through an MQTT 5 broker (evlock/meters/meter-17/up and /down)
+evlock-relay connect --to mqtts://broker.example:8883 --ca ca.pem \
+  --cert meter-17.pem --key meter-17.key --spool /var/lib/evlock/spool
 "#;
 
 const CONNECT_NOTES: &str = "\
@@ -97,10 +106,6 @@ pub(crate) struct ListenArgs {
     /// of the broker's certificate.
     #[arg(long, value_name = "URL")]
     from: Option<String>,
-    /// With --from: several operator processes split the meters' messages through the
-    /// shared subscription $share/GROUP/evlock/meters/+/up.
-    #[arg(long, value_name = "GROUP", requires = "from")]
-    share: Option<String>,
     /// The operator's certificate (PEM chain), from `evlock-keygen tls issue --server`.
     #[arg(long, value_name = "PEM")]
     cert: PathBuf,
@@ -252,19 +257,11 @@ pub(crate) fn listen(args: ListenArgs, out: &mut Output) -> Result<ExitCode, Fai
     let broker = match args.from.as_deref().map(Broker::parse).transpose()? {
         None => None,
         Some(None) => return Err(Failure::usage("--from takes an MQTT broker, mqtts://HOST[:PORT]")),
-        Some(Some(broker)) => {
-            if let Some(group) = &args.share
-                && !crate::pki::valid_name(group)
-            {
-                return Err(Failure::usage(format!("--share {group:?}: letters, digits, - and _ only")));
-            }
-            Some(BrokerLink {
-                broker,
-                tls: tls::client_config(&client_ca, &cert, &key).map_err(LinkError::from)?,
-                identity: own.clone(),
-                share: args.share.clone(),
-            })
-        }
+        Some(Some(broker)) => Some(BrokerLink {
+            broker,
+            tls: tls::client_config(&client_ca, &cert, &key).map_err(LinkError::from)?,
+            identity: own.clone(),
+        }),
     };
     let limits = Limits {
         rate: args.rate.0,
@@ -311,7 +308,7 @@ pub(crate) fn connect(args: ConnectArgs, out: &mut Output) -> Result<ExitCode, F
             let identity = crate::pki::first_certificate(&cert, "--cert")
                 .and_then(|der| crate::pki::identity(&der))
                 .map_err(LinkError::from)?;
-            Some(BrokerLink { broker, tls: config.clone(), identity, share: None })
+            Some(BrokerLink { broker, tls: config.clone(), identity })
         }
     };
     let server_name = match &broker {
