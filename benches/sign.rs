@@ -57,7 +57,8 @@ fn signing(c: &mut Criterion) {
     group.bench_function("session_stream", |b| {
         b.iter(|| {
             let signer = KeystoreSigner::from_key(SecretKey::from_hex(KEY).unwrap());
-            let mut session = Session::new(Box::new(signer), Role::Sender, Some(31337), None, None);
+            let signer: Box<dyn evlock::signer::Signer + Send> = Box::new(signer);
+            let mut session = Session::new(signer, Role::Sender, Some(31337), None, None);
             let mut out = Output::to_writer(Vec::with_capacity(batch * 700), false);
             let outcome = RecordStream::new(input.as_bytes(), OnError::Stop)
                 .run(&mut out, |record: Value, line, out| {

@@ -55,6 +55,9 @@ _evlock_keygen() {
         'new:-o'|'new:--out-dir')
             COMPREPLY=( $(compgen -d -- "${cur}") )
             return 0 ;;
+        'new:--account')
+            COMPREPLY=()
+            return 0 ;;
         'new:--password-file')
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
@@ -84,6 +87,9 @@ _evlock_keygen() {
             return 0 ;;
         'import:-o'|'import:--out-dir')
             COMPREPLY=( $(compgen -d -- "${cur}") )
+            return 0 ;;
+        'import:--account')
+            COMPREPLY=()
             return 0 ;;
         'import:--password-file')
             COMPREPLY=( $(compgen -f -- "${cur}") )
@@ -157,8 +163,8 @@ _evlock_keygen() {
     esac
     case "${path}" in
         '') opts='--pretty -v --verbose -q --quiet -h --help -V --version new import derive inspect change-password tls help' ;;
-        'new') opts='--words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file -o --out-dir --light-kdf --force --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
-        'import') opts='--mnemonic-file --private-key-file --keystore --source-password-file --count --start --hd-path --passphrase-file -o --out-dir --light-kdf --force --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
+        'new') opts='--words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file -o --out-dir --light-kdf --force --account --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
+        'import') opts='--mnemonic-file --private-key-file --keystore --source-password-file --count --start --hd-path --passphrase-file -o --out-dir --light-kdf --force --account --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
         'derive') opts='--mnemonic-file --count --start --hd-path --passphrase-file --pretty -v --verbose -q --quiet -h --help' ;;
         'inspect') opts='--verify --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
         'change-password') opts='--new-password-file --light-kdf --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;

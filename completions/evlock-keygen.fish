@@ -47,6 +47,7 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l star
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l hd-path -d 'Base derivation path; account i is BASE/i' -r
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l passphrase-file -d 'File holding the BIP-39 passphrase (the "25th word"), if the wallet uses one' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -s o -l out-dir -d 'Folder for the keystore files (named ADDRESS.json)' -r -F
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l account -d 'The account the key signs for, when it is not the key\'s own address: a decoupled Kaia account whose key an account_update sets (or set) to this one. The keystore written is then a KIP-3 v4 file that names the account (as Kaia wallets and caver-js write them), so evlock-sign signs as that account. One key only' -r
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
@@ -70,6 +71,7 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l s
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l hd-path -d 'Base derivation path; account i is BASE/i' -r
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l passphrase-file -d 'File holding the BIP-39 passphrase (the "25th word"), if the wallet uses one' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -s o -l out-dir -d 'Folder for the keystore files (named ADDRESS.json)' -r -F
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l account -d 'The account the key signs for, when it is not the key\'s own address: a decoupled Kaia account whose key an account_update sets (or set) to this one. The keystore written is then a KIP-3 v4 file that names the account (as Kaia wallets and caver-js write them), so evlock-sign signs as that account. One key only' -r
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand import" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'

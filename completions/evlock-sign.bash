@@ -28,6 +28,9 @@ _evlock_sign() {
         ':--key')
             COMPREPLY=()
             return 0 ;;
+        ':--account')
+            COMPREPLY=()
+            return 0 ;;
         ':--password-file')
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
@@ -45,7 +48,7 @@ _evlock_sign() {
             return 0 ;;
     esac
     case "${path}" in
-        '') opts='--role --chain-id --policy --audit-log --key --password-file --no-input --on-error --max-line --pretty -v --verbose -q --quiet -h --help -V --version decode help' ;;
+        '') opts='--role --chain-id --policy --audit-log --key --account --password-file --no-input --on-error --max-line --pretty -v --verbose -q --quiet -h --help -V --version decode help' ;;
         'decode') opts='--on-error --max-line --pretty -v --verbose -q --quiet -h --help' ;;
         'help') opts='decode help' ;;
         'help decode') opts='' ;;

@@ -62,8 +62,15 @@ pub struct AuditEntry {
     pub reason: Option<String>,
     /// `sender` or `fee-payer`.
     pub role: String,
-    /// The signer's address.
+    /// The address of the (first) key that signs.
     pub signer: String,
+    /// Every key that signs, when more than one does (a multisig account).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signers: Option<Vec<String>>,
+    /// The account the keys sign for, when it is not the signer's own address (a decoupled
+    /// or multisig account).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
     /// The input line number.
     pub line: u64,
     /// The transaction type's wire name.
@@ -178,6 +185,8 @@ mod tests {
             reason: None,
             role: "sender".into(),
             signer: "0x0".into(),
+            signers: None,
+            account: None,
             line: 1,
             tx_type: None,
             chain_id: None,

@@ -83,7 +83,7 @@ fn an_account_update_changes_which_key_signs() {
                "from": account.to_checksum(None)})
     };
     let by_old = chain.submit(&sign(transfer(1), &owner, None), 1_002, true).unwrap_err();
-    assert!(matches!(by_old, ChainError::BadSignature { role: "sender", .. }), "{by_old}");
+    assert!(matches!(by_old, ChainError::InvalidAccountKey { role: "sender", .. }), "{by_old}");
     chain.submit(&sign(transfer(1), &new_key, None), 1_002, true).unwrap();
     assert_eq!(chain.nonce(account, false), 2);
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use assert_cmd::Command;
+use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
 fn keygen(dir: &Path) -> Command {
@@ -327,7 +328,8 @@ fn a_closed_stdout_ends_quietly_with_exit_0() {
         "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
     )
     .unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("evlock-keygen"))
+    let mut child = std::process::Command::cargo_bin("evlock-keygen")
+        .unwrap()
         .env_clear()
         .current_dir(dir.path())
         .args(["derive", "--mnemonic-file", "seed", "--count", "10000"])
@@ -373,9 +375,12 @@ fn pretty_output_and_generated_docs() {
 /// at its prompts; returns the exit code and what the terminal showed.
 fn on_terminal(dir: &Path, args: &str, answers: &[&str]) -> (Option<i32>, String) {
     use std::io::Write;
-    let exe = assert_cmd::cargo::cargo_bin("evlock-keygen");
+    // The binary with its runner in front when the tests run under emulation.
+    let keygen = std::process::Command::cargo_bin("evlock-keygen").unwrap();
+    let exe: Vec<_> =
+        std::iter::once(keygen.get_program()).chain(keygen.get_args()).map(|a| a.to_string_lossy()).collect();
     let mut child = std::process::Command::new("script")
-        .args(["-qec", &format!("{} {args}", exe.display()), "/dev/null"])
+        .args(["-qec", &format!("{} {args}", exe.join(" ")), "/dev/null"])
         .env_clear()
         .current_dir(dir)
         .stdin(Stdio::piped())

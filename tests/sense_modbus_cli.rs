@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Command as StdCommand, Output, Stdio};
 
 use assert_cmd::Command;
+use assert_cmd::cargo::CommandCargoExt;
 use evlock::meter::modbus::slave::{PtyLine, SimDevice, SimValues, Slave};
 use serde_json::Value;
 
@@ -152,7 +153,8 @@ fn a_garbage_answering_meter_is_given_up_on_with_exit_3() {
 fn an_energy_reset_on_a_live_meter_is_caught() {
     let rig = rig(vec![SimDevice::pzem004t(1, &SimValues::sample())]);
     let device = rig.uri("profile=pzem004t");
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("evlock-sense"))
+    let mut child = StdCommand::cargo_bin("evlock-sense")
+        .unwrap()
         .env_clear()
         .args(["--device", &device, "--interval", "100ms", "--count", "10"])
         .stdout(Stdio::piped())
@@ -306,7 +308,7 @@ fn bad_devices_and_profiles_are_clear_errors_with_exit_3() {
 /// Runs evlock-sense as an ordinary user: root may open a 0000 file, `nobody` may not.
 fn as_unprivileged_user(args: &[&str]) -> Output {
     use std::os::unix::process::CommandExt;
-    let mut command = StdCommand::new(assert_cmd::cargo::cargo_bin("evlock-sense"));
+    let mut command = StdCommand::cargo_bin("evlock-sense").unwrap();
     command.env_clear().args(args).args(["--count", "1"]);
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {

@@ -349,3 +349,182 @@ fn stream_options_are_offered_only_where_a_stream_is_read() {
         assert_eq!(out.status.code(), Some(2), "{tool} {args:?} takes no --on-error");
     }
 }
+
+/// The keystore fixtures of Kaia's docs and caver-js (`tests/data/keystores/SOURCES.md`).
+fn kaia_keystore(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/keystores").join(name).display().to_string()
+}
+
+fn decode(raw: &Value) -> Value {
+    let out = Command::cargo_bin("evlock-sign")
+        .unwrap()
+        .env_clear()
+        .args(["decode", raw.as_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    lines(&out.stdout).remove(0)
+}
+
+/// The signers of one role in a decoded record (`sender`/`signers`, `fee_payer_signer`/`…s`).
+fn signers(decoded: &Value, one: &str, many: &str) -> Vec<String> {
+    match decoded.get(many) {
+        Some(list) => list.as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect(),
+        None => vec![decoded[one].as_str().unwrap().to_string()],
+    }
+}
+
+#[test]
+fn the_role_based_v4_keystore_of_kaias_docs_signs_each_role_with_its_keys() {
+    let s = setup();
+    let keystore = kaia_keystore("kaia-v4-role-based.json");
+    let password = kaia_keystore("kaia-password.txt");
+    // Its account, and each role's keys' own addresses (RoleTransaction has two, RoleAccountUpdate
+    // one, RoleFeePayer two), as the caver-js examples list them.
+    const ACCOUNT: &str = "0x86bcE8c859f5f304aa30ADb89F2F7B6EE5A0d6e2";
+    let transaction =
+        ["0x63FdfA2c88c44B8f681c12a357A087eBeb210535", "0x6B9323b26552E256d3Fe3C313859791173C6d013"];
+    let account_update = ["0xE4C9fe481391921Fb3c9C81066Fa5a0b7a8e9f9E"];
+    let fee_payer =
+        ["0xE037F5bFA07facAdF9e99dc9a97F7e2b4Ef51B39", "0x4772220E0733d2F0BA025DACAF257739dd8B2eFD"];
+    let role_sign = |role: &str, stdin: &str| {
+        let out = Command::cargo_bin("evlock-sign")
+            .unwrap()
+            .env_clear()
+            .args(["--role", role, "--key", &keystore, "--password-file", &password])
+            .write_stdin(stdin.to_string())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        lines(&out.stdout).remove(0)
+    };
+
+    // A transaction: from defaults to the account, both RoleTransaction keys sign.
+    let signed = role_sign("sender", &ndjson(&[transfer(0)]));
+    assert_eq!(signed["from"], ACCOUNT);
+    let decoded = decode(&signed["raw"]);
+    assert_eq!(signers(&decoded, "sender", "signers"), transaction);
+
+    // An account update: the RoleAccountUpdate key alone.
+    let update = json!({"kind": "tx", "v": 1, "type": "account_update", "chain_id": "31337", "nonce": "1",
+                        "gas": "300000", "gas_price": "25000000000", "key": {"type": "legacy"}});
+    let decoded = decode(&role_sign("sender", &ndjson(&[update]))["raw"]);
+    assert_eq!(decoded["from"], ACCOUNT);
+    assert_eq!(signers(&decoded, "sender", "signers"), account_update);
+
+    // A fee payer: fee_payer defaults to the account, both RoleFeePayer keys sign.
+    let mut tx = transfer(2);
+    tx["type"] = json!("fee_delegated_value_transfer");
+    let sender_signed = s.sign(&["--key", &s.sender], &ndjson(&[tx]));
+    assert!(sender_signed.status.success());
+    let paid = role_sign("fee-payer", &String::from_utf8_lossy(&sender_signed.stdout));
+    let decoded = decode(&paid["raw"]);
+    assert_eq!(decoded["fee_payer"], ACCOUNT);
+    assert_eq!(decoded["sender"], SENDER);
+    assert_eq!(signers(&decoded, "fee_payer_signer", "fee_payer_signers"), fee_payer);
+}
+
+#[test]
+fn a_decoupled_fee_payer_reproduces_the_fee_delegation_vector_of_kaias_docs() {
+    // The docs' fee payer 0x5A00… signs with a key whose own address is 0x33f5…: its keystore,
+    // as caver-js writes it, names the account.
+    const DOC_PAYER: &str = "0x5A0043070275d9f6054307Ee7348bD660849D90f";
+    let s = setup();
+    fs::write(s.dir.path().join("payer.hex"), PAYER_KEY).unwrap();
+    let imported = common::run(
+        "evlock-keygen",
+        s.dir.path(),
+        &[
+            "import",
+            "--private-key-file",
+            "payer.hex",
+            "--account",
+            DOC_PAYER,
+            "--password-file",
+            "pw",
+            "--light-kdf",
+            "--out-dir",
+            "decoupled",
+        ],
+        "",
+    );
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let record = lines(&imported.stdout).remove(0);
+    assert_eq!(record["address"], DOC_PAYER);
+    assert_eq!(record["key_address"], s.payer_address.as_str());
+    assert_eq!(record["decoupled"], true);
+    let keystore = record["keystore"].as_str().unwrap().to_string();
+
+    // docs.kaia.io/learn/transactions/fee-delegation, TxTypeFeeDelegatedValueTransfer.
+    let tx = json!({"kind": "tx", "v": 1, "type": "fee_delegated_value_transfer", "chain_id": "1", "nonce": "1234",
+                    "gas": "1000000", "gas_price": "25", "to": TO, "value": "10"});
+    let sender = s.sign(&["--key", &s.sender], &ndjson(&[tx]));
+    assert!(sender.status.success(), "{}", String::from_utf8_lossy(&sender.stderr));
+    let paid = s.sign(&["--role", "fee-payer", "--key", &keystore], &String::from_utf8_lossy(&sender.stdout));
+    assert!(paid.status.success(), "{}", String::from_utf8_lossy(&paid.stderr));
+    let paid = lines(&paid.stdout).remove(0);
+    assert_eq!(
+        paid["raw"],
+        "0x09f8d68204d219830f4240947b65b75d204abed71587c9e519a89277766ee1d00a94a94f5374fce5edbc8e2a8697c15331677e6ebf0bf845f84325a09f8e49e2ad84b0732984398749956e807e4b526c786af3c5f7416b293e638956a06bf88342092f6ff9fabe31739b2ebfa1409707ce54a54693e91a6b9bb77df0e7945a0043070275d9f6054307ee7348bd660849d90ff845f84326a0f45cf8d7f88c08e6b6ec0b3b562f34ca94283e4689021987abb6b0772ddfd80aa0298fe2c5aeabb6a518f4cbb5ff39631a5d88be505d3923374f65fdcf63c2955b"
+    );
+    assert_eq!(paid["hash"], "0xe1e07f9971153499fc8c7bafcdaf7abc20b37aa4c18fb1e53a9bfcc259e3644c");
+
+    // The same keystore signs as its account in the sender's role too.
+    let signed = s.sign(&["--key", &keystore], &ndjson(&[transfer(0)]));
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    let decoded = decode(&lines(&signed.stdout)[0]["raw"]);
+    assert_eq!(decoded["from"], DOC_PAYER);
+    assert_eq!(decoded["sender"], s.payer_address.as_str());
+}
+
+#[test]
+fn decode_hashes_the_bytes_given_and_names_their_form() {
+    // The docs' TxTypeFeeDelegatedValueTransfer, signed by its sender only (SenderTxHashRLP),
+    // then complete.
+    let sender_only = "0x09f87a8204d219830f4240947b65b75d204abed71587c9e519a89277766ee1d00a94a94f5374fce5edbc8e2a8697c15331677e6ebf0bf845f84325a09f8e49e2ad84b0732984398749956e807e4b526c786af3c5f7416b293e638956a06bf88342092f6ff9fabe31739b2ebfa1409707ce54a54693e91a6b9bb77df0e7";
+    let decoded = decode(&json!(sender_only));
+    assert_eq!(decoded["form"], "sender_only");
+    let keccak = alloy_primitives::keccak256(hex::decode(&sender_only[2..]).unwrap());
+    assert_eq!(decoded["hash"], format!("{keccak}"), "the hash of the bytes given, not of a re-encoding");
+    assert!(decoded.get("fee_payer").is_none());
+    let complete = "0x09f8d68204d219830f4240947b65b75d204abed71587c9e519a89277766ee1d00a94a94f5374fce5edbc8e2a8697c15331677e6ebf0bf845f84325a09f8e49e2ad84b0732984398749956e807e4b526c786af3c5f7416b293e638956a06bf88342092f6ff9fabe31739b2ebfa1409707ce54a54693e91a6b9bb77df0e7945a0043070275d9f6054307ee7348bd660849d90ff845f84326a0f45cf8d7f88c08e6b6ec0b3b562f34ca94283e4689021987abb6b0772ddfd80aa0298fe2c5aeabb6a518f4cbb5ff39631a5d88be505d3923374f65fdcf63c2955b";
+    let decoded = decode(&json!(complete));
+    assert_eq!(decoded["form"], "complete");
+    assert_eq!(decoded["hash"], "0xe1e07f9971153499fc8c7bafcdaf7abc20b37aa4c18fb1e53a9bfcc259e3644c");
+    assert_eq!(decoded["sender_tx_hash"], format!("{keccak}"));
+}
+
+#[test]
+fn account_updates_kaia_refuses_are_refused_naming_the_rule() {
+    let s = setup();
+    let public = |byte: u8| {
+        let key = k256::ecdsa::SigningKey::from_slice(&[byte; 32]).unwrap();
+        format!("0x{}", hex::encode(key.verifying_key().to_sec1_point(true).as_bytes()))
+    };
+    let multisig = |threshold: u64, n: u8| {
+        let keys: Vec<Value> = (1..=n).map(|i| json!({"weight": 1, "public_key": public(i)})).collect();
+        json!({"type": "weighted_multisig", "threshold": threshold, "keys": keys})
+    };
+    let nil = json!({"type": "nil"});
+    for (key, rule) in [
+        (json!({"type": "role_based", "roles": [nil, nil, nil]}), "ErrAccountKeyNilUninitializable"),
+        (multisig(4, 3), "ErrUnsatisfiableThreshold"),
+        (multisig(2, 11), "ErrMaxKeysExceed"),
+        (
+            json!({"type": "role_based", "roles": [{"type": "role_based", "roles": [{"type": "legacy"}]}]}),
+            "ErrNestedCompositeType",
+        ),
+    ] {
+        let tx = json!({"kind": "tx", "v": 1, "type": "account_update", "chain_id": "31337", "nonce": "0",
+                        "gas": "300000", "gas_price": "25000000000", "key": key});
+        let out = s.sign(&["--key", &s.sender], &ndjson(&[tx]));
+        assert_eq!(out.status.code(), Some(2), "{rule}");
+        assert!(out.stdout.is_empty(), "{rule}: nothing is signed");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(rule) && err.contains("bad_account_key"), "{rule}: {err}");
+    }
+    // The same keys within Kaia's limits sign.
+    let tx = json!({"kind": "tx", "v": 1, "type": "account_update", "chain_id": "31337", "nonce": "0",
+                    "gas": "300000", "gas_price": "25000000000", "key": multisig(3, 10)});
+    assert!(s.sign(&["--key", &s.sender], &ndjson(&[tx])).status.success());
+}

@@ -5,6 +5,7 @@ mod common;
 
 use std::path::Path;
 
+use assert_cmd::cargo::CommandCargoExt;
 use common::devnet::{Devnet, dev_keys, sign, submit};
 use common::{lines, run};
 use serde_json::{Value, json};
@@ -560,7 +561,8 @@ fn a_killed_delivery_resumes_without_reporting_twice() {
     // Started, and stopped after its first receipt: by SIGKILL (a crash), then by SIGTERM
     // (a clean stop: relay opened, exit 130).
     let start_and_stop = |signal: i32| {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("evlock-trade"))
+        let mut child = std::process::Command::cargo_bin("evlock-trade")
+            .unwrap()
             .env_clear()
             .current_dir(dir.path())
             .args(args)
@@ -619,7 +621,8 @@ fn watch_follows_new_blocks() {
     let head = devnet.rpc(dir.path(), "eth_blockNumber", json!([]));
     let next =
         (u64::from_str_radix(head.as_str().unwrap().trim_start_matches("0x"), 16).unwrap() + 1).to_string();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("evlock-trade"))
+    let mut child = std::process::Command::cargo_bin("evlock-trade")
+        .unwrap()
         .env_clear()
         .args(["--rpc", &devnet.url, "--contract", &market.contract, "watch", "--follow", "--poll", "50ms"])
         .args(["--from-block", &next])
@@ -649,7 +652,8 @@ fn watch_follows_new_blocks() {
 fn a_report_stream_ends_once_the_energy_is_reported_even_if_readings_go_on() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("evlock-trade"))
+    let mut child = std::process::Command::cargo_bin("evlock-trade")
+        .unwrap()
         .env_clear()
         .current_dir(dir.path())
         .args([
@@ -697,4 +701,27 @@ fn a_report_stream_ends_once_the_energy_is_reported_even_if_readings_go_on() {
         .map(|t| t["meta"]["market"]["cumulative_wh"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(reported, vec!["10", "20", "25"]);
+}
+
+#[test]
+fn the_key_rotation_example_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = assert_cmd::cargo::cargo_bin("evlock-trade");
+    let output = std::process::Command::new("bash")
+        .arg(root.join("examples/rotate.sh"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("EVLOCK_BIN", bin.parent().unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{err}");
+    // The chain named why the stolen key was refused, and the new key's report counted.
+    assert!(
+        err.contains("RoleTransaction key (AccountKeyPublic)") && err.contains("ErrInvalidAccountKey"),
+        "{err}"
+    );
+    assert!(err.contains("done: the meter kept its address"), "{err}");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains("\"seller_report_wh\": \"50\""), "{out}");
 }

@@ -2,8 +2,12 @@
 //! revm, for the demo, the examples and every integration test.
 //!
 //! - Accepts every transaction type `evlock-sign` makes: it verifies the chain id, the
-//!   sender's signature against the account's key (legacy, or a public key after an
-//!   AccountUpdate), the fee payer's signature, the nonce and the balances.
+//!   signatures against the accounts' keys as Kaia does (every key type: legacy, public,
+//!   fail, weighted multisig with its threshold, role-based with RoleTransaction for
+//!   transactions, RoleAccountUpdate for account updates and RoleFeePayer for fee payers; a
+//!   key set by an AccountUpdate replaces the one the address was derived from), Kaia's rules
+//!   for the keys an AccountUpdate installs, the nonce and the balances. Ethereum transaction
+//!   types are accepted only from accounts whose key is still legacy.
 //! - Kaia-native value transfers, memos, cancels and account updates run natively; contract
 //!   deployment and execution and the Ethereum types run in revm. Fees are Kaia's: the fee
 //!   payer pays all the gas of a fee-delegated transaction, or its `fee_ratio` percent.
@@ -31,7 +35,7 @@ use revm::{Context, ExecuteEvm, MainBuilder, MainContext};
 use serde::{Deserialize, Serialize};
 
 use crate::exit::{ErrorClass, ExitCode, error_chain};
-use crate::kaia::{AccountKey, FeeDelegation, KaiaKind, Transaction, gas};
+use crate::kaia::{AccountKey, FeeDelegation, KaiaKind, KeyRole, KeyRule, Transaction, gas};
 use crate::wire::DurableLog;
 
 /// Why the chain refuses a transaction or a query. Each maps to a JSON-RPC error.
@@ -48,15 +52,35 @@ pub enum ChainError {
         /// The transaction's.
         got: u64,
     },
-    /// A signature does not match the account's key.
-    #[error("invalid {role} signature: recovered {recovered}, expected {expected}")]
-    BadSignature {
+    /// The signatures do not satisfy the account's key for their role (kaia
+    /// `ErrInvalidAccountKey`).
+    #[error("invalid {role} signature for {account}: {reason} (ErrInvalidAccountKey)")]
+    InvalidAccountKey {
         /// `sender` or `fee payer`.
         role: &'static str,
-        /// Who signed.
-        recovered: Address,
-        /// Whose key must sign.
-        expected: Address,
+        /// The account that must have signed.
+        account: Address,
+        /// Why its key is not satisfied.
+        reason: String,
+    },
+    /// An Ethereum transaction type from an account whose key is no longer legacy.
+    #[error(
+        "{account} has an {key} account key: Ethereum transaction types need the legacy key \
+         (ErrLegacyTransactionMustBeWithLegacyKey)"
+    )]
+    NotLegacyKey {
+        /// The sender.
+        account: Address,
+        /// Its key's type (`AccountKeyPublic`, …).
+        key: &'static str,
+    },
+    /// An AccountUpdate whose new key Kaia refuses for this account.
+    #[error("account update of {account}: {rule}")]
+    AccountKey {
+        /// The account.
+        account: Address,
+        /// The rule its new key breaks.
+        rule: KeyRule,
     },
     /// The transaction is already in the chain or the pool.
     #[error("already known: {0}")]
@@ -238,14 +262,16 @@ struct Pending {
     hash: B256,
     from: Address,
     fee_payer: Option<(Address, u8)>,
+    /// The gas of validating its signatures against multisig keys (on top of the intrinsic).
+    validation_gas: u64,
 }
 
 /// The chain.
 pub struct Chain {
     config: ChainConfig,
     db: CacheDB<EmptyDB>,
-    /// For accounts whose key was updated: the address of the key that must sign.
-    keys: HashMap<Address, Address>,
+    /// The key of every account whose key is not AccountKeyLegacy (set by an AccountUpdate).
+    keys: HashMap<Address, AccountKey>,
     blocks: Vec<Block>,
     mined: Vec<Mined>,
     by_hash: HashMap<B256, usize>,
@@ -410,19 +436,10 @@ impl Chain {
         if chain_id != self.config.chain_id {
             return Err(ChainError::WrongChain { expected: self.config.chain_id, got: chain_id });
         }
-        let signer = tx.recover_sender().map_err(|e| ChainError::Decode(e.to_string()))?;
-        let from = tx.from_address().unwrap_or(signer);
-        let key = self.keys.get(&from).copied().unwrap_or(from);
-        if signer != key {
-            return Err(ChainError::BadSignature { role: "sender", recovered: signer, expected: key });
-        }
-        if matches!(tx, Transaction::Legacy(_) | Transaction::Eip2930(_) | Transaction::Eip1559(_))
-            && self.keys.contains_key(&from)
-        {
-            return Err(ChainError::Unsupported(format!(
-                "{from} has an updated account key: Ethereum transaction types need the legacy key"
-            )));
-        }
+        let from = match &tx {
+            Transaction::Kaia(k) => k.from,
+            other => other.recover_sender().map_err(|e| ChainError::Decode(e.to_string()))?,
+        };
         let fee_payer = match &tx {
             Transaction::Kaia(k) => match &k.fee {
                 FeeDelegation::None => None,
@@ -431,13 +448,7 @@ impl Chain {
             },
             _ => None,
         };
-        if let Some((payer, _)) = fee_payer {
-            let recovered = tx.recover_fee_payer().map_err(|e| ChainError::Decode(e.to_string()))?;
-            let key = self.keys.get(&payer).copied().unwrap_or(payer);
-            if recovered != key {
-                return Err(ChainError::BadSignature { role: "fee payer", recovered, expected: key });
-            }
-        }
+        let validation_gas = self.check_keys(&tx, from, fee_payer.map(|(payer, _)| payer))?;
         let expected = self.nonce(from, true);
         if tx.nonce() < expected {
             return Err(ChainError::NonceTooLow { expected, got: tx.nonce() });
@@ -448,7 +459,7 @@ impl Chain {
         if tx.gas() > self.config.block_gas_limit {
             return Err(ChainError::GasLimit { gas: tx.gas(), limit: self.config.block_gas_limit });
         }
-        let intrinsic = self.intrinsic_gas(&tx);
+        let intrinsic = self.intrinsic_gas(&tx) + validation_gas;
         if tx.gas() < intrinsic {
             return Err(ChainError::IntrinsicGas { gas: tx.gas(), needed: intrinsic });
         }
@@ -485,8 +496,61 @@ impl Chain {
                 return Err(ChainError::InsufficientFunds { account: payer, balance, needed: payer_fee });
             }
         }
-        self.pending.push(Pending { raw: Bytes::copy_from_slice(raw), tx, hash, from, fee_payer });
+        self.pending.push(Pending {
+            raw: Bytes::copy_from_slice(raw),
+            tx,
+            hash,
+            from,
+            fee_payer,
+            validation_gas,
+        });
         Ok(hash)
+    }
+
+    /// The key of an account: AccountKeyLegacy until an AccountUpdate sets another.
+    pub fn account_key(&self, address: Address) -> AccountKey {
+        self.keys.get(&address).cloned().unwrap_or(AccountKey::Legacy)
+    }
+
+    /// Kaia's key checks of a transaction against the latest state: the sender's signatures
+    /// against its account's key for the role the type needs, the fee payer's against the fee
+    /// payer's RoleFeePayer key, an AccountUpdate's new key against the account's, an
+    /// Ethereum type only from a legacy account. Returns the signature validation gas.
+    fn check_keys(
+        &self,
+        tx: &Transaction,
+        from: Address,
+        fee_payer: Option<Address>,
+    ) -> Result<u64, ChainError> {
+        let decode = |e: crate::kaia::KaiaError| ChainError::Decode(e.to_string());
+        let sender_key = self.account_key(from);
+        let Transaction::Kaia(kaia) = tx else {
+            return match sender_key {
+                AccountKey::Legacy => Ok(0),
+                other => Err(ChainError::NotLegacyKey { account: from, key: other.type_name() }),
+            };
+        };
+        let role = KeyRole::for_sender(tx.tx_type());
+        let signers = tx.recover_sender_keys().map_err(decode)?;
+        sender_key.validate(role, from, &signers).map_err(|reason| ChainError::InvalidAccountKey {
+            role: "sender",
+            account: from,
+            reason,
+        })?;
+        let mut validation_gas = gas::signature_validation(&sender_key, role, signers.len());
+        if let Some(payer) = fee_payer {
+            let payer_key = self.account_key(payer);
+            let signers = tx.recover_fee_payer_keys().map_err(decode)?;
+            payer_key.validate(KeyRole::FeePayer, payer, &signers).map_err(|reason| {
+                ChainError::InvalidAccountKey { role: "fee payer", account: payer, reason }
+            })?;
+            validation_gas += gas::signature_validation(&payer_key, KeyRole::FeePayer, signers.len());
+        }
+        if let KaiaKind::AccountUpdate { key } = &kaia.kind {
+            AccountKey::check_replace(&sender_key, key)
+                .map_err(|rule| ChainError::AccountKey { account: from, rule })?;
+        }
+        Ok(validation_gas)
     }
 
     /// Validates and accepts a raw transaction; with auto-mining (the default) mines it in a
@@ -527,11 +591,22 @@ impl Chain {
         let mut results = Vec::with_capacity(pending.len());
         let mut cumulative = 0;
         let mut log_index = 0;
-        for (index, p) in pending.into_iter().enumerate() {
+        let mut index = 0u64;
+        for mut p in pending {
+            // An earlier transaction of this block may have changed a key (or left a nonce
+            // gap): as a Kaia node does, one that no longer validates is left out.
+            match self.recheck(&p) {
+                Ok(validation_gas) => p.validation_gas = validation_gas,
+                Err(error) => {
+                    log::warn!("transaction {} left out of block {number}: {error}", p.hash);
+                    continue;
+                }
+            }
             let mut mined = self.execute(p, number, timestamp);
             cumulative += mined.gas_used;
             mined.cumulative_gas_used = cumulative;
-            mined.index = index as u64;
+            mined.index = index;
+            index += 1;
             for log in &mut mined.logs {
                 log.log_index = log_index;
                 log_index += 1;
@@ -546,6 +621,16 @@ impl Chain {
             self.mined.push(mined);
         }
         self.head()
+    }
+
+    /// Checks a pooled transaction again against the state its block has reached: its nonce
+    /// and its signatures against the keys. Returns its signature validation gas.
+    fn recheck(&self, p: &Pending) -> Result<u64, ChainError> {
+        let expected = self.account(p.from).nonce;
+        if p.tx.nonce() != expected {
+            return Err(ChainError::NonceTooHigh { expected, got: p.tx.nonce() });
+        }
+        self.check_keys(&p.tx, p.from, p.fee_payer.map(|(payer, _)| payer))
     }
 
     fn seal_block(&mut self, timestamp: u64, transactions: Vec<B256>) -> B256 {
@@ -605,7 +690,7 @@ impl Chain {
     /// Executes an admitted transaction against the latest state.
     fn execute(&mut self, p: Pending, number: u64, timestamp: u64) -> Mined {
         let price = self.effective_price(&p.tx);
-        let intrinsic = self.intrinsic_gas(&p.tx);
+        let intrinsic = self.intrinsic_gas(&p.tx) + p.validation_gas;
         let max_fee = U256::from(p.tx.gas()) * price;
         // Reserve the whole fee from the payers now; refund the unused part at the end.
         let (sender_max, payer_max) = Self::split_fee(max_fee, p.fee_payer);
@@ -638,16 +723,11 @@ impl Chain {
                 }
                 KaiaKind::Cancel => true,
                 KaiaKind::AccountUpdate { key } => {
-                    match key {
-                        AccountKey::Public(public) => {
-                            if let Ok(key) = k256::ecdsa::VerifyingKey::from_sec1_bytes(public.as_bytes()) {
-                                self.keys.insert(p.from, crate::kaia::address_of(&key));
-                            }
-                        }
-                        _ => {
-                            self.keys.remove(&p.from);
-                        }
-                    }
+                    // Checked when admitted and again before this block: a valid update.
+                    match self.account_key(p.from).updated(key) {
+                        AccountKey::Legacy => self.keys.remove(&p.from),
+                        updated => self.keys.insert(p.from, updated),
+                    };
                     true
                 }
                 _ => false,

@@ -6,7 +6,7 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use serde_json::{Value, json};
 
 use super::{Block, Chain, ChainError, Mined};
-use crate::kaia::{ETHEREUM_TX_ENVELOPE, RawForm, Transaction, TxType};
+use crate::kaia::{AccountKey, CompressedPubkey, ETHEREUM_TX_ENVELOPE, RawForm, Transaction, TxType};
 use crate::rpc::JsonRpcError;
 
 /// What evlock-devnet answers to `web3_clientVersion`.
@@ -100,6 +100,27 @@ fn latest_only(chain: &Chain, params: &Value, index: usize) -> Result<(), JsonRp
         });
     }
     Ok(())
+}
+
+/// An account key as Kaia's `kaia_getAccountKey` writes it: `{"keyType": N, "key": …}`, public
+/// keys as their `{"x", "y"}` coordinates (kaia `AccountKeySerializer.MarshalJSON`).
+fn account_key_json(key: &AccountKey) -> Value {
+    let point = |public: &CompressedPubkey| {
+        let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(public.as_bytes()).expect("a validated point");
+        let point = key.to_sec1_point(false);
+        let coordinate = |bytes: &[u8]| qty(U256::from_be_slice(bytes));
+        json!({"x": coordinate(&point.as_bytes()[1..33]), "y": coordinate(&point.as_bytes()[33..])})
+    };
+    let inner = match key {
+        AccountKey::Nil | AccountKey::Legacy | AccountKey::Fail => json!({}),
+        AccountKey::Public(public) => point(public),
+        AccountKey::WeightedMultiSig(multisig) => json!({
+            "threshold": multisig.threshold,
+            "keys": multisig.keys.iter().map(|k| json!({"weight": k.weight, "key": point(&k.key)})).collect::<Vec<_>>(),
+        }),
+        AccountKey::RoleBased(roles) => Value::Array(roles.iter().map(account_key_json).collect()),
+    };
+    json!({"keyType": key.key_type(), "key": inner})
 }
 
 fn type_int(tx: &Transaction) -> u64 {
@@ -400,6 +421,11 @@ pub fn handle(
             )?;
             latest_only(chain, params, 2)?;
             Ok(Value::String(B256::from(chain.storage(address, slot)).to_string()))
+        }
+        "getAccountKey" => {
+            let address = address_param(params, 0)?;
+            latest_only(chain, params, 1)?;
+            Ok(account_key_json(&chain.account_key(address)))
         }
         "getTransactionCount" => {
             let address = address_param(params, 0)?;

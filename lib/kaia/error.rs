@@ -160,6 +160,15 @@ pub enum KaiaError {
     #[error("account key: {0}")]
     AccountKey(String),
 
+    /// An account key breaks one of Kaia's rules (the rule is named as Kaia names it).
+    #[error("field `{field}`: {rule}")]
+    KeyRule {
+        /// Where in the record (`key`, `key.roles[1]`).
+        field: String,
+        /// The rule.
+        rule: crate::kaia::KeyRule,
+    },
+
     /// A JSON field has a bad value.
     #[error("field `{field}`: {reason}")]
     Field {
@@ -201,6 +210,7 @@ impl crate::exit::ErrorClass for KaiaError {
             | KaiaError::UnknownTypeName(_)
             | KaiaError::Json(_) => "bad_tx",
             KaiaError::InvalidSignature(_) | KaiaError::InvalidV { .. } => "bad_signature",
+            KaiaError::KeyRule { .. } => "bad_account_key",
             KaiaError::MissingSenderSignature => "unsigned_tx",
             KaiaError::MissingFeePayerSignature => "missing_fee_payer_signature",
             KaiaError::NotFeeDelegated(_) => "not_fee_delegated",

@@ -1,7 +1,7 @@
 //! Kaia's intrinsic gas (kaia `params/protocol_params.go`): the one table of these costs, for
 //! the devnet that charges them and the transaction builder that budgets for them.
 
-use super::{AccountKey, FeeMode, KaiaKind, Transaction};
+use super::{AccountKey, FeeMode, KaiaKind, KeyRole, Transaction};
 
 /// A value transfer, a cancel, a contract call or an account update (`TxGas`).
 pub const TX: u64 = 21_000;
@@ -13,6 +13,9 @@ pub const FEE_DELEGATED: u64 = 10_000;
 pub const FEE_DELEGATED_WITH_RATIO: u64 = 15_000;
 /// Per public key an account update installs (`TxAccountCreationGasPerKey`).
 pub const ACCOUNT_KEY_PER_KEY: u64 = 20_000;
+/// Per signature beyond the first that a weighted multisig key validates
+/// (`TxValidationGasPerKey`).
+pub const SIGNATURE_VALIDATION_PER_KEY: u64 = 15_000;
 /// Per zero byte of data (`TxDataZeroGas`).
 pub const DATA_ZERO: u64 = 4;
 /// Per non-zero byte of data (`TxDataNonZeroGasEIP2028`).
@@ -32,15 +35,26 @@ pub fn data(bytes: &[u8]) -> u64 {
     bytes.iter().map(|b| if *b == 0 { DATA_ZERO } else { DATA_NONZERO }).sum()
 }
 
-/// The gas an account key costs to install: per public key it holds.
+/// The gas an account key costs to install (`AccountCreationGas`): per public key it holds,
+/// summed over a multisig's keys and a role-based key's roles; nothing for legacy, fail and nil.
 pub fn account_key(key: &AccountKey) -> u64 {
-    match key {
-        AccountKey::Public(_) => ACCOUNT_KEY_PER_KEY,
-        AccountKey::Nil | AccountKey::Legacy | AccountKey::Fail => 0,
+    key.public_key_count() as u64 * ACCOUNT_KEY_PER_KEY
+}
+
+/// The gas of validating `signatures` signatures against an account's key in `role`
+/// (`SigValidationGas`, after Istanbul): per signature beyond the first when the role's key is
+/// a weighted multisig, nothing otherwise. Kaia adds it to the intrinsic gas, for the sender
+/// and for the fee payer.
+pub fn signature_validation(key: &AccountKey, role: KeyRole, signatures: usize) -> u64 {
+    match key.for_role(role) {
+        AccountKey::WeightedMultiSig(_) => signatures.saturating_sub(1) as u64 * SIGNATURE_VALIDATION_PER_KEY,
+        _ => 0,
     }
 }
 
-/// A transaction's intrinsic gas: its base, its data and its fee-delegation extra.
+/// A transaction's intrinsic gas: its base, its data and its fee-delegation extra (the
+/// signature validation of multisig accounts, which depends on the chain's state, comes on
+/// top: [`signature_validation`]).
 pub fn intrinsic(tx: &Transaction) -> u64 {
     let base = match tx {
         Transaction::Kaia(k) => match &k.kind {

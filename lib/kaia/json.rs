@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::exit::excerpt;
 use crate::kaia::Transaction;
-use crate::kaia::account_key::{AccountKey, CompressedPubkey};
+use crate::kaia::account_key::{AccountKey, CompressedPubkey, WeightedMultiSig, WeightedPublicKey};
 use crate::kaia::error::KaiaError;
 use crate::kaia::ethereum::{AccessListItem, Eip1559Tx, Eip2930Tx, LegacyTx};
 use crate::kaia::native::{FeeDelegation, FeeRatio, KaiaKind, KaiaTx};
@@ -423,36 +423,163 @@ impl<'a> Record<'a> {
 
     fn account_key(&self) -> Result<AccountKey, KaiaError> {
         let (f, v) = self.req(&fields::KEY)?;
-        match v {
-            Value::String(_) => AccountKey::from_rlp_encoding(&parse_hex(f, v)?),
-            Value::Object(obj) => {
-                let kind = obj.get("type").and_then(Value::as_str).ok_or_else(|| {
-                    KaiaError::field("key.type", "required: one of legacy, public, fail, nil")
-                })?;
-                match kind {
-                    "legacy" | "AccountKeyLegacy" => Ok(AccountKey::Legacy),
-                    "fail" | "AccountKeyFail" => Ok(AccountKey::Fail),
-                    "nil" | "AccountKeyNil" => Ok(AccountKey::Nil),
-                    "public" | "AccountKeyPublic" => {
-                        let pk = obj
-                            .get("public_key")
-                            .or_else(|| obj.get("publicKey"))
-                            .ok_or_else(|| KaiaError::field("key.public_key", "required for a public key"))?;
-                        let bytes = parse_hex("key.public_key", pk)?;
-                        CompressedPubkey::from_sec1(&bytes)
-                            .map(AccountKey::Public)
-                            .map_err(|e| KaiaError::field("key.public_key", e.to_string()))
-                    }
-                    other => Err(KaiaError::field(
-                        "key.type",
-                        format!("unknown or unsupported key type `{other}` (legacy, public, fail, nil)"),
-                    )),
-                }
+        let key = account_key_from_json(f, v, true)?;
+        key.check_update()
+            .map_err(|rule| KaiaError::KeyRule { field: key_rule_field(f, &key, rule), rule })?;
+        Ok(key)
+    }
+}
+
+/// Where in a `key` a rule is broken: the role that breaks it, or the key itself.
+fn key_rule_field(field: &str, key: &AccountKey, rule: crate::kaia::KeyRule) -> String {
+    if let AccountKey::RoleBased(roles) = key {
+        for (index, role) in roles.iter().enumerate() {
+            let broken = match role {
+                AccountKey::Nil => false,
+                AccountKey::RoleBased(_) => true,
+                other => other.check_installable() == Err(rule),
+            };
+            if broken {
+                return format!("{field}.roles[{index}]");
             }
-            other => Err(KaiaError::field(
-                f,
+        }
+    }
+    field.to_string()
+}
+
+/// The first of `names` an object has (non-null).
+fn member<'a>(obj: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+    names.iter().find_map(|name| obj.get(*name).filter(|v| !v.is_null()))
+}
+
+/// An account key in its JSON form (see [`account_key_json`]), or its `rlpEncodedKey` as hex.
+/// `top` is false for the roles of a role-based key, which cannot be role-based themselves.
+pub(crate) fn account_key_from_json(field: &str, v: &Value, top: bool) -> Result<AccountKey, KaiaError> {
+    const TYPES: &str = "nil, legacy, public, fail, weighted_multisig, role_based";
+    let obj = match v {
+        Value::String(_) => {
+            let key = AccountKey::from_rlp_encoding(&parse_hex(field, v)?)?;
+            if !top && matches!(key, AccountKey::RoleBased(_)) {
+                return Err(KaiaError::KeyRule {
+                    field: field.to_string(),
+                    rule: crate::kaia::KeyRule::NestedCompositeType,
+                });
+            }
+            return Ok(key);
+        }
+        Value::Object(obj) => obj,
+        other => {
+            return Err(KaiaError::field(
+                field,
                 format!("expected an object or rlpEncodedKey hex, got {}", json_kind(other)),
-            )),
+            ));
+        }
+    };
+    let type_field = format!("{field}.type");
+    let kind = match obj.get("type").or_else(|| obj.get("keyType")) {
+        Some(Value::String(name)) => name.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Err(KaiaError::field(type_field, format!("required: one of {TYPES}"))),
+    };
+    let public = |at: &str, obj: &Map<String, Value>| -> Result<CompressedPubkey, KaiaError> {
+        let pk = member(obj, &["public_key", "publicKey", "key"])
+            .ok_or_else(|| KaiaError::field(format!("{at}.public_key"), "required"))?;
+        let bytes = parse_hex(&format!("{at}.public_key"), pk)?;
+        CompressedPubkey::from_sec1(&bytes)
+            .map_err(|e| KaiaError::field(format!("{at}.public_key"), e.to_string()))
+    };
+    let number = |at: String, value: Option<&Value>| -> Result<u64, KaiaError> {
+        match value {
+            Some(value) => parse_u64(&at, value),
+            None => Err(KaiaError::field(at, "required")),
+        }
+    };
+    match kind.as_str() {
+        "legacy" | "AccountKeyLegacy" | "1" => Ok(AccountKey::Legacy),
+        "fail" | "AccountKeyFail" | "3" => Ok(AccountKey::Fail),
+        "nil" | "AccountKeyNil" | "0" => Ok(AccountKey::Nil),
+        "public" | "AccountKeyPublic" | "2" => public(field, obj).map(AccountKey::Public),
+        "weighted_multisig" | "multisig" | "AccountKeyWeightedMultiSig" | "4" => {
+            let threshold = number(format!("{field}.threshold"), obj.get("threshold"))?;
+            let keys_field = format!("{field}.keys");
+            let keys = member(obj, &["keys", "weighted_public_keys", "weightedPublicKeys"])
+                .ok_or_else(|| {
+                    KaiaError::field(&keys_field, "required: a list of {\"weight\", \"public_key\"}")
+                })?
+                .as_array()
+                .ok_or_else(|| {
+                    KaiaError::field(&keys_field, "expected a list of {\"weight\", \"public_key\"}")
+                })?;
+            let keys = keys
+                .iter()
+                .enumerate()
+                .map(|(index, entry)| {
+                    let at = format!("{keys_field}[{index}]");
+                    let entry = entry.as_object().ok_or_else(|| {
+                        KaiaError::field(&at, "expected an object {\"weight\", \"public_key\"}")
+                    })?;
+                    Ok(WeightedPublicKey {
+                        weight: number(format!("{at}.weight"), entry.get("weight"))?,
+                        key: public(&at, entry)?,
+                    })
+                })
+                .collect::<Result<_, KaiaError>>()?;
+            Ok(AccountKey::WeightedMultiSig(WeightedMultiSig { threshold, keys }))
+        }
+        "role_based" | "AccountKeyRoleBased" | "5" if top => {
+            let roles_field = format!("{field}.roles");
+            let roles = member(obj, &["roles", "keys"])
+                .ok_or_else(|| {
+                    KaiaError::field(
+                        &roles_field,
+                        "required: a list of keys for [transaction, account_update, fee_payer]",
+                    )
+                })?
+                .as_array()
+                .ok_or_else(|| KaiaError::field(&roles_field, "expected a list of keys"))?;
+            let roles = roles
+                .iter()
+                .enumerate()
+                .map(|(index, role)| account_key_from_json(&format!("{roles_field}[{index}]"), role, false))
+                .collect::<Result<_, KaiaError>>()?;
+            Ok(AccountKey::RoleBased(roles))
+        }
+        "role_based" | "AccountKeyRoleBased" | "5" => Err(KaiaError::KeyRule {
+            field: field.to_string(),
+            rule: crate::kaia::KeyRule::NestedCompositeType,
+        }),
+        other => Err(KaiaError::field(type_field, format!("unknown key type `{other}` (one of {TYPES})"))),
+    }
+}
+
+/// The JSON form of an account key, as `account_update` records carry it:
+///
+/// ```json
+/// {"type":"nil"}   {"type":"legacy"}   {"type":"fail"}
+/// {"type":"public","public_key":"0x02…"}
+/// {"type":"weighted_multisig","threshold":2,"keys":[{"weight":1,"public_key":"0x02…"},…]}
+/// {"type":"role_based","roles":[<transaction>,<account_update>,<fee_payer>]}
+/// ```
+///
+/// Public keys are written compressed (33 bytes) and read compressed or uncompressed; a
+/// role-based key has one to three roles (a role left out, or nil, keeps the account's key
+/// for it; roles it does not reach use its transaction key); `rlpEncodedKey` hex is read too.
+pub(crate) fn account_key_json(key: &AccountKey) -> Value {
+    let public = |pk: &CompressedPubkey| format!("0x{}", hex::encode(pk.as_bytes()));
+    match key {
+        AccountKey::Nil => json!({"type": "nil"}),
+        AccountKey::Legacy => json!({"type": "legacy"}),
+        AccountKey::Fail => json!({"type": "fail"}),
+        AccountKey::Public(pk) => json!({"type": "public", "public_key": public(pk)}),
+        AccountKey::WeightedMultiSig(multisig) => json!({
+            "type": "weighted_multisig",
+            "threshold": multisig.threshold,
+            "keys": multisig.keys.iter()
+                .map(|k| json!({"weight": k.weight, "public_key": public(&k.key)}))
+                .collect::<Vec<_>>(),
+        }),
+        AccountKey::RoleBased(roles) => {
+            json!({"type": "role_based", "roles": roles.iter().map(account_key_json).collect::<Vec<_>>()})
         }
     }
 }
@@ -644,15 +771,7 @@ impl Transaction {
                         m.insert(fields::INPUT.name.into(), hexb(input));
                     }
                     KaiaKind::AccountUpdate { key } => {
-                        let k = match key {
-                            AccountKey::Nil => json!({"type": "nil"}),
-                            AccountKey::Legacy => json!({"type": "legacy"}),
-                            AccountKey::Fail => json!({"type": "fail"}),
-                            AccountKey::Public(pk) => {
-                                json!({"type": "public", "public_key": hexb(pk.as_bytes())})
-                            }
-                        };
-                        m.insert(fields::KEY.name.into(), k);
+                        m.insert(fields::KEY.name.into(), account_key_json(key));
                     }
                     KaiaKind::SmartContractDeploy { to, value, input, human_readable, code_format } => {
                         m.insert(fields::TO.name.into(), opt_addr(to));

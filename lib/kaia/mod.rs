@@ -42,7 +42,10 @@ mod types;
 #[cfg(test)]
 mod tests;
 
-pub use account_key::{AccountKey, CompressedPubkey};
+pub use account_key::{
+    AccountKey, CompressedPubkey, KeyRole, KeyRule, MAX_MULTISIG_KEYS, MAX_ROLES, WeightedMultiSig,
+    WeightedPublicKey,
+};
 pub use error::KaiaError;
 pub use ethereum::{AccessListItem, ETHEREUM_TX_ENVELOPE, Eip1559Tx, Eip2930Tx, LegacyTx};
 pub use json::{TxField, fields, tx_field};
@@ -369,6 +372,28 @@ impl Transaction {
             Transaction::Kaia(tx) => return tx.recover_sender(),
         };
         sig.ok_or(KaiaError::MissingSenderSignature)?.recover_address(&hash)
+    }
+
+    /// Recovers the key of every sender signature, in order (one for legacy and Ethereum
+    /// types; a Kaia multisig account carries several).
+    pub fn recover_sender_keys(&self) -> Result<Vec<CompressedPubkey>, KaiaError> {
+        let hash = self.sig_hash();
+        let sig = match self {
+            Transaction::Legacy(tx) => tx.signature,
+            Transaction::Eip2930(tx) => tx.signature,
+            Transaction::Eip1559(tx) => tx.signature,
+            Transaction::Kaia(tx) => return tx.recover_sender_keys(),
+        };
+        let key = sig.ok_or(KaiaError::MissingSenderSignature)?.recover_key(&hash)?;
+        Ok(vec![CompressedPubkey::from_verifying_key(&key)])
+    }
+
+    /// Recovers the key of every fee payer signature, in order.
+    pub fn recover_fee_payer_keys(&self) -> Result<Vec<CompressedPubkey>, KaiaError> {
+        match self {
+            Transaction::Kaia(tx) => tx.recover_fee_payer_keys(),
+            other => Err(KaiaError::NotFeeDelegated(other.tx_type().name())),
+        }
     }
 
     /// Recovers the address of the (first) fee payer signing key.

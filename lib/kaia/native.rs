@@ -12,7 +12,7 @@
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use rlp::{Rlp, RlpStream};
 
-use crate::kaia::account_key::AccountKey;
+use crate::kaia::account_key::{AccountKey, CompressedPubkey};
 use crate::kaia::codec::{
     append_address, append_bytes, append_opt_address, append_u256, data, dec_address, dec_bool, dec_bytes,
     dec_opt_address, dec_u8, dec_u64, dec_u256, list_exact, list_items, top_level_list, with_prefix,
@@ -393,6 +393,39 @@ impl KaiaTx {
             .find(|s| !s.is_placeholder())
             .ok_or(KaiaError::MissingFeePayerSignature)?;
         sig.to_recoverable(self.chain_id, "feePayerSignatures.V")?.recover_address(&hash)
+    }
+
+    /// The keys of every sender signature, in order.
+    pub fn recover_sender_keys(&self) -> Result<Vec<CompressedPubkey>, KaiaError> {
+        let hash = self.sig_hash();
+        if self.signatures.is_empty() {
+            return Err(KaiaError::MissingSenderSignature);
+        }
+        self.signatures
+            .iter()
+            .map(|sig| {
+                let key = sig.to_recoverable(self.chain_id, "txSignatures.V")?.recover_key(&hash)?;
+                Ok(CompressedPubkey::from_verifying_key(&key))
+            })
+            .collect()
+    }
+
+    /// The keys of every (non-placeholder) fee payer signature, in order.
+    pub fn recover_fee_payer_keys(&self) -> Result<Vec<CompressedPubkey>, KaiaError> {
+        let hash = self.fee_payer_sig_hash()?;
+        let keys = self
+            .fee_payer_signatures
+            .iter()
+            .filter(|sig| !sig.is_placeholder())
+            .map(|sig| {
+                let key = sig.to_recoverable(self.chain_id, "feePayerSignatures.V")?.recover_key(&hash)?;
+                Ok(CompressedPubkey::from_verifying_key(&key))
+            })
+            .collect::<Result<Vec<_>, KaiaError>>()?;
+        if keys.is_empty() {
+            return Err(KaiaError::MissingFeePayerSignature);
+        }
+        Ok(keys)
     }
 
     /// Decodes the bytes after the type byte.

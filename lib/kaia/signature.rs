@@ -66,6 +66,14 @@ impl RecoverableSig {
     ///
     /// Rejects zero / out-of-range scalars and high-S signatures.
     pub fn recover_address(&self, hash: &B256) -> Result<Address, KaiaError> {
+        self.recover_key(hash).map(|key| address_of(&key))
+    }
+
+    /// Recovers the public key that produced this signature over `hash` (what a Kaia
+    /// account key is checked against: a decoupled account's key has another address).
+    ///
+    /// Rejects zero / out-of-range scalars and high-S signatures.
+    pub fn recover_key(&self, hash: &B256) -> Result<VerifyingKey, KaiaError> {
         if self.s > SECP256K1_HALF_N {
             return Err(KaiaError::InvalidSignature(
                 "s is in the upper half of the curve order (high-S)".into(),
@@ -77,9 +85,8 @@ impl RecoverableSig {
         let sig = Signature::from_slice(&bytes)
             .map_err(|_| KaiaError::InvalidSignature("r or s is zero or not below the curve order".into()))?;
         let recid = RecoveryId::new(self.y_parity, false);
-        let vk = VerifyingKey::recover_from_prehash(hash.as_slice(), &sig, recid)
-            .map_err(|_| KaiaError::InvalidSignature("public key recovery failed".into()))?;
-        Ok(address_of(&vk))
+        VerifyingKey::recover_from_prehash(hash.as_slice(), &sig, recid)
+            .map_err(|_| KaiaError::InvalidSignature("public key recovery failed".into()))
     }
 }
 

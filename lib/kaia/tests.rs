@@ -3,7 +3,7 @@
 use alloy_primitives::{Address, Bytes, U256, address};
 use k256::ecdsa::SigningKey;
 use rlp::RlpStream;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::kaia::{
     AccountKey, FeeDelegation, FeeRatio, KaiaError, KaiaKind, KaiaTx, LegacyTx, RawForm, RecoverableSig,
@@ -82,6 +82,17 @@ fn every_type_round_trips_through_raw_and_json() {
         KaiaKind::AccountUpdate { key: AccountKey::Legacy },
         KaiaKind::AccountUpdate { key: AccountKey::Fail },
         KaiaKind::AccountUpdate { key: AccountKey::Nil },
+        KaiaKind::AccountUpdate { key: multisig_2_of_3() },
+        KaiaKind::AccountUpdate {
+            key: AccountKey::RoleBased(vec![
+                AccountKey::Public(pubkey(21)),
+                AccountKey::Nil,
+                AccountKey::WeightedMultiSig(crate::kaia::WeightedMultiSig {
+                    threshold: 1,
+                    keys: vec![crate::kaia::WeightedPublicKey { weight: 1, key: pubkey(22) }],
+                }),
+            ]),
+        },
         KaiaKind::SmartContractDeploy {
             to: None,
             value: U256::ZERO,
@@ -111,8 +122,14 @@ fn every_type_round_trips_through_raw_and_json() {
                 assert_eq!(back.recover_fee_payer().unwrap(), address_of(key(FP_KEY).verifying_key()));
             }
             let json = serde_json::to_string(&tx).unwrap();
-            let from_json: Transaction = serde_json::from_str(&json).unwrap();
-            assert_eq!(from_json, tx, "{json}");
+            if matches!(kind, KaiaKind::AccountUpdate { key: AccountKey::Nil }) {
+                // Kaia never installs a nil key: the record is refused, naming the rule.
+                let error = serde_json::from_str::<Transaction>(&json).unwrap_err().to_string();
+                assert!(error.contains("ErrAccountKeyNilUninitializable"), "{error}");
+            } else {
+                let from_json: Transaction = serde_json::from_str(&json).unwrap();
+                assert_eq!(from_json, tx, "{json}");
+            }
             for key in tx.to_json_value().as_object().unwrap().keys() {
                 let field =
                     crate::kaia::tx_field(key).unwrap_or_else(|| panic!("`{key}` is not in the tx table"));
@@ -120,6 +137,17 @@ fn every_type_round_trips_through_raw_and_json() {
             }
         }
     }
+}
+
+fn pubkey(byte: u8) -> crate::kaia::CompressedPubkey {
+    crate::kaia::CompressedPubkey::from_verifying_key(key(&hex::encode([byte; 32])).verifying_key())
+}
+
+fn multisig_2_of_3() -> AccountKey {
+    AccountKey::WeightedMultiSig(crate::kaia::WeightedMultiSig {
+        threshold: 2,
+        keys: (1..=3).map(|b| crate::kaia::WeightedPublicKey { weight: 1, key: pubkey(b) }).collect(),
+    })
 }
 
 #[test]
@@ -156,7 +184,9 @@ fn account_key_encodings() {
         assert_eq!(AccountKey::from_rlp_encoding(&k.rlp_encoding()).unwrap(), k);
     }
     let err = AccountKey::from_rlp_encoding(&[0x04, 0xc0]).unwrap_err();
-    assert!(err.to_string().contains("unsupported key type 0x04"), "{err}");
+    assert!(err.to_string().contains("has 0 items, expected 2"), "{err}");
+    let err = AccountKey::from_rlp_encoding(&[0x06, 0xc0]).unwrap_err();
+    assert!(err.to_string().contains("unknown key type 0x06"), "{err}");
     let err = AccountKey::from_rlp_encoding(&[0x01, 0xc0, 0x80]).unwrap_err();
     assert!(matches!(err, KaiaError::AccountKey(_)), "{err}");
 }
@@ -581,7 +611,37 @@ fn json_account_update_and_deploy() {
             .starts_with("field `key.public_key`: account key: public key 0x02aa is not a valid")
     );
     r["key"] = json!({"type": "weighted_multisig"});
-    assert!(err_of(r).contains("unknown or unsupported key type"));
+    assert_eq!(err_of(r.clone()), "field `key.threshold`: required");
+    let weighted = |w: u64, b: u8| json!({"weight": w, "public_key": format!("0x{}", hex::encode(pubkey(b).as_bytes()))});
+    r["key"] = json!({"type": "weighted_multisig", "threshold": 2, "keys": [weighted(1, 1), weighted(1, 2), weighted(1, 3)]});
+    let tx = Transaction::from_json_value(&r).unwrap();
+    assert_eq!(tx.to_json_value()["key"], r["key"], "the JSON form is written as read");
+    r["key"] = json!({"type": "weighted_multisig", "threshold": 3, "keys": [weighted(1, 1), weighted(1, 2)]});
+    assert_eq!(
+        err_of(r.clone()),
+        "field `key`: the weights sum to 2, below the threshold 3 (ErrUnsatisfiableThreshold)"
+    );
+    let eleven: Vec<Value> = (1..=11).map(|b| weighted(1, b)).collect();
+    r["key"] = json!({"type": "weighted_multisig", "threshold": 1, "keys": eleven});
+    assert!(err_of(r.clone()).contains("at most 10 keys (ErrMaxKeysExceed)"));
+    r["key"] = json!({"type": "role_based", "roles": [{"type": "nil"}, {"type": "nil"}, {"type": "nil"}]});
+    assert!(err_of(r.clone()).contains("every role is AccountKeyNil"));
+    r["key"] = json!({"type": "role_based", "roles": [{"type": "public", "public_key": pk},
+        {"type": "role_based", "roles": [{"type": "legacy"}]}]});
+    assert_eq!(
+        err_of(r.clone()),
+        "field `key.roles[1]`: a role of AccountKeyRoleBased cannot itself be role-based (ErrNestedCompositeType)"
+    );
+    r["key"] = json!({"type": "role_based", "roles": [{"type": "nil"},
+        {"type": "weighted_multisig", "threshold": 5, "keys": [weighted(1, 1)]}]});
+    assert!(err_of(r.clone()).starts_with("field `key.roles[1]`: the weights sum to 1"));
+    r["key"] = json!({"type": "role_based", "roles": [{"type": "public", "public_key": pk}, {"type": "nil"}, {"type": "fail"}]});
+    let tx = Transaction::from_json_value(&r).unwrap();
+    assert_eq!(tx.to_json_value()["key"], r["key"]);
+    r["key"] = json!({"type": "nil"});
+    assert!(err_of(r.clone()).contains("ErrAccountKeyNilUninitializable"));
+    r["key"] = json!({"type": "teleport"});
+    assert!(err_of(r).contains("unknown key type `teleport`"));
     assert!(err_of(base).contains("field `key` is required for type `account_update`"));
 
     let d = json!({"type": "smart_contract_deploy", "chain_id": 1001, "nonce": 0, "gas": 1000000,

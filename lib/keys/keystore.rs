@@ -6,6 +6,11 @@
 //! role-based list of lists). An EIP-2335 BLS keystore (also "version 4") is recognised and
 //! refused with a message saying what it is.
 //!
+//! A keystore names an account (`address`) and holds the keys that sign for it. On Kaia the
+//! two may differ: an account whose key was changed by an AccountUpdate is *decoupled*, and
+//! its keystore (a KIP-3 file, or a v3 file as caver-js writes one) names the account, not the
+//! key's own address. [`Keystore::role_keys`] says which keys sign for which role.
+//!
 //! ```
 //! use evlock::keys::{SecretKey, keystore::{Keystore, Kdf, encrypt_v3}};
 //! let key = SecretKey::from_hex("7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d").unwrap();
@@ -278,17 +283,53 @@ impl Keystore {
             .collect()
     }
 
-    /// Decrypts the key used to sign transactions: the v3 key, the first key of a flat
-    /// KIP-3 keyring, or the first `transaction` key of a role-based one.
+    /// Decrypts the first key that signs transactions (the first of [`Self::role_keys`] for
+    /// `transaction`): what importing or re-encrypting the file as a v3 keystore keeps.
     pub fn decrypt_signing_key(&self, password: &[u8]) -> Result<SecretKey, KeyError> {
-        let (_, _, encrypted) =
-            self.keys.iter().find(|(role, _, _)| role.is_none() || *role == Some("transaction")).ok_or_else(
-                || KeyError::UnsupportedKeystore {
-                    path: self.path.clone(),
-                    reason: "the role-based keyring has no transaction key".into(),
-                },
-            )?;
-        decrypt_key(encrypted, password, &self.path)
+        let first = *self.role_keys(0).first().ok_or_else(|| KeyError::UnsupportedKeystore {
+            path: self.path.clone(),
+            reason: "the role-based keyring has no transaction key".into(),
+        })?;
+        decrypt_key(&self.keys[first].2, password, &self.path)
+    }
+
+    /// Whether the file is a KIP-3 keyring with a list of keys per role.
+    pub fn is_role_based(&self) -> bool {
+        self.keys.iter().any(|(role, _, _)| role.is_some())
+    }
+
+    /// Which of the file's keys sign for the role numbered `role` (its index in [`ROLES`],
+    /// Kaia's role order), as positions in what [`Self::decrypt`] returns: the key of a v3
+    /// file and every key of a flat KIP-3 keyring sign every role; a role-based keyring's
+    /// role its own keys, or the `transaction` keys when its list is empty (as Kaia validates
+    /// a role an account key does not set with its RoleTransaction key, and caver-js signs
+    /// it). Empty when the keyring has neither.
+    pub fn role_keys(&self, role: usize) -> Vec<usize> {
+        let of = |wanted: &str| -> Vec<usize> {
+            self.keys.iter().enumerate().filter(|(_, (r, _, _))| *r == Some(wanted)).map(|(i, _)| i).collect()
+        };
+        if !self.is_role_based() {
+            return (0..self.keys.len()).collect();
+        }
+        match ROLES.get(role).map(|name| of(name)) {
+            Some(own) if !own.is_empty() => own,
+            _ => of(ROLES[0]),
+        }
+    }
+
+    /// Decrypts the keys at these positions (from [`Self::role_keys`]), in that order.
+    pub fn decrypt_at(&self, password: &[u8], positions: &[usize]) -> Result<Vec<DecryptedKey>, KeyError> {
+        positions
+            .iter()
+            .filter_map(|position| self.keys.get(*position))
+            .map(|(role, index, encrypted)| {
+                Ok(DecryptedKey {
+                    key: decrypt_key(encrypted, password, &self.path)?,
+                    role: *role,
+                    index: *index,
+                })
+            })
+            .collect()
     }
 }
 
@@ -484,6 +525,17 @@ fn decrypt_key(encrypted: &EncryptedKey, password: &[u8], path: &Path) -> Result
 /// Encrypts a key as a Web3 Secret Storage v3 keystore (scrypt, aes-128-ctr), returned as
 /// pretty JSON text. Salt, IV and id come from the OS random source.
 pub fn encrypt_v3(key: &SecretKey, password: &[u8], kdf: Kdf) -> Result<String, KeyError> {
+    encrypt_v3_for(key, key.address(), password, kdf)
+}
+
+/// Like [`encrypt_v3`], for the account `account` whose key this is: a decoupled account's
+/// keystore (the file's `address` is the account, as caver-js writes it, not the key's own).
+pub fn encrypt_v3_for(
+    key: &SecretKey,
+    account: Address,
+    password: &[u8],
+    kdf: Kdf,
+) -> Result<String, KeyError> {
     let mut salt = [0u8; 32];
     let mut iv = [0u8; 16];
     let random_failed = |e: getrandom::Error| KeyError::WriteFile {
@@ -492,11 +544,35 @@ pub fn encrypt_v3(key: &SecretKey, password: &[u8], kdf: Kdf) -> Result<String, 
     };
     getrandom::fill(&mut salt).map_err(random_failed)?;
     getrandom::fill(&mut iv).map_err(random_failed)?;
-    Ok(encrypt_v3_with(key, password, kdf.log_n(), &salt, &iv, uuid::Uuid::new_v4()))
+    Ok(encrypt_v3_with(key, account, password, kdf.log_n(), &salt, &iv, uuid::Uuid::new_v4()))
+}
+
+/// Encrypts the key of a decoupled account (one whose key an account update changed, so its
+/// address is not the key's own) as a KIP-3 v4 keystore with a one-key keyring: the format
+/// Kaia wallets and caver-js write for such accounts, and which says that the key signs for
+/// `account` without being it.
+pub fn encrypt_v4_for(
+    key: &SecretKey,
+    account: Address,
+    password: &[u8],
+    kdf: Kdf,
+) -> Result<String, KeyError> {
+    let v3: Value = serde_json::from_str(&encrypt_v3_for(key, account, password, kdf)?)
+        .expect("encrypt_v3_with writes JSON");
+    let document = json!({
+        "version": 4,
+        "id": v3["id"],
+        "address": format!("0x{}", hex::encode(account)),
+        "keyring": [v3["crypto"]],
+    });
+    let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
+    text.push('\n');
+    Ok(text)
 }
 
 fn encrypt_v3_with(
     key: &SecretKey,
+    account: Address,
     password: &[u8],
     log_n: u8,
     salt: &[u8; 32],
@@ -509,7 +585,7 @@ fn encrypt_v3_with(
     let mut cipher = Aes128Ctr::new_from_slices(&derived[..16], iv).expect("16-byte key and IV");
     cipher.apply_keystream(&mut ciphertext);
     let mac = mac_of(&derived, &ciphertext);
-    let address = hex::encode(key.address());
+    let address = hex::encode(account);
     let document = json!({
         "address": address,
         "crypto": {
@@ -536,14 +612,29 @@ mod tests {
     fn write_then_read_is_deterministic_for_fixed_salt() {
         let key =
             SecretKey::from_hex("7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d").unwrap();
-        let a = encrypt_v3_with(&key, b"pw", 10, &[1; 32], &[2; 16], uuid::Uuid::nil());
-        let b = encrypt_v3_with(&key, b"pw", 10, &[1; 32], &[2; 16], uuid::Uuid::nil());
+        let a = encrypt_v3_with(&key, key.address(), b"pw", 10, &[1; 32], &[2; 16], uuid::Uuid::nil());
+        let b = encrypt_v3_with(&key, key.address(), b"pw", 10, &[1; 32], &[2; 16], uuid::Uuid::nil());
         assert_eq!(a, b);
         let parsed = Keystore::parse(a.as_bytes(), Path::new("t")).unwrap();
         assert_eq!(parsed.format(), Format::V3Scrypt);
         assert_eq!(parsed.address(), Some(key.address()));
         assert_eq!(parsed.decrypt_signing_key(b"pw").unwrap().address(), key.address());
         assert!(matches!(parsed.decrypt(b"pW"), Err(KeyError::WrongPassword { .. })));
+    }
+
+    #[test]
+    fn keys_by_role() {
+        let key =
+            SecretKey::from_hex("7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d").unwrap();
+        let account = Address::repeat_byte(0x5a);
+        let text = encrypt_v3_with(&key, account, b"pw", 4, &[1; 32], &[2; 16], uuid::Uuid::nil());
+        let parsed = Keystore::parse(text.as_bytes(), Path::new("t")).unwrap();
+        assert_eq!(parsed.address(), Some(account), "a decoupled account's keystore names the account");
+        assert!(!parsed.is_role_based());
+        for role in 0..ROLES.len() {
+            assert_eq!(parsed.role_keys(role), [0], "one key signs every role");
+        }
+        assert_eq!(parsed.decrypt_at(b"pw", &[0]).unwrap()[0].key.address(), key.address());
     }
 
     #[test]

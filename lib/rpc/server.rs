@@ -584,17 +584,18 @@ enum Body {
 async fn read_body(request: Request<Incoming>, max: usize, timeout: Duration) -> Body {
     // Beyond this much, stop draining and just close.
     let drain_limit = max.saturating_mul(4).max(1024 * 1024);
+    // As u64: on a 32-bit board a length beyond usize (4 GiB) must be refused too, not ignored.
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > drain_limit) {
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > drain_limit as u64) {
         return Body::TooLarge;
     }
     let mut body = request.into_body();
     let read = async {
-        let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(max));
+        let mut bytes = Vec::with_capacity(declared.map_or(0, |length| length.min(max as u64) as usize));
         let mut total = 0usize;
         while let Some(frame) = body.frame().await {
             let Ok(frame) = frame else { return Body::Broken };

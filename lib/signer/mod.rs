@@ -7,8 +7,17 @@
 //! - `keystore:PATH` (or a plain path): a Web3 v3 or KIP-3 v4 keystore, unlocked once.
 //! - `optee:…`: a key inside an OP-TEE trusted application, behind the `optee` cargo feature
 //!   (ARM boards with TrustZone); without the feature the URI is refused with that reason.
+//!
+//! A signer is one key. Kaia separates the account from its keys: a decoupled account's key
+//! has another address than the account (a [`Signer`]'s [`Signer::account`] vs its
+//! [`Signer::address`]), a multisig account signs with several keys, a role-based account with
+//! other keys per role. [`AccountKeys`] holds the keys of one account by role, from one or
+//! several `--key`s.
 
+pub mod account;
 pub mod session;
+
+pub use account::AccountKeys;
 
 use std::path::PathBuf;
 
@@ -45,13 +54,46 @@ pub enum SignerError {
     /// The signing device failed.
     #[error("the signing device failed: {0}")]
     Device(String),
+    /// A key source holds no key for a role it is asked to sign in.
+    #[error("{source_name} has no key for {role}")]
+    NoKeyForRole {
+        /// The keystore or key URI.
+        source_name: String,
+        /// The Kaia role.
+        role: crate::kaia::KeyRole,
+    },
+    /// Keys combined with several `--key`s belong to different accounts.
+    #[error(
+        "the keys belong to different accounts: {first} and {second} (keys combined for a multisig \
+         account must all sign for it: give --account)"
+    )]
+    DifferentAccounts {
+        /// The first keys' account.
+        first: Address,
+        /// The other keys' account.
+        second: Address,
+    },
+    /// `--account` names another account than the decoupled account a keystore names.
+    #[error("{source_name} signs for account {named}, not {asked}")]
+    AccountConflict {
+        /// The keystore or key URI.
+        source_name: String,
+        /// The account the keystore names.
+        named: Address,
+        /// The account asked for.
+        asked: Address,
+    },
 }
 
 impl ErrorClass for SignerError {
     fn exit_code(&self) -> ExitCode {
         match self {
             SignerError::Key(inner) => inner.exit_code(),
-            SignerError::BadUri { .. } | SignerError::Unavailable { .. } => ExitCode::Usage,
+            SignerError::BadUri { .. }
+            | SignerError::Unavailable { .. }
+            | SignerError::DifferentAccounts { .. }
+            | SignerError::AccountConflict { .. } => ExitCode::Usage,
+            SignerError::NoKeyForRole { .. } => ExitCode::Key,
             SignerError::Device(_) => ExitCode::Device,
         }
     }
@@ -62,14 +104,22 @@ impl ErrorClass for SignerError {
             SignerError::BadUri { .. } => "bad_key_uri",
             SignerError::Unavailable { .. } => "signer_unavailable",
             SignerError::Device(_) => "signer_device",
+            SignerError::NoKeyForRole { .. } => "no_key_for_role",
+            SignerError::DifferentAccounts { .. } | SignerError::AccountConflict { .. } => "wrong_account",
         }
     }
 }
 
 /// A key holder that signs digests.
 pub trait Signer {
-    /// The account address the signatures recover to.
+    /// The address of the key itself: what its signatures recover to.
     fn address(&self) -> Address;
+
+    /// The account the key signs for: its own address, unless the key belongs to a decoupled
+    /// Kaia account (one whose key was changed by an AccountUpdate) that its source names.
+    fn account(&self) -> Address {
+        self.address()
+    }
 
     /// Signs a 32-byte digest: RFC 6979 nonce, low-S, with the recovery parity.
     fn sign_digest(&self, digest: &B256) -> Result<RecoverableSig, SignerError>;
@@ -118,6 +168,20 @@ impl std::str::FromStr for KeyUri {
 }
 
 impl KeyUri {
+    /// The keys this URI holds for `roles`, for the account they sign for: a keystore's keys
+    /// per role (see [`AccountKeys::unlock_keystore`]), any other backend's one key for every
+    /// role.
+    pub fn open_account(
+        &self,
+        password: &PasswordSource,
+        roles: &[crate::kaia::KeyRole],
+    ) -> Result<AccountKeys, SignerError> {
+        match self {
+            KeyUri::Keystore(path) => AccountKeys::unlock_keystore(path, password, roles),
+            _ => Ok(AccountKeys::single(self.open(password)?)),
+        }
+    }
+
     /// Opens the signer, asking for a password through `password` when the key needs one.
     pub fn open(&self, password: &PasswordSource) -> Result<Box<dyn Signer + Send>, SignerError> {
         match self {
@@ -130,36 +194,44 @@ impl KeyUri {
     }
 }
 
-/// A keystore's signing key, decrypted once and held in memory (zeroized on drop).
+/// A keystore's signing key, decrypted once and held in memory (zeroized on drop), with the
+/// account its keystore names.
 pub struct KeystoreSigner {
     key: SecretKey,
-    address: Address,
+    account: Address,
 }
 
 impl KeystoreSigner {
-    /// Unlocks a keystore file. For KIP-3 role-based keystores the first transaction-role key
-    /// signs, and the account address is the keystore's.
+    /// Unlocks a keystore file's first transaction key (see [`AccountKeys::unlock_keystore`]
+    /// for every key by role), for the account the keystore names (a v3 file without an
+    /// `address`: the key's own).
     pub fn unlock(path: &std::path::Path, password: &PasswordSource) -> Result<Self, SignerError> {
         let keystore = Keystore::load(path)?;
         let secret = password.obtain(&format!("Password for {}", path.display()), false)?;
         let key = keystore.decrypt_signing_key(secret.as_bytes())?;
-        let address = match keystore.format() {
-            crate::keys::keystore::Format::Kip3V4 => keystore.address().unwrap_or_else(|| key.address()),
-            _ => key.address(),
-        };
-        Ok(KeystoreSigner { key, address })
+        let account = keystore.address().unwrap_or_else(|| key.address());
+        Ok(KeystoreSigner { key, account })
     }
 
     /// A signer from a key already in memory (tests, benchmarks, derived dev accounts).
     pub fn from_key(key: SecretKey) -> Self {
-        let address = key.address();
-        KeystoreSigner { key, address }
+        let account = key.address();
+        KeystoreSigner { key, account }
+    }
+
+    /// A key of a decoupled account: it signs for `account`.
+    pub fn for_account(key: SecretKey, account: Address) -> Self {
+        KeystoreSigner { key, account }
     }
 }
 
 impl Signer for KeystoreSigner {
     fn address(&self) -> Address {
-        self.address
+        self.key.address()
+    }
+
+    fn account(&self) -> Address {
+        self.account
     }
 
     fn sign_digest(&self, digest: &B256) -> Result<RecoverableSig, SignerError> {

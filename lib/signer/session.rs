@@ -1,15 +1,25 @@
-//! A signing session: one unlocked signer, its role, the chain pin, the policy and the audit
-//! log, applied to a stream of records. `evlock-sign` is a thin loop around it.
+//! A signing session: the unlocked keys of one account, its role, the chain pin, the policy
+//! and the audit log, applied to a stream of records. `evlock-sign` is a thin loop around it.
+//!
+//! Which keys sign: the sender's step uses the account's RoleTransaction keys, or its
+//! RoleAccountUpdate keys for an account update; the fee payer's step its RoleFeePayer keys
+//! (see [`AccountKeys`]). Every such key signs, and its signature is appended to those the
+//! transaction has: a `signed_tx` of a Kaia type whose sender (or fee payer) is this account
+//! takes this step's signatures after the ones already there, so the keys of a multisig
+//! account may sign one after the other, in separate steps (a key whose signature is there
+//! already does not sign again). The order is the order of signing, as with Kaia's SDK: it
+//! does not matter to a node, which counts the keys, but it is part of the bytes and so of the
+//! hash.
 
 use std::time::SystemTime;
 
 use alloy_primitives::Address;
 use serde_json::{Map, Value};
 
-use super::Signer;
+use super::AccountKeys;
 use crate::audit::{AuditEntry, AuditLog, now_rfc3339};
 use crate::exit::{ErrorClass, ExitCode, Failure};
-use crate::kaia::{KaiaError, Transaction, fields, tx_field};
+use crate::kaia::{KaiaError, KeyRole, Transaction, fields, tx_field};
 use crate::policy::{Policy, Request};
 use crate::wire::{DERIVED_TX_FIELDS, ENVELOPE_FIELDS, RecordError, SignedTxRecord, check_record};
 
@@ -69,6 +79,16 @@ pub enum SignError {
         /// The key's account.
         key: Address,
     },
+    /// An Ethereum transaction type for an account none of whose keys is its own.
+    #[error(
+        "account {account} is decoupled (its keys are not its own address): an Ethereum transaction \
+         type is sent from its key's own address, and Kaia takes it only from an account whose key is \
+         legacy; use a Kaia type"
+    )]
+    EthereumTypeDecoupled {
+        /// The account.
+        account: Address,
+    },
     /// A legacy transaction without a chain id could be replayed anywhere.
     #[error("a pre-EIP-155 legacy transaction (no chain id) can be replayed on any chain: give chain_id")]
     NoChainId,
@@ -101,6 +121,7 @@ impl ErrorClass for SignError {
             SignError::Unsigned(_) => "unsigned_tx",
             SignError::BadFrom(_) | SignError::NoChainId => "bad_tx",
             SignError::WrongSigner { .. } => "wrong_signer",
+            SignError::EthereumTypeDecoupled { .. } => "decoupled_account",
             SignError::WrongChainId { .. } => "wrong_chain_id",
             SignError::BadRaw(_) => "bad_raw_tx",
         }
@@ -116,9 +137,9 @@ fn carried(key: &str) -> bool {
 
 /// Everything a signing step needs, set up once.
 pub struct Session {
-    signer: Box<dyn Signer + Send>,
+    keys: AccountKeys,
     address: Address,
-    /// The address, EIP-55; computed once since checksumming costs a keccak.
+    /// The account, EIP-55; computed once since checksumming costs a keccak.
     address_text: String,
     role: Role,
     chain_id: Option<u64>,
@@ -127,11 +148,11 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session for one signer and role, with an optional chain pin, policy and audit log.
-    /// With both a policy window and an audit log, values approved within the window in
-    /// earlier runs count again.
+    /// A session for the keys of one account (one signer, or [`AccountKeys`]) and a role,
+    /// with an optional chain pin, policy and audit log. With both a policy window and an
+    /// audit log, values approved within the window in earlier runs count again.
     pub fn new(
-        signer: Box<dyn Signer + Send>,
+        keys: impl Into<AccountKeys>,
         role: Role,
         chain_id: Option<u64>,
         mut policy: Option<Policy>,
@@ -143,14 +164,55 @@ impl Session {
                 policy.remember_spent(at, value);
             }
         }
-        let address = signer.address();
+        let keys = keys.into();
+        let address = keys.account();
         let address_text = address.to_checksum(None);
-        Session { signer, address, address_text, role, chain_id, policy, audit }
+        Session { keys, address, address_text, role, chain_id, policy, audit }
     }
 
-    /// The signer's address.
+    /// The account the session signs for.
     pub fn address(&self) -> Address {
         self.address
+    }
+
+    /// The role whose keys sign `tx` in this session's step.
+    fn key_role(&self, tx: &Transaction) -> KeyRole {
+        match self.role {
+            Role::Sender => KeyRole::for_sender(tx.tx_type()),
+            Role::FeePayer => KeyRole::FeePayer,
+        }
+    }
+
+    /// The keys that add a signature to `tx` in this step (their own addresses, in order):
+    /// the role's keys whose signature it does not carry yet. An Ethereum type takes one
+    /// signature, by the account's own key.
+    fn signing_keys(&self, tx: &Transaction) -> Result<Vec<Address>, Failure> {
+        let role = self.key_role(tx);
+        if !matches!(tx, Transaction::Kaia(_)) {
+            return match self.keys.addresses(role).into_iter().find(|a| *a == self.address) {
+                Some(own) => Ok(vec![own]),
+                None => Err(SignError::EthereumTypeDecoupled { account: self.address }.into()),
+            };
+        }
+        let present = match self.role {
+            Role::Sender if tx.has_sender_signature() => tx.recover_sender_keys()?,
+            Role::FeePayer if tx.has_fee_payer_signature() => tx.recover_fee_payer_keys()?,
+            _ => Vec::new(),
+        };
+        let present: Vec<Address> = present.iter().map(|k| k.address()).collect();
+        let keys: Vec<Address> =
+            self.keys.addresses(role).into_iter().filter(|a| !present.contains(a)).collect();
+        if keys.is_empty() {
+            return Err(match self.role {
+                Role::Sender => SignError::AlreadySigned {
+                    by: self.address_text.clone(),
+                    hint: " (every key of this account has signed it)",
+                },
+                Role::FeePayer => SignError::FeePayerSigned,
+            }
+            .into());
+        }
+        Ok(keys)
     }
 
     /// Signs one input record (line `line` of the input) and returns the output record.
@@ -167,8 +229,9 @@ impl Session {
             Role::Sender => self.prepare_sender(&mut fields)?,
             Role::FeePayer => self.prepare_fee_payer(&fields)?,
         };
+        let signing = self.signing_keys(&tx)?;
         // Built only when there is a log: its checksummed addresses cost hashes.
-        let mut entry = self.audit.is_some().then(|| self.audit_entry(&tx, line, meta.clone()));
+        let mut entry = self.audit.is_some().then(|| self.audit_entry(&tx, &signing, line, meta.clone()));
         if let Err(failure) = self.check_policy(&tx) {
             if let Some(entry) = entry.as_mut() {
                 entry.decision = "denied".into();
@@ -181,11 +244,17 @@ impl Session {
             Role::Sender => tx.sig_hash(),
             Role::FeePayer => tx.fee_payer_sig_hash()?,
         };
-        let signature = self.signer.sign_digest(&digest)?;
         let mut tx = tx;
-        match self.role {
-            Role::Sender => tx.add_sender_signature(signature)?,
-            Role::FeePayer => tx.add_fee_payer_signature(signature)?,
+        let role = self.key_role(&tx);
+        for (address, signer) in self.keys.for_role(role) {
+            if !signing.contains(&address) {
+                continue;
+            }
+            let signature = signer.sign_digest(&digest)?;
+            match self.role {
+                Role::Sender => tx.add_sender_signature(signature)?,
+                Role::FeePayer => tx.add_fee_payer_signature(signature)?,
+            }
         }
         let raw = tx.raw()?;
         let hash = tx.tx_hash()?;
@@ -208,7 +277,8 @@ impl Session {
             raw: format!("0x{}", hex::encode(&raw)),
             hash: hash.to_string(),
             sender_tx_hash: tx.sender_tx_hash()?.to_string(),
-            signer: self.address_text.clone(),
+            signer: checksum(signing[0]),
+            signers: (signing.len() > 1).then(|| signing.iter().map(|a| checksum(*a)).collect()),
             policy_sha256: self.policy.as_ref().map(|p| p.sha256().to_string()),
             meta,
             extra,
@@ -216,11 +286,13 @@ impl Session {
     }
 
     /// A sender signs a `tx` record: fills `from` and `chain_id` when absent, refuses a
-    /// transaction of another account or one already signed.
+    /// transaction of another account or one already signed by another account. A signed
+    /// Kaia transaction of this account takes more signatures (a multisig account's keys).
     fn prepare_sender(&self, fields: &mut Map<String, Value>) -> Result<Transaction, Failure> {
         if let Some(raw) = fields.get("raw").and_then(Value::as_str) {
             let tx = decode_hex_tx(raw)?;
-            if tx.has_sender_signature() {
+            let cosigning = matches!(tx, Transaction::Kaia(_)) && tx.from_address() == Some(self.address);
+            if tx.has_sender_signature() && !cosigning {
                 let by = tx
                     .recover_sender()
                     .map(|a| a.to_checksum(None))
@@ -232,6 +304,12 @@ impl Session {
                 };
                 return Err(SignError::AlreadySigned { by, hint }.into());
             }
+            if let Some(from) = tx.from_address()
+                && from != self.address
+            {
+                return Err(SignError::WrongSigner { role: "sender", named: from, key: self.address }.into());
+            }
+            self.check_chain(&tx)?;
             return Ok(tx);
         }
         let own = Value::String(self.address_text.clone());
@@ -279,7 +357,8 @@ impl Session {
             return Err(SignError::Unsigned("the sender has not signed this transaction yet").into());
         }
         tx.recover_sender()?;
-        if tx.has_fee_payer_signature() {
+        // Another account's fee payer signature is final; this account's keys may add theirs.
+        if tx.has_fee_payer_signature() && tx.fee_payer() != Some(self.address) {
             return Err(SignError::FeePayerSigned.into());
         }
         // A sender-only raw without fee payer fields leaves the fee payer to whoever pays.
@@ -322,13 +401,22 @@ impl Session {
         policy.check(&request, SystemTime::now()).map_err(Failure::from)
     }
 
-    fn audit_entry(&self, tx: &Transaction, line: u64, meta: Option<Value>) -> AuditEntry {
+    fn audit_entry(
+        &self,
+        tx: &Transaction,
+        signing: &[Address],
+        line: u64,
+        meta: Option<Value>,
+    ) -> AuditEntry {
+        let first = signing.first().copied().unwrap_or(self.address);
         AuditEntry {
             time: now_rfc3339(),
             decision: "approved".into(),
             reason: None,
             role: self.role.as_str().into(),
-            signer: self.address.to_checksum(None),
+            signer: first.to_checksum(None),
+            signers: (signing.len() > 1).then(|| signing.iter().map(|a| a.to_checksum(None)).collect()),
+            account: (first != self.address).then(|| self.address_text.clone()),
             line,
             tx_type: Some(tx.tx_type().name().into()),
             chain_id: tx.chain_id(),

@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use alloy_primitives::Address;
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use zeroize::Zeroizing;
 
@@ -12,11 +13,11 @@ use crate::cli::{GlobalArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::keys::files::{read_secret_file, write_secret_file};
 use crate::keys::hd::{BasePath, DEFAULT_BASE_PATH, derive_key};
-use crate::keys::keystore::{Format, Kdf, Keystore, encrypt_v3};
+use crate::keys::keystore::{Format, Kdf, Keystore, ROLES, encrypt_v3_for, encrypt_v4_for};
 use crate::keys::mnemonic::Phrase;
 use crate::keys::{KeyError, SecretKey};
-use crate::wire::KeyRecord;
 use crate::wire::Output;
+use crate::wire::{KeyRecord, address_arg};
 
 const EXAMPLES: &str = r#"
 # A new 24-word wallet with 3 accounts; the mnemonic goes to a 0600 file
@@ -31,8 +32,15 @@ evlock-keygen import --private-key-file key.hex --password-file pw.txt
 evlock-keygen import --keystore kaikas.json --source-password-file old.txt \
   --password-file pw.txt
 
-# Which account is this, and does my password open it?
+# Which account is this, which keys sign for it in which role, and
+# does my password open it?
 evlock-keygen inspect --verify --password-file pw.txt keys/0xAbC….json
+
+# A new key for an existing account (after an account_update gave it
+# this key): a KIP-3 keystore that names the account (decoupled)
+evlock-keygen import --private-key-file new.hex \
+  --account 0x5A0043070275d9f6054307Ee7348bD660849D90f \
+  --password-file pw.txt
 
 # The link's certificates: an operator CA, the operator's server, a meter
 evlock-keygen tls ca --name "Operator CA"           # ca.pem, ca.key (0600)
@@ -71,6 +79,12 @@ evlock-keygen import --private-key-file key.hex --password-file pw.txt
 # Another wallet's keystore (v3 or Kaia KIP-3 v4), re-encrypted as v3
 evlock-keygen import --keystore kaikas.json --source-password-file old.txt \
   --password-file pw.txt
+
+# The new key of a decoupled account (its key was rotated by an
+# account_update): a KIP-3 keystore that names the account
+evlock-keygen import --private-key-file new.hex \
+  --account 0x5A0043070275d9f6054307Ee7348bD660849D90f \
+  --password-file pw.txt
 "#;
 
 const DERIVE_EXAMPLES: &str = r#"
@@ -85,7 +99,8 @@ const INSPECT_EXAMPLES: &str = r#"
 # Which accounts are these keystores (a v3 file names its address)
 evlock-keygen inspect keys/*.json
 
-# Does the password open it? (exit 5 when it does not)
+# Does the password open it? (exit 5 when it does not) Which roles
+# does each key sign in, and is the account decoupled from it?
 evlock-keygen inspect --verify --password-file pw.txt keys/0xAbC….json
 "#;
 
@@ -170,6 +185,12 @@ struct WriteOpts {
     /// Overwrite existing files.
     #[arg(long)]
     force: bool,
+    /// The account the key signs for, when it is not the key's own address: a decoupled Kaia
+    /// account whose key an account_update sets (or set) to this one. The keystore written is
+    /// then a KIP-3 v4 file that names the account (as Kaia wallets and caver-js write them),
+    /// so evlock-sign signs as that account. One key only.
+    #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
+    account: Option<Address>,
 }
 
 impl WriteOpts {
@@ -325,16 +346,28 @@ fn import(args: ImportArgs, out: &mut Output) -> Result<ExitCode, Failure> {
             .other_file(args.source_password_file.clone(), "--source-password-file")
             .obtain(&format!("Password of {}", path.display()), false)?;
         let key = source.decrypt_signing_key(source_password.as_bytes())?;
-        if let Some(account) = source.address().filter(|a| *a != key.address()) {
+        if source.key_count() > 1 {
             log::warn!(
-                "{} belongs to account {account}, whose key was changed (a decoupled Kaia account); \
-                 the keystore written holds that key, whose own address is {}",
+                "{} holds {} keys: the keystore written holds its first transaction key only",
+                path.display(),
+                source.key_count()
+            );
+        }
+        // A decoupled account's keystore stays one: the written file names the same account.
+        let mut write = args.write.clone();
+        if write.account.is_none()
+            && let Some(account) = source.address().filter(|a| *a != key.address())
+        {
+            log::info!(
+                "{} signs for account {account}, which is not the key's own address {} (a decoupled Kaia \
+                 account): the keystore written is a KIP-3 file that names that account",
                 path.display(),
                 key.address()
             );
+            write.account = Some(account);
         }
         let password = args.password.source().obtain("Password for the new keystore", true)?;
-        let record = write_keystore(&key, &args.write, &password, None)?;
+        let record = write_keystore(&key, &write, &password, None)?;
         out.emit(&record)?;
     }
     Ok(ExitCode::Success)
@@ -361,31 +394,43 @@ fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
         let keystore_path = Some(path.display().to_string());
         match &password {
             Some(password) => {
-                for decrypted in keystore.decrypt(password.as_bytes())? {
-                    let record = key_record(&decrypted.key);
-                    let key_address = decrypted.key.address();
+                let positions: Vec<usize> = (0..keystore.key_count()).collect();
+                // The roles each key signs in, by Kaia's role order (an empty role falls back
+                // to the transaction keys).
+                let roles_of = |position: usize| -> Vec<String> {
+                    (0..ROLES.len())
+                        .filter(|role| keystore.role_keys(*role).contains(&position))
+                        .map(|role| ROLES[role].to_string())
+                        .collect()
+                };
+                for (position, decrypted) in keystore.decrypt(password.as_bytes())?.into_iter().enumerate() {
+                    let own = decrypted.key.address();
                     // A KIP-3 file names its account, which may be decoupled from its keys (the
                     // account's key was changed). A v3 file's `address` is the key's own, or
-                    // it is wrong (a hand-edited or decoupled file): then it is not verified.
-                    let account = keystore.address().unwrap_or(key_address);
-                    let decoupled = account != key_address;
+                    // it is wrong or a caver-js encryptV3 file of a decoupled account: evlock-sign
+                    // signs for the account it names, but that cannot be verified here.
+                    let account = keystore.address().unwrap_or(own);
+                    let decoupled = account != own;
                     let verified = !decoupled || keystore.format() == Format::Kip3V4;
                     if !verified {
                         log::error!(
-                            "{} names the account {account}, but its key is that of {key_address}",
+                            "{} names the account {account}, but its key is that of {own}: evlock-sign signs \
+                             for {account} with it, which is right only if an account update gave {account} this \
+                             key (a decoupled account); `evlock-keygen import --keystore` it to write a KIP-3 \
+                             keystore that says so",
                             path.display()
                         );
-                        mismatch.get_or_insert((path.clone(), account, key_address));
+                        mismatch.get_or_insert((path.clone(), account, own));
                     }
                     out.emit(&KeyRecord {
-                        address: account.to_checksum(None),
-                        key_address: decoupled.then(|| key_address.to_checksum(None)),
                         index: (keystore.key_count() > 1).then_some(decrypted.index as u32),
                         role: decrypted.role.map(str::to_string),
+                        roles: Some(roles_of(positions[position])),
                         keystore: keystore_path.clone(),
                         format: Some(format.clone()),
                         verified: Some(verified),
-                        ..record
+                        decoupled: Some(decoupled),
+                        ..key_record_for(&decrypted.key, account)
                     })?;
                 }
             }
@@ -404,8 +449,10 @@ fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
                     keystore: keystore_path,
                     format: Some(format),
                     role: None,
-                    verified: Some(false),
                     key_address: None,
+                    roles: None,
+                    decoupled: None,
+                    verified: Some(false),
                     meta: None,
                 })?;
             }
@@ -434,12 +481,14 @@ fn change_password(args: ChangePasswordArgs, out: &mut Output) -> Result<ExitCod
         .other_file(args.new_password_file.clone(), "--new-password-file")
         .obtain("New password", true)?;
     let kdf = if args.light_kdf { Kdf::Light } else { Kdf::Standard };
-    let json = Zeroizing::new(encrypt_v3(&key, new.as_bytes(), kdf)?);
+    // A decoupled account's keystore keeps naming its account.
+    let account = keystore.address().unwrap_or(key.address());
+    let json = Zeroizing::new(encrypt_v3_for(&key, account, new.as_bytes(), kdf)?);
     write_secret_file(&args.keystore, json.as_bytes(), true)?;
     out.emit(&KeyRecord {
         keystore: Some(args.keystore.display().to_string()),
         format: Some(Format::V3Scrypt.as_str().into()),
-        ..key_record(&key)
+        ..key_record_for(&key, account)
     })?;
     Ok(ExitCode::Success)
 }
@@ -452,6 +501,9 @@ fn write_accounts(
     password: &str,
     out: &mut Output,
 ) -> Result<(), Failure> {
+    if write.account.is_some() && derivation.count > 1 {
+        return Err(Failure::usage("--account names the account of one key: use it with --count 1"));
+    }
     for (index, path) in account_paths(derivation)? {
         let key = derive_key(seed, &path)?;
         let record = write_keystore(&key, write, password, Some((index, path)))?;
@@ -469,7 +521,15 @@ fn write_keystore(
     if password.is_empty() {
         log::warn!("the keystore password is empty");
     }
-    let json = Zeroizing::new(encrypt_v3(key, password.as_bytes(), write.kdf())?);
+    let account = write.account.unwrap_or(key.address());
+    // A decoupled account's key goes into a KIP-3 file, the format that names an account its
+    // key is not the address of (a v3 file whose address is not its key's reads as wrong).
+    let (json, format) = if account == key.address() {
+        (encrypt_v3_for(key, account, password.as_bytes(), write.kdf())?, Format::V3Scrypt)
+    } else {
+        (encrypt_v4_for(key, account, password.as_bytes(), write.kdf())?, Format::Kip3V4)
+    };
+    let json = Zeroizing::new(json);
     std::fs::create_dir_all(&write.out_dir)
         .map_err(|source| KeyError::WriteFile { path: write.out_dir.clone(), source })?;
     let file = write.out_dir.join(format!("{}.json", key.address().to_checksum(None)));
@@ -479,8 +539,8 @@ fn write_keystore(
         path,
         index,
         keystore: Some(file.display().to_string()),
-        format: Some(Format::V3Scrypt.as_str().into()),
-        ..key_record(key)
+        format: Some(format.as_str().into()),
+        ..key_record_for(key, account)
     })
 }
 
@@ -496,16 +556,24 @@ fn account_paths(derivation: &DerivationOpts) -> Result<Vec<(u32, String)>, KeyE
 }
 
 fn key_record(key: &SecretKey) -> KeyRecord {
+    key_record_for(key, key.address())
+}
+
+/// The record of a key that signs for `account`: a decoupled one names its own address too.
+fn key_record_for(key: &SecretKey, account: Address) -> KeyRecord {
+    let own = key.address();
     KeyRecord {
-        address: key.address().to_checksum(None),
+        address: account.to_checksum(None),
         public_key: Some(format!("0x{}", hex::encode(key.public_key_uncompressed()))),
         path: None,
         index: None,
         keystore: None,
         format: None,
         role: None,
+        key_address: (own != account).then(|| own.to_checksum(None)),
+        roles: None,
+        decoupled: (own != account).then_some(true),
         verified: None,
-        key_address: None,
         meta: None,
     }
 }

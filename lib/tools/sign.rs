@@ -6,16 +6,18 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
-use super::common::KeyArgs;
 use crate::audit::AuditLog;
 use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, InputArgs, Tool};
 use crate::exit::{ExitCode, Failure};
 use crate::kaia::Transaction;
+use crate::kaia::{KeyRole, RawForm, TxType};
+use crate::keys::password::PasswordSource;
 use crate::policy::Policy;
-use crate::signer::session::{Role, Session, decode_hex_tx};
-use crate::wire::Output;
+use crate::signer::session::{Role, Session};
+use crate::signer::{AccountKeys, KeyUri};
 use crate::wire::{Envelope, LineRead, OnError, Record, read_line_capped, write_stderr};
+use crate::wire::{Output, address_arg};
 
 const EXAMPLES: &str = r#"
 # Sign a value transfer (a tx record in, a signed_tx record out)
@@ -36,11 +38,38 @@ evlock-sign --key meter.json --password-file pw.txt --chain-id 1001 \
   --policy examples/policies/meter.toml --audit-log audit.ndjson \
   < txs.ndjson > signed.ndjson
 
+# A 2-of-3 multisig account: two keystores (or backends) sign
+# together, one password file each
+evlock-sign --key alice.json --password-file alice.pw \
+  --key bob.json --password-file bob.pw < tx.ndjson
+
+# ... or one after the other: the second adds its signature to the
+# first one's signed_tx
+evlock-sign --key alice.json --password-file alice.pw \
+  < tx.ndjson > half.ndjson
+evlock-sign --key bob.json --password-file bob.pw < half.ndjson \
+  | evlock-relay submit
+
+# A key that signs for an account it is not the address of (a
+# decoupled, multisig or role-based account)
+evlock-sign --key optee:meter-1 \
+  --account 0x5A0043070275d9f6054307Ee7348bD660849D90f
+
 # What is inside a raw transaction, and who signed it?
 evlock-sign decode 0x08f87a…
 "#;
 
 const NOTES: &str = "\
+Which keys sign: the sender's step signs with the account's RoleTransaction keys (its
+RoleAccountUpdate keys for an account_update), the fee payer's step with its RoleFeePayer
+keys; a v3 keystore or a hardware key has one key for every role, a KIP-3 keystore one list per
+role. Every key of the role signs, and the signatures are appended in signing order: those the
+transaction has already, then each --key in the order given, each keystore's keys in keyring
+order. A signed_tx of a Kaia type whose sender (or fee payer) is this account takes more
+signatures; a key already in the list does not sign again. A node counts the keys and ignores
+the order, but the order is part of the bytes and the hash (as with Kaia's SDK, where each
+signTransaction appends).
+
 A record denied by the policy gets an `error` record (`policy_denied`) on stderr and exit 1;
 the stream goes on or stops as --on-error says.";
 
@@ -91,9 +120,31 @@ struct SigningArgs {
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
     #[command(flatten)]
-    key: KeyArgs,
+    keys: AccountKeyArgs,
     #[command(flatten)]
     input: InputArgs,
+}
+
+/// The keys of one account, from one or several sources, and their passwords.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Key")]
+struct AccountKeyArgs {
+    /// The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature).
+    /// Give it again to sign with the keys of several sources for one (multisig) account.
+    #[arg(long, value_name = "URI", required_unless_present = "generate")]
+    key: Vec<String>,
+    /// The account the keys sign for, when their source does not name it: a hardware key or a
+    /// plain keystore of a decoupled or multisig account (default: the account the keystore
+    /// names, or the key's own address).
+    #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
+    account: Option<alloy_primitives::Address>,
+    /// File holding the keystore password (one trailing newline is ignored). Once for every
+    /// keystore, or once per --key, in the same order.
+    #[arg(long, env = "EVLOCK_PASSWORD_FILE", hide_env_values = true, value_name = "FILE")]
+    password_file: Vec<PathBuf>,
+    /// Never prompt: fail when something must be asked that no option or file answers.
+    #[arg(long)]
+    no_input: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,7 +180,17 @@ impl Tool for Sign {
 }
 
 fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure> {
-    let uri = args.key.uri()?;
+    if args.keys.key.is_empty() {
+        return Err(Failure::usage("--key is required to sign (see --help)"));
+    }
+    let uris: Vec<KeyUri> = args.keys.key.iter().map(|key| key.parse()).collect::<Result<_, _>>()?;
+    if args.keys.password_file.len() > 1 && args.keys.password_file.len() != uris.len() {
+        return Err(Failure::usage(format!(
+            "--password-file is given {} times for {} --key: give it once for all, or once per --key",
+            args.keys.password_file.len(),
+            uris.len()
+        )));
+    }
     // Everything that can fail on its own is checked before the key is unlocked.
     let policy = args.policy.as_deref().map(Policy::load).transpose()?;
     let audit = args.audit_log.as_deref().map(AuditLog::open).transpose()?;
@@ -137,9 +198,36 @@ fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure>
     if stdin.is_terminal() {
         log::warn!("reading tx records from the terminal; end with Ctrl-D");
     }
-    let signer = uri.open(&args.key.password.source())?;
-    let mut session = Session::new(signer, args.role, args.chain_id, policy, audit);
-    log::info!("signing as {} ({})", session.address(), args.role.as_str());
+    let roles: &[KeyRole] = match args.role {
+        Role::Sender => &[KeyRole::Transaction, KeyRole::AccountUpdate],
+        Role::FeePayer => &[KeyRole::FeePayer],
+    };
+    let mut keys: Option<AccountKeys> = None;
+    for (index, uri) in uris.iter().enumerate() {
+        let password = PasswordSource {
+            file: args.keys.password_file.get(index).or(args.keys.password_file.first()).cloned(),
+            no_input: args.keys.no_input,
+            flag: "--password-file",
+        };
+        let mut opened = uri.open_account(&password, roles)?;
+        if let Some(account) = args.keys.account {
+            opened = opened.for_account(account)?;
+        }
+        keys = Some(match keys {
+            None => opened,
+            Some(held) => held.combine(opened)?,
+        });
+    }
+    let keys = keys.expect("at least one --key");
+    let key_role = if args.role == Role::Sender { KeyRole::Transaction } else { KeyRole::FeePayer };
+    let key_addresses: Vec<String> = keys.addresses(key_role).iter().map(|a| a.to_checksum(None)).collect();
+    let mut session = Session::new(keys, args.role, args.chain_id, policy, audit);
+    log::info!(
+        "signing as {} ({}) with the keys of {}",
+        session.address(),
+        args.role.as_str(),
+        key_addresses.join(", ")
+    );
     let outcome = args.input.stream(stdin.lock()).run(out, |record: Value, line, out| {
         let signed = session.sign_record(record, line)?;
         out.emit(&signed).map_err(Failure::from)
@@ -148,7 +236,8 @@ fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure>
     Ok(outcome.exit)
 }
 
-/// A decoded transaction: its `tx` JSON plus who signed it.
+/// A decoded transaction: its `tx` JSON plus who signed it, the form of the bytes and their
+/// hash.
 #[derive(serde::Serialize)]
 struct Decoded {
     #[serde(flatten)]
@@ -160,20 +249,57 @@ impl Record for Decoded {
 }
 
 fn decoded(raw: &str) -> Result<Decoded, Failure> {
-    let tx: Transaction = decode_hex_tx(raw)?;
+    let bytes = hex::decode(raw.trim().trim_start_matches("0x"))
+        .map_err(|e| crate::signer::session::SignError::BadRaw(e.to_string()))?;
+    let tx = Transaction::decode_raw(&bytes)?;
     let Value::Object(mut fields) = tx.to_json_value() else { unreachable!("transactions are JSON objects") };
+    let checksum = |keys: Vec<crate::kaia::CompressedPubkey>| -> Vec<Value> {
+        keys.iter().map(|k| Value::String(k.address().to_checksum(None))).collect()
+    };
     if tx.has_sender_signature() {
-        fields.insert("sender".into(), Value::String(tx.recover_sender()?.to_checksum(None)));
+        let signers = checksum(tx.recover_sender_keys()?);
+        fields.insert("sender".into(), signers[0].clone());
         if tx.from_address().is_none() {
-            fields.insert("from".into(), Value::String(tx.recover_sender()?.to_checksum(None)));
+            fields.insert("from".into(), signers[0].clone());
+        }
+        if signers.len() > 1 {
+            fields.insert("signers".into(), Value::Array(signers));
         }
     }
     if tx.has_fee_payer_signature() {
-        fields.insert("fee_payer_signer".into(), Value::String(tx.recover_fee_payer()?.to_checksum(None)));
+        let signers = checksum(tx.recover_fee_payer_keys()?);
+        fields.insert("fee_payer_signer".into(), signers[0].clone());
+        if signers.len() > 1 {
+            fields.insert("fee_payer_signers".into(), Value::Array(signers));
+        }
     }
-    fields.insert("hash".into(), Value::String(tx.tx_hash()?.to_string()));
+    fields.insert("form".into(), Value::String(form_of(&bytes, &tx).into()));
+    // The hash of the bytes given, as a node hashes what it is sent (a sender-only
+    // fee-delegated raw has its final hash once the fee payer has signed; an enveloped
+    // Ethereum type is known to nodes by the hash of its plain form, its sender_tx_hash).
+    fields.insert("hash".into(), Value::String(alloy_primitives::keccak256(&bytes).to_string()));
     fields.insert("sender_tx_hash".into(), Value::String(tx.sender_tx_hash()?.to_string()));
     Ok(Decoded { tx: fields })
+}
+
+/// Which form raw bytes are in: `legacy`, `plain` (EIP-2718 typed), `kaia_envelope` (Kaia's
+/// `0x78` in front), `kaia_native`, or for a fee-delegated Kaia type `sender_only` (no fee
+/// payer signature yet) or `complete`.
+fn form_of(bytes: &[u8], tx: &Transaction) -> &'static str {
+    match RawForm::of(bytes) {
+        RawForm::Legacy => "legacy",
+        RawForm::Typed(_) => "plain",
+        RawForm::Enveloped(_) => "kaia_envelope",
+        _ if tx.tx_type().is_fee_delegated() => {
+            if tx.has_fee_payer_signature() {
+                "complete"
+            } else {
+                "sender_only"
+            }
+        }
+        _ if matches!(tx.tx_type(), TxType::Kaia(..)) => "kaia_native",
+        _ => "unknown",
+    }
 }
 
 fn decode_stream(input: &InputArgs, out: &mut Output) -> Result<ExitCode, Failure> {

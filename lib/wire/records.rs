@@ -62,13 +62,20 @@ pub struct KeyRecord {
     /// `account_update`, `fee_payer`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub role: Option<String>,
+    /// The Kaia roles this key signs in (`transaction`, `account_update`, `fee_payer`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub roles: Option<Vec<String>>,
+    /// Whether the account is decoupled from this key (its address is not the key's).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub decoupled: Option<bool>,
     /// Whether the password was checked against the keystore and the key is that of the
     /// account the file names (`inspect --verify`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub verified: Option<bool>,
     /// The key's own address, EIP-55, when it is not `address` (the account the file names):
-    /// in a KIP-3 keystore a decoupled account (its key was changed; normal); in a v3 keystore
-    /// an `address` field that does not belong to the key (`verified` is then false).
+    /// in a KIP-3 keystore a decoupled, multisig or role-based account (its key was changed;
+    /// normal); in a v3 keystore an `address` field that does not belong to the key (`verified`
+    /// is then false).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub key_address: Option<String>,
     /// Carried from the input record, if any.
@@ -116,8 +123,12 @@ pub struct SignedTxRecord {
     pub hash: String,
     /// Kaia's SenderTxHash: the hash without fee-payer data.
     pub sender_tx_hash: String,
-    /// The address of the key that made this signature.
+    /// The address of the key that made this signature (the first, when several keys of a
+    /// multisig account signed in this step).
     pub signer: String,
+    /// Every key that signed in this step, in order, when more than one did.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signers: Option<Vec<String>>,
     /// The sha256 of the signing policy in force, if any.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub policy_sha256: Option<String>,
@@ -144,9 +155,11 @@ pub const DERIVED_TX_FIELDS: &[&str] = &[
     "sender_tx_hash",
     "role",
     "signer",
+    "signers",
     "policy_sha256",
     "sender",
     "fee_payer_signer",
+    "fee_payer_signers",
     "form",
 ];
 
@@ -818,8 +831,10 @@ mod tests {
             keystore: None,
             format: None,
             role: None,
-            verified: None,
             key_address: None,
+            roles: None,
+            decoupled: None,
+            verified: None,
             meta: Some(serde_json::json!({"job": 1})),
         };
         let text = serde_json::to_string(&Envelope::new(&record)).unwrap();

@@ -18,8 +18,16 @@ pub struct Devnet {
 }
 
 impl Devnet {
+    /// Starts the `evlock-devnet` built with the tests, or the one named by
+    /// `EVLOCK_TEST_DEVNET`: scripts/cross runs the ARM tests under emulation against a
+    /// native (x86_64) devnet, so that the ARM tools are the clients of a chain on the host.
     pub fn start(dir: &Path, extra: &[&str]) -> Devnet {
-        Devnet::start_command(Command::new(super::bin("evlock-devnet")), dir, extra)
+        // Through the target's runner (qemu-user for the ARM targets), or the native one named.
+        let command = match std::env::var_os("EVLOCK_TEST_DEVNET") {
+            Some(native) => Command::new(native),
+            None => super::command("evlock-devnet"),
+        };
+        Devnet::start_command(command, dir, extra)
     }
 
     /// Starts `command` (the devnet binary, maybe with limits set on it) like [`Devnet::start`].

@@ -13,11 +13,13 @@ pub mod faults;
 pub mod link;
 pub mod market;
 pub mod rpc;
+pub mod txgen;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
 /// The folder of the npm reference scripts.
@@ -82,6 +84,13 @@ pub fn run(bin: &str, dir: &Path, args: &[&str], input: &str) -> std::process::O
     run_with_env(bin, dir, args, &[], input)
 }
 
+/// One of our binaries as a command: behind the target's runner when the tests run under
+/// emulation (assert_cmd reads `CARGO_TARGET_<TRIPLE>_RUNNER`, which .cargo/config.toml sets to
+/// qemu-user for the ARM targets); natively, [`bin`] itself.
+pub fn command(name: &str) -> Command {
+    Command::cargo_bin(name).unwrap()
+}
+
 /// Runs one of our binaries with a scrubbed environment plus `env`, `input` on stdin, in `dir`.
 pub fn run_with_env(
     name: &str,
@@ -90,7 +99,22 @@ pub fn run_with_env(
     env: &[(&str, &str)],
     input: &str,
 ) -> std::process::Output {
-    let mut child = Command::new(bin(name))
+    run_command_with_env(command(name), dir, args, env, input)
+}
+
+/// [`run`] for a prepared command (another build of a tool, behind its runner).
+pub fn run_command(command: Command, dir: &Path, args: &[&str], input: &str) -> std::process::Output {
+    run_command_with_env(command, dir, args, &[], input)
+}
+
+fn run_command_with_env(
+    mut command: Command,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    input: &str,
+) -> std::process::Output {
+    let mut child = command
         .env_clear()
         .envs(env.iter().copied())
         .current_dir(dir)

@@ -9,7 +9,7 @@
 // One JSON object per input line, one JSON line per case on stdout, in order.
 // See README.md for the exact input/output contract.
 import { createInterface } from "node:readline";
-import { Transaction, keccak256, recoverAddress, getAddress, toBeHex, zeroPadValue } from "ethers";
+import { Transaction, decodeRlp, keccak256, recoverAddress, getAddress, toBeHex, zeroPadValue } from "ethers";
 import {
   Wallet,
   KlaytnTxFactory,
@@ -84,18 +84,38 @@ function sdkKey(k) {
     case "legacy": case "AccountKeyLegacy": return { type: 0x01 };
     case "public": case "AccountKeyPublic": return { type: 0x02, key: pick(k, "public_key", "publicKey", "key") };
     case "fail": case "AccountKeyFail": return { type: 0x03 };
-    default: return k; // let the SDK judge (e.g. {type: 4, threshold, keys})
+    case "weighted_multisig": case "multisig": case "AccountKeyWeightedMultiSig":
+      return {
+        type: 0x04,
+        threshold: Number(k.threshold),
+        keys: k.keys.map((w) => ({ weight: Number(w.weight), key: pick(w, "public_key", "publicKey", "key") })),
+      };
+    case "role_based": case "AccountKeyRoleBased": return { type: 0x05, keys: k.roles.map(sdkKey) };
+    default: return k; // let the SDK judge
   }
 }
 
 // SDK AccountKey (parsed from RLP) -> evlock wire key
 function wireKey(rlp) {
+  // The SDK's parseAccountKey misreads a role-based key's roles (each comes back with the last
+  // role's RLP) and refuses a nil role: its roles are split here with ethers' RLP decoder, and
+  // each role is parsed by the SDK.
+  if (/^0x05/i.test(rlp)) {
+    const roles = decodeRlp("0x" + rlp.slice(4));
+    return { type: "role_based", roles: roles.map((r) => (r === "0x80" ? { type: "nil" } : wireKey(r))) };
+  }
   const k = parseAccountKey(rlp);
   switch (k.type) {
     case 0: return { type: "nil" };
     case 1: return { type: "legacy" };
     case 2: return { type: "public", public_key: k.key };
     case 3: return { type: "fail" };
+    case 4:
+      return {
+        type: "weighted_multisig",
+        threshold: Number(k.threshold),
+        keys: k.keys.map((w) => ({ weight: Number(w.weight), public_key: w.key })),
+      };
     default: return { ...k, rlp };
   }
 }
@@ -162,17 +182,37 @@ const strip78 = (raw) => (/^0x78/i.test(raw) ? "0x" + raw.slice(4) : raw);
 // ------------------------------------------------------------------- sign --
 
 const wallets = new Map();
-function wallet(key) {
-  let w = wallets.get(key);
+// A wallet of the key's own account, or of `account` (a decoupled, multisig or role-based one).
+function wallet(key, account) {
+  const id = `${account ?? ""}:${key}`;
+  let w = wallets.get(id);
   if (!w) {
-    w = new Wallet(key); // no provider
-    wallets.set(key, w);
+    w = account ? new Wallet(account, key) : new Wallet(key); // no provider
+    wallets.set(id, w);
   }
   return w;
 }
 
+// Several keys of one account sign in turn, each appending its signature to the last one's
+// RLP (as Kaia's SDK combines the signatures of a multisig or role-based account).
+async function signChained(c) {
+  const { ty, req } = sdkTx(c.tx);
+  if (!isKlaytnTxType(ty)) throw new Error("sender_keys: Kaia types only");
+  let signed = req;
+  for (const key of c.sender_keys) signed = await wallet(key, c.sender_account).signTransaction(signed);
+  const out = { raw: signed, hash: keccak256(signed), sender_tx_hash: keccak256(signed) };
+  if (isFeePayerSigTxType(ty) && c.fee_payer_keys) {
+    let paid = signed;
+    for (const key of c.fee_payer_keys) paid = await wallet(key, c.fee_payer_account).signTransactionAsFeePayer(paid);
+    out.fee_payer_raw = paid;
+    out.fee_payer_hash = keccak256(paid);
+  }
+  return out;
+}
+
 async function signCase(c) {
-  if (!c.sender_key) throw new Error("sender_key is required");
+  if (c.sender_keys) return signChained(c);
+  if (!c.sender_key) throw new Error("sender_key (or sender_keys) is required");
   const { ty } = sdkTx(c.tx);
   const sender = wallet(c.sender_key);
   const signed = await sender.signTransaction(sdkTx(c.tx).req);
