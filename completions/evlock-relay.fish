@@ -71,7 +71,7 @@ complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l bin
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l from -d 'Fleet mode: reach the meters through this MQTT 5 broker, mqtts://HOST[:PORT], with --cert/--key as this operator\'s client certificate and --client-ca (or --ca) as the CA of the broker\'s certificate' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l cert -d 'The operator\'s certificate (PEM chain), from `evlock-keygen tls issue --server`' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l key -d 'Its private key (PEM)' -r -F
-complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l client-ca -l ca -d 'The CA that meters\' certificates must chain to (with --from: the broker\'s)' -r -F
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l client-ca -d 'The CA that meters\' certificates must chain to (with --from: the broker\'s)' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l outbox -d 'The state folder: the outbox for meters that are away, the marks of what was received' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l allow -d 'Only these peers: a name (`*` matches any run, e.g. meter-*) or an account (0x…). Repeatable; without it every certificate from --client-ca is allowed' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l route -d 'Forward records whose meta.to names another peer: FROM:TO[:KIND,…], e.g. \'meter-*:meter-*:receipt\'. Repeatable; without it nothing is forwarded' -r

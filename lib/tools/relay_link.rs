@@ -113,7 +113,7 @@ pub(crate) struct ListenArgs {
     #[arg(long, value_name = "PEM")]
     key: PathBuf,
     /// The CA that meters' certificates must chain to (with --from: the broker's).
-    #[arg(long, value_name = "PEM", visible_alias = "ca")]
+    #[arg(long, value_name = "PEM", alias = "ca")]
     client_ca: PathBuf,
     /// The state folder: the outbox for meters that are away, the marks of what was received.
     #[arg(long, value_name = "DIR")]
