@@ -70,7 +70,7 @@ fn listen(dir: &Path, bind: &str, extra: &[&str]) -> Listener {
     let address_file = dir.join("address");
     let _ = std::fs::remove_file(&address_file);
     let out = OpenOptions::new().create(true).append(true).open(dir.join("listen.out")).unwrap();
-    let child = Command::new(RELAY)
+    let mut child = Command::new(RELAY)
         .current_dir(dir)
         .args(["-q", "listen", "--bind", bind, "--cert", "operator.pem", "--key", "operator.key"])
         .args(["--client-ca", "ca.pem", "--outbox", "outbox", "--address-file", "address"])
@@ -87,7 +87,11 @@ fn listen(dir: &Path, bind: &str, extra: &[&str]) -> Listener {
         {
             return Listener { child, address: text.trim().to_string() };
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "the listener did not start");
+        if start.elapsed() > Duration::from_secs(20) || matches!(child.try_wait(), Ok(Some(_))) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the listener did not start");
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
 }

@@ -62,6 +62,12 @@ _evlock_calibrate() {
         'commission:--password-file')
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
+        'commission:--pkcs11-module')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'commission:--pin-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
         'check:--device')
             COMPREPLY=()
             return 0 ;;
@@ -110,7 +116,7 @@ _evlock_calibrate() {
     esac
     case "${path}" in
         '') opts='--pretty -v --verbose -q --quiet -h --help -V --version commission check report help' ;;
-        'commission') opts='--device --switch --reference --expect --points --warmup --settle --interval --samples --clock --class --zero-limit --out --force --key --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
+        'commission') opts='--device --switch --reference --expect --points --warmup --settle --interval --samples --clock --class --zero-limit --out --force --key --password-file --no-input --pkcs11-module --pin-file --pretty -v --verbose -q --quiet -h --help' ;;
         'check') opts='--device --switch --reference --expect --points --warmup --settle --interval --samples --clock --certificate --technician --no-input --pretty -v --verbose -q --quiet -h --help' ;;
         'report') opts='--certificate --check --svg --pretty -v --verbose -q --quiet -h --help' ;;
         'help') opts='commission check report help' ;;

@@ -51,8 +51,10 @@ virtual\t'Virtual time (simulator, tests): no sleeping, `at` advances by the int
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l class -d 'The accuracy class, %: load points must be within ±CLASS % of the reference. One of the standard classes 0.1, 0.2, 0.5, 1, 2, 3 (IEC 62053, ANSI C12.20)' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l zero-limit -d 'The zero point\'s limit (default: CLASS % of the smallest load point)' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l out -d 'Where to write the certificate (only when every point passes)' -r -F
-complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l key -d 'The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature)' -r
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l key -d 'The key: a keystore path or `keystore:PATH`, `optee:SLOT` (a TrustZone key; with the optee feature), or `pkcs11:token=LABEL;object=LABEL` (a key on a PKCS#11 token)' -r
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l password-file -d 'File holding the keystore password (one trailing newline is ignored)' -r -F
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l pkcs11-module -d 'The PKCS#11 module (the token vendor\'s .so, e.g. /usr/lib/softhsm/libsofthsm2.so) for `--key pkcs11:…`' -r -F
+complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l pin-file -d 'File holding the token\'s user PIN (one trailing newline is ignored); without it, a hidden prompt. The PIN is tried once' -r -F
 complete -c evlock-calibrate -n "__fish_evlock_calibrate_using_subcommand commission" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
 bash\t'bash completions'
 zsh\t'zsh completions'

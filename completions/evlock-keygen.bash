@@ -12,6 +12,7 @@ _evlock_keygen() {
             ':inspect') path='inspect' ;;
             ':change-password') path='change-password' ;;
             ':tls') path='tls' ;;
+            ':list') path='list' ;;
             ':help') path='help' ;;
             'tls:ca') path='tls ca' ;;
             'tls:issue') path='tls issue' ;;
@@ -27,6 +28,7 @@ _evlock_keygen() {
             'help:inspect') path='help inspect' ;;
             'help:change-password') path='help change-password' ;;
             'help:tls') path='help tls' ;;
+            'help:list') path='help list' ;;
             'help:help') path='help help' ;;
             'help tls:ca') path='help tls ca' ;;
             'help tls:issue') path='help tls issue' ;;
@@ -34,6 +36,15 @@ _evlock_keygen() {
         esac
     done
     case "${path}:${prev}" in
+        'new:--key')
+            COMPREPLY=()
+            return 0 ;;
+        'new:--pkcs11-module')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'new:--pin-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
         'new:--words')
             COMPREPLY=()
             return 0 ;;
@@ -160,10 +171,19 @@ _evlock_keygen() {
         'tls issue:--valid-from')
             COMPREPLY=()
             return 0 ;;
+        'list:--key')
+            COMPREPLY=()
+            return 0 ;;
+        'list:--pkcs11-module')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'list:--pin-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
     esac
     case "${path}" in
-        '') opts='--pretty -v --verbose -q --quiet -h --help -V --version new import derive inspect change-password tls help' ;;
-        'new') opts='--words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file -o --out-dir --light-kdf --force --account --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
+        '') opts='--pretty -v --verbose -q --quiet -h --help -V --version new import derive inspect change-password tls list help' ;;
+        'new') opts='--key --pkcs11-module --pin-file --words --mnemonic-out --show-mnemonic --discard-mnemonic --count --start --hd-path --passphrase-file -o --out-dir --light-kdf --force --account --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
         'import') opts='--mnemonic-file --private-key-file --keystore --source-password-file --count --start --hd-path --passphrase-file -o --out-dir --light-kdf --force --account --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
         'derive') opts='--mnemonic-file --count --start --hd-path --passphrase-file --pretty -v --verbose -q --quiet -h --help' ;;
         'inspect') opts='--verify --password-file --no-input --pretty -v --verbose -q --quiet -h --help' ;;
@@ -177,7 +197,8 @@ _evlock_keygen() {
         'tls help issue') opts='' ;;
         'tls help inspect') opts='' ;;
         'tls help help') opts='' ;;
-        'help') opts='new import derive inspect change-password tls help' ;;
+        'list') opts='--key --pkcs11-module --pin-file --pretty -v --verbose -q --quiet -h --help' ;;
+        'help') opts='new import derive inspect change-password tls list help' ;;
         'help new') opts='' ;;
         'help import') opts='' ;;
         'help derive') opts='' ;;
@@ -187,6 +208,7 @@ _evlock_keygen() {
         'help tls ca') opts='' ;;
         'help tls issue') opts='' ;;
         'help tls inspect') opts='' ;;
+        'help list') opts='' ;;
         'help help') opts='' ;;
     esac
     COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

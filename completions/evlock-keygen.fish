@@ -33,13 +33,17 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -s v -l verbos
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -s V -l version -d 'Print version'
-complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "new" -d 'Create a new mnemonic and write an encrypted keystore for each derived account'
+complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "new" -d 'Create a new mnemonic and write an encrypted keystore for each derived account; or, with --key optee:SLOT or pkcs11:…, a key inside the TEE or on the token'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "import" -d 'Write keystores from a mnemonic file, a raw private-key file or another keystore'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "derive" -d 'Print the addresses of a mnemonic\'s accounts (no keystore is written)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "inspect" -d 'Show the address and format of keystores; --verify checks the password and the address'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "change-password" -d 'Re-encrypt a v3 keystore under a new password, in place'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "tls" -d 'Certificates for mutual TLS between operator and meters: `tls ca`, `tls issue`, `tls inspect`'
+complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "list" -d 'List the keys a TEE (--key optee:) or a PKCS#11 token (--key pkcs11:…) holds'
 complete -c evlock-keygen -n "__fish_evlock_keygen_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l key -d 'Make the key inside a device instead: `optee:SLOT` (TrustZone, with the optee feature) or `pkcs11:token=LABEL;object=LABEL`. The private key never leaves it; the `key` record has only the address, the public key and the URI. No mnemonic, no keystore' -r
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l pkcs11-module -d 'The PKCS#11 module (the token vendor\'s .so, e.g. /usr/lib/softhsm/libsofthsm2.so) for `--key pkcs11:…`' -r -F
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l pin-file -d 'File holding the token\'s user PIN (one trailing newline is ignored); without it, a hidden prompt. The PIN is tried once' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l words -d 'Mnemonic length' -r
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l mnemonic-out -d 'Write the mnemonic to this file, created 0600 (never to stdout records or logs)' -r -F
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand new" -l count -d 'Number of accounts' -r
@@ -178,13 +182,25 @@ complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __f
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from help" -f -a "issue" -d 'Issue a client (meter) or server (operator) certificate under the CA'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Print a `certificate` record for each certificate file (PEM)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand tls; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "new" -d 'Create a new mnemonic and write an encrypted keystore for each derived account'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "import" -d 'Write keystores from a mnemonic file, a raw private-key file or another keystore'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "derive" -d 'Print the addresses of a mnemonic\'s accounts (no keystore is written)'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "inspect" -d 'Show the address and format of keystores; --verify checks the password and the address'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "change-password" -d 'Re-encrypt a v3 keystore under a new password, in place'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "tls" -d 'Certificates for mutual TLS between operator and meters: `tls ca`, `tls issue`, `tls inspect`'
-complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand list" -l key -d 'The backend: `optee:` (every slot) or `pkcs11:token=LABEL` (every secp256k1 key on the token; add `;object=LABEL` for one)' -r
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand list" -l pkcs11-module -d 'The PKCS#11 module (the token vendor\'s .so, e.g. /usr/lib/softhsm/libsofthsm2.so) for `--key pkcs11:…`' -r -F
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand list" -l pin-file -d 'File holding the token\'s user PIN (one trailing newline is ignored); without it, a hidden prompt. The PIN is tried once' -r -F
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand list" -l generate -d 'Print a man page or shell completions for this tool and exit' -r -f -a "man\t'A roff man page (section 1)'
+bash\t'bash completions'
+zsh\t'zsh completions'
+fish\t'fish completions'"
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand list" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand list" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand list" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls list help" -f -a "new" -d 'Create a new mnemonic and write an encrypted keystore for each derived account; or, with --key optee:SLOT or pkcs11:…, a key inside the TEE or on the token'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls list help" -f -a "import" -d 'Write keystores from a mnemonic file, a raw private-key file or another keystore'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls list help" -f -a "derive" -d 'Print the addresses of a mnemonic\'s accounts (no keystore is written)'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls list help" -f -a "inspect" -d 'Show the address and format of keystores; --verify checks the password and the address'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls list help" -f -a "change-password" -d 'Re-encrypt a v3 keystore under a new password, in place'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls list help" -f -a "tls" -d 'Certificates for mutual TLS between operator and meters: `tls ca`, `tls issue`, `tls inspect`'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls list help" -f -a "list" -d 'List the keys a TEE (--key optee:) or a PKCS#11 token (--key pkcs11:…) holds'
+complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and not __fish_seen_subcommand_from new import derive inspect change-password tls list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and __fish_seen_subcommand_from tls" -f -a "ca" -d 'Create an operator CA: a self-signed CA certificate and its key'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and __fish_seen_subcommand_from tls" -f -a "issue" -d 'Issue a client (meter) or server (operator) certificate under the CA'
 complete -c evlock-keygen -n "__fish_evlock_keygen_using_subcommand help; and __fish_seen_subcommand_from tls" -f -a "inspect" -d 'Print a `certificate` record for each certificate file (PEM)'

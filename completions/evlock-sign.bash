@@ -34,6 +34,12 @@ _evlock_sign() {
         ':--password-file')
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
+        ':--pkcs11-module')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        ':--pin-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
         ':--on-error')
             COMPREPLY=( $(compgen -W 'stop skip' -- "${cur}") )
             return 0 ;;
@@ -48,7 +54,7 @@ _evlock_sign() {
             return 0 ;;
     esac
     case "${path}" in
-        '') opts='--role --chain-id --policy --audit-log --key --account --password-file --no-input --on-error --max-line --pretty -v --verbose -q --quiet -h --help -V --version decode help' ;;
+        '') opts='--role --chain-id --policy --audit-log --key --account --password-file --no-input --pkcs11-module --pin-file --on-error --max-line --pretty -v --verbose -q --quiet -h --help -V --version decode help' ;;
         'decode') opts='--on-error --max-line --pretty -v --verbose -q --quiet -h --help' ;;
         'help') opts='decode help' ;;
         'help decode') opts='' ;;

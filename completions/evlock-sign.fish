@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_evlock_sign_global_optspecs
-    string join \n role= chain-id= policy= audit-log= key= account= password-file= no-input on-error= max-line= pretty v/verbose q/quiet generate= h/help V/version
+    string join \n role= chain-id= policy= audit-log= key= account= password-file= no-input pkcs11-module= pin-file= on-error= max-line= pretty v/verbose q/quiet generate= h/help V/version
 end
 
 function __fish_evlock_sign_needs_command
@@ -29,9 +29,11 @@ fee-payer\t'The fee payer adds its signature to a sender-signed `signed_tx` reco
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l chain-id -d 'Refuse transactions for any other chain id; fills chain_id where a record has none' -r
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l policy -d 'A signing policy (TOML) every request must pass' -r -F
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l audit-log -d 'Append one NDJSON line per request (approved or denied), fsynced before signing output' -r -F
-complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l key -d 'The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature). Give it again to sign with the keys of several sources for one (multisig) account' -r
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l key -d 'The key: a keystore path or `keystore:PATH`, `optee:SLOT` (a TrustZone key; with the optee feature), or `pkcs11:token=LABEL;object=LABEL` (a key on a PKCS#11 token). Give it again to sign with the keys of several sources for one (multisig) account' -r
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l account -d 'The account the keys sign for, when their source does not name it: a hardware key or a plain keystore of a decoupled or multisig account (default: the account the keystore names, or the key\'s own address)' -r
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l password-file -d 'File holding the keystore password (one trailing newline is ignored). Once for every keystore, or once per --key, in the same order' -r -F
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l pkcs11-module -d 'The PKCS#11 module (the token vendor\'s .so, e.g. /usr/lib/softhsm/libsofthsm2.so) for `--key pkcs11:…`' -r -F
+complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l pin-file -d 'File holding the token\'s user PIN (one trailing newline is ignored); without it, a hidden prompt. The PIN is tried once' -r -F
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l on-error -d 'What to do with a bad input record: stop the stream or skip the record' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
 skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
 complete -c evlock-sign -n "__fish_evlock_sign_needs_command" -l max-line -d 'The longest input line accepted, in bytes; a longer line is an `error` record and is skipped without being held in memory' -r

@@ -17,6 +17,7 @@ _evlock_trade() {
             ':status') path='status' ;;
             ':watch') path='watch' ;;
             ':deliver') path='deliver' ;;
+            ':serve') path='serve' ;;
             ':help') path='help' ;;
             'help:deploy') path='help deploy' ;;
             'help:register-meter') path='help register-meter' ;;
@@ -29,6 +30,7 @@ _evlock_trade() {
             'help:status') path='help status' ;;
             'help:watch') path='help watch' ;;
             'help:deliver') path='help deliver' ;;
+            'help:serve') path='help serve' ;;
             'help:help') path='help help' ;;
         esac
     done
@@ -567,10 +569,19 @@ _evlock_trade() {
         'deliver:--password-file')
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
+        'deliver:--pkcs11-module')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'deliver:--pin-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
         'deliver:--fee-payer-key')
             COMPREPLY=()
             return 0 ;;
         'deliver:--fee-payer-password-file')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'deliver:--fee-payer-pin-file')
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
         'deliver:--device')
@@ -627,9 +638,81 @@ _evlock_trade() {
         'deliver:--request-timeout')
             COMPREPLY=()
             return 0 ;;
+        'serve:--from')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--nonce')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--fee-payer')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--fee-ratio')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
+        'serve:--chain-id')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--priority-fee')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--gas')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--bind')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--from-block')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--poll')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--tls-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'serve:--tls-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'serve:--client-ca')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'serve:--explorer')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--max-line')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'serve:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'serve:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'serve:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'serve:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
     esac
     case "${path}" in
-        '') opts='--contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help -V --version deploy register-meter offer buy report settle cancel withdraw status watch deliver help' ;;
+        '') opts='--contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help -V --version deploy register-meter offer buy report settle cancel withdraw status watch deliver serve help' ;;
         'deploy') opts='--delivery-blocks --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'register-meter') opts='--meter --owner --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'offer') opts='--energy --price --expires-in --expiry-block --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
@@ -640,8 +723,9 @@ _evlock_trade() {
         'withdraw') opts='--from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'status') opts='offer trade credit balance --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'watch') opts='--from-block --to-block --follow --poll --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'deliver') opts='--trade --role --every --journal --settle-wait --ignore-alarms --key --password-file --no-input --fee-payer-key --fee-payer-password-file --device --switch --certificate --technician --interval --clock --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'help') opts='deploy register-meter offer buy report settle cancel withdraw status watch deliver help' ;;
+        'deliver') opts='--trade --role --every --journal --settle-wait --ignore-alarms --key --password-file --no-input --pkcs11-module --pin-file --fee-payer-key --fee-payer-password-file --fee-payer-pin-file --device --switch --certificate --technician --interval --clock --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'serve') opts='--from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --bind --from-block --poll --tls-cert --tls-key --client-ca --allow-actions --explorer --max-line --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'help') opts='deploy register-meter offer buy report settle cancel withdraw status watch deliver serve help' ;;
         'help deploy') opts='' ;;
         'help register-meter') opts='' ;;
         'help offer') opts='' ;;
@@ -653,6 +737,7 @@ _evlock_trade() {
         'help status') opts='' ;;
         'help watch') opts='' ;;
         'help deliver') opts='' ;;
+        'help serve') opts='' ;;
         'help help') opts='' ;;
     esac
     COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

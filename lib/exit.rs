@@ -19,7 +19,8 @@ pub enum ExitCode {
     Device,
     /// Network, JSON-RPC or TLS error.
     Network,
-    /// Key or keystore error: wrong password, unreadable or unsupported keystore.
+    /// Key or keystore error: wrong password or PIN, unreadable or unsupported keystore, no TEE,
+    /// unknown token or key.
     Key,
     /// Interrupted by a signal.
     Interrupted,
@@ -53,7 +54,9 @@ impl ExitCode {
             }
             ExitCode::Device => "device or bus error (unplugged meter, permission denied, garbage replies)",
             ExitCode::Network => "network, JSON-RPC or TLS error",
-            ExitCode::Key => "key or keystore error (wrong password, unreadable or unsupported keystore)",
+            ExitCode::Key => {
+                "key or keystore error (wrong password or PIN, unreadable or unsupported keystore, no TEE, unknown token or key)"
+            }
             ExitCode::Interrupted => "interrupted (Ctrl-C or SIGTERM)",
         }
     }

@@ -59,6 +59,8 @@
 //!   calibration certificates.
 //! - [`trade`]: EnergyMarket transactions for every action (nonce, gas, chain id from a node or
 //!   flags), contract state and events, report streams and delivery sessions.
+//! - [`console`]: the operator's console behind `evlock-trade serve`: a live web page of the
+//!   market and the meters, built from market events and meter records.
 //! - [`cli`]: what talks to a terminal: global flags, the stderr logger, man pages and
 //!   completions, running a tool and rendering its failure.
 //! - [`tools`]: the clap definition and the `run` function of each tool; `src/bin/*` only call
@@ -69,6 +71,7 @@
 pub mod audit;
 pub mod calibrate;
 pub mod cli;
+pub mod console;
 pub mod devnet;
 pub mod exit;
 pub mod interrupt;

@@ -127,6 +127,41 @@ pub fn parse_energy_wh(text: &str) -> Result<u64, UnitError> {
     u64::try_from(value).map_err(|_| UnitError::Overflow(text.to_string()))
 }
 
+/// Formats whole Wh for humans: Wh below 1 kWh, else kWh or MWh with up to three decimals
+/// (exact: nothing is rounded away).
+///
+/// ```
+/// use evlock::units::format_energy_wh;
+/// assert_eq!(format_energy_wh(500), "500 Wh");
+/// assert_eq!(format_energy_wh(1_500), "1.5 kWh");
+/// assert_eq!(format_energy_wh(2_000_001), "2.000001 MWh");
+/// ```
+pub fn format_energy_wh(wh: u64) -> String {
+    match wh {
+        0..1_000 => format!("{wh} Wh"),
+        1_000..1_000_000 => format!("{} kWh", decimal_with_point(U256::from(wh), 3)),
+        _ => format!("{} MWh", decimal_with_point(U256::from(wh), 6)),
+    }
+}
+
+/// Formats a meter's mWh total for humans: mWh below 1 Wh, else like [`format_energy_wh`]
+/// with the fraction of a Wh kept.
+///
+/// ```
+/// use evlock::units::format_energy_mwh;
+/// assert_eq!(format_energy_mwh(14), "14 mWh");
+/// assert_eq!(format_energy_mwh(7_250), "7.25 Wh");
+/// assert_eq!(format_energy_mwh(1_500_000), "1.5 kWh");
+/// ```
+pub fn format_energy_mwh(mwh: u64) -> String {
+    match mwh {
+        0..1_000 => format!("{mwh} mWh"),
+        1_000..1_000_000 => format!("{} Wh", decimal_with_point(U256::from(mwh), 3)),
+        1_000_000..1_000_000_000 => format!("{} kWh", decimal_with_point(U256::from(mwh), 6)),
+        _ => format!("{} MWh", decimal_with_point(U256::from(mwh), 9)),
+    }
+}
+
 /// Parses a price per Wh in peb: `2ston/Wh`, `2000ston/kWh`, `0.5ston/Wh`. Both units are
 /// needed: a bare number or amount (`2`, `2ston`) is refused ([`UnitError::MissingUnit`]).
 /// A price per kWh or MWh must come to a whole number of peb per Wh.
@@ -268,5 +303,11 @@ mod tests {
         assert_eq!(error.to_string(), r#""42" has no unit: write one, e.g. 500Wh"#);
         assert!(parse_energy_wh("1.0005kWh").is_err());
         assert!(parse_energy_wh("3 mWh").is_err(), "milliwatt-hours are not whole Wh");
+        assert_eq!(format_energy_wh(0), "0 Wh");
+        assert_eq!(format_energy_wh(1_000), "1 kWh");
+        assert_eq!(format_energy_wh(999_999), "999.999 kWh");
+        assert_eq!(format_energy_mwh(999), "999 mWh");
+        assert_eq!(format_energy_mwh(1_000), "1 Wh");
+        assert_eq!(format_energy_mwh(3_000_000_000), "3 MWh");
     }
 }

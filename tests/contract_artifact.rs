@@ -22,7 +22,8 @@ fn the_artifact_matches_a_fresh_compile_with_the_pinned_solc() {
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let mut sources = vec!["contracts/EnergyMarket.sol".to_string()];
+    let mut sources =
+        vec!["contracts/EnergyMarket.sol".to_string(), "contracts/EnergyMarketV2.sol".to_string()];
     sources.extend(test_contract_sources(root));
     assert!(sources.len() >= 2, "the test contracts in contracts/test are found: {sources:?}");
     for source_path in &sources {
@@ -43,6 +44,34 @@ fn the_artifact_matches_a_fresh_compile_with_the_pinned_solc() {
         assert!(artifact["compiler"]["version"].as_str().unwrap().starts_with("0.8.37+"));
         assert!(artifact["bytecode"].as_str().unwrap().len() > 2, "{artifact_path} has init code");
     }
+}
+
+#[test]
+fn the_v2_artifact_lists_the_pinned_library_files_it_was_built_from() {
+    if !common::node_ready() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let artifact: Value =
+        serde_json::from_slice(&std::fs::read(root.join("contracts/EnergyMarketV2.json")).unwrap()).unwrap();
+    let package: Value =
+        serde_json::from_slice(&std::fs::read(root.join("tests/js/package.json")).unwrap()).unwrap();
+    let pinned = package["dependencies"]["@openzeppelin/contracts"].as_str().unwrap();
+    let imports = artifact["imports"].as_array().expect("the v2 artifact lists its imports");
+    let paths: Vec<&str> = imports.iter().map(|i| i["path"].as_str().unwrap()).collect();
+    for needed in [
+        "@openzeppelin/contracts/utils/cryptography/ECDSA.sol",
+        "@openzeppelin/contracts/utils/cryptography/EIP712.sol",
+    ] {
+        assert!(paths.contains(&needed), "{needed} in {paths:?}");
+    }
+    for import in imports {
+        let path = import["path"].as_str().unwrap();
+        assert_eq!(import["package"], format!("@openzeppelin/contracts@{pinned}"), "{path}");
+        let file = std::fs::read(root.join("tests/js/node_modules").join(path)).unwrap();
+        assert_eq!(import["sha256"], hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&file)), "{path}");
+    }
+    assert!(artifact.get("imports").is_some() && !imports.is_empty());
 }
 
 /// `contracts/test/*.sol`, as repository-relative paths.
@@ -70,7 +99,7 @@ fn scratch_tree(root: &Path) -> tempfile::TempDir {
     .unwrap();
     std::os::unix::fs::symlink(root.join("tests/js/node_modules"), dir.path().join("tests/js/node_modules"))
         .unwrap();
-    for name in ["EnergyMarket.sol", "EnergyMarket.json"] {
+    for name in ["EnergyMarket.sol", "EnergyMarket.json", "EnergyMarketV2.sol", "EnergyMarketV2.json"] {
         std::fs::copy(root.join("contracts").join(name), dir.path().join("contracts").join(name)).unwrap();
     }
     for source in test_contract_sources(root) {

@@ -198,11 +198,11 @@ fn bad_requests_get_json_rpc_errors_and_the_devnet_keeps_serving() {
 #[cfg_attr(
     any(target_arch = "arm", target_arch = "aarch64"),
     ignore = "timing under qemu-user: the relay's three submissions can take longer than the \
-              500 ms block time, and then land in two blocks"
+              3 s block time, and then land in two blocks"
 )]
 fn block_time_mode_mines_pending_transactions_together() {
     let dir = tempfile::tempdir().unwrap();
-    let devnet = Devnet::start(dir.path(), &["--block-time", "500ms"]);
+    let devnet = Devnet::start(dir.path(), &["--block-time", "3s"]);
     let keys = dev_keys(dir.path(), 1);
     let signed: String = (0..3).map(|n| sign(dir.path(), &keys[0].0, "sender", &transfer(n))).collect();
     let out = run("evlock-relay", dir.path(), &["submit", "--rpc", &devnet.url, "--no-wait"], &signed);

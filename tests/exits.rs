@@ -422,3 +422,140 @@ fn errors_quote_a_bounded_prefix_of_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stderr.len() < 4096, "{} bytes of stderr", out.stderr.len());
 }
+
+/// Runs `bin args` in `dir` with `input` on stdin, stdout and stderr to files; fails the test
+/// if it is still running after `limit` (a hang) and returns (exit code, stdout, stderr).
+fn bounded(
+    bin: &str,
+    dir: &Path,
+    args: &[&str],
+    input: Vec<u8>,
+    limit: std::time::Duration,
+) -> (Option<i32>, String, String) {
+    let out_path = dir.join("sweep.out");
+    let err_path = dir.join("sweep.err");
+    let mut child = command(bin, dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let deadline = std::time::Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{bin} {args:?} still running after {limit:?}: a hang");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    writer.join().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert!(
+        status.signal().is_none(),
+        "{bin} {args:?} was killed by signal {:?} (an abort?)",
+        status.signal()
+    );
+    (status.code(), text(&std::fs::read(&out_path).unwrap()), text(&std::fs::read(&err_path).unwrap()))
+}
+
+// The bad-input sweep: every tool that reads records from stdin, fed each kind of bad input,
+// ends in time with 0 (nothing to do) or 2 (bad input) — never a panic, an abort or a hang —
+// says what is wrong in an error record, writes no record for the bad line, and leaves its
+// audit log as it was.
+#[test]
+fn the_bad_input_sweep_every_reader_every_kind_of_garbage() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = import_key(dir.path(), KEY, "k");
+    let devnet = Devnet::start(dir.path(), &[]);
+    let market = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    let readers: Vec<(&str, Vec<&str>)> = vec![
+        ("evlock-sign", vec!["--key", &key, "--password-file", "pw", "--audit-log", "audit.ndjson"]),
+        ("evlock-sign", vec!["decode"]),
+        ("evlock-relay", vec!["submit", "--rpc", &devnet.url, "--poll", "20ms"]),
+        (
+            "evlock-trade",
+            vec![
+                "report",
+                "--trade",
+                "1",
+                "--energy",
+                "25Wh",
+                "--every",
+                "10Wh",
+                "--contract",
+                market,
+                "--chain-id",
+                "1001",
+                "--nonce",
+                "0",
+                "--gas-price",
+                "25ston",
+                "--gas",
+                "90000",
+            ],
+        ),
+    ];
+    let mut over_limit = vec![b'"'; evlock::wire::MAX_LINE_BYTES + 1];
+    over_limit.push(b'\n');
+    let nested = format!("{}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let digits = format!("{{\"kind\": \"tx\", \"nonce\": {}}}\n", "9".repeat(1000));
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("binary garbage", (0u8..=255).cycle().take(4096).chain([b'\n']).collect()),
+        ("invalid UTF-8", b"{\"kind\": \"tx\", \"to\": \"\xff\xfe\"}\n".to_vec()),
+        ("a line over the limit", over_limit),
+        ("deeply nested JSON", nested.into_bytes()),
+        ("a 1,000-digit number", digits.into_bytes()),
+        ("a wrong record kind", b"{\"kind\": \"calibration\", \"v\": 1}\n".to_vec()),
+        ("not JSON", b"hello world\n".to_vec()),
+        ("a truncated record", b"{\"kind\": \"tx\", \"nonce\": \"1\"".to_vec()),
+    ];
+    let limit = std::time::Duration::from_secs(30);
+    for (bin, args) in &readers {
+        // Nothing, or only blank lines: nothing to do, success, no output.
+        for quiet in [&b""[..], b"\n", b"\n\n   \n"] {
+            let (code, out, err) = bounded(bin, dir.path(), args, quiet.to_vec(), limit);
+            assert_eq!(code, Some(0), "{bin} {args:?} on {quiet:?}: {err}");
+            assert_eq!(out, "", "{bin} {args:?} wrote records for {quiet:?}");
+        }
+        for (what, input) in &cases {
+            let (code, out, err) = bounded(bin, dir.path(), args, input.clone(), limit);
+            assert_eq!(code, Some(2), "{bin} {args:?} on {what}: exit {code:?}, stderr {err}");
+            assert!(!err.contains("panicked"), "{bin} {args:?} panicked on {what}: {err}");
+            assert_eq!(out, "", "{bin} {args:?} wrote a record for {what}: {out}");
+            let first = err.lines().find_map(|l| serde_json::from_str::<Value>(l).ok());
+            let record =
+                first.unwrap_or_else(|| panic!("{bin} {args:?} on {what}: no error record in {err}"));
+            let message = record["message"].as_str().unwrap_or_default();
+            assert!(record["code"].is_string() && message.len() > 10, "{bin} {args:?} on {what}: {record}");
+            assert!(
+                message.len() < 2000,
+                "{bin} {args:?} on {what} echoes the input: {} bytes",
+                message.len()
+            );
+        }
+    }
+    assert_eq!(audit_lines(dir.path()), 0, "bad input reached the audit log");
+    // A directory, or an unreadable file, where the key file is expected.
+    std::fs::create_dir(dir.path().join("adir")).unwrap();
+    for not_a_file in ["adir", "missing.json"] {
+        let (code, out, err) = bounded(
+            "evlock-sign",
+            dir.path(),
+            &["--key", not_a_file, "--password-file", "pw"],
+            format!("{}\n", transfer(0, STRANGER)).into_bytes(),
+            limit,
+        );
+        assert_eq!(code, Some(5), "a key at {not_a_file}: {err}");
+        assert_eq!(out, "");
+        assert!(err.contains(not_a_file), "the message names {not_a_file}: {err}");
+    }
+}

@@ -42,6 +42,10 @@ mod types;
 #[cfg(test)]
 mod tests;
 
+/// Kaia's block interval: one block a second (the console estimates when a future block
+/// comes from it until the chain's own timestamps say otherwise).
+pub const BLOCK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub use account_key::{
     AccountKey, CompressedPubkey, KeyRole, KeyRule, MAX_MULTISIG_KEYS, MAX_ROLES, WeightedMultiSig,
     WeightedPublicKey,

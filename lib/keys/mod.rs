@@ -132,6 +132,9 @@ pub enum KeyError {
     /// No password source was given and no prompt is possible.
     #[error("no password: {0}")]
     NoPassword(String),
+    /// No PIN source was given for a token that needs one, and no prompt is possible.
+    #[error("no PIN: {0}")]
+    NoPin(String),
     /// The two passwords typed at the prompt differ, or a password is empty.
     #[error("password rejected: {0}")]
     BadPassword(String),
@@ -166,6 +169,7 @@ impl ErrorClass for KeyError {
             KeyError::InvalidPrivateKey(_) => "bad_private_key",
             KeyError::InvalidPath { .. } => "bad_hd_path",
             KeyError::NoPassword(_) => "no_password",
+            KeyError::NoPin(_) => "no_pin",
             KeyError::BadPassword(_) => "bad_password",
         }
     }

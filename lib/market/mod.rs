@@ -1,7 +1,8 @@
 //! The EnergyMarket contract from Rust: bindings generated from the committed ABI
 //! (`contracts/EnergyMarket.json`, built by the pinned solc), so the tools cannot drift from
 //! the contract; the call data of every market action; event decoding. (Revert reasons are
-//! decoded by `crate::rpc::revert_reason`, for any contract.)
+//! decoded by `crate::rpc::revert_reason`, for any contract.) Version 2 of the contract —
+//! signed delivery receipts, meter consent and revocation — is [`v2`].
 //!
 //! ```
 //! use evlock::market::Action;
@@ -13,6 +14,8 @@
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use serde_json::{Value, json};
+
+pub mod v2;
 
 #[allow(missing_docs)]
 mod bindings {

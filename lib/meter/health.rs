@@ -954,6 +954,51 @@ mod tests {
         }
     }
 
+    /// Whether one sample alone raises `out_of_range` on a fresh monitor.
+    fn out_of_range(sample: Sample) -> bool {
+        let mut monitor = HealthMonitor::new(config());
+        let alarms = monitor.observe(Ok(&sample), &at(0, Some(true)));
+        alarms.iter().any(|a| a.code == AlarmCode::OutOfRange)
+    }
+
+    #[test]
+    fn voltage_out_of_range_on_either_side() {
+        // Limits::new(60.0, 20.0): 0..60 V, with half a volt of noise allowed below zero.
+        let high = Sample { volts: 60.5, ..sample(1) };
+        let low = Sample { volts: -0.6, ..sample(1) };
+        for broken in [high, low] {
+            let mut monitor = HealthMonitor::new(config());
+            let alarms = monitor.observe(Ok(&broken), &at(0, Some(true)));
+            assert_eq!(alarms.len(), 1, "{broken:?}");
+            assert_eq!(alarms[0].code, AlarmCode::OutOfRange);
+            assert!(alarms[0].message.contains("voltage"), "{}", alarms[0].message);
+            assert!(alarms[0].message.contains("outside 0..60 V"), "{}", alarms[0].message);
+        }
+        // A healthy voltage with the current and power in range raises nothing.
+        assert!(!out_of_range(Sample { volts: 30.0, amps: 1.0, watts: 30.0, ..sample(1) }));
+    }
+
+    #[test]
+    fn every_range_limit_holds_at_equality_and_breaks_just_beyond() {
+        let max_watts = config().limits.max_watts;
+        let small = |volts: f64, amps: f64, watts: f64| Sample { volts, amps, watts, ..sample(1) };
+        // Exactly at each limit is a value the device can produce.
+        assert!(!out_of_range(small(60.0, 1.0, 60.0)), "60 V is the limit, not beyond it");
+        assert!(!out_of_range(small(-0.5, 0.0, 0.0)), "-0.5 V is noise around zero");
+        assert!(!out_of_range(small(1.0, 20.0, 20.0)), "20 A is the limit");
+        assert!(!out_of_range(small(1.0, -20.0, -20.0)), "-20 A is the limit");
+        assert!(!out_of_range(small(60.0, 1.0, max_watts)), "max_watts is the limit");
+        assert!(!out_of_range(small(60.0, -1.0, -max_watts)), "-max_watts is the limit");
+        // The next representable value past each is impossible.
+        let up = |x: f64| x.next_up();
+        assert!(out_of_range(small(up(60.0), 1.0, 60.0)));
+        assert!(out_of_range(small((-0.5f64).next_down(), 0.0, 0.0)));
+        assert!(out_of_range(small(1.0, up(20.0), 20.0)));
+        assert!(out_of_range(small(1.0, -up(20.0), -20.0)));
+        assert!(out_of_range(small(60.0, 1.0, up(max_watts))));
+        assert!(out_of_range(small(60.0, 1.0, -up(max_watts))));
+    }
+
     #[test]
     fn device_silent_once_per_outage() {
         let mut monitor = HealthMonitor::new(config());

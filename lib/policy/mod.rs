@@ -30,6 +30,16 @@
 //! With `[[allow]]` entries present, `to` must match one of them; an entry with `selectors`
 //! accepts only calls whose data starts with one of them (no plain transfers), an entry
 //! without `selectors` accepts any data.
+//!
+//! EnergyMarketV2 delivery receipts (`delivery_receipt` records) are refused unless the policy
+//! says otherwise — a meter signs receipts from its own readings inside its delivery session,
+//! never from figures piped to it. A technician's test bench may allow them, for named market
+//! contracts (and, through `chain_ids`, chains):
+//!
+//! ```toml
+//! allow_receipts = true
+//! receipt_markets = ["0x5FbDB2315678afecb367f032d93F642f64180aa3"]
+//! ```
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -117,6 +127,8 @@ struct PolicyFile {
     window: Option<WindowFile>,
     #[serde(default)]
     allow: Vec<AllowFile>,
+    allow_receipts: Option<bool>,
+    receipt_markets: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,6 +163,8 @@ pub struct Policy {
     allow_deploy: bool,
     window: Option<(Duration, U256)>,
     allow: Vec<Allow>,
+    allow_receipts: bool,
+    receipt_markets: Vec<Address>,
     spent: VecDeque<(SystemTime, U256)>,
 }
 
@@ -222,8 +236,24 @@ impl Policy {
                 Ok((Duration::from_secs(w.seconds), amount("window.max_value", &w.max_value)?))
             })
             .transpose()?;
+        let receipt_markets = file
+            .receipt_markets
+            .unwrap_or_default()
+            .iter()
+            .map(|m| {
+                crate::wire::parse_address(m.trim()).map_err(|e| invalid(format!("receipt_markets: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let allow_receipts = file.allow_receipts.unwrap_or(false);
+        if allow_receipts && receipt_markets.is_empty() {
+            return Err(invalid(
+                "allow_receipts needs receipt_markets: the market contracts receipts are for".into(),
+            ));
+        }
         Ok(Policy {
             sha256: hex::encode(Sha256::digest(bytes)),
+            allow_receipts,
+            receipt_markets,
             chain_ids: file.chain_ids,
             tx_types,
             max_value: file.max_value.as_ref().map(|v| amount("max_value", v)).transpose()?,
@@ -246,6 +276,27 @@ impl Policy {
         if self.window.is_some() && !value.is_zero() {
             self.spent.push_back((at, value));
         }
+    }
+
+    /// Checks a delivery receipt for market contract `market` on chain `chain_id`: refused
+    /// unless `allow_receipts` and the market is one of `receipt_markets` (and the chain one
+    /// of `chain_ids`, when given).
+    pub fn check_receipt(&self, chain_id: u64, market: Address) -> Result<(), PolicyError> {
+        let deny = |reason: String| Err(PolicyError::Denied(reason));
+        if !self.allow_receipts {
+            return deny(
+                "delivery receipts are not allowed (allow_receipts): a meter signs them from its own readings".into(),
+            );
+        }
+        if let Some(ids) = &self.chain_ids
+            && !ids.contains(&chain_id)
+        {
+            return deny(format!("chain id {chain_id} is not in {ids:?}"));
+        }
+        if !self.receipt_markets.contains(&market) {
+            return deny(format!("market {market} is not in receipt_markets"));
+        }
+        Ok(())
     }
 
     /// Checks a request at time `now`. On approval the value counts toward the window.
@@ -354,6 +405,21 @@ mod tests {
     }
 
     #[test]
+    fn receipts_are_refused_unless_allowed_for_a_named_market() {
+        let market: Address = MARKET.parse().unwrap();
+        let other = Address::repeat_byte(7);
+        let denied = |p: &Policy, chain: u64, m: Address| p.check_receipt(chain, m).unwrap_err().to_string();
+        assert!(denied(&policy(""), 31337, market).contains("allow_receipts"));
+        let bench =
+            policy(&format!("chain_ids = [31337]\nallow_receipts = true\nreceipt_markets = [\"{MARKET}\"]"));
+        assert!(bench.check_receipt(31337, market).is_ok());
+        assert!(denied(&bench, 31337, other).contains("receipt_markets"));
+        assert!(denied(&bench, 1001, market).contains("chain id 1001"));
+        let error = Policy::parse(b"allow_receipts = true", Path::new("p.toml")).unwrap_err().to_string();
+        assert!(error.contains("needs receipt_markets"), "{error}");
+    }
+
+    #[test]
     fn an_empty_policy_allows_everything_but_deploys() {
         let mut p = policy("");
         let now = SystemTime::now();
@@ -362,6 +428,65 @@ mod tests {
         assert!(p.check(&deploy, now).is_err());
         assert!(policy("allow_deploy = true").check(&deploy, now).is_ok());
         assert_eq!(p.sha256(), hex::encode(Sha256::digest(b"")));
+    }
+
+    #[test]
+    fn each_limit_allows_exactly_the_limit_and_denies_one_more() {
+        let text = "max_value = \"1 KAIA\"\nmax_gas = 200000\nmax_gas_price = \"30 ston\"\n";
+        let now = SystemTime::now();
+        let mut p = policy(text);
+        let kaia = 1_000_000_000_000_000_000u64;
+        let ston30 = U256::from(30_000_000_000u64);
+        let at_limit = [
+            Request { gas: 200_000, ..call(0) },
+            Request { gas_price: ston30, ..call(0) },
+            call(kaia),
+            Request { gas: 200_000, gas_price: ston30, ..call(kaia) },
+        ];
+        for request in at_limit {
+            assert!(p.check(&request, now).is_ok(), "{request:?} is at the limit, not over it");
+        }
+        let over = [
+            (Request { gas: 200_001, ..call(0) }, "gas 200001 exceeds max_gas 200000"),
+            (
+                Request { gas_price: ston30 + U256::from(1), ..call(0) },
+                "exceeds max_gas_price 30000000000 peb",
+            ),
+            (call(kaia + 1), "exceeds max_value 1000000000000000000 peb"),
+        ];
+        for (request, reason) in over {
+            let error = p.check(&request, now).unwrap_err().to_string();
+            assert!(error.contains(reason), "{error} should say {reason}");
+        }
+    }
+
+    #[test]
+    fn the_window_allows_exactly_its_maximum() {
+        let now = SystemTime::now();
+        let mut p = policy("[window]\nseconds = 60\nmax_value = \"100 peb\"\n");
+        assert!(p.check(&call(60), now).is_ok());
+        assert!(p.check(&call(40), now).is_ok(), "60 + 40 is exactly the window's 100");
+        assert!(p.check(&call(1), now).is_err(), "one more is over");
+        // Past the span, the window is empty again.
+        assert!(p.check(&call(100), now + Duration::from_secs(60)).is_ok());
+    }
+
+    #[test]
+    fn remember_spent_counts_only_real_value_in_a_window() {
+        let now = SystemTime::now();
+        // Without a window nothing is kept (a long-running signer must not grow without bound).
+        let mut plain = policy("max_value = \"1 KAIA\"");
+        plain.remember_spent(now, U256::from(5));
+        assert!(plain.spent.is_empty(), "no window, nothing to remember");
+        // With one, a zero value is not an entry, and a real one counts against the window.
+        let mut windowed = policy("[window]\nseconds = 60\nmax_value = \"100 peb\"\n");
+        windowed.remember_spent(now, U256::ZERO);
+        assert!(windowed.spent.is_empty(), "a zero value is not remembered");
+        windowed.remember_spent(now, U256::from(70));
+        assert_eq!(windowed.spent.len(), 1);
+        assert!(windowed.check(&call(30), now).is_ok());
+        let error = windowed.check(&call(1), now).unwrap_err().to_string();
+        assert!(error.contains("over the window's 100 peb"), "{error}");
     }
 
     #[test]

@@ -1,12 +1,39 @@
 //! Signers: whatever holds a key and turns a 32-byte digest into a recoverable signature.
 //!
 //! The [`Signer`] trait is shaped for a key that never leaves its device: callers pass a
-//! digest (a transaction's sighash) in and get `(r, s, y_parity)` out; nothing ever asks for
-//! the key. Backends:
+//! digest (a transaction's sighash, an EIP-191 message hash) in and get `(r, s, y_parity)`
+//! out; nothing ever asks for the key. Every tool that takes `--key` (`evlock-sign`,
+//! `evlock-calibrate`, `evlock-trade deliver`) opens one through [`KeyUri::open`], so every
+//! backend signs every Kaia transaction type.
 //!
-//! - `keystore:PATH` (or a plain path): a Web3 v3 or KIP-3 v4 keystore, unlocked once.
-//! - `optee:…`: a key inside an OP-TEE trusted application, behind the `optee` cargo feature
-//!   (ARM boards with TrustZone); without the feature the URI is refused with that reason.
+//! # The backends
+//!
+//! | `--key` | where the key lives | how it is unlocked | built |
+//! |---|---|---|---|
+//! | `PATH` or `keystore:PATH` | a Web3 v3 / KIP-3 v4 keystore file, scrypt/pbkdf2 + AES | password (file or prompt) | always |
+//! | `optee:SLOT` | evlock's trusted application in ARM TrustZone (OP-TEE secure storage) | nothing: the TA only answers this board | `--features optee`, ARM Linux with OP-TEE |
+//! | `pkcs11:token=T;object=O` | a PKCS#11 token: HSM, smart card, SoftHSM2 ([RFC 7512] URI) | the token's user PIN (file or prompt), tried once | always; the module is loaded at run time |
+//!
+//! What each protects against, and what not:
+//!
+//! - **keystore**: a stolen file is useless without the password (scrypt makes guessing
+//!   slow). But while a tool runs, the decrypted key is in its process memory, zeroized on
+//!   drop: root on the machine, a debugger, a core dump or a memory-disclosure bug can read it
+//!   there. This is the paper's "memory attack" on a meter.
+//! - **optee**: the key is generated inside the secure world and never crosses into the
+//!   normal world — no command returns it — so root in Linux cannot read it, from memory or
+//!   from disk (secure storage is encrypted with a key bound to the device and the TA). What
+//!   it does not stop: root on the board can still *ask* the TA to sign anything (pair it with
+//!   a signing policy on a separate device if that matters), the TA is only as good as the
+//!   board's OP-TEE (the development TA-signing key, a board without secure boot or RPMB
+//!   rollback protection), and the key cannot be backed up: losing the board loses the key.
+//! - **pkcs11**: the key is generated on the token as sensitive and non-extractable and only
+//!   signs there: it is never in the host's memory, and a stolen host holds no key. The PIN
+//!   is in memory briefly (it unlocks the token, not the key) and whoever has the PIN and the
+//!   token can sign. A software token such as SoftHSM2 keeps its keys in files on the same
+//!   machine, encrypted under the PIN: good for tests and CI, no protection from root.
+//!
+//! [RFC 7512]: https://www.rfc-editor.org/rfc/rfc7512
 //!
 //! A signer is one key. Kaia separates the account from its keys: a decoupled account's key
 //! has another address than the account (a [`Signer`]'s [`Signer::account`] vs its
@@ -15,6 +42,8 @@
 //! several `--key`s.
 
 pub mod account;
+pub mod optee;
+pub mod pkcs11;
 pub mod session;
 
 pub use account::AccountKeys;
@@ -28,6 +57,9 @@ use crate::kaia::RecoverableSig;
 use crate::keys::keystore::Keystore;
 use crate::keys::password::PasswordSource;
 use crate::keys::{KeyError, SecretKey};
+
+pub use optee::TeeError;
+pub use pkcs11::{Pkcs11Error, Pkcs11Uri};
 
 /// Why a signer could not be opened or could not sign.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +86,12 @@ pub enum SignerError {
     /// The signing device failed.
     #[error("the signing device failed: {0}")]
     Device(String),
+    /// The TEE or evlock's trusted application failed or refused.
+    #[error(transparent)]
+    Tee(#[from] TeeError),
+    /// The PKCS#11 module or token failed or refused.
+    #[error(transparent)]
+    Pkcs11(Pkcs11Error),
     /// A key source holds no key for a role it is asked to sign in.
     #[error("{source_name} has no key for {role}")]
     NoKeyForRole {
@@ -95,6 +133,8 @@ impl ErrorClass for SignerError {
             | SignerError::AccountConflict { .. } => ExitCode::Usage,
             SignerError::NoKeyForRole { .. } => ExitCode::Key,
             SignerError::Device(_) => ExitCode::Device,
+            SignerError::Tee(inner) => inner.exit_code(),
+            SignerError::Pkcs11(inner) => inner.exit_code(),
         }
     }
 
@@ -104,6 +144,8 @@ impl ErrorClass for SignerError {
             SignerError::BadUri { .. } => "bad_key_uri",
             SignerError::Unavailable { .. } => "signer_unavailable",
             SignerError::Device(_) => "signer_device",
+            SignerError::Tee(inner) => inner.error_code(),
+            SignerError::Pkcs11(inner) => inner.error_code(),
             SignerError::NoKeyForRole { .. } => "no_key_for_role",
             SignerError::DifferentAccounts { .. } | SignerError::AccountConflict { .. } => "wrong_account",
         }
@@ -144,8 +186,10 @@ pub fn eip191_hash(message: &[u8]) -> B256 {
 pub enum KeyUri {
     /// A keystore file.
     Keystore(PathBuf),
-    /// A key in an OP-TEE trusted application (`optee:KEY-ID`).
+    /// A key in a slot of evlock's OP-TEE trusted application (`optee:SLOT`).
     Optee(String),
+    /// A key on a PKCS#11 token (`pkcs11:token=…;object=…`).
+    Pkcs11(Pkcs11Uri),
 }
 
 impl std::str::FromStr for KeyUri {
@@ -156,15 +200,53 @@ impl std::str::FromStr for KeyUri {
         match text.split_once(':') {
             Some(("keystore", path)) if !path.is_empty() => Ok(KeyUri::Keystore(PathBuf::from(path))),
             Some(("keystore", _)) => Err(bad("keystore: needs a path")),
-            Some(("optee", id)) if !id.is_empty() => Ok(KeyUri::Optee(id.to_string())),
-            Some(("optee", _)) => Err(bad("optee: needs a key id")),
+            Some(("optee", "")) => Err(bad("optee: needs a slot name (optee:SLOT)")),
+            Some(("optee", slot)) => {
+                optee::check_slot(slot).map_err(|reason| bad(&reason))?;
+                Ok(KeyUri::Optee(slot.to_string()))
+            }
+            Some(("pkcs11", rest)) => {
+                Ok(KeyUri::Pkcs11(Pkcs11Uri::parse(rest).map_err(|reason| bad(&reason))?))
+            }
             Some((scheme, _)) if scheme.len() > 1 && scheme.chars().all(|c| c.is_ascii_alphanumeric()) => {
-                Err(bad("unknown scheme (use keystore:PATH or optee:KEY-ID)"))
+                Err(bad("unknown scheme (use keystore:PATH, optee:SLOT or pkcs11:token=…;object=…)"))
             }
             _ if text.is_empty() => Err(bad("empty")),
             _ => Ok(KeyUri::Keystore(PathBuf::from(text))),
         }
     }
+}
+
+/// What opening a key may need besides its URI: the keystore password, the token PIN and the
+/// PKCS#11 module. Each is used only by the backend it belongs to.
+#[derive(Debug, Clone)]
+pub struct KeyAccess {
+    /// Where a keystore's password comes from.
+    pub password: PasswordSource,
+    /// Where a PKCS#11 token's user PIN comes from.
+    pub pin: PasswordSource,
+    /// The PKCS#11 module (`--pkcs11-module` or `EVLOCK_PKCS11_MODULE`); a URI's
+    /// `module-path` is used when this is not given.
+    pub pkcs11_module: Option<PathBuf>,
+}
+
+impl KeyAccess {
+    /// Access with a password source only (keystores); no PIN, no module.
+    pub fn password(password: PasswordSource) -> Self {
+        let pin = PasswordSource { file: None, no_input: password.no_input, flag: "--pin-file" };
+        KeyAccess { password, pin, pkcs11_module: None }
+    }
+}
+
+/// A key a backend holds, as `evlock-keygen new` and `list` report it: never a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldKey {
+    /// The `--key` URI that names it.
+    pub uri: String,
+    /// The uncompressed SEC1 public key.
+    pub public_key: [u8; 65],
+    /// The account address.
+    pub address: Address,
 }
 
 impl KeyUri {
@@ -173,23 +255,60 @@ impl KeyUri {
     /// role.
     pub fn open_account(
         &self,
-        password: &PasswordSource,
+        access: &KeyAccess,
         roles: &[crate::kaia::KeyRole],
     ) -> Result<AccountKeys, SignerError> {
         match self {
-            KeyUri::Keystore(path) => AccountKeys::unlock_keystore(path, password, roles),
-            _ => Ok(AccountKeys::single(self.open(password)?)),
+            KeyUri::Keystore(path) => AccountKeys::unlock_keystore(path, &access.password, roles),
+            _ => Ok(AccountKeys::single(self.open(access)?)),
         }
     }
 
-    /// Opens the signer, asking for a password through `password` when the key needs one.
-    pub fn open(&self, password: &PasswordSource) -> Result<Box<dyn Signer + Send>, SignerError> {
+    /// Opens the signer, asking for a password or PIN through `access` when the key needs one.
+    pub fn open(&self, access: &KeyAccess) -> Result<Box<dyn Signer + Send>, SignerError> {
         match self {
-            KeyUri::Keystore(path) => Ok(Box::new(KeystoreSigner::unlock(path, password)?)),
-            KeyUri::Optee(_) => Err(SignerError::Unavailable {
-                backend: "optee",
-                reason: "this build has no OP-TEE support; build with `--features optee` on an ARM board with OP-TEE",
+            KeyUri::Keystore(path) => Ok(Box::new(KeystoreSigner::unlock(path, &access.password)?)),
+            KeyUri::Optee(slot) => Ok(Box::new(optee::OpteeSigner::open(optee::connect()?, slot)?)),
+            KeyUri::Pkcs11(uri) => Ok(Box::new(pkcs11::Pkcs11Signer::open(uri, access)?)),
+        }
+    }
+
+    /// Creates a new key inside the backend (TEE or token); the secret never leaves it.
+    /// Keystores are made by `evlock-keygen new` from a mnemonic instead.
+    pub fn generate(&self, access: &KeyAccess) -> Result<HeldKey, SignerError> {
+        match self {
+            KeyUri::Keystore(path) => Err(SignerError::BadUri {
+                uri: path.display().to_string(),
+                reason: "keystores are created from a mnemonic: use evlock-keygen new --out-dir".into(),
             }),
+            KeyUri::Optee(slot) => {
+                let public_key = optee::connect()?.generate(slot)?;
+                Ok(HeldKey {
+                    uri: format!("optee:{slot}"),
+                    address: crate::keys::address_of_public_key(&public_key),
+                    public_key,
+                })
+            }
+            KeyUri::Pkcs11(uri) => pkcs11::generate(uri, access),
+        }
+    }
+
+    /// The keys the backend holds: for `optee:SLOT` that slot (every slot when the name is
+    /// empty), for `pkcs11:` those the URI selects.
+    pub fn list(&self, access: &KeyAccess) -> Result<Vec<HeldKey>, SignerError> {
+        match self {
+            KeyUri::Keystore(path) => Err(SignerError::BadUri {
+                uri: path.display().to_string(),
+                reason: "list reads a TEE or a token; inspect keystores with evlock-keygen inspect".into(),
+            }),
+            KeyUri::Optee(slot) => {
+                let held = optee::held_keys(&optee::connect()?)?;
+                Ok(held
+                    .into_iter()
+                    .filter(|key| slot.is_empty() || key.uri == format!("optee:{slot}"))
+                    .collect())
+            }
+            KeyUri::Pkcs11(uri) => pkcs11::list(uri, access),
         }
     }
 }
@@ -249,9 +368,17 @@ mod tests {
         assert_eq!("keys/a.json".parse::<KeyUri>().unwrap(), KeyUri::Keystore("keys/a.json".into()));
         assert_eq!("keystore:/x/y.json".parse::<KeyUri>().unwrap(), KeyUri::Keystore("/x/y.json".into()));
         assert_eq!("optee:meter-1".parse::<KeyUri>().unwrap(), KeyUri::Optee("meter-1".into()));
+        let KeyUri::Pkcs11(uri) = "pkcs11:token=ops;object=fee-payer".parse::<KeyUri>().unwrap() else {
+            panic!("a pkcs11 URI")
+        };
+        assert_eq!((uri.token.as_deref(), uri.object.as_deref()), (Some("ops"), Some("fee-payer")));
         assert!("hsm:slot1".parse::<KeyUri>().is_err());
         assert!("keystore:".parse::<KeyUri>().is_err());
-        assert!("optee:".parse::<KeyUri>().unwrap_err().to_string().contains("key id"));
+        assert!("optee:".parse::<KeyUri>().unwrap_err().to_string().contains("slot name"));
+        assert!("optee:a/b".parse::<KeyUri>().unwrap_err().to_string().contains("ASCII"));
+        assert!(
+            "pkcs11:token=a?pin-value=1".parse::<KeyUri>().unwrap_err().to_string().contains("--pin-file")
+        );
     }
 
     #[test]

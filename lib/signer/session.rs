@@ -20,8 +20,12 @@ use super::AccountKeys;
 use crate::audit::{AuditEntry, AuditLog, now_rfc3339};
 use crate::exit::{ErrorClass, ExitCode, Failure};
 use crate::kaia::{KaiaError, KeyRole, Transaction, fields, tx_field};
+use crate::market::v2::{ReceiptError, ReceiptRequest};
 use crate::policy::{Policy, Request};
-use crate::wire::{DERIVED_TX_FIELDS, ENVELOPE_FIELDS, RecordError, SignedTxRecord, check_record};
+use crate::wire::{
+    DERIVED_TX_FIELDS, DeliveryReceiptRecord, ENVELOPE_FIELDS, Record, RecordError, SignedTxRecord,
+    check_record,
+};
 
 /// Which signature the session adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -103,12 +107,22 @@ pub enum SignError {
     /// `raw` is not hex.
     #[error("field `raw`: not hex: {0}")]
     BadRaw(String),
+    /// A delivery receipt without a policy that allows receipts.
+    #[error(
+        "delivery receipts are signed only under a --policy with allow_receipts (a meter signs them from its own readings, not from piped figures)"
+    )]
+    ReceiptsNeedPolicy,
+    /// A delivery receipt given to the fee-payer role.
+    #[error("a delivery receipt is signed with --role sender (the meter's key), not as a fee payer")]
+    ReceiptNotForFeePayer,
 }
 
 impl ErrorClass for SignError {
     fn exit_code(&self) -> ExitCode {
         match self {
             SignError::Record(inner) => inner.exit_code(),
+            // Like a policy's denial: a definite no.
+            SignError::ReceiptsNeedPolicy => ExitCode::No,
             _ => ExitCode::Usage,
         }
     }
@@ -124,6 +138,8 @@ impl ErrorClass for SignError {
             SignError::EthereumTypeDecoupled { .. } => "decoupled_account",
             SignError::WrongChainId { .. } => "wrong_chain_id",
             SignError::BadRaw(_) => "bad_raw_tx",
+            SignError::ReceiptsNeedPolicy => "policy_denied",
+            SignError::ReceiptNotForFeePayer => "bad_input",
         }
     }
 }
@@ -221,7 +237,7 @@ impl Session {
             return Err(SignError::NotAnObject.into());
         };
         // A `tx` record reaches the fee payer's check, which says what to pipe instead.
-        check_record(&fields, &["tx", "signed_tx"]).map_err(SignError::from)?;
+        check_record(&fields, &["tx", "signed_tx", DeliveryReceiptRecord::KIND]).map_err(SignError::from)?;
         let meta = fields.remove("meta");
         let extra: Map<String, Value> =
             fields.iter().filter(|(k, _)| carried(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -283,6 +299,89 @@ impl Session {
             meta,
             extra,
         })
+    }
+
+    /// Whether a record is a delivery receipt (for [`Session::sign_receipt`]).
+    pub fn is_receipt(record: &Value) -> bool {
+        record.get("kind").and_then(Value::as_str) == Some(DeliveryReceiptRecord::KIND)
+    }
+
+    /// Signs an unsigned `delivery_receipt` record (EnergyMarketV2's EIP-712 digest), only
+    /// under a policy that allows receipts for its market and chain. `meter` defaults to the
+    /// key's own address and `chain_id` to `--chain-id`.
+    pub fn sign_receipt(&mut self, record: Value, line: u64) -> Result<DeliveryReceiptRecord, Failure> {
+        let Value::Object(mut fields) = record else {
+            return Err(SignError::NotAnObject.into());
+        };
+        check_record(&fields, &[DeliveryReceiptRecord::KIND]).map_err(SignError::from)?;
+        if self.role == Role::FeePayer {
+            return Err(SignError::ReceiptNotForFeePayer.into());
+        }
+        if fields.contains_key("r") || fields.contains_key("s") {
+            return Err(SignError::AlreadySigned {
+                by: "a meter".into(),
+                hint: " (a receipt is signed once)",
+            }
+            .into());
+        }
+        fields.entry("meter").or_insert_with(|| Value::String(self.address_text.clone()));
+        if let Some(pin) = self.chain_id {
+            fields.entry("chain_id").or_insert_with(|| Value::String(pin.to_string()));
+        }
+        let unsigned: DeliveryReceiptRecord = serde_json::from_value(Value::Object(fields))
+            .map_err(|e| Failure::from(ReceiptError::Field { field: "record", reason: e.to_string() }))?;
+        let request = ReceiptRequest::from_record(&unsigned)?;
+        if let Some(pin) = self.chain_id
+            && request.chain_id != pin
+        {
+            return Err(SignError::WrongChainId { tx: request.chain_id, pin }.into());
+        }
+        let digest = request.digest();
+        let mut entry = self.audit.is_some().then(|| AuditEntry {
+            time: now_rfc3339(),
+            decision: "approved".into(),
+            reason: None,
+            role: self.role.as_str().into(),
+            signer: self.address_text.clone(),
+            signers: None,
+            account: None,
+            line,
+            tx_type: Some(DeliveryReceiptRecord::KIND.into()),
+            chain_id: Some(request.chain_id),
+            from: Some(request.receipt.meter.to_checksum(None)),
+            to: Some(request.market.to_checksum(None)),
+            value: None,
+            nonce: None,
+            gas: None,
+            gas_price: None,
+            selector: None,
+            sig_hash: Some(digest.to_string()),
+            tx_hash: None,
+            policy_sha256: self.policy.as_ref().map(|p| p.sha256().to_string()),
+            meta: unsigned.meta.clone(),
+        });
+        let verdict = match self.policy.as_ref() {
+            None => Err(Failure::from(SignError::ReceiptsNeedPolicy)),
+            Some(policy) => policy.check_receipt(request.chain_id, request.market).map_err(Failure::from),
+        };
+        if let Err(failure) = verdict {
+            if let Some(entry) = entry.as_mut() {
+                entry.decision = "denied".into();
+                entry.reason = Some(failure.to_string());
+            }
+            self.write_audit(entry.as_ref())?;
+            return Err(failure);
+        }
+        // The account's transaction key signs: the contract checks the meter's signing address,
+        // which is this key's own address (after a key rotation, `setMeterSigner` names it).
+        let (key_address, signer) = self
+            .keys
+            .for_role(KeyRole::Transaction)
+            .next()
+            .ok_or(SignError::Unsigned("the account has no transaction key to sign the receipt with"))?;
+        let signature = signer.sign_digest(&digest)?;
+        self.write_audit(entry.as_ref())?;
+        Ok(request.signed_record(&signature, key_address, unsigned.meta))
     }
 
     /// A sender signs a `tx` record: fills `from` and `chain_id` when absent, refuses a

@@ -268,7 +268,7 @@ fn commission(args: CommissionArgs, out: &mut Output) -> Result<ExitCode, Failur
     // Before anything is measured: the certificate can be written where --out says.
     calibrate::certificate::check_destination(&args.out, args.force)?;
     // The key is unlocked before anything is measured: a wrong password costs no bench time.
-    let signer = args.key.uri()?.open(&args.key.password.source())?;
+    let signer = args.key.uri()?.open(&args.key.access())?;
     log::info!("commissioning {} as technician {}", bench.device, signer.address());
     let mut rig = bench.rig()?;
     let issued = humantime::format_rfc3339_millis(SystemTime::now()).to_string();

@@ -1,6 +1,6 @@
 //! Options and helpers several tools share, each group declared once and flattened into the
-//! commands that use it: reaching a JSON-RPC node, a signing key and its password, a meter
-//! and its certificate, durations.
+//! commands that use it: reaching a JSON-RPC node, a signing key (a keystore, a TEE slot or a
+//! PKCS#11 token) and its password or PIN, a meter and its certificate, durations.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,7 +10,7 @@ use clap::Args;
 use crate::exit::Failure;
 use crate::keys::password::PasswordSource;
 use crate::rpc::{ClientOptions, RpcClient};
-use crate::signer::KeyUri;
+use crate::signer::{KeyAccess, KeyUri};
 
 /// Where a keystore password comes from: a file, the file `EVLOCK_PASSWORD_FILE` names, or
 /// a hidden prompt on the terminal (never the command line).
@@ -41,11 +41,14 @@ impl PasswordArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Key")]
 pub(crate) struct KeyArgs {
-    /// The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature).
+    /// The key: a keystore path or `keystore:PATH`, `optee:SLOT` (a TrustZone key; with the
+    /// optee feature), or `pkcs11:token=LABEL;object=LABEL` (a key on a PKCS#11 token).
     #[arg(long, value_name = "URI", required_unless_present = "generate")]
     pub(crate) key: Option<String>,
     #[command(flatten)]
     pub(crate) password: PasswordArgs,
+    #[command(flatten)]
+    pub(crate) token: TokenArgs,
 }
 
 impl KeyArgs {
@@ -53,6 +56,11 @@ impl KeyArgs {
     pub(crate) fn uri(&self) -> Result<KeyUri, Failure> {
         let key = self.key.as_deref().ok_or_else(|| Failure::usage("--key is required (see --help)"))?;
         Ok(key.parse()?)
+    }
+
+    /// What opening the key may need: the keystore password, the token's PIN and module.
+    pub(crate) fn access(&self) -> KeyAccess {
+        self.token.access(self.password.source())
     }
 }
 
@@ -190,5 +198,37 @@ impl From<ClockKind> for crate::meter::clock::Clock {
             ClockKind::Wall => Self::wall(),
             ClockKind::Virtual => Self::virtual_clock(),
         }
+    }
+}
+
+/// How to reach a key on a PKCS#11 token (`--key pkcs11:token=…;object=…`); beside `--key`.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Key")]
+pub(crate) struct TokenArgs {
+    /// The PKCS#11 module (the token vendor's .so, e.g. /usr/lib/softhsm/libsofthsm2.so) for
+    /// `--key pkcs11:…`.
+    #[arg(long, value_name = "FILE", env = "EVLOCK_PKCS11_MODULE", hide_env_values = true)]
+    pub(crate) pkcs11_module: Option<PathBuf>,
+    /// File holding the token's user PIN (one trailing newline is ignored); without it, a
+    /// hidden prompt. The PIN is tried once.
+    #[arg(long, value_name = "FILE", env = "EVLOCK_PIN_FILE", hide_env_values = true)]
+    pub(crate) pin_file: Option<PathBuf>,
+}
+
+impl TokenArgs {
+    /// The access to a key: `password` for keystores, these for tokens.
+    pub(crate) fn access(&self, password: PasswordSource) -> KeyAccess {
+        self.access_with_pin(password, self.pin_file.clone(), "--pin-file")
+    }
+
+    /// The same with another PIN file (a second key's, e.g. `--fee-payer-pin-file`).
+    pub(crate) fn access_with_pin(
+        &self,
+        password: PasswordSource,
+        pin_file: Option<PathBuf>,
+        flag: &'static str,
+    ) -> KeyAccess {
+        let pin = PasswordSource { file: pin_file, no_input: password.no_input, flag };
+        KeyAccess { password, pin, pkcs11_module: self.pkcs11_module.clone() }
     }
 }

@@ -7,7 +7,7 @@ use alloy_primitives::Address;
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use zeroize::Zeroizing;
 
-use super::common::PasswordArgs;
+use super::common::{PasswordArgs, TokenArgs};
 use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, Tool};
 use crate::exit::{ExitCode, Failure};
@@ -16,6 +16,7 @@ use crate::keys::hd::{BasePath, DEFAULT_BASE_PATH, derive_key};
 use crate::keys::keystore::{Format, Kdf, Keystore, ROLES, encrypt_v3_for, encrypt_v4_for};
 use crate::keys::mnemonic::Phrase;
 use crate::keys::{KeyError, SecretKey};
+use crate::signer::{HeldKey, KeyUri};
 use crate::wire::Output;
 use crate::wire::{KeyRecord, address_arg};
 
@@ -36,12 +37,6 @@ evlock-keygen import --keystore kaikas.json --source-password-file old.txt \
 # does my password open it?
 evlock-keygen inspect --verify --password-file pw.txt keys/0xAbC….json
 
-# A new key for an existing account (after an account_update gave it
-# this key): a KIP-3 keystore that names the account (decoupled)
-evlock-keygen import --private-key-file new.hex \
-  --account 0x5A0043070275d9f6054307Ee7348bD660849D90f \
-  --password-file pw.txt
-
 # The link's certificates: an operator CA, the operator's server, a meter
 evlock-keygen tls ca --name "Operator CA"           # ca.pem, ca.key (0600)
 evlock-keygen tls issue --ca ca.pem --name operator --server \
@@ -49,11 +44,18 @@ evlock-keygen tls issue --ca ca.pem --name operator --server \
 evlock-keygen tls issue --ca ca.pem --name meter-17 \
   --account 0x9858EfFD232B4033E47d90003D41EC34EcaEda94
 evlock-keygen tls inspect meter-17.pem
+
+# A new key for an existing account (after an account_update gave it
+# this key): a KIP-3 keystore that names the account (decoupled)
+evlock-keygen import --private-key-file new.hex \
+  --account 0x5A0043070275d9f6054307Ee7348bD660849D90f \
+  --password-file pw.txt
 "#;
 
 const NOTES: &str = "\
-Passwords are never taken on the command line: --password-file FILE, the file named by
-EVLOCK_PASSWORD_FILE, or a hidden prompt when stdin is a terminal (--no-input forbids it).";
+Passwords and PINs are never taken on the command line: --password-file FILE (--pin-file
+FILE), the file named by EVLOCK_PASSWORD_FILE (EVLOCK_PIN_FILE), or a hidden prompt when stdin
+is a terminal (--no-input forbids it).";
 
 const NEW_EXAMPLES: &str = r#"
 # A new 24-word wallet with 3 accounts; the mnemonic goes to a 0600 file
@@ -66,6 +68,19 @@ evlock-keygen new --light-kdf --out-dir keys --mnemonic-out seed.txt \
 
 # Show the words once on this terminal instead of writing them to a file
 evlock-keygen new --show-mnemonic --out-dir keys --password-file pw.txt
+
+# A key that never leaves its device: made in TrustZone (OP-TEE) or on a
+# PKCS#11 token
+evlock-keygen new --key optee:meter-1
+evlock-keygen new --key 'pkcs11:token=operator;object=fee-payer' \
+  --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-file op.pin
+"#;
+
+const LIST_EXAMPLES: &str = r#"
+# What keys does the TEE hold? And the token?
+evlock-keygen list --key optee:
+evlock-keygen list --key 'pkcs11:token=operator' \
+  --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-file op.pin
 "#;
 
 const IMPORT_EXAMPLES: &str = r#"
@@ -132,7 +147,8 @@ pub struct Keygen {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create a new mnemonic and write an encrypted keystore for each derived account.
+    /// Create a new mnemonic and write an encrypted keystore for each derived account; or,
+    /// with --key optee:SLOT or pkcs11:…, a key inside the TEE or on the token.
     #[command(after_long_help = command_help(NEW_EXAMPLES, ""))]
     New(NewArgs),
     /// Write keystores from a mnemonic file, a raw private-key file or another keystore.
@@ -156,6 +172,9 @@ enum Command {
     /// `tls inspect`.
     #[command(subcommand, after_long_help = command_help(super::keygen_tls::EXAMPLES, ""))]
     Tls(super::keygen_tls::TlsCommand),
+    /// List the keys a TEE (--key optee:) or a PKCS#11 token (--key pkcs11:…) holds.
+    #[command(after_long_help = command_help(LIST_EXAMPLES, ""))]
+    List(ListArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -200,8 +219,19 @@ impl WriteOpts {
 }
 
 #[derive(Debug, Args)]
-#[command(group = ArgGroup::new("mnemonic_destination").required(true).args(["mnemonic_out", "show_mnemonic", "discard_mnemonic"]))]
+#[command(group = ArgGroup::new("mnemonic_destination").args(["mnemonic_out", "show_mnemonic", "discard_mnemonic"]))]
 struct NewArgs {
+    /// Make the key inside a device instead: `optee:SLOT` (TrustZone, with the optee
+    /// feature) or `pkcs11:token=LABEL;object=LABEL`. The private key never leaves it; the
+    /// `key` record has only the address, the public key and the URI. No mnemonic, no keystore.
+    #[arg(
+        long,
+        value_name = "URI",
+        conflicts_with_all = ["mnemonic_destination", "words", "count", "start", "hd_path", "passphrase_file", "out_dir", "light_kdf", "force"]
+    )]
+    key: Option<String>,
+    #[command(flatten)]
+    token: TokenArgs,
     /// Mnemonic length.
     #[arg(long, default_value_t = 12, value_parser = parse_word_count)]
     words: usize,
@@ -268,6 +298,16 @@ struct InspectArgs {
 }
 
 #[derive(Debug, Args)]
+struct ListArgs {
+    /// The backend: `optee:` (every slot) or `pkcs11:token=LABEL` (every secp256k1 key on
+    /// the token; add `;object=LABEL` for one).
+    #[arg(long, value_name = "URI")]
+    key: String,
+    #[command(flatten)]
+    token: TokenArgs,
+}
+
+#[derive(Debug, Args)]
 struct ChangePasswordArgs {
     /// The v3 keystore to re-encrypt in place.
     #[arg(value_name = "KEYSTORE")]
@@ -299,11 +339,25 @@ impl Tool for Keygen {
             Some(Command::Inspect(args)) => inspect(args, out),
             Some(Command::ChangePassword(args)) => change_password(args, out),
             Some(Command::Tls(command)) => super::keygen_tls::run(command, out),
+            Some(Command::List(args)) => list(args, out),
         }
     }
 }
 
 fn new(args: NewArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    if let Some(key) = &args.key {
+        let uri: KeyUri = key.parse()?;
+        let held = uri.generate(&args.token.access(args.password.source()))?;
+        log::info!("created {} in {}", held.address.to_checksum(None), held.uri);
+        out.emit(&held_record(&held))?;
+        return Ok(ExitCode::Success);
+    }
+    if !(args.mnemonic_out.is_some() || args.show_mnemonic || args.discard_mnemonic) {
+        return Err(Failure::usage(
+            "say where the mnemonic goes: --mnemonic-out FILE, --show-mnemonic or --discard-mnemonic \
+             (or make the key in a device with --key optee:SLOT|pkcs11:…)",
+        ));
+    }
     if args.show_mnemonic && !out.is_terminal() {
         return Err(Failure::usage(
             "--show-mnemonic needs stdout to be a terminal; use --mnemonic-out FILE in scripts",
@@ -444,6 +498,7 @@ fn inspect(args: InspectArgs, out: &mut Output) -> Result<ExitCode, Failure> {
                 out.emit(&KeyRecord {
                     address: address.to_checksum(None),
                     public_key: None,
+                    uri: None,
                     path: None,
                     index: None,
                     keystore: keystore_path,
@@ -491,6 +546,40 @@ fn change_password(args: ChangePasswordArgs, out: &mut Output) -> Result<ExitCod
         ..key_record_for(&key, account)
     })?;
     Ok(ExitCode::Success)
+}
+
+fn list(args: ListArgs, out: &mut Output) -> Result<ExitCode, Failure> {
+    // `optee:` alone names every slot of the TA.
+    let uri: KeyUri = if args.key == "optee:" { KeyUri::Optee(String::new()) } else { args.key.parse()? };
+    let source =
+        crate::keys::password::PasswordSource { file: None, no_input: true, flag: "--password-file" };
+    let held = uri.list(&args.token.access(source))?;
+    if held.is_empty() {
+        log::info!("{} holds no secp256k1 key", args.key);
+    }
+    for key in &held {
+        out.emit(&held_record(key))?;
+    }
+    Ok(ExitCode::Success)
+}
+
+/// The `key` record of a key held in a device: address, public key and URI, nothing else.
+fn held_record(held: &HeldKey) -> KeyRecord {
+    KeyRecord {
+        address: held.address.to_checksum(None),
+        public_key: Some(format!("0x{}", hex::encode(held.public_key))),
+        uri: Some(held.uri.clone()),
+        path: None,
+        index: None,
+        keystore: None,
+        format: None,
+        role: None,
+        roles: None,
+        decoupled: None,
+        verified: None,
+        key_address: None,
+        meta: None,
+    }
 }
 
 /// Derives and writes a keystore for each account of the derivation options.
@@ -565,6 +654,7 @@ fn key_record_for(key: &SecretKey, account: Address) -> KeyRecord {
     KeyRecord {
         address: account.to_checksum(None),
         public_key: Some(format!("0x{}", hex::encode(key.public_key_uncompressed()))),
+        uri: None,
         path: None,
         index: None,
         keystore: None,

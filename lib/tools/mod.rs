@@ -11,6 +11,7 @@ mod relay_link;
 pub mod sense;
 pub mod sign;
 pub mod trade;
+pub mod trade_serve;
 
 /// A tool as its generated docs see it.
 pub struct ToolDocs {

@@ -57,10 +57,10 @@ evlock-sense --device sim:meter \
       --cert meter-17.pem --key meter-17.key --spool /var/lib/evlock/spool
 
 # Sign what the operator asks under the meter's policy, answer with receipts
+sign='evlock-sign --key owner.json --policy meter.toml --on-error skip'
 evlock-relay connect --to operator.example:7443 --ca ca.pem \
   --cert meter-17.pem --key meter-17.key --spool spool \
-  --exec 'evlock-sign --key owner.json --policy meter.toml --on-error skip \
-          | evlock-relay submit'
+  --exec "$sign | evlock-relay submit"
 
 # Send a file once and stop when the operator has it all
 evlock-relay connect … --exit-on-eof < readings.ndjson

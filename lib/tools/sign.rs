@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
+use super::common::TokenArgs;
 use crate::audit::AuditLog;
 use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, InputArgs, Tool};
@@ -38,6 +39,14 @@ evlock-sign --key meter.json --password-file pw.txt --chain-id 1001 \
   --policy examples/policies/meter.toml --audit-log audit.ndjson \
   < txs.ndjson > signed.ndjson
 
+# A key that never leaves its device: TrustZone (OP-TEE), or an HSM through
+# PKCS#11
+evlock-sign --key optee:meter-1 < tx.ndjson
+evlock-sign --role fee-payer \
+  --key 'pkcs11:token=operator;object=fee-payer' \
+  --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pin-file op.pin \
+  < signed.ndjson
+
 # A 2-of-3 multisig account: two keystores (or backends) sign
 # together, one password file each
 evlock-sign --key alice.json --password-file alice.pw \
@@ -54,6 +63,12 @@ evlock-sign --key bob.json --password-file bob.pw < half.ndjson \
 # decoupled, multisig or role-based account)
 evlock-sign --key optee:meter-1 \
   --account 0x5A0043070275d9f6054307Ee7348bD660849D90f
+
+# A test bench signs an EnergyMarketV2 delivery receipt (allow_receipts)
+r='{"kind":"delivery_receipt","v":1,"trade_id":"1","cumulative_wh":"120"'
+r+=',"market":"0x5FbDB2315678afecb367f032d93F642f64180aa3"}'
+echo "$r" | evlock-sign --key meter.json --password-file pw.txt \
+  --chain-id 31337 --policy bench.toml
 
 # What is inside a raw transaction, and who signed it?
 evlock-sign decode 0x08f87a…
@@ -87,7 +102,9 @@ evlock-sign decode < signed.ndjson
 /// fee delegation: `--role sender` signs a `tx` record, `--role fee-payer` adds the fee payer's
 /// signature to a sender-signed `signed_tx` record. With --policy, each request is checked
 /// before it is signed; with --audit-log, each request is appended and fsynced before its
-/// signature is written.
+/// signature is written. EnergyMarketV2 `delivery_receipt` records are signed only under a
+/// policy with `allow_receipts` for their market (a technician's test bench: in the field a
+/// meter signs receipts from its own readings, never from figures piped to it).
 #[derive(Debug, Parser)]
 #[command(
     name = "evlock-sign",
@@ -129,8 +146,9 @@ struct SigningArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Key")]
 struct AccountKeyArgs {
-    /// The key: a keystore path, `keystore:PATH`, or `optee:KEY-ID` (with the optee feature).
-    /// Give it again to sign with the keys of several sources for one (multisig) account.
+    /// The key: a keystore path or `keystore:PATH`, `optee:SLOT` (a TrustZone key; with the
+    /// optee feature), or `pkcs11:token=LABEL;object=LABEL` (a key on a PKCS#11 token). Give
+    /// it again to sign with the keys of several sources for one (multisig) account.
     #[arg(long, value_name = "URI", required_unless_present = "generate")]
     key: Vec<String>,
     /// The account the keys sign for, when their source does not name it: a hardware key or a
@@ -145,6 +163,8 @@ struct AccountKeyArgs {
     /// Never prompt: fail when something must be asked that no option or file answers.
     #[arg(long)]
     no_input: bool,
+    #[command(flatten)]
+    token: TokenArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,7 +229,7 @@ fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure>
             no_input: args.keys.no_input,
             flag: "--password-file",
         };
-        let mut opened = uri.open_account(&password, roles)?;
+        let mut opened = uri.open_account(&args.keys.token.access(password), roles)?;
         if let Some(account) = args.keys.account {
             opened = opened.for_account(account)?;
         }
@@ -229,6 +249,10 @@ fn sign_stream(args: SigningArgs, out: &mut Output) -> Result<ExitCode, Failure>
         key_addresses.join(", ")
     );
     let outcome = args.input.stream(stdin.lock()).run(out, |record: Value, line, out| {
+        if Session::is_receipt(&record) {
+            let signed = session.sign_receipt(record, line)?;
+            return out.emit(&signed).map_err(Failure::from);
+        }
         let signed = session.sign_record(record, line)?;
         out.emit(&signed).map_err(Failure::from)
     })?;

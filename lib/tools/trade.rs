@@ -216,7 +216,7 @@ struct MarketArgs {
 /// How a transaction is built: only the commands that write `tx` records take these.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Transaction")]
-struct TxArgs {
+pub(crate) struct TxArgs {
     /// The sender: whose nonce to use and whose key will sign (evlock-sign fills it from the
     /// key when left out, but then --nonce is needed).
     #[arg(long, value_name = "ADDRESS", env = "EVLOCK_FROM", value_parser = address_arg)]
@@ -260,7 +260,7 @@ struct GasArgs {
 }
 
 impl TxArgs {
-    fn params(&self) -> ChainParams {
+    pub(crate) fn params(&self) -> ChainParams {
         ChainParams {
             from: self.from,
             nonce: self.nonce,
@@ -388,6 +388,9 @@ enum Command {
     /// then settle (signs and submits itself; journaled so a killed session resumes).
     #[command(after_long_help = command_help(DELIVER_EXAMPLES, ""))]
     Deliver(Box<DeliverArgs>),
+    /// Serve the operator's console: a live web page of the market and the meters.
+    #[command(after_long_help = command_help(super::trade_serve::EXAMPLES, super::trade_serve::NOTES))]
+    Serve(Box<super::trade_serve::ServeArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -420,6 +423,9 @@ struct DeliverArgs {
     /// The fee payer key's password file.
     #[arg(long, value_name = "FILE", requires = "fee_payer_key", help_heading = "Key")]
     fee_payer_password_file: Option<PathBuf>,
+    /// The fee payer token's PIN file, when --fee-payer-key is a `pkcs11:` key.
+    #[arg(long, value_name = "FILE", requires = "fee_payer_key", help_heading = "Key")]
+    fee_payer_pin_file: Option<PathBuf>,
     // The meter, closed in by its relay while delivering.
     #[command(flatten)]
     meter: MeterArgs,
@@ -604,6 +610,11 @@ impl Tool for Trade {
                 let client = client.as_ref().ok_or_else(|| needs_node("deliver"))?;
                 let market = market.ok_or_else(needs_market)?;
                 return run_deliver(client, market, *args, out);
+            }
+            Command::Serve(args) => {
+                let market = market.ok_or_else(needs_market)?;
+                let params = args.tx.params();
+                return super::trade_serve::run(connect(&self.connection)?, market, params, *args, out);
             }
         };
         if !matches!(action, Action::Deploy { .. }) && market.is_none() {
@@ -818,14 +829,19 @@ fn run_deliver(
     });
     let mut journal = Journal::open(&journal_path)?;
 
-    let sender = Session::new(key.open(&args.key.password.source())?, Role::Sender, None, None, None);
+    let sender = Session::new(key.open(&args.key.access())?, Role::Sender, None, None, None);
     let fee_payer = match &payer_key {
         Some(uri) => {
             let password = args
                 .key
                 .password
                 .other_file(args.fee_payer_password_file.clone(), "--fee-payer-password-file");
-            Some(Session::new(uri.open(&password)?, Role::FeePayer, None, None, None))
+            let access = args.key.token.access_with_pin(
+                password,
+                args.fee_payer_pin_file.clone(),
+                "--fee-payer-pin-file",
+            );
+            Some(Session::new(uri.open(&access)?, Role::FeePayer, None, None, None))
         }
         None => None,
     };

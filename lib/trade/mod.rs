@@ -30,7 +30,8 @@ mod watch;
 pub use builder::{ChainParams, TxBuilder, TxFamily, fallback_gas};
 pub use report::{ReportPlan, ReportPlanner, Reporting};
 pub use state::{
-    OfferState, Query, TradeState, check_market, meter_owner, read_offer, read_trade, status_record,
+    OfferState, Query, TradeState, amount_fields, check_market, credit_fields, meter_owner, read_offer,
+    read_trade, status_record,
 };
 pub use watch::{EventRecord, Watcher};
 

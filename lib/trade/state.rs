@@ -32,7 +32,8 @@ impl OfferState {
         self.energy_wh.saturating_mul(self.price_per_wh)
     }
 
-    fn status_name(&self) -> &'static str {
+    /// `open`, `bought`, `cancelled` (or `none`).
+    pub fn status_name(&self) -> &'static str {
         match self.status {
             1 => "open",
             2 => "bought",
@@ -40,6 +41,26 @@ impl OfferState {
             _ => "none",
         }
     }
+
+    /// The `fields` of its `status` record (`evlock-trade status offer ID`).
+    pub fn status_fields(&self) -> Value {
+        json!({
+            "seller": self.seller.to_checksum(None), "energy_wh": self.energy_wh.to_string(),
+            "price_per_wh": self.price_per_wh.to_string(), "price": format_price_per_wh(self.price_per_wh),
+            "escrow": amount_fields(self.escrow()), "expiry_block": self.expiry_block.to_string(),
+            "state": self.status_name(),
+        })
+    }
+}
+
+/// An amount as `status` records show it: `{"peb": "…", "human": "2 ston"}`.
+pub fn amount_fields(peb: U256) -> Value {
+    json!({"peb": peb.to_string(), "human": format_amount(peb)})
+}
+
+/// The `fields` of an account's `credit` status record.
+pub fn credit_fields(credit: I256) -> Value {
+    json!({"credit": credit.to_string()})
 }
 
 /// A trade as the contract holds it.
@@ -66,12 +87,36 @@ pub struct TradeState {
 }
 
 impl TradeState {
-    fn status_name(&self) -> &'static str {
+    /// `delivering`, `settled` (or `none`).
+    pub fn status_name(&self) -> &'static str {
         match self.status {
             1 => "delivering",
             2 => "settled",
             _ => "none",
         }
+    }
+
+    /// The escrow the buyer sent: energy × price.
+    pub fn escrow(&self) -> U256 {
+        self.energy_wh.saturating_mul(self.price_per_wh)
+    }
+
+    /// The Wh both meters agree on: the smaller report.
+    pub fn delivered_wh(&self) -> U256 {
+        self.seller_wh.min(self.buyer_wh)
+    }
+
+    /// The `fields` of its `status` record (`evlock-trade status trade ID`).
+    pub fn status_fields(&self) -> Value {
+        json!({
+            "offer_id": self.offer_id.to_string(), "seller": self.seller.to_checksum(None),
+            "buyer": self.buyer.to_checksum(None), "energy_wh": self.energy_wh.to_string(),
+            "price_per_wh": self.price_per_wh.to_string(), "price": format_price_per_wh(self.price_per_wh),
+            "escrow": amount_fields(self.escrow()), "deadline_block": self.deadline.to_string(),
+            "seller_report_wh": self.seller_wh.to_string(), "buyer_report_wh": self.buyer_wh.to_string(),
+            "delivered_wh": self.delivered_wh().to_string(),
+            "state": self.status_name(),
+        })
     }
 }
 
@@ -166,35 +211,12 @@ pub enum Query {
 /// Reads what `query` names and renders it as a `status` record.
 pub fn status_record(client: &RpcClient, market: Address, query: &Query) -> Result<StatusRecord, TradeError> {
     let block = client.block_number()?;
-    let amount = |v: U256| json!({"peb": v.to_string(), "human": format_amount(v)});
     let (what, id, fields): (&str, String, Value) = match query {
-        Query::Offer(id) => {
-            let o = read_offer(client, market, *id)?;
-            let fields = json!({
-                "seller": o.seller.to_checksum(None), "energy_wh": o.energy_wh.to_string(),
-                "price_per_wh": o.price_per_wh.to_string(), "price": format_price_per_wh(o.price_per_wh),
-                "escrow": amount(o.escrow()), "expiry_block": o.expiry_block.to_string(),
-                "state": o.status_name(),
-            });
-            ("offer", id.to_string(), fields)
-        }
-        Query::Trade(id) => {
-            let t = read_trade(client, market, *id)?;
-            let escrow = t.energy_wh.saturating_mul(t.price_per_wh);
-            let fields = json!({
-                "offer_id": t.offer_id.to_string(), "seller": t.seller.to_checksum(None),
-                "buyer": t.buyer.to_checksum(None), "energy_wh": t.energy_wh.to_string(),
-                "price_per_wh": t.price_per_wh.to_string(), "price": format_price_per_wh(t.price_per_wh),
-                "escrow": amount(escrow), "deadline_block": t.deadline.to_string(),
-                "seller_report_wh": t.seller_wh.to_string(), "buyer_report_wh": t.buyer_wh.to_string(),
-                "delivered_wh": t.seller_wh.min(t.buyer_wh).to_string(),
-                "state": t.status_name(),
-            });
-            ("trade", id.to_string(), fields)
-        }
+        Query::Offer(id) => ("offer", id.to_string(), read_offer(client, market, *id)?.status_fields()),
+        Query::Trade(id) => ("trade", id.to_string(), read_trade(client, market, *id)?.status_fields()),
         Query::Credit(account) => {
             let credit: I256 = view(client, market, EnergyMarket::creditCall(*account))?;
-            ("credit", account.to_checksum(None), json!({"credit": credit.to_string()}))
+            ("credit", account.to_checksum(None), credit_fields(credit))
         }
         Query::Balance(account) => {
             let owed: U256 = view(client, market, EnergyMarket::balanceOfCall(*account))?;
@@ -202,7 +224,7 @@ pub fn status_record(client: &RpcClient, market: Address, query: &Query) -> Resu
             (
                 "balance",
                 account.to_checksum(None),
-                json!({"withdrawable": amount(owed), "account": amount(native)}),
+                json!({"withdrawable": amount_fields(owed), "account": amount_fields(native)}),
             )
         }
     };

@@ -12,6 +12,7 @@
 //! | `tx` | `evlock-trade`, scripts; `evlock-sign decode` | [`crate::kaia::Transaction`]'s JSON |
 //! | `signed_tx` | `evlock-sign` | [`SignedTxRecord`] |
 //! | `receipt` | `evlock-relay submit` | [`ReceiptRecord`] |
+//! | `delivery_receipt` | a meter's delivery session, `evlock-sign` (test benches) | [`DeliveryReceiptRecord`] |
 //! | `rpc_result` | `evlock-relay rpc` | [`RpcResultRecord`] |
 //! | `devnet` | `evlock-devnet`, first line | [`DevnetRecord`] |
 //! | `error` | every tool, on stderr | [`ErrorRecord`] |
@@ -23,6 +24,8 @@
 //! | `calibration` | `evlock-calibrate` | [`CalibrationRecord`], [`CalibrationSummaryRecord`] |
 //! | `status` | `evlock-trade status` | [`StatusRecord`] |
 //! | `certificate` | `evlock-keygen tls` | [`CertificateRecord`] |
+//! | `console` | `evlock-trade serve`, first line | [`ConsoleRecord`] |
+//! | `link` | the operator↔meter link; read by `evlock-trade serve` | [`LinkRecord`] |
 //!
 //! A `tx` record is a transaction to sign, in the shape of [`crate::kaia::Transaction`]'s JSON:
 //!

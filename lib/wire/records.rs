@@ -46,6 +46,10 @@ pub struct KeyRecord {
     /// The uncompressed SEC1 public key (0x04…), when the key was decrypted or derived.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub public_key: Option<String>,
+    /// For a key inside a device: the `--key` URI that names it (`optee:SLOT`,
+    /// `pkcs11:token=…;object=…`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub uri: Option<String>,
     /// The HD derivation path, for keys derived from a mnemonic.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub path: Option<String>,
@@ -142,6 +146,53 @@ pub struct SignedTxRecord {
 
 impl Record for SignedTxRecord {
     const KIND: &'static str = "signed_tx";
+}
+
+/// A meter's EIP-712 delivery receipt for EnergyMarketV2: "meter `meter` measured
+/// `cumulative_wh` for trade `trade_id`" under the domain {name "EnergyMarket", version "2",
+/// `chain_id`, `market`}. Unsigned (no `r`/`s`) it is a request to `evlock-sign` (refused
+/// unless its policy allows receipts); signed, any pipe carries it to whoever submits it
+/// (`evlock-trade receipts`). The kind `receipt` is a transaction receipt, not this.
+///
+/// ```json
+/// {"kind":"delivery_receipt","v":1,"chain_id":"31337","market":"0x…","trade_id":"1",
+///  "meter":"0x…","cumulative_wh":"120","digest":"0x…","signer":"0x…","r":"0x…","s":"0x…",
+///  "y_parity":1,"meta":{"seq":7}}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryReceiptRecord {
+    /// The chain id, decimal.
+    pub chain_id: String,
+    /// The market contract (the domain's verifying contract), EIP-55.
+    pub market: String,
+    /// The trade id, decimal.
+    pub trade_id: String,
+    /// The meter that measured, EIP-55.
+    pub meter: String,
+    /// Cumulative Wh the meter measured for the trade, decimal.
+    pub cumulative_wh: String,
+    /// The EIP-712 digest signed, 0x-hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub digest: Option<String>,
+    /// The address of the key that signed (the meter's receipt signer), EIP-55.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signer: Option<String>,
+    /// The signature's r, 0x-hex (32 bytes).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub r: Option<String>,
+    /// The signature's s, 0x-hex (32 bytes, low-S).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub s: Option<String>,
+    /// The recovery parity, 0 or 1 (the contract's v is 27 + y_parity).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub y_parity: Option<u8>,
+    /// Carried from the input record.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub meta: Option<Value>,
+}
+
+impl Record for DeliveryReceiptRecord {
+    const KIND: &'static str = "delivery_receipt";
 }
 
 /// The fields every record has around its body: `kind`, `v` and `meta`.
@@ -763,6 +814,77 @@ impl Record for StatusRecord {
     const KIND: &'static str = "status";
 }
 
+/// What a started `evlock-trade serve` (the operator's console) serves: its first stdout line.
+///
+/// ```json
+/// {"kind":"console","v":1,"url":"http://127.0.0.1:8080/","contract":"0x…","block":"1234",
+///  "actions":false,"client_certificates":false}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsoleRecord {
+    /// Where the console is served (a wildcard bind shown as loopback).
+    pub url: String,
+    /// The market it follows.
+    pub contract: String,
+    /// The chain's head block when it started, decimal.
+    pub block: String,
+    /// Whether the offer and buy forms (`--allow-actions`) are served.
+    pub actions: bool,
+    /// Whether every client must present a certificate from the client CA.
+    pub client_certificates: bool,
+}
+
+impl Record for ConsoleRecord {
+    const KIND: &'static str = "console";
+}
+
+/// A meter's link to the operator came up or went down.
+///
+/// ```json
+/// {"kind":"link","v":1,"event":"connected","peer":{"name":"meter-7","account":"0x…"},
+///  "time":"2026-11-24T10:00:00Z"}
+/// ```
+///
+/// Records a meter sends over the link (`reading`, `alarm`) carry the same `peer` object as
+/// `meta.peer`, so a reader can tell whose they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkRecord {
+    /// `connected` or `disconnected`.
+    pub event: LinkEvent,
+    /// Who: the name and account of the peer's client certificate.
+    pub peer: LinkPeer,
+    /// When, RFC 3339 UTC.
+    pub time: String,
+    /// Why a link went down, for humans.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<String>,
+}
+
+impl Record for LinkRecord {
+    const KIND: &'static str = "link";
+}
+
+/// What happened to a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkEvent {
+    /// The peer connected (its certificate was accepted).
+    Connected,
+    /// The peer's connection ended.
+    Disconnected,
+}
+
+/// The far end of a link, as its certificate names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkPeer {
+    /// The certificate's name (attacker-controlled text: escape it wherever it is shown).
+    #[serde(default)]
+    pub name: String,
+    /// The Kaia account the certificate is bound to, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+}
+
 /// A failure to handle one input record, or a tool's failure, as a record. Written to
 /// stderr, never stdout.
 ///
@@ -826,6 +948,7 @@ mod tests {
         let record = KeyRecord {
             address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94".into(),
             public_key: None,
+            uri: None,
             path: Some("m/44'/8217'/0'/0/0".into()),
             index: Some(0),
             keystore: None,

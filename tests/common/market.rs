@@ -68,7 +68,7 @@ impl Market {
     /// Signs and mines (one block) a contract deployment (`to` None) or call from `who`.
     pub fn send_input(&mut self, who: &mut Party, to: Option<Address>, value: U256, input: &[u8]) -> Sent {
         let mut fields = json!({"type": if to.is_none() { "smart_contract_deploy" } else { "smart_contract_execution" },
-            "chain_id": "31337", "nonce": who.nonce.to_string(), "gas": "3000000", "gas_price": GAS_PRICE.to_string(),
+            "chain_id": "31337", "nonce": who.nonce.to_string(), "gas": "6000000", "gas_price": GAS_PRICE.to_string(),
             "from": who.address.to_checksum(None), "value": value.to_string(),
             "input": format!("0x{}", hex::encode(input))});
         match to {

@@ -1,9 +1,13 @@
 // Compiles the contracts with the pinned solc (npm `solc`, exact version in package.json) and
 // fixed settings into committed artifacts, one JSON file beside each source:
-//   contracts/EnergyMarket.sol   -> contracts/EnergyMarket.json   (the product)
+//   contracts/EnergyMarket.sol   -> contracts/EnergyMarket.json   (the product, version 1)
+//   contracts/EnergyMarketV2.sol -> contracts/EnergyMarketV2.json (the product, version 2)
 //   contracts/test/NAME.sol      -> contracts/test/NAME.json      (contracts only tests deploy,
 //                                                                  e.g. attackers)
 // Each source file holds one contract named like the file (it may declare interfaces too).
+// Imports resolve only to the pinned npm packages in tests/js/node_modules (OpenZeppelin
+// Contracts); an artifact lists every imported file with its package version and sha256, so a
+// changed library is drift too.
 //
 //   node tests/js/compile-contract.mjs          write the artifacts
 //   node tests/js/compile-contract.mjs --check  exit 1 if a committed artifact differs from a
@@ -16,6 +20,17 @@ import solc from "solc";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const check = process.argv.includes("--check");
+const modules = join(root, "tests", "js", "node_modules");
+
+/// The imported files, sorted, each with its npm package's version and the file's sha256.
+function importsOf(imported) {
+  const version = (pkg) => JSON.parse(readFileSync(join(modules, pkg, "package.json"), "utf8")).version;
+  return [...imported.keys()].sort().map((path) => ({
+    path,
+    package: `@openzeppelin/contracts@${version("@openzeppelin/contracts")}`,
+    sha256: imported.get(path),
+  }));
+}
 
 const settings = {
   optimizer: { enabled: true, runs: 200 },
@@ -26,7 +41,7 @@ const settings = {
 
 /// Paths (relative to the repository root, "/"-separated) of the .sol files, product first.
 function sources() {
-  const list = ["contracts/EnergyMarket.sol"];
+  const list = ["contracts/EnergyMarket.sol", "contracts/EnergyMarketV2.sol"];
   const testDir = join(root, "contracts", "test");
   if (existsSync(testDir)) {
     for (const name of readdirSync(testDir).sort()) {
@@ -43,8 +58,21 @@ function build(sourceRel) {
   const file = basename(sourceRel);
   const name = file.replace(/\.sol$/, "");
   const input = { language: "Solidity", sources: { [file]: { content: source } }, settings };
-  const output = JSON.parse(solc.compile(JSON.stringify(input)));
-  for (const e of output.errors || []) console.error(e.formattedMessage);
+  const imported = new Map();
+  const findImports = (path) => {
+    if (!path.startsWith("@openzeppelin/contracts/")) return { error: `${path}: only @openzeppelin/contracts imports are allowed` };
+    try {
+      const content = readFileSync(join(modules, path), "utf8");
+      imported.set(path, createHash("sha256").update(content).digest("hex"));
+      return { contents: content };
+    } catch (e) {
+      return { error: `${path}: ${e.message}` };
+    }
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+  // The pinned library's own warnings are not ours to fix: show errors, and our warnings.
+  const ours = (e) => e.severity === "error" || !(e.sourceLocation?.file || "").startsWith("@openzeppelin/");
+  for (const e of (output.errors || []).filter(ours)) console.error(e.formattedMessage);
   if ((output.errors || []).some((e) => e.severity === "error")) process.exit(2);
   const contract = (output.contracts[file] || {})[name];
   if (!contract) {
@@ -58,6 +86,7 @@ function build(sourceRel) {
     source_sha256: createHash("sha256").update(source).digest("hex"),
     compiler: { name: "solc", version: solc.version(), package: "npm solc (pinned in tests/js/package.json)" },
     settings: { optimizer: settings.optimizer, evmVersion: settings.evmVersion, metadata: settings.metadata },
+    ...(imported.size ? { imports: importsOf(imported) } : {}),
     abi: contract.abi,
     bytecode: "0x" + contract.evm.bytecode.object,
     deployed_bytecode: "0x" + contract.evm.deployedBytecode.object,

@@ -1,0 +1,475 @@
+//! EnergyMarket version 2 (`contracts/EnergyMarketV2.json`): bindings from its committed ABI,
+//! the call data of every v2 action, and the EIP-712 delivery receipt a meter signs — hashed
+//! by `alloy-sol-types` (`sol!` struct, `eip712_signing_hash`), never by hand.
+//!
+//! ```
+//! use alloy_primitives::{Address, U256};
+//! use evlock::market::v2::{DeliveryReceipt, receipt_domain};
+//! let receipt = DeliveryReceipt { tradeId: U256::from(1), meter: Address::ZERO, cumulativeWh: U256::from(120) };
+//! let domain = receipt_domain(1001, Address::ZERO);
+//! let digest = evlock::market::v2::receipt_digest(&receipt, &domain);
+//! assert_ne!(digest, alloy_primitives::B256::ZERO);
+//! ```
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{Eip712Domain, SolCall, SolConstructor, SolStruct};
+
+use crate::kaia::RecoverableSig;
+use crate::wire::DeliveryReceiptRecord;
+
+#[allow(missing_docs)]
+mod bindings {
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        EnergyMarketV2,
+        "contracts/EnergyMarketV2.json"
+    );
+
+    alloy_sol_types::sol! {
+        /// What a meter signs: it measured `cumulativeWh` for trade `tradeId` (EIP-712 type
+        /// `DeliveryReceipt`, domain "EnergyMarket" version "2").
+        #[derive(Debug, Default, PartialEq, Eq)]
+        struct DeliveryReceipt {
+            uint256 tradeId;
+            address meter;
+            uint256 cumulativeWh;
+        }
+    }
+}
+
+pub use bindings::{DeliveryReceipt, EnergyMarketV2};
+
+/// The EIP-712 domain name of the market's receipts.
+pub const DOMAIN_NAME: &str = "EnergyMarket";
+/// The EIP-712 domain version of the market's receipts (the contract's version).
+pub const DOMAIN_VERSION: &str = "2";
+
+/// The receipt domain of the market contract `market` on chain `chain_id`.
+pub fn receipt_domain(chain_id: u64, market: Address) -> Eip712Domain {
+    alloy_sol_types::eip712_domain! {
+        name: DOMAIN_NAME,
+        version: DOMAIN_VERSION,
+        chain_id: chain_id,
+        verifying_contract: market,
+    }
+}
+
+/// The digest a meter signs for `receipt` under `domain`.
+pub fn receipt_digest(receipt: &DeliveryReceipt, domain: &Eip712Domain) -> B256 {
+    receipt.eip712_signing_hash(domain)
+}
+
+/// A receipt with its meter's signature (v 27/28, low S), as the contract takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedReceipt {
+    /// The trade.
+    pub trade_id: U256,
+    /// The meter that measured.
+    pub meter: Address,
+    /// Cumulative Wh the meter measured for the trade.
+    pub cumulative_wh: U256,
+    /// The signature over [`receipt_digest`].
+    pub signature: RecoverableSig,
+}
+
+impl SignedReceipt {
+    /// The signed part.
+    pub fn receipt(&self) -> DeliveryReceipt {
+        DeliveryReceipt { tradeId: self.trade_id, meter: self.meter, cumulativeWh: self.cumulative_wh }
+    }
+
+    /// The contract's `Receipt` tuple.
+    pub fn to_abi(&self) -> EnergyMarketV2::Receipt {
+        EnergyMarketV2::Receipt {
+            tradeId: self.trade_id,
+            meter: self.meter,
+            cumulativeWh: self.cumulative_wh,
+            v: 27 + u8::from(self.signature.y_parity),
+            r: B256::from(self.signature.r),
+            s: B256::from(self.signature.s),
+        }
+    }
+}
+
+/// Why a `delivery_receipt` record cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    /// A field is missing or malformed (exit 2).
+    #[error("delivery_receipt field `{field}`: {reason}")]
+    Field {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The record carries no signature where one is needed (exit 2).
+    #[error("the delivery receipt is not signed (no r/s/y_parity): a meter signs it first")]
+    Unsigned,
+    /// The signature does not recover to the record's `signer` (exit 1: tampered or forged).
+    #[error("the delivery receipt's signature recovers to {recovered}, not to its signer {signer}")]
+    WrongSigner {
+        /// Who the signature recovers to.
+        recovered: Address,
+        /// The record's `signer`.
+        signer: Address,
+    },
+}
+
+impl crate::exit::ErrorClass for ReceiptError {
+    fn exit_code(&self) -> crate::exit::ExitCode {
+        match self {
+            ReceiptError::WrongSigner { .. } => crate::exit::ExitCode::No,
+            _ => crate::exit::ExitCode::Usage,
+        }
+    }
+
+    fn error_code(&self) -> &'static str {
+        match self {
+            ReceiptError::Field { .. } => "bad_receipt",
+            ReceiptError::Unsigned => "unsigned_receipt",
+            ReceiptError::WrongSigner { .. } => "receipt_signer_mismatch",
+        }
+    }
+}
+
+/// A receipt record's domain and signed part: what a meter is asked to sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptRequest {
+    /// The chain id.
+    pub chain_id: u64,
+    /// The market contract.
+    pub market: Address,
+    /// The signed part.
+    pub receipt: DeliveryReceipt,
+}
+
+impl ReceiptRequest {
+    /// Reads the domain and signed part of a `delivery_receipt` record.
+    pub fn from_record(record: &DeliveryReceiptRecord) -> Result<Self, ReceiptError> {
+        let number = |field: &'static str, text: &str| {
+            text.parse::<U256>().map_err(|e| ReceiptError::Field { field, reason: format!("{text:?}: {e}") })
+        };
+        let address = |field: &'static str, text: &str| {
+            crate::wire::parse_address(text).map_err(|e| ReceiptError::Field { field, reason: e.to_string() })
+        };
+        let chain_id = record.chain_id.parse::<u64>().map_err(|e| ReceiptError::Field {
+            field: "chain_id",
+            reason: format!("{:?}: {e}", record.chain_id),
+        })?;
+        Ok(ReceiptRequest {
+            chain_id,
+            market: address("market", &record.market)?,
+            receipt: DeliveryReceipt {
+                tradeId: number("trade_id", &record.trade_id)?,
+                meter: address("meter", &record.meter)?,
+                cumulativeWh: number("cumulative_wh", &record.cumulative_wh)?,
+            },
+        })
+    }
+
+    /// The EIP-712 digest to sign.
+    pub fn digest(&self) -> B256 {
+        receipt_digest(&self.receipt, &receipt_domain(self.chain_id, self.market))
+    }
+
+    /// The signed record: this request, `signature` by `signer`, and `meta`.
+    pub fn signed_record(
+        &self,
+        signature: &RecoverableSig,
+        signer: Address,
+        meta: Option<serde_json::Value>,
+    ) -> DeliveryReceiptRecord {
+        DeliveryReceiptRecord {
+            chain_id: self.chain_id.to_string(),
+            market: self.market.to_checksum(None),
+            trade_id: self.receipt.tradeId.to_string(),
+            meter: self.receipt.meter.to_checksum(None),
+            cumulative_wh: self.receipt.cumulativeWh.to_string(),
+            digest: Some(self.digest().to_string()),
+            signer: Some(signer.to_checksum(None)),
+            r: Some(B256::from(signature.r).to_string()),
+            s: Some(B256::from(signature.s).to_string()),
+            y_parity: Some(u8::from(signature.y_parity)),
+            meta,
+        }
+    }
+}
+
+impl SignedReceipt {
+    /// Reads a signed `delivery_receipt` record, checking that its signature recovers to its
+    /// `signer` (whether that signer is the meter's on chain is the contract's to decide).
+    /// Returns the domain with it.
+    pub fn from_record(
+        record: &DeliveryReceiptRecord,
+    ) -> Result<(ReceiptRequest, SignedReceipt), ReceiptError> {
+        let request = ReceiptRequest::from_record(record)?;
+        let (Some(r), Some(s), Some(y_parity)) = (&record.r, &record.s, record.y_parity) else {
+            return Err(ReceiptError::Unsigned);
+        };
+        let word = |field: &'static str, text: &str| {
+            text.parse::<B256>().map_err(|e| ReceiptError::Field { field, reason: format!("{text:?}: {e}") })
+        };
+        if y_parity > 1 {
+            return Err(ReceiptError::Field {
+                field: "y_parity",
+                reason: format!("{y_parity} is not 0 or 1"),
+            });
+        }
+        let signature = RecoverableSig::new(word("r", r)?.into(), word("s", s)?.into(), y_parity == 1);
+        let recovered = signature
+            .recover_address(&request.digest())
+            .map_err(|e| ReceiptError::Field { field: "s", reason: e.to_string() })?;
+        if let Some(signer) = &record.signer {
+            let signer = crate::wire::parse_address(signer)
+                .map_err(|e| ReceiptError::Field { field: "signer", reason: e.to_string() })?;
+            if signer != recovered {
+                return Err(ReceiptError::WrongSigner { recovered, signer });
+            }
+        }
+        let signed = SignedReceipt {
+            trade_id: request.receipt.tradeId,
+            meter: request.receipt.meter,
+            cumulative_wh: request.receipt.cumulativeWh,
+            signature,
+        };
+        Ok((request, signed))
+    }
+}
+
+/// One thing a participant asks the v2 market to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Deploy a market with a delivery window and a grace window, in blocks.
+    Deploy {
+        /// Blocks a trade has for delivery.
+        delivery_blocks: u64,
+        /// Blocks after the deadline in which only the seller settles an unfinished trade.
+        grace_blocks: u64,
+    },
+    /// Offer the registrar role (registrar only).
+    ProposeRegistrar {
+        /// The proposed registrar (zero withdraws the offer).
+        registrar: Address,
+    },
+    /// Take the registrar role offered to the sender.
+    AcceptRegistrar,
+    /// Vouch for a meter of an owner (registrar only).
+    ProposeMeter {
+        /// The meter's account.
+        meter: Address,
+        /// The owner's account.
+        owner: Address,
+    },
+    /// Accept a meter proposed for the sender.
+    AcceptMeter {
+        /// The meter.
+        meter: Address,
+    },
+    /// Revoke a meter for new trades (owner or registrar).
+    RevokeMeter {
+        /// The meter.
+        meter: Address,
+    },
+    /// Set the address a meter's receipts are signed by (owner only).
+    SetMeterSigner {
+        /// The meter.
+        meter: Address,
+        /// Its new receipt-signing address.
+        signer: Address,
+    },
+    /// Offer energy at a price per Wh until a block, to buyers with enough credit.
+    Offer {
+        /// Energy in Wh.
+        energy_wh: U256,
+        /// Price per Wh in peb.
+        price_per_wh: U256,
+        /// The last block at which the offer can be bought.
+        expiry_block: U256,
+        /// The lowest buyer credit accepted.
+        min_buyer_credit: i64,
+    },
+    /// Buy an offer, sending `escrow` (energy × price).
+    Buy {
+        /// The offer.
+        offer_id: U256,
+        /// The highest price per Wh the buyer accepts.
+        max_price_per_wh: U256,
+        /// The lowest seller credit the buyer accepts.
+        min_seller_credit: i64,
+        /// The value sent: exactly energy × price.
+        escrow: U256,
+    },
+    /// Report the cumulative Wh delivered so far (from the meter's account).
+    Report {
+        /// The trade.
+        trade_id: U256,
+        /// Cumulative Wh since the trade started.
+        cumulative_wh: U256,
+    },
+    /// Record signed receipts.
+    SubmitReceipts {
+        /// The receipts.
+        receipts: Vec<SignedReceipt>,
+    },
+    /// Settle a trade.
+    Settle {
+        /// The trade.
+        trade_id: U256,
+    },
+    /// Record receipts of a trade and settle it in the same transaction.
+    SettleWithReceipts {
+        /// The trade.
+        trade_id: U256,
+        /// Its receipts (usually each side's latest).
+        receipts: Vec<SignedReceipt>,
+    },
+    /// Cancel an unbought offer.
+    Cancel {
+        /// The offer.
+        offer_id: U256,
+    },
+    /// Withdraw everything owed to the caller.
+    Withdraw,
+}
+
+fn int(value: i64) -> alloy_primitives::I256 {
+    alloy_primitives::I256::try_from(value).expect("an i64 fits an int256")
+}
+
+impl Action {
+    /// The contract function's name (`deploy` for a deployment).
+    pub fn function(&self) -> &'static str {
+        match self {
+            Action::Deploy { .. } => "deploy",
+            Action::ProposeRegistrar { .. } => "proposeRegistrar",
+            Action::AcceptRegistrar => "acceptRegistrar",
+            Action::ProposeMeter { .. } => "proposeMeter",
+            Action::AcceptMeter { .. } => "acceptMeter",
+            Action::RevokeMeter { .. } => "revokeMeter",
+            Action::SetMeterSigner { .. } => "setMeterSigner",
+            Action::Offer { .. } => "offer",
+            Action::Buy { .. } => "buy",
+            Action::Report { .. } => "report",
+            Action::SubmitReceipts { .. } => "submitReceipts",
+            Action::Settle { .. } => "settle",
+            Action::SettleWithReceipts { .. } => "settleWithReceipts",
+            Action::Cancel { .. } => "cancel",
+            Action::Withdraw => "withdraw",
+        }
+    }
+
+    /// The transaction input: init code with constructor arguments for a deployment, else
+    /// the ABI-encoded call.
+    pub fn call_data(&self) -> Vec<u8> {
+        use EnergyMarketV2 as M;
+        let abi = |receipts: &[SignedReceipt]| receipts.iter().map(SignedReceipt::to_abi).collect::<Vec<_>>();
+        match self {
+            Action::Deploy { delivery_blocks, grace_blocks } => {
+                let mut code = M::BYTECODE.to_vec();
+                code.extend(
+                    M::constructorCall {
+                        deliveryBlocks_: U256::from(*delivery_blocks),
+                        graceBlocks_: U256::from(*grace_blocks),
+                    }
+                    .abi_encode(),
+                );
+                code
+            }
+            Action::ProposeRegistrar { registrar } => {
+                M::proposeRegistrarCall { proposed: *registrar }.abi_encode()
+            }
+            Action::AcceptRegistrar => M::acceptRegistrarCall {}.abi_encode(),
+            Action::ProposeMeter { meter, owner } => {
+                M::proposeMeterCall { meter: *meter, owner: *owner }.abi_encode()
+            }
+            Action::AcceptMeter { meter } => M::acceptMeterCall { meter: *meter }.abi_encode(),
+            Action::RevokeMeter { meter } => M::revokeMeterCall { meter: *meter }.abi_encode(),
+            Action::SetMeterSigner { meter, signer } => {
+                M::setMeterSignerCall { meter: *meter, signer: *signer }.abi_encode()
+            }
+            Action::Offer { energy_wh, price_per_wh, expiry_block, min_buyer_credit } => M::offerCall {
+                energyWh: *energy_wh,
+                pricePerWh: *price_per_wh,
+                expiryBlock: *expiry_block,
+                minBuyerCredit: int(*min_buyer_credit),
+            }
+            .abi_encode(),
+            Action::Buy { offer_id, max_price_per_wh, min_seller_credit, .. } => M::buyCall {
+                offerId: *offer_id,
+                maxPricePerWh: *max_price_per_wh,
+                minSellerCredit: int(*min_seller_credit),
+            }
+            .abi_encode(),
+            Action::Report { trade_id, cumulative_wh } => {
+                M::reportCall { tradeId: *trade_id, cumulativeWh: *cumulative_wh }.abi_encode()
+            }
+            Action::SubmitReceipts { receipts } => {
+                M::submitReceiptsCall { receipts: abi(receipts) }.abi_encode()
+            }
+            Action::Settle { trade_id } => M::settleCall { tradeId: *trade_id }.abi_encode(),
+            Action::SettleWithReceipts { trade_id, receipts } => {
+                M::settleWithReceiptsCall { tradeId: *trade_id, receipts: abi(receipts) }.abi_encode()
+            }
+            Action::Cancel { offer_id } => M::cancelCall { offerId: *offer_id }.abi_encode(),
+            Action::Withdraw => M::withdrawCall {}.abi_encode(),
+        }
+    }
+
+    /// The value the transaction sends (the escrow for a buy, else zero).
+    pub fn value(&self) -> U256 {
+        match self {
+            Action::Buy { escrow, .. } => *escrow,
+            _ => U256::ZERO,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::keccak256;
+
+    #[test]
+    fn the_receipt_type_hash_is_the_contracts() {
+        let declared = keccak256("DeliveryReceipt(uint256 tradeId,address meter,uint256 cumulativeWh)");
+        assert_eq!(DeliveryReceipt::default().eip712_type_hash(), declared);
+    }
+
+    #[test]
+    fn selectors_match_the_solidity_signatures() {
+        let receipts = Vec::new();
+        let cases = [
+            (
+                Action::SubmitReceipts { receipts: receipts.clone() },
+                "submitReceipts((uint256,address,uint256,uint8,bytes32,bytes32)[])",
+            ),
+            (
+                Action::SettleWithReceipts { trade_id: U256::from(1), receipts },
+                "settleWithReceipts(uint256,(uint256,address,uint256,uint8,bytes32,bytes32)[])",
+            ),
+            (
+                Action::Offer {
+                    energy_wh: U256::from(1),
+                    price_per_wh: U256::from(1),
+                    expiry_block: U256::from(1),
+                    min_buyer_credit: -3,
+                },
+                "offer(uint256,uint256,uint256,int256)",
+            ),
+            (
+                Action::Buy {
+                    offer_id: U256::from(1),
+                    max_price_per_wh: U256::from(1),
+                    min_seller_credit: 0,
+                    escrow: U256::ZERO,
+                },
+                "buy(uint256,uint256,int256)",
+            ),
+            (Action::AcceptMeter { meter: Address::ZERO }, "acceptMeter(address)"),
+            (Action::AcceptRegistrar, "acceptRegistrar()"),
+        ];
+        for (action, signature) in cases {
+            assert_eq!(&action.call_data()[..4], &keccak256(signature)[..4], "{signature}");
+        }
+    }
+}
