@@ -324,3 +324,102 @@ fn a_broker_and_a_meter_killed_mid_stream_lose_and_repeat_nothing() {
     meter.stop();
     op.stop();
 }
+
+/// Two operators of group `operators` on `broker`.
+fn shared_operators(pki: &Pki, work: &Path, url: &str) -> (Proc, Proc) {
+    let shared = ["--share", "operators"];
+    let op_a = operator(pki, work, "op-a", url, &shared, Stdin::Null);
+    let op_b = operator(pki, work, "op-b", url, &shared, Stdin::Null);
+    op_a.wait_for_log("shared subscription in group operators", WAIT);
+    op_b.wait_for_log("shared subscription in group operators", WAIT);
+    (op_a, op_b)
+}
+
+/// `(meter, n)` of every record.
+fn origins(records: &[Value]) -> Vec<(String, u64)> {
+    records.iter().map(|r| (peer_of(r).to_string(), r["n"].as_u64().unwrap())).collect()
+}
+
+#[test]
+fn two_operators_on_a_shared_subscription_split_the_records_and_write_each_once() {
+    const N: usize = 2_000;
+    let pki = fleet_pki();
+    let work = tempfile::tempdir().unwrap();
+    let work = work.path();
+    let broker = Mosquitto::start(&pki, work);
+    let url = broker.url();
+    let (mut op_a, mut op_b) = shared_operators(&pki, work, &url);
+    // One meter after the other, so each meter's own stream is dealt out between the two.
+    for name in ["meter-17", "meter-18"] {
+        let input = work.join(format!("{name}.ndjson"));
+        records_file(&input, N, 200, "");
+        let mut meter = connect(&pki, work, name, &url, &["--shared", "--exit-on-eof"], Stdin::File(&input));
+        // --exit-on-eof: the meter ends once an operator acknowledged each of its records.
+        let status = meter.wait(WAIT);
+        assert!(status.success(), "{status}: {}", meter.stderr_text());
+    }
+    op_a.stop();
+    op_b.stop();
+    let (a, b) = (origins(&op_a.records()), origins(&op_b.records()));
+    for name in ["meter-17", "meter-18"] {
+        let (in_a, in_b) =
+            (a.iter().filter(|o| o.0 == name).count(), b.iter().filter(|o| o.0 == name).count());
+        eprintln!("{name}: {in_a} records written by op-a, {in_b} by op-b");
+        assert!(in_a > 0 && in_b > 0, "{name}'s records were not split ({in_a} and {in_b})");
+    }
+    let mut all: Vec<(String, u64)> = a.into_iter().chain(b).collect();
+    all.sort();
+    let expected: Vec<(String, u64)> = ["meter-17", "meter-18"]
+        .iter()
+        .flat_map(|name| (0..N as u64).map(move |n| (name.to_string(), n)))
+        .collect();
+    assert_eq!(all, expected, "records lost or written twice across the two operators");
+}
+
+#[test]
+fn an_operator_killed_in_a_shared_group_loses_nothing_and_repeats_only_what_it_wrote() {
+    const N: u64 = 1_500;
+    let pki = fleet_pki();
+    let work = tempfile::tempdir().unwrap();
+    let work = work.path();
+    let broker = Mosquitto::start(&pki, work);
+    let url = broker.url();
+    let (op_a, mut op_b) = shared_operators(&pki, work, &url);
+    let mut meter =
+        connect(&pki, work, "meter-17", &url, &["--shared", "--resend-after", "2s"], Stdin::Piped);
+    let line = |n: u64| format!(r#"{{"kind":"reading","v":1,"n":{n},"pad":"{}"}}"#, "x".repeat(150));
+    for n in 0..N {
+        meter.send(&line(n));
+    }
+    // op-b dies with records in flight: what it was dealt and had not acknowledged is sent
+    // again and taken by op-a.
+    op_b.wait_for_records(50, WAIT);
+    op_b.kill();
+    for n in N..2 * N {
+        meter.send(&line(n));
+    }
+    let start = Instant::now();
+    let union = loop {
+        let mut union: Vec<u64> =
+            origins(&op_a.records()).into_iter().chain(origins(&op_b.records())).map(|o| o.1).collect();
+        union.sort();
+        union.dedup();
+        if union.len() as u64 == 2 * N || start.elapsed() > WAIT {
+            break union;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(union, (0..2 * N).collect::<Vec<_>>(), "records lost; meter:\n{}", meter.stderr_text());
+    // A record is written twice only if op-b wrote it before its kill and had not
+    // acknowledged it yet.
+    let a: Vec<u64> = origins(&op_a.records()).into_iter().map(|o| o.1).collect();
+    let b: Vec<u64> = origins(&op_b.records()).into_iter().map(|o| o.1).collect();
+    let mut a_sorted = a.clone();
+    a_sorted.sort();
+    a_sorted.dedup();
+    assert_eq!(a_sorted.len(), a.len(), "op-a wrote a record twice");
+    let twice: Vec<&u64> = b.iter().filter(|n| a.contains(n)).collect();
+    eprintln!("op-b wrote {} before its kill; {} of them again by op-a", b.len(), twice.len());
+    assert!(twice.len() <= 1024, "more repeated than the meter has out at once (1024): {twice:?}");
+    meter.stop();
+}

@@ -145,6 +145,19 @@ pub fn connect<W: Write>(
             .map_err(|source| LinkError::Io { what: "cannot start the input thread".into(), source })?;
     }
     let dialing = match options.broker {
+        Some(link) if link.resend_after.is_some() => {
+            runtime.spawn(super::mqtt::shared_meter_loop(super::mqtt::MeterContext {
+                link,
+                limits: options.limits.clone(),
+                give_up_after: options.give_up_after,
+                retry: options.retry,
+                spool: spool.clone(),
+                lane,
+                marks: marks.clone(),
+                inbox,
+                stop,
+            }))
+        }
         Some(link) => runtime.spawn(super::mqtt::meter_loop(super::mqtt::MeterContext {
             link,
             limits: options.limits.clone(),

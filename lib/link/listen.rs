@@ -188,7 +188,24 @@ pub fn listen<W: Write>(
         .map_err(|source| LinkError::Io { what: "cannot start the network runtime".into(), source })?;
     let (inbox, mut inbox_rx) = mpsc::channel(4096);
     let (stop_tx, stop) = watch::channel(false);
+    let shared_mode = options.broker.as_ref().is_some_and(|link| link.share.is_some());
     let accepting = match options.broker {
+        Some(link) if link.share.is_some() => {
+            log::info!("meters through {} (MQTT 5, shared subscription)", link.broker);
+            let client_id = super::mqtt::shared_client_id(&dir.file("mqtt-client.ndjson"), &options.name)?;
+            let allow_shared = shared.clone();
+            let allowed = move |peer: &Identity| {
+                allow_shared.allow.is_empty() || allow_shared.allow.iter().any(|p| p.matches(peer))
+            };
+            runtime.spawn(super::mqtt::shared_operator_loop(
+                link,
+                client_id,
+                options.limits.clone(),
+                allowed,
+                inbox,
+                stop.clone(),
+            ))
+        }
         Some(link) => {
             log::info!("meters through {} (MQTT 5, client certificates)", link.broker);
             let sessions = Arc::new(BrokerSessions { shared: shared.clone(), inbox, stop: stop.clone() });
@@ -208,7 +225,10 @@ pub fn listen<W: Write>(
         }
     };
 
-    {
+    if shared_mode {
+        // Nothing goes to the meters in shared mode but acks.
+        log::info!("shared mode: stdin is not read (records go from the meters to the operators only)");
+    } else {
         let shared = shared.clone();
         std::thread::Builder::new()
             .name("evlock-link-stdin".into())

@@ -23,6 +23,31 @@
 //!   queue) ends the session too, so the next one resumes at the receiver's high-water mark.
 //!   The link's own sequence numbers and marks then make delivery exactly once, in order,
 //!   whatever the broker redelivers or loses.
+//!
+//! **Shared mode** (`listen --share GROUP`, `connect --shared`). Several operator processes
+//! subscribe to `$share/GROUP/evlock/meters/+/up`; mosquitto deals the messages out one at a
+//! time, so one meter's records are split between them and none sees the whole stream. There
+//! are no sessions then: each data frame also carries the meter's stream and its *floor*
+//! (every record below it is acknowledged), and each operator takes any record on its own:
+//! it drops one below the floor or one it wrote before (its marks keep the floor and the
+//! records above it), writes the rest, and acknowledges each record it took with an `acks`
+//! frame on the meter's down topic. The meter drops exactly those from its spool (the acks
+//! are written there too, so a restart does not send them again), keeps at most
+//! [`SHARED_WINDOW`] records out, and sends a record again when no operator acknowledged it
+//! within `--resend-after`; each copy expires at the broker after that long (MQTT 5 message
+//! expiry), so a late copy never reaches an operator. Operators keep no persistent session:
+//! one that is gone leaves the group at once.
+//!
+//! What holds: while every operator acknowledges within `--resend-after`, each record is
+//! written exactly once across the group (a broker's redelivery goes to the operator that
+//! had the message, which drops it). Order per meter is not kept across operators (within
+//! one operator's output, a meter's records may also come out of order after a resend). An
+//! operator killed (or stalled beyond `--resend-after`) loses nothing: what it was dealt and
+//! had not acknowledged is sent again and taken by another; but a record it had written and
+//! not yet acknowledged (its current batch) is then written by that other one too, so
+//! across a crash the group is at-least-once. A broker that loses acknowledgements (killed
+//! without saving) has the same effect. Nothing goes from the operators to the meters in
+//! this mode but acks and refusals.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,7 +55,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rumqttc::v5::mqttbytes::QoS;
-use rumqttc::v5::mqttbytes::v5::{Packet, PubAckReason, SubscribeReasonCode};
+use rumqttc::v5::mqttbytes::v5::{Packet, PubAckReason, PublishProperties, SubscribeReasonCode};
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 use rumqttc::{TlsConfiguration, Transport};
 use rustls::ClientConfig;
@@ -115,6 +140,10 @@ pub struct BrokerLink {
     pub tls: Arc<ClientConfig>,
     /// This side's identity (its certificate's): the client id, and a meter's topics.
     pub identity: Identity,
+    /// Operator: shared mode in this group (`$share/GROUP/evlock/meters/+/up`).
+    pub share: Option<String>,
+    /// Meter: shared mode, re-sending a record not acknowledged within this long.
+    pub resend_after: Option<Duration>,
 }
 
 /// The state of one broker connection: a number that grows at each connect and at each
@@ -518,14 +547,18 @@ pub(super) async fn operator_loop<S: Sessions>(
     stop: watch::Receiver<bool>,
 ) {
     let max_frame = limits.max_record + FRAME_OVERHEAD;
-    // One operator process per broker: a shared subscription ($share/GROUP/…) would split
-    // one meter's frames between processes (mosquitto deals them out one message at a time),
-    // and a session needs all of them.
+    // One operator process per broker: a shared subscription ($share/GROUP/…) splits one
+    // meter's frames between processes (mosquitto deals them out one message at a time), and
+    // a session needs all of them; shared mode does without sessions (see the module docs).
     let subscription = format!("{PREFIX}/+/up");
     let client_id = link.identity.name.clone();
     let (failures_tx, mut failures) = mpsc::unbounded_channel();
     let (pending_tx, mut pending) = mpsc::unbounded_channel::<(String, String)>();
-    let options = options(&link, &client_id, max_frame, limits.idle_timeout / 3);
+    let mut options = options(&link, &client_id, max_frame, limits.idle_timeout / 3);
+    // No persistent session: an operator that is gone must leave the group at once, or the
+    // broker would go on dealing it messages to queue. What was dealt to it and not
+    // acknowledged, the meters send again.
+    options.set_clean_start(true).set_session_expiry_interval(None);
     let (client, events) = start(
         options,
         vec![subscription],
@@ -636,4 +669,354 @@ mod tests {
         assert_eq!(meter_of("evlock/meters/a/b/up"), None);
         assert_eq!(meter_of("other/meters/meter-17/up"), None);
     }
+}
+
+/// The client id of an operator in shared mode: its certificate's name and a random suffix
+/// made once per state folder (`mqtt-client.ndjson`), so several operators with one
+/// certificate do not take over each other's session and each finds its own again after a
+/// restart.
+pub fn shared_client_id(path: &std::path::Path, name: &str) -> Result<String, LinkError> {
+    let (mut log, lines) = crate::wire::DurableLog::open::<Value>(path)?;
+    if let Some(id) = lines.iter().find_map(|line| line.get("client_id").and_then(Value::as_str)) {
+        return Ok(id.to_string());
+    }
+    let id = format!("{name}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    log.append(&serde_json::json!({ "client_id": id }))?;
+    Ok(id)
+}
+
+/// How many of a meter's records may be out (published, not acknowledged) in shared mode:
+/// it bounds what each operator remembers of the meter's stream above its floor.
+pub const SHARED_WINDOW: usize = 1024;
+
+/// Shared mode's `data` frame, as an operator reads it.
+struct SharedData {
+    stream: Arc<str>,
+    floor: u64,
+    seq: u64,
+    record: Value,
+}
+
+/// What an operator in shared mode makes of a frame from a meter: its record, or `Err` with
+/// the frame type when it is something else (`hello` and plain `data` come from a meter
+/// not in shared mode).
+fn shared_data(text: &str) -> Result<SharedData, String> {
+    let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(text) else {
+        return Err("not a JSON object".into());
+    };
+    let kind = map.get("link").and_then(Value::as_str).unwrap_or("").to_string();
+    let stream = map.get("stream").and_then(Value::as_str).map(Arc::<str>::from);
+    let floor = map.get("floor").and_then(Value::as_u64);
+    let seq = map.get("seq").and_then(Value::as_u64);
+    match (kind.as_str(), stream, floor, seq, map.remove("record")) {
+        ("data", Some(stream), Some(floor), Some(seq), Some(record @ Value::Object(_))) => {
+            Ok(SharedData { stream, floor, seq, record })
+        }
+        _ => Err(kind),
+    }
+}
+
+/// Publishes what the delivery says about one meter's records (acks, refusals) on its down
+/// topic, merging the acks that queued up into one frame.
+async fn answer_meter(
+    client: AsyncClient,
+    topic: String,
+    mut controls: mpsc::UnboundedReceiver<super::session::Control>,
+) {
+    use super::session::Control;
+    while let Some(first) = controls.recv().await {
+        let mut acks: Vec<(Arc<str>, Vec<u64>)> = Vec::new();
+        let mut lines = Vec::new();
+        let mut next = Some(first);
+        while let Some(control) = next.take() {
+            match control {
+                Control::AckEach { stream, seqs } => match acks.iter_mut().find(|(s, _)| *s == stream) {
+                    Some(ack) => ack.1.extend(seqs),
+                    None => acks.push((stream, seqs)),
+                },
+                Control::Refused { seq, code, message } => {
+                    lines.push(Frame::Refused { seq, code, message }.to_line())
+                }
+                _ => {}
+            }
+            if acks.iter().map(|a| a.1.len()).sum::<usize>() < SHARED_WINDOW {
+                next = controls.try_recv().ok();
+            }
+        }
+        // Refusals first: the meter reports them before the ack drops the records.
+        lines.extend(
+            acks.into_iter().map(|(stream, seqs)| Frame::Acks { stream: stream.to_string(), seqs }.to_line()),
+        );
+        for line in lines {
+            if let Err(e) = client.publish(topic.clone(), QoS::AtLeastOnce, false, line.into_bytes()).await {
+                log::warn!("cannot answer on {topic}: {e}");
+                return;
+            }
+        }
+    }
+}
+
+/// The operator's side in shared mode (`listen --from … --share GROUP`): one of several
+/// operator processes on the shared subscription `$share/GROUP/evlock/meters/+/up`. The broker
+/// deals each message to one of them, so each takes any record of any meter on its own: it
+/// drops a record it wrote before or one below the meter's floor, writes the rest and
+/// acknowledges each record it wrote (or dropped) on the meter's down topic. No sessions, no
+/// order; nothing goes to the meters but acks and refusals.
+pub(super) async fn shared_operator_loop(
+    link: BrokerLink,
+    client_id: String,
+    limits: super::limits::Limits,
+    allowed: impl Fn(&Identity) -> bool + Send + 'static,
+    inbox: mpsc::Sender<super::session::Incoming>,
+    stop: watch::Receiver<bool>,
+) {
+    let max_frame = limits.max_record + FRAME_OVERHEAD;
+    let group = link.share.clone().expect("shared mode");
+    let subscription = format!("$share/{group}/{PREFIX}/+/up");
+    let (failures_tx, mut failures) = mpsc::unbounded_channel();
+    let (pending_tx, mut pending) = mpsc::channel::<(String, String)>(4096);
+    let mut options = options(&link, &client_id, max_frame, limits.idle_timeout / 3);
+    // No persistent session: an operator that is gone must leave the group at once, or the
+    // broker would go on dealing it messages to queue. What was dealt to it and not
+    // acknowledged, the meters send again.
+    options.set_clean_start(true).set_session_expiry_interval(None);
+    let (client, events) = start(
+        options,
+        vec![subscription],
+        (Duration::from_millis(250), Duration::from_secs(30)),
+        move |topic, payload| {
+            let message = (topic.to_string(), String::from_utf8_lossy(payload).into_owned());
+            match pending_tx.try_send(message) {
+                Ok(()) => None,
+                Err(mpsc::error::TrySendError::Full(message)) => {
+                    let pending_tx = pending_tx.clone();
+                    Some(tokio::spawn(async move {
+                        let _ = pending_tx.send(message).await;
+                    }))
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => None,
+            }
+        },
+        stop.clone(),
+        failures_tx,
+    );
+    tokio::spawn(async move {
+        while let Some(why) = failures.recv().await {
+            log::debug!("{why}")
+        }
+    });
+    log::info!("shared subscription in group {group} as client {client_id}");
+    let mut meters: HashMap<String, (Arc<Identity>, super::session::Replies)> = HashMap::new();
+    let mut told: HashSet<String> = HashSet::new();
+    let mut stop_watch = stop.clone();
+    loop {
+        let (topic, text) = tokio::select! {
+            next = pending.recv() => match next { Some(next) => next, None => break },
+            _ = stop_watch.changed() => break,
+        };
+        let Some(meter) = meter_of(&topic) else {
+            log::warn!("a message on {topic}, which is not a meter's up topic: ignored");
+            continue;
+        };
+        let data = match shared_data(&text) {
+            Ok(data) => data,
+            Err(kind) => {
+                if matches!(kind.as_str(), "hello" | "data") && told.insert(meter.to_string()) {
+                    log::warn!("{meter} is not in shared mode (connect --shared): told so");
+                    let bye = Frame::Bye {
+                        code: "shared_mode".into(),
+                        message: "the operators share the meters' records: connect with --shared".into(),
+                    };
+                    let _ = client
+                        .client
+                        .publish(down_topic(meter), QoS::AtLeastOnce, false, bye.to_line().into_bytes())
+                        .await;
+                }
+                continue;
+            }
+        };
+        if !meters.contains_key(meter) {
+            let peer = Identity { name: meter.to_string(), account: None };
+            if !allowed(&peer) {
+                if told.insert(meter.to_string()) {
+                    log::warn!("refused {peer}: not in --allow");
+                }
+                continue;
+            }
+            let (reply, controls) = mpsc::unbounded_channel();
+            tokio::spawn(answer_meter(client.client.clone(), down_topic(meter), controls));
+            meters.insert(meter.to_string(), (Arc::new(peer), reply));
+        }
+        let (peer, reply) = meters.get(meter).expect("just made");
+        let incoming = super::session::Incoming {
+            peer: peer.clone(),
+            stream: data.stream,
+            seq: data.seq,
+            record: data.record,
+            reply: reply.clone(),
+            floor: Some(data.floor),
+        };
+        if inbox.send(incoming).await.is_err() {
+            break;
+        }
+    }
+    drop(meters);
+    let _ = tokio::time::timeout(Duration::from_secs(2), events).await;
+}
+
+/// A meter's side in shared mode (`connect --to mqtts://… --shared`): its records go out one
+/// message each with its stream and floor, up to [`SHARED_WINDOW`] at a time, to whichever
+/// operator of the group the broker picks; each operator's `acks` drop exactly those records
+/// from the spool, and a record not acknowledged within `resend_after` (an operator or the
+/// broker lost it) goes out again.
+pub(super) async fn shared_meter_loop(context: MeterContext) -> Result<(), LinkError> {
+    let resend_after = context.link.resend_after.expect("shared mode");
+    let name = context.link.identity.name.clone();
+    let max_frame = context.limits.max_record + FRAME_OVERHEAD;
+    let (frames_tx, mut frames) = mpsc::channel::<String>(4096);
+    let (failures_tx, mut failures) = mpsc::unbounded_channel();
+    let mut options = options(&context.link, &name, max_frame, context.limits.idle_timeout / 3);
+    options.set_outgoing_inflight_upper_limit(256);
+    let down = down_topic(&name);
+    let (client, events) = start(
+        options,
+        vec![down.clone()],
+        context.retry,
+        move |topic, payload| {
+            if topic != down {
+                return None;
+            }
+            let text = String::from_utf8_lossy(payload).into_owned();
+            match frames_tx.try_send(text) {
+                Ok(()) => None,
+                Err(mpsc::error::TrySendError::Full(text)) => {
+                    let frames_tx = frames_tx.clone();
+                    Some(tokio::spawn(async move {
+                        let _ = frames_tx.send(text).await;
+                    }))
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => None,
+            }
+        },
+        context.stop.clone(),
+        failures_tx,
+    );
+    let lane = context.lane.lane.clone();
+    let stream = context.lane.stream.clone();
+    let up = up_topic(&name);
+    let mut added = context.lane.added.clone();
+    let mut stop = context.stop.clone();
+    let mut epoch = client.epoch.clone();
+    // When each record out was last published.
+    let mut out: std::collections::BTreeMap<u64, tokio::time::Instant> = std::collections::BTreeMap::new();
+    let mut since = Instant::now();
+    let mut held: Option<String> = None;
+    // A copy the broker could not hand to an operator in time expires: by then this side
+    // sends the record again, and a late copy would only be a duplicate.
+    let expiry = PublishProperties {
+        message_expiry_interval: Some(resend_after.as_secs_f64().ceil().max(1.0) as u32),
+        ..Default::default()
+    };
+    let result = 'outer: loop {
+        // Up to the broker (or give up).
+        let waited = connected(&mut epoch, &mut stop);
+        let at = match context.give_up_after {
+            None => waited.await,
+            Some(limit) => match tokio::time::timeout(limit.saturating_sub(since.elapsed()), waited).await {
+                Ok(at) => at,
+                Err(_) => {
+                    let mut last = String::from("no connection to the broker");
+                    while let Ok(why) = failures.try_recv() {
+                        last = why;
+                    }
+                    break Err(LinkError::GaveUp { after: limit, last });
+                }
+            },
+        };
+        let Some(at) = at else { break Ok(()) };
+        // What this side's spool holds is exact (acks are kept in it): nothing to confirm.
+        context.spool.ack_each(&lane, &stream, &[])?;
+        loop {
+            if lost(&epoch, at) {
+                since = Instant::now();
+                continue 'outer;
+            }
+            if *stop.borrow() {
+                break 'outer Ok(());
+            }
+            // Acks and refusals from the operators.
+            while let Some(text) = held.take().or_else(|| frames.try_recv().ok()) {
+                match Frame::parse(&text) {
+                    Ok(Frame::Acks { stream: acked, seqs }) if *acked == *stream => {
+                        for seq in &seqs {
+                            out.remove(seq);
+                        }
+                        context.spool.ack_each(&lane, &stream, &seqs)?;
+                    }
+                    Ok(Frame::Refused { seq, code, message }) => {
+                        let record = context.spool.entry(&lane, seq);
+                        let meta = record
+                            .and_then(|entry| serde_json::from_str::<Value>(&entry.record).ok())
+                            .and_then(|record| record.get("meta").cloned());
+                        let error = crate::wire::ErrorRecord::new(
+                            &code,
+                            format!("the operator refused record {seq}: {message}"),
+                        )
+                        .with_meta(meta);
+                        log::warn!("the operator refused record {seq}: {message} ({code})");
+                        if let Ok(mut text) = serde_json::to_string(&crate::wire::Envelope::new(&error)) {
+                            text.push('\n');
+                            crate::wire::write_stderr(&text);
+                        }
+                    }
+                    Ok(Frame::Bye { code, message }) => log::warn!("the operators: {message} ({code})"),
+                    Ok(_) => {}
+                    Err(why) => log::warn!("a bad frame from the operators: {why}"),
+                }
+            }
+            // Records out: new ones, and those unacknowledged for too long.
+            let now = tokio::time::Instant::now();
+            let entries = context.spool.fetch(&lane, 0, SHARED_WINDOW);
+            let floor = entries.first().map_or(0, |e| e.seq);
+            out.retain(|seq, _| *seq >= floor);
+            for entry in &entries {
+                if out.get(&entry.seq).is_some_and(|at| now.duration_since(*at) < resend_after) {
+                    continue;
+                }
+                if out.contains_key(&entry.seq) {
+                    log::info!(
+                        "record {} was not acknowledged within {}: sent again",
+                        entry.seq,
+                        humantime::format_duration(resend_after)
+                    );
+                }
+                let line = Frame::shared_data_line(&stream, floor, entry.seq, &entry.record);
+                let published = client.client.publish_with_properties(
+                    up.clone(),
+                    QoS::AtLeastOnce,
+                    false,
+                    line.into_bytes(),
+                    expiry.clone(),
+                );
+                if let Err(e) = published.await {
+                    log::warn!("cannot publish: {e}");
+                    continue 'outer;
+                }
+                out.insert(entry.seq, now);
+            }
+            let next_resend = out.values().min().map(|at| *at + resend_after);
+            tokio::select! {
+                text = frames.recv() => match text {
+                    Some(text) => held = Some(text),
+                    None => break 'outer Ok(()),
+                },
+                _ = added.changed() => {}
+                _ = epoch.changed() => {}
+                _ = stop.changed() => {}
+                _ = async { match next_resend { Some(at) => tokio::time::sleep_until(at).await, None => std::future::pending().await } } => {}
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), events).await;
+    result
 }

@@ -37,6 +37,11 @@ evlock-relay listen … --route 'meter-*:meter-*:receipt'
 evlock-relay listen --from mqtts://broker.example:8883 --ca ca.pem \
   --cert operator-client.pem --key operator-client.key \
   --outbox /var/lib/evlock/outbox < commands.fifo > from-meters.ndjson
+
+# Fleet mode, one of several operators sharing the meters' records
+evlock-relay listen --from mqtts://broker.example:8883 --share operators \
+  --ca ca.pem --cert operator-client.pem --key operator-client.key \
+  --outbox /var/lib/evlock/op-1 > from-meters-1.ndjson
 "#;
 
 const LISTEN_NOTES: &str = "\
@@ -67,6 +72,10 @@ evlock-relay connect … --exit-on-eof < readings.ndjson
 
 # Fleet mode: through an MQTT 5 broker (evlock/meters/meter-17/up and /down)
 evlock-relay connect --to mqtts://broker.example:8883 --ca ca.pem \
+  --cert meter-17.pem --key meter-17.key --spool /var/lib/evlock/spool
+
+# The same, for operators that share the records (listen --share)
+evlock-relay connect --to mqtts://broker.example:8883 --shared --ca ca.pem \
   --cert meter-17.pem --key meter-17.key --spool /var/lib/evlock/spool
 "#;
 
@@ -106,6 +115,11 @@ pub(crate) struct ListenArgs {
     /// of the broker's certificate.
     #[arg(long, value_name = "URL")]
     from: Option<String>,
+    /// Fleet mode shared by several operator processes: subscribe as one of GROUP
+    /// ($share/GROUP/evlock/meters/+/up), each taking the records the broker deals it,
+    /// acknowledged one by one; for meters run with `connect --shared`. Stdin is not read.
+    #[arg(long, value_name = "GROUP", requires = "from", conflicts_with = "route")]
+    share: Option<String>,
     /// The operator's certificate (PEM chain), from `evlock-keygen tls issue --server`.
     #[arg(long, value_name = "PEM")]
     cert: PathBuf,
@@ -186,6 +200,13 @@ pub(crate) struct ConnectArgs {
     /// linking at least once).
     #[arg(long)]
     exit_on_eof: bool,
+    /// Fleet mode with operators on a shared subscription (`listen --share`): each record
+    /// acknowledged on its own by whichever operator took it; nothing comes back but acks.
+    #[arg(long)]
+    shared: bool,
+    /// With --shared: send a record again when no operator acknowledged it within this long.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    resend_after: Duration,
     /// Run CMD (with sh -c) between the link's output and input: its stdin gets what the
     /// operator sends, its stdout is sent to the operator. Ends when CMD ends.
     #[arg(long, value_name = "CMD")]
@@ -261,8 +282,17 @@ pub(crate) fn listen(args: ListenArgs, out: &mut Output) -> Result<ExitCode, Fai
             broker,
             tls: tls::client_config(&client_ca, &cert, &key).map_err(LinkError::from)?,
             identity: own.clone(),
+            share: args.share.clone(),
+            resend_after: None,
         }),
     };
+    if let Some(group) = &args.share
+        && (group.is_empty() || group.contains(['/', '+', '#']))
+    {
+        return Err(Failure::usage(format!(
+            "--share {group:?}: a group is a non-empty name without '/', '+' or '#'"
+        )));
+    }
     let limits = Limits {
         rate: args.rate.0,
         max_per_peer: args.max_per_peer as usize,
@@ -308,7 +338,13 @@ pub(crate) fn connect(args: ConnectArgs, out: &mut Output) -> Result<ExitCode, F
             let identity = crate::pki::first_certificate(&cert, "--cert")
                 .and_then(|der| crate::pki::identity(&der))
                 .map_err(LinkError::from)?;
-            Some(BrokerLink { broker, tls: config.clone(), identity })
+            Some(BrokerLink {
+                broker,
+                tls: config.clone(),
+                identity,
+                share: None,
+                resend_after: args.shared.then_some(args.resend_after),
+            })
         }
     };
     let server_name = match &broker {
@@ -316,6 +352,12 @@ pub(crate) fn connect(args: ConnectArgs, out: &mut Output) -> Result<ExitCode, F
         None => tls::server_name(&args.to, args.server_name.as_deref()),
     }
     .map_err(Failure::usage)?;
+    if args.shared && broker.is_none() {
+        return Err(Failure::usage("--shared is for a broker: --to mqtts://HOST[:PORT]"));
+    }
+    if args.resend_after.is_zero() {
+        return Err(Failure::usage("--resend-after must be above 0"));
+    }
     if args.retry_min.is_zero() || args.retry_max < args.retry_min {
         return Err(Failure::usage("--retry-min must be above 0 and at most --retry-max"));
     }
