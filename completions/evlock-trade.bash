@@ -14,11 +14,36 @@ _evlock_trade() {
             ':settle') path='settle' ;;
             ':cancel') path='cancel' ;;
             ':withdraw') path='withdraw' ;;
+            ':meter') path='meter' ;;
+            ':registrar') path='registrar' ;;
+            ':receipts') path='receipts' ;;
             ':status') path='status' ;;
             ':watch') path='watch' ;;
             ':deliver') path='deliver' ;;
             ':serve') path='serve' ;;
             ':help') path='help' ;;
+            'meter:propose') path='meter propose' ;;
+            'meter:accept') path='meter accept' ;;
+            'meter:revoke') path='meter revoke' ;;
+            'meter:set-signer') path='meter set-signer' ;;
+            'meter:help') path='meter help' ;;
+            'meter help:propose') path='meter help propose' ;;
+            'meter help:accept') path='meter help accept' ;;
+            'meter help:revoke') path='meter help revoke' ;;
+            'meter help:set-signer') path='meter help set-signer' ;;
+            'meter help:help') path='meter help help' ;;
+            'registrar:propose') path='registrar propose' ;;
+            'registrar:accept') path='registrar accept' ;;
+            'registrar:help') path='registrar help' ;;
+            'registrar help:propose') path='registrar help propose' ;;
+            'registrar help:accept') path='registrar help accept' ;;
+            'registrar help:help') path='registrar help help' ;;
+            'receipts:submit') path='receipts submit' ;;
+            'receipts:settle') path='receipts settle' ;;
+            'receipts:help') path='receipts help' ;;
+            'receipts help:submit') path='receipts help submit' ;;
+            'receipts help:settle') path='receipts help settle' ;;
+            'receipts help:help') path='receipts help help' ;;
             'help:deploy') path='help deploy' ;;
             'help:register-meter') path='help register-meter' ;;
             'help:offer') path='help offer' ;;
@@ -27,16 +52,30 @@ _evlock_trade() {
             'help:settle') path='help settle' ;;
             'help:cancel') path='help cancel' ;;
             'help:withdraw') path='help withdraw' ;;
+            'help:meter') path='help meter' ;;
+            'help:registrar') path='help registrar' ;;
+            'help:receipts') path='help receipts' ;;
             'help:status') path='help status' ;;
             'help:watch') path='help watch' ;;
             'help:deliver') path='help deliver' ;;
             'help:serve') path='help serve' ;;
             'help:help') path='help help' ;;
+            'help meter:propose') path='help meter propose' ;;
+            'help meter:accept') path='help meter accept' ;;
+            'help meter:revoke') path='help meter revoke' ;;
+            'help meter:set-signer') path='help meter set-signer' ;;
+            'help registrar:propose') path='help registrar propose' ;;
+            'help registrar:accept') path='help registrar accept' ;;
+            'help receipts:submit') path='help receipts submit' ;;
+            'help receipts:settle') path='help receipts settle' ;;
         esac
     done
     case "${path}:${prev}" in
         ':--contract')
             COMPREPLY=()
+            return 0 ;;
+        ':--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
             return 0 ;;
         ':--rpc')
             COMPREPLY=()
@@ -57,6 +96,9 @@ _evlock_trade() {
             COMPREPLY=()
             return 0 ;;
         'deploy:--delivery-blocks')
+            COMPREPLY=()
+            return 0 ;;
+        'deploy:--grace-blocks')
             COMPREPLY=()
             return 0 ;;
         'deploy:--from')
@@ -88,6 +130,9 @@ _evlock_trade() {
             return 0 ;;
         'deploy:--contract')
             COMPREPLY=()
+            return 0 ;;
+        'deploy:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
             return 0 ;;
         'deploy:--rpc')
             COMPREPLY=()
@@ -143,6 +188,9 @@ _evlock_trade() {
         'register-meter:--contract')
             COMPREPLY=()
             return 0 ;;
+        'register-meter:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
         'register-meter:--rpc')
             COMPREPLY=()
             return 0 ;;
@@ -171,6 +219,9 @@ _evlock_trade() {
             COMPREPLY=()
             return 0 ;;
         'offer:--expiry-block')
+            COMPREPLY=()
+            return 0 ;;
+        'offer:--min-buyer-credit')
             COMPREPLY=()
             return 0 ;;
         'offer:--from')
@@ -203,6 +254,9 @@ _evlock_trade() {
         'offer:--contract')
             COMPREPLY=()
             return 0 ;;
+        'offer:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
         'offer:--rpc')
             COMPREPLY=()
             return 0 ;;
@@ -228,6 +282,9 @@ _evlock_trade() {
             COMPREPLY=()
             return 0 ;;
         'buy:--escrow')
+            COMPREPLY=()
+            return 0 ;;
+        'buy:--min-seller-credit')
             COMPREPLY=()
             return 0 ;;
         'buy:--from')
@@ -259,6 +316,9 @@ _evlock_trade() {
             return 0 ;;
         'buy:--contract')
             COMPREPLY=()
+            return 0 ;;
+        'buy:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
             return 0 ;;
         'buy:--rpc')
             COMPREPLY=()
@@ -329,6 +389,9 @@ _evlock_trade() {
         'report:--contract')
             COMPREPLY=()
             return 0 ;;
+        'report:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
         'report:--rpc')
             COMPREPLY=()
             return 0 ;;
@@ -379,6 +442,9 @@ _evlock_trade() {
             return 0 ;;
         'settle:--contract')
             COMPREPLY=()
+            return 0 ;;
+        'settle:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
             return 0 ;;
         'settle:--rpc')
             COMPREPLY=()
@@ -431,6 +497,9 @@ _evlock_trade() {
         'cancel:--contract')
             COMPREPLY=()
             return 0 ;;
+        'cancel:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
         'cancel:--rpc')
             COMPREPLY=()
             return 0 ;;
@@ -479,6 +548,9 @@ _evlock_trade() {
         'withdraw:--contract')
             COMPREPLY=()
             return 0 ;;
+        'withdraw:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
         'withdraw:--rpc')
             COMPREPLY=()
             return 0 ;;
@@ -497,8 +569,527 @@ _evlock_trade() {
         'withdraw:--request-timeout')
             COMPREPLY=()
             return 0 ;;
+        'meter:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'meter:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
+        'meter:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'meter:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'meter:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--meter')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--owner')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--from')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--nonce')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--fee-payer')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--fee-ratio')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
+        'meter propose:--chain-id')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--priority-fee')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--gas')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
+        'meter propose:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter propose:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter propose:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter propose:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'meter propose:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--meter')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--from')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--nonce')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--fee-payer')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--fee-ratio')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
+        'meter accept:--chain-id')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--priority-fee')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--gas')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
+        'meter accept:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter accept:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter accept:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter accept:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'meter accept:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--meter')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--from')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--nonce')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--fee-payer')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--fee-ratio')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
+        'meter revoke:--chain-id')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--priority-fee')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--gas')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
+        'meter revoke:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter revoke:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter revoke:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter revoke:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'meter revoke:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--meter')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--signer')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--from')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--nonce')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--fee-payer')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--fee-ratio')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
+        'meter set-signer:--chain-id')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--priority-fee')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--gas')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
+        'meter set-signer:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter set-signer:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter set-signer:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'meter set-signer:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'meter set-signer:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
+        'registrar:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'registrar:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'registrar:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'registrar:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--registrar')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--from')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--nonce')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--fee-payer')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--fee-ratio')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
+        'registrar propose:--chain-id')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--priority-fee')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--gas')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
+        'registrar propose:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'registrar propose:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'registrar propose:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'registrar propose:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar propose:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--from')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--nonce')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--fee-payer')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--fee-ratio')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
+        'registrar accept:--chain-id')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--priority-fee')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--gas')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
+        'registrar accept:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'registrar accept:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'registrar accept:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'registrar accept:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'registrar accept:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
+        'receipts:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'receipts:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'receipts:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'receipts:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--from')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--nonce')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--fee-payer')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--fee-ratio')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
+        'receipts submit:--chain-id')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--priority-fee')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--gas')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--on-error')
+            COMPREPLY=( $(compgen -W 'stop skip' -- "${cur}") )
+            return 0 ;;
+        'receipts submit:--max-line')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
+        'receipts submit:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'receipts submit:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'receipts submit:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'receipts submit:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts submit:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--trade')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--from')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--nonce')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--fee-payer')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--fee-ratio')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--tx-type')
+            COMPREPLY=( $(compgen -W 'kaia legacy eip1559' -- "${cur}") )
+            return 0 ;;
+        'receipts settle:--chain-id')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--gas-price')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--priority-fee')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--gas')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--on-error')
+            COMPREPLY=( $(compgen -W 'stop skip' -- "${cur}") )
+            return 0 ;;
+        'receipts settle:--max-line')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--contract')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
+        'receipts settle:--rpc')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--ca-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'receipts settle:--client-cert')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'receipts settle:--client-key')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'receipts settle:--retries')
+            COMPREPLY=()
+            return 0 ;;
+        'receipts settle:--request-timeout')
+            COMPREPLY=()
+            return 0 ;;
         'status:--contract')
             COMPREPLY=()
+            return 0 ;;
+        'status:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
             return 0 ;;
         'status:--rpc')
             COMPREPLY=()
@@ -529,6 +1120,9 @@ _evlock_trade() {
             return 0 ;;
         'watch:--contract')
             COMPREPLY=()
+            return 0 ;;
+        'watch:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
             return 0 ;;
         'watch:--rpc')
             COMPREPLY=()
@@ -561,6 +1155,15 @@ _evlock_trade() {
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
         'deliver:--settle-wait')
+            COMPREPLY=()
+            return 0 ;;
+        'deliver:--counterpart-receipts')
+            COMPREPLY=( $(compgen -f -- "${cur}") )
+            return 0 ;;
+        'deliver:--receipts-to')
+            COMPREPLY=()
+            return 0 ;;
+        'deliver:--max-unacknowledged')
             COMPREPLY=()
             return 0 ;;
         'deliver:--key')
@@ -619,6 +1222,9 @@ _evlock_trade() {
             return 0 ;;
         'deliver:--contract')
             COMPREPLY=()
+            return 0 ;;
+        'deliver:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
             return 0 ;;
         'deliver:--rpc')
             COMPREPLY=()
@@ -692,6 +1298,9 @@ _evlock_trade() {
         'serve:--contract')
             COMPREPLY=()
             return 0 ;;
+        'serve:--market-version')
+            COMPREPLY=( $(compgen -W 'auto 1 2' -- "${cur}") )
+            return 0 ;;
         'serve:--rpc')
             COMPREPLY=()
             return 0 ;;
@@ -712,20 +1321,45 @@ _evlock_trade() {
             return 0 ;;
     esac
     case "${path}" in
-        '') opts='--contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help -V --version deploy register-meter offer buy report settle cancel withdraw status watch deliver serve help' ;;
-        'deploy') opts='--delivery-blocks --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'register-meter') opts='--meter --owner --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'offer') opts='--energy --price --expires-in --expiry-block --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'buy') opts='--offer --max-price --escrow --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'report') opts='--trade --wh --every --energy --start-mwh --ignore-alarms --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --on-error --max-line --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'settle') opts='--trade --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'cancel') opts='--offer --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'withdraw') opts='--from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'status') opts='offer trade credit balance --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'watch') opts='--from-block --to-block --follow --poll --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'deliver') opts='--trade --role --every --journal --settle-wait --ignore-alarms --key --password-file --no-input --pkcs11-module --pin-file --fee-payer-key --fee-payer-password-file --fee-payer-pin-file --device --switch --certificate --technician --interval --clock --tx-type --chain-id --gas-price --priority-fee --gas --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'serve') opts='--from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --bind --from-block --poll --tls-cert --tls-key --client-ca --allow-actions --explorer --max-line --contract --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'help') opts='deploy register-meter offer buy report settle cancel withdraw status watch deliver serve help' ;;
+        '') opts='--contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help -V --version deploy register-meter offer buy report settle cancel withdraw meter registrar receipts status watch deliver serve help' ;;
+        'deploy') opts='--delivery-blocks --grace-blocks --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'register-meter') opts='--meter --owner --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'offer') opts='--energy --price --expires-in --expiry-block --min-buyer-credit --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'buy') opts='--offer --max-price --escrow --min-seller-credit --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'report') opts='--trade --wh --every --energy --start-mwh --ignore-alarms --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --on-error --max-line --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'settle') opts='--trade --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'cancel') opts='--offer --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'withdraw') opts='--from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'meter') opts='--contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help propose accept revoke set-signer help' ;;
+        'meter propose') opts='--meter --owner --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'meter accept') opts='--meter --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'meter revoke') opts='--meter --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'meter set-signer') opts='--meter --signer --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'meter help') opts='propose accept revoke set-signer help' ;;
+        'meter help propose') opts='' ;;
+        'meter help accept') opts='' ;;
+        'meter help revoke') opts='' ;;
+        'meter help set-signer') opts='' ;;
+        'meter help help') opts='' ;;
+        'registrar') opts='--contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help propose accept help' ;;
+        'registrar propose') opts='--registrar --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'registrar accept') opts='--from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'registrar help') opts='propose accept help' ;;
+        'registrar help propose') opts='' ;;
+        'registrar help accept') opts='' ;;
+        'registrar help help') opts='' ;;
+        'receipts') opts='--contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help submit settle help' ;;
+        'receipts submit') opts='--from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --on-error --max-line --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'receipts settle') opts='--trade --from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --on-error --max-line --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'receipts help') opts='submit settle help' ;;
+        'receipts help submit') opts='' ;;
+        'receipts help settle') opts='' ;;
+        'receipts help help') opts='' ;;
+        'status') opts='offer trade meter credit balance --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'watch') opts='--from-block --to-block --follow --poll --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'deliver') opts='--trade --role --every --journal --settle-wait --ignore-alarms --counterpart-receipts --receipts-to --max-unacknowledged --key --password-file --no-input --pkcs11-module --pin-file --fee-payer-key --fee-payer-password-file --fee-payer-pin-file --device --switch --certificate --technician --interval --clock --tx-type --chain-id --gas-price --priority-fee --gas --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'serve') opts='--from --nonce --fee-payer --fee-ratio --tx-type --chain-id --gas-price --priority-fee --gas --bind --from-block --poll --tls-cert --tls-key --client-ca --allow-actions --explorer --max-line --contract --market-version --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'help') opts='deploy register-meter offer buy report settle cancel withdraw meter registrar receipts status watch deliver serve help' ;;
         'help deploy') opts='' ;;
         'help register-meter') opts='' ;;
         'help offer') opts='' ;;
@@ -734,6 +1368,17 @@ _evlock_trade() {
         'help settle') opts='' ;;
         'help cancel') opts='' ;;
         'help withdraw') opts='' ;;
+        'help meter') opts='propose accept revoke set-signer' ;;
+        'help meter propose') opts='' ;;
+        'help meter accept') opts='' ;;
+        'help meter revoke') opts='' ;;
+        'help meter set-signer') opts='' ;;
+        'help registrar') opts='propose accept' ;;
+        'help registrar propose') opts='' ;;
+        'help registrar accept') opts='' ;;
+        'help receipts') opts='submit settle' ;;
+        'help receipts submit') opts='' ;;
+        'help receipts settle') opts='' ;;
         'help status') opts='' ;;
         'help watch') opts='' ;;
         'help deliver') opts='' ;;

@@ -8,6 +8,8 @@
 # RoleTransaction to a new key with one fee-delegated account_update (the operator pays its gas),
 # leaving the other roles as they are. From the next block the chain refuses the old key, and
 # the new key, in a keystore that names the meter's account, reports the rest of the same trade.
+# On a version 2 market the meter's receipts are checked against a signing address the market
+# keeps: the owner points it at the new key with `evlock-trade meter set-signer`.
 #
 # Runs on a fresh machine after `cargo build` (binaries in target/debug; another folder can be
 # given in EVLOCK_BIN). Everything happens in a temporary folder removed at the end.
@@ -105,5 +107,31 @@ step "7. The new key reports the rest of the same trade: same address, no re-reg
 report 50 "$new_key" | cut -c1-160
 "$trade" status trade 1 --pretty
 "$trade" status trade 1 | grep -q '"seller_report_wh":"50"' || fail "the new key's report did not count"
+
+step "8. Version 2: receipts name their signing key; the owner points the market at the new key"
+"$trade" --market-version 2 deploy --from "$operator" --delivery-blocks 100 | as 1 > deploy2.ndjson
+market2="$(field contract_address < deploy2.ndjson)"
+v2() { "$trade" --contract "$market2" "$@"; }
+v2 meter propose --from "$operator" --meter "$meter" --owner "$owner" | as 1 > /dev/null
+v2 meter accept --from "$owner" --meter "$meter" | as 2 > /dev/null
+v2 meter propose --from "$operator" --meter "$buyer_meter" --owner "$buyer" | as 1 > /dev/null
+v2 meter accept --from "$buyer" --meter "$buyer_meter" | as 3 > /dev/null
+v2 offer --from "$owner" --energy 50Wh --price 2ston/Wh | as 2 > /dev/null
+v2 buy --from "$buyer" --offer 1 | as 3 > /dev/null
+# A test bench's policy lets evlock-sign sign a receipt record; in the field the meter's
+# delivery session signs receipts of its own readings.
+printf 'allow_receipts = true\nreceipt_markets = ["%s"]\n' "$market2" > bench.toml
+printf '{"kind":"delivery_receipt","v":1,"market":"%s","trade_id":"1","cumulative_wh":"25"}\n' "$market2" \
+  | "$sign" --key "$new_key" --password-file pw.txt --policy bench.toml \
+      --chain-id "$(field chain_id < devnet.ndjson)" > receipt.ndjson
+# The market still expects the meter's old key: the receipt is left out, nothing is sent.
+v2 receipts submit --from "$owner" < receipt.ndjson > early.ndjson
+[ ! -s early.ndjson ] || fail "a receipt of the new key was taken before set-signer"
+v2 meter set-signer --from "$owner" --meter "$meter" --signer "$(field signer < receipt.ndjson)" \
+  | as 2 > /dev/null
+v2 receipts submit --from "$owner" < receipt.ndjson | as 2 | cut -c1-160
+v2 status meter "$meter"
+v2 status trade 1 | grep -q '"seller_report_wh":"25"' || fail "the new key's receipt did not count"
+echo "version 2: the new key's receipt counts after set-signer" >&2
 
 printf '\ndone: the meter kept its address and registration; the old key is refused, the new key reports\n' >&2

@@ -1,8 +1,8 @@
 //! evlock against Foundry's anvil and cast (pinned in tests/js), tools nobody here wrote: what
 //! evlock-sign writes, anvil mines and cast decodes; what cast signs, evlock-relay submits; and
-//! the whole market runs on anvil with `--tx-type eip1559`, to the wei — version 1 through
-//! evlock-trade, version 2 (meter consent, receipt signers, a trade settled in one transaction
-//! on both meters' signed receipts) through evlock-sign and evlock-relay.
+//! the whole market runs on anvil with `--tx-type eip1559`, to the wei, through evlock-trade —
+//! version 1, and version 2 (meter consent, receipt signers, a trade settled in one transaction
+//! on both meters' signed receipts).
 
 mod common;
 
@@ -331,103 +331,77 @@ fn the_whole_market_runs_on_anvil_with_eip1559_transactions() {
     assert_eq!(settled[0]["fields"]["complete"], true);
 }
 
-/// Signs (evlock-sign) and submits (evlock-relay) one eip1559 call of the v2 market from
-/// `who` on anvil; returns the relay's receipt.
-fn v2_send(market: &Market, who: usize, nonce: &mut [u64], action: &evlock::market::v2::Action) -> Value {
-    let mut tx = json!({"type": "eip1559", "chain_id": "31337", "nonce": nonce[who].to_string(), "gas": "5000000",
-        "max_fee_per_gas": (3 * GWEI).to_string(), "max_priority_fee_per_gas": GWEI.to_string(),
-        "value": action.value().to_string(), "input": format!("0x{}", hex::encode(action.call_data()))});
-    if !market.contract.is_empty() {
-        tx["to"] = json!(market.contract);
-    }
-    let signed = sign(market.dir, &market.keys[who].0, "sender", &format!("{tx}\n"));
-    let (code, mut receipts, stderr) = submit(market.dir, &market.anvil.url, &signed);
-    assert_eq!(code, Some(0), "{}: {stderr}", action.function());
-    nonce[who] += 1;
-    let receipt = receipts.remove(0);
-    assert_eq!(receipt["status"], "success", "{}: {receipt}", action.function());
-    receipt
-}
-
 #[test]
 fn the_v2_market_settles_a_trade_in_one_eip1559_transaction_on_anvil() {
     use alloy_primitives::{Address, U256};
-    use evlock::market::v2::{Action, DeliveryReceipt, SignedReceipt, receipt_digest, receipt_domain};
+    use evlock::market::v2::{DeliveryReceipt, ReceiptRequest};
     let Some(anvil) = Anvil::start(&[]) else { return };
     let dir = tempfile::tempdir().unwrap();
     let mut market =
         Market { dir: dir.path(), anvil: &anvil, keys: anvil_keys(dir.path(), 5), contract: String::new() };
-    let mut nonce = [0u64; 5];
-    let addr = |who: usize, m: &Market| m.addr(who).parse::<Address>().unwrap();
-    let deploy =
-        v2_send(&market, REGISTRAR, &mut nonce, &Action::Deploy { delivery_blocks: 40, grace_blocks: 10 });
-    market.contract = deploy["contract_address"].as_str().unwrap().to_string();
+    // Every call through evlock-trade (which tells version 2 from the node) as EIP-1559.
+    let deploy = market.ok(
+        REGISTRAR,
+        &["--market-version", "2", "deploy", "--delivery-blocks", "40", "--grace-blocks", "10"],
+    );
+    market.contract = deploy[0]["contract_address"].as_str().unwrap().to_string();
     let contract: Address = market.contract.parse().unwrap();
 
     // The registrar proposes each meter, its owner accepts it and names the receipt signer (a
     // key the meter holds apart from its account key).
     let signers = [1u8, 2].map(|b| k256::ecdsa::SigningKey::from_slice(&[0x60 + b; 32]).unwrap());
     for ((meter, owner), key) in [(SELLER_METER, SELLER), (BUYER_METER, BUYER)].into_iter().zip(&signers) {
-        let (meter, owner_address) = (addr(meter, &market), addr(owner, &market));
-        v2_send(&market, REGISTRAR, &mut nonce, &Action::ProposeMeter { meter, owner: owner_address });
-        v2_send(&market, owner, &mut nonce, &Action::AcceptMeter { meter });
-        let signer = evlock::kaia::address_of(key.verifying_key());
-        v2_send(&market, owner, &mut nonce, &Action::SetMeterSigner { meter, signer });
+        let (meter, owner_address) = (market.addr(meter).to_string(), market.addr(owner).to_string());
+        market.ok(REGISTRAR, &["meter", "propose", "--meter", &meter, "--owner", &owner_address]);
+        market.ok(owner, &["meter", "accept", "--meter", &meter]);
+        let signer = evlock::kaia::address_of(key.verifying_key()).to_checksum(None);
+        market.ok(owner, &["meter", "set-signer", "--meter", &meter, "--signer", &signer]);
+        assert_eq!(market.status("meter", &meter)["signer"], signer);
     }
     let (energy, price) = (500u64, PRICE_WEI_PER_WH);
-    let escrow = U256::from(energy) * U256::from(price);
-    let offer = Action::Offer {
-        energy_wh: U256::from(energy),
-        price_per_wh: U256::from(price),
-        expiry_block: U256::from(1_000),
-        min_buyer_credit: 0,
-    };
-    v2_send(&market, SELLER, &mut nonce, &offer);
-    let buy = Action::Buy {
-        offer_id: U256::from(1),
-        max_price_per_wh: U256::from(price),
-        min_seller_credit: 0,
-        escrow,
-    };
+    market.ok(SELLER, &["offer", "--energy", "500Wh", "--price", "2ston/Wh", "--expires-in", "100blocks"]);
     let before_buy = market.balance(BUYER);
-    let bought = v2_send(&market, BUYER, &mut nonce, &buy);
+    let bought = market.ok(BUYER, &["buy", "--offer", "1", "--min-seller-credit", "0"]);
 
-    // One transaction: both meters' latest receipts, and the settlement.
-    let domain = receipt_domain(31337, contract);
-    let receipts: Vec<SignedReceipt> = [(SELLER_METER, energy + 3), (BUYER_METER, energy)]
-        .into_iter()
-        .zip(&signers)
-        .map(|((meter, wh), key)| {
-            let meter = addr(meter, &market);
-            let receipt = DeliveryReceipt { tradeId: U256::from(1), meter, cumulativeWh: U256::from(wh) };
-            let signature =
-                evlock::kaia::RecoverableSig::sign_prehash(key, &receipt_digest(&receipt, &domain)).unwrap();
-            SignedReceipt { trade_id: U256::from(1), meter, cumulative_wh: U256::from(wh), signature }
-        })
-        .collect();
+    // One transaction: both meters' latest receipts (from delivery_receipt records, lower
+    // ones among them), and the settlement.
+    let records: String =
+        [(SELLER_METER, 200), (SELLER_METER, energy + 3), (BUYER_METER, energy), (BUYER_METER, 100)]
+            .into_iter()
+            .map(|(meter, wh)| {
+                let key = &signers[usize::from(meter == BUYER_METER)];
+                let request = ReceiptRequest {
+                    chain_id: 31337,
+                    market: contract,
+                    receipt: DeliveryReceipt {
+                        tradeId: U256::from(1),
+                        meter: market.addr(meter).parse().unwrap(),
+                        cumulativeWh: U256::from(wh),
+                    },
+                };
+                let signature = evlock::kaia::RecoverableSig::sign_prehash(key, &request.digest()).unwrap();
+                let record =
+                    request.signed_record(&signature, evlock::kaia::address_of(key.verifying_key()), None);
+                format!("{}\n", serde_json::to_string(&evlock::wire::Envelope::new(&record)).unwrap())
+            })
+            .collect();
     let before_seller = market.balance(SELLER);
-    let settled = v2_send(
-        &market,
-        SELLER,
-        &mut nonce,
-        &Action::SettleWithReceipts { trade_id: U256::from(1), receipts },
+    let (code, settled, stderr) = market.step(SELLER, &["receipts", "settle", "--trade", "1"], &records);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(settled[0]["status"], "success", "{settled:?}");
+    // The trade as anvil holds it: settled, the overshooting seller count capped.
+    let trade = market.status("trade", "1");
+    assert_eq!(
+        (trade["seller_report_wh"].as_str(), trade["buyer_report_wh"].as_str(), trade["state"].as_str()),
+        (Some("500"), Some("500"), Some("settled"))
     );
-    // anvil's own view of the trade: settled, the overshooting seller count capped.
-    use alloy_sol_types::SolCall;
-    let query = evlock::market::v2::EnergyMarketV2::tradesCall { tradeId: U256::from(1) };
-    let call =
-        json!([{"to": market.contract, "data": format!("0x{}", hex::encode(query.abi_encode()))}, "latest"]);
-    let output = anvil.rpc(dir.path(), "eth_call", call);
-    let output = hex::decode(output.as_str().unwrap().trim_start_matches("0x")).unwrap();
-    let trade = evlock::market::v2::EnergyMarketV2::tradesCall::abi_decode_returns(&output).unwrap();
-    assert_eq!((trade.sellerWh, trade.buyerWh, trade.status), (U256::from(energy), U256::from(energy), 2));
-    let withdrawn = v2_send(&market, SELLER, &mut nonce, &Action::Withdraw);
-    let escrow = escrow.to::<u128>();
+    let withdrawn = market.ok(SELLER, &["withdraw"]);
+    let escrow = u128::from(energy) * price;
     assert_eq!(
         market.balance(SELLER),
-        before_seller + escrow - fee(&[settled, withdrawn]),
+        before_seller + escrow - fee(&settled) - fee(&withdrawn),
         "paid to the wei"
     );
-    assert_eq!(market.balance(BUYER), before_buy - escrow - fee(&[bought]));
+    assert_eq!(market.balance(BUYER), before_buy - escrow - fee(&bought));
     assert_eq!(anvil.balance(dir.path(), &market.contract), 0, "the market keeps nothing");
 }

@@ -414,6 +414,18 @@ fn deliver(
     trade: &str,
     extra: &[&str],
 ) -> (Option<i32>, Vec<Value>, String) {
+    deliver_with_stdin(market, meter, role, trade, extra, "")
+}
+
+/// [`deliver`] with `stdin` on its standard input.
+fn deliver_with_stdin(
+    market: &Market,
+    meter: usize,
+    role: &str,
+    trade: &str,
+    extra: &[&str],
+    stdin: &str,
+) -> (Option<i32>, Vec<Value>, String) {
     let mut args = vec![
         "deliver",
         "--trade",
@@ -430,7 +442,7 @@ fn deliver(
         "pw",
     ];
     args.extend(extra);
-    let out = market.trade(meter, &args, "");
+    let out = market.trade(meter, &args, stdin);
     (out.status.code(), lines(&out.stdout), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -722,6 +734,551 @@ fn the_key_rotation_example_runs() {
         "{err}"
     );
     assert!(err.contains("done: the meter kept its address"), "{err}");
+    assert!(err.contains("the new key's receipt counts after set-signer"), "{err}");
+    assert!(err.contains("are signed by"), "before set-signer the receipt is left out: {err}");
     let out = String::from_utf8_lossy(&output.stdout);
     assert!(out.contains("\"seller_report_wh\": \"50\""), "{out}");
+}
+
+/// Meter `meter`'s receipts of `trade` for each of `figures`, signed by `evlock-sign` under a
+/// test bench's policy (`allow_receipts` for this market only): `delivery_receipt` records.
+fn bench_receipts(market: &Market, meter: usize, trade: &str, figures: &[u64]) -> String {
+    receipts_for(market, &market.contract, meter, trade, figures)
+}
+
+/// [`bench_receipts`] for the market contract `contract`.
+fn receipts_for(market: &Market, contract: &str, meter: usize, trade: &str, figures: &[u64]) -> String {
+    let policy = market.dir.join("bench.toml");
+    std::fs::write(&policy, format!("allow_receipts = true\nreceipt_markets = [\"{contract}\"]\n")).unwrap();
+    let requests: String = figures
+        .iter()
+        .map(|wh| {
+            format!(
+                "{}\n",
+                json!({"kind": "delivery_receipt", "v": 1, "market": contract, "trade_id": trade,
+                       "cumulative_wh": wh.to_string()})
+            )
+        })
+        .collect();
+    let args = [
+        "--key",
+        &market.keys[meter].0,
+        "--password-file",
+        "pw",
+        "--chain-id",
+        &market.devnet.chain_id,
+        "--policy",
+        "bench.toml",
+    ];
+    let out = run("evlock-sign", market.dir, &args, &requests);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_version_2_market_binds_meters_with_consent_and_settles_with_receipts_through_the_tools() {
+    const NEXT_REGISTRAR: usize = 5;
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let mut market =
+        Market { dir: dir.path(), devnet: &devnet, keys: dev_keys(dir.path(), 6), contract: String::new() };
+    let receipts = market.ok(
+        REGISTRAR,
+        &["--market-version", "2", "deploy", "--delivery-blocks", "40", "--grace-blocks", "5"],
+    );
+    assert_eq!(receipts[0]["status"], "success");
+    market.contract = receipts[0]["contract_address"].as_str().unwrap().to_string();
+    let (seller_meter, buyer_meter) =
+        (market.addr(SELLER_METER).to_string(), market.addr(BUYER_METER).to_string());
+
+    // The node tells the version: version 1's register-meter is refused before anything is
+    // built, and so is insisting on the wrong version.
+    let out = market.trade(
+        REGISTRAR,
+        &["register-meter", "--meter", &seller_meter, "--owner", market.addr(SELLER)],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("version 2 binds a meter with consent") && err.contains("meter propose"), "{err}");
+    assert!(out.stdout.is_empty());
+    let out = market.trade(SELLER, &["--market-version", "1", "withdraw"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is an EnergyMarket version 2"));
+
+    // The registrar proposes; a meter counts only once its owner accepted it.
+    for (meter, owner) in [(&seller_meter, SELLER), (&buyer_meter, BUYER)] {
+        market.ok(REGISTRAR, &["meter", "propose", "--meter", meter, "--owner", market.addr(owner)]);
+        assert_eq!(market.status("meter", meter)["state"], "proposed");
+    }
+    market.reverts(BUYER, &["meter", "accept", "--meter", &seller_meter], "only the meter's owner");
+    market.ok(SELLER, &["meter", "accept", "--meter", &seller_meter]);
+    market.ok(BUYER, &["meter", "accept", "--meter", &buyer_meter]);
+    let meter = market.status("meter", &seller_meter);
+    assert_eq!(
+        (meter["state"].as_str(), meter["owner"].as_str()),
+        (Some("active"), Some(market.addr(SELLER)))
+    );
+    assert_eq!(meter["signer"], seller_meter, "a meter signs with its own key until told otherwise");
+
+    // Offer and buy on version 2 (the credit minimums are version 2's).
+    let sent = market.ok(
+        SELLER,
+        &[
+            "offer",
+            "--energy",
+            "100Wh",
+            "--price",
+            "2ston/Wh",
+            "--expires-in",
+            "100blocks",
+            "--min-buyer-credit",
+            "-3",
+        ],
+    );
+    assert_eq!(sent.len(), 1);
+    assert_eq!(market.status("offer", "1")["state"], "open");
+    market.ok(BUYER, &["buy", "--offer", "1", "--min-seller-credit", "0"]);
+    assert_eq!(market.status("trade", "1")["state"], "delivering");
+
+    // Receipts from both meters; a submit puts each meter's highest on chain, in one
+    // transaction, as EIP-1559 (every market call honours --tx-type).
+    let seller_receipts = bench_receipts(&market, SELLER_METER, "1", &[30, 60, 130]);
+    let buyer_receipts = bench_receipts(&market, BUYER_METER, "1", &[20, 40, 100]);
+    let early = format!(
+        "{}{}",
+        seller_receipts.lines().take(2).map(|l| format!("{l}\n")).collect::<String>(),
+        buyer_receipts.lines().take(2).map(|l| format!("{l}\n")).collect::<String>()
+    );
+    let out = market.trade(SELLER, &["receipts", "submit", "--tx-type", "eip1559"], &early);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tx = lines(&out.stdout).remove(0);
+    assert_eq!(tx["type"], "eip1559");
+    assert_eq!(tx["meta"]["market"]["action"], "submitReceipts");
+    let carried: Vec<&str> = tx["meta"]["market"]["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cumulative_wh"].as_str().unwrap())
+        .collect();
+    assert_eq!(carried.len(), 2, "one receipt per meter: {carried:?}");
+    assert!(carried.contains(&"60") && carried.contains(&"40"), "{carried:?}");
+    let signed = sign(market.dir, &market.keys[SELLER].0, "sender", &String::from_utf8(out.stdout).unwrap());
+    let (code, sent, stderr) = submit(market.dir, &devnet.url, &signed);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(sent[0]["status"], "success");
+    let trade = market.status("trade", "1");
+    assert_eq!(
+        (trade["seller_report_wh"].as_str(), trade["buyer_report_wh"].as_str()),
+        (Some("60"), Some("40"))
+    );
+
+    // A receipt for another market is refused (exit 2), naming both; nothing is written.
+    let elsewhere =
+        receipts_for(&market, "0x5FbDB2315678afecb367f032d93F642f64180aa3", SELLER_METER, "1", &[70]);
+    let out = market.trade(SELLER, &["receipts", "settle", "--trade", "1"], &elsewhere);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a delivery receipt for market"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+
+    // A receipt signed by a key that is not the meter's signer is left out, not sent to
+    // revert the settle.
+    let mut forged: Value = lines(buyer_receipts.lines().last().unwrap().as_bytes()).remove(0);
+    let by_seller = bench_receipts(&market, SELLER, "1", &[100]);
+    let by_seller: Value = lines(by_seller.as_bytes()).remove(0);
+    for field in ["r", "s", "y_parity"] {
+        forged[field] = by_seller[field].clone();
+    }
+    let mut forged = {
+        let mut map = forged.as_object().unwrap().clone();
+        map.remove("signer");
+        map.remove("digest");
+        Value::Object(map)
+    };
+    forged["meter"] = json!(buyer_meter);
+    // Settle: each side's latest receipt and the settlement in one transaction.
+    let all = format!("{seller_receipts}{buyer_receipts}");
+    let out = market.trade(SELLER, &["receipts", "settle", "--trade", "1"], &all);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tx = lines(&out.stdout).remove(0);
+    assert_eq!(tx["meta"]["market"]["action"], "settleWithReceipts");
+    let figures: Vec<&str> = tx["meta"]["market"]["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cumulative_wh"].as_str().unwrap())
+        .collect();
+    assert_eq!(figures, vec!["130", "100"], "the seller side's latest, then the buyer side's");
+    let forged_input = format!("{forged}\n");
+    let out_forged = market.trade(SELLER, &["receipts", "submit"], &forged_input);
+    assert!(out_forged.status.success(), "{}", String::from_utf8_lossy(&out_forged.stderr));
+    assert!(out_forged.stdout.is_empty(), "the forged receipt is not sent");
+    assert!(String::from_utf8_lossy(&out_forged.stderr).contains("the contract would refuse it"));
+    let seller_before = market.balance(SELLER);
+    let signed = sign(market.dir, &market.keys[SELLER].0, "sender", &String::from_utf8(out.stdout).unwrap());
+    let (code, sent, stderr) = submit(market.dir, &devnet.url, &signed);
+    assert_eq!(code, Some(0), "{stderr}");
+    let settle_fee = fee(&sent);
+    let trade = market.status("trade", "1");
+    assert_eq!(trade["state"], "settled");
+    assert_eq!(trade["delivered_wh"], "100", "an overshooting count is the whole energy");
+    let receipts = market.ok(SELLER, &["withdraw"]);
+    assert_eq!(market.balance(SELLER), seller_before - settle_fee - fee(&receipts) + 100 * PRICE_PEB_PER_WH);
+
+    // The owner sets the meter's signing address; either party revokes; the registrar hands
+    // over in two steps.
+    let new_signer = market.addr(NEXT_REGISTRAR).to_string();
+    market.reverts(
+        BUYER,
+        &["meter", "set-signer", "--meter", &seller_meter, "--signer", &new_signer],
+        "only the meter's owner",
+    );
+    market.ok(SELLER, &["meter", "set-signer", "--meter", &seller_meter, "--signer", &new_signer]);
+    assert_eq!(market.status("meter", &seller_meter)["signer"], new_signer.as_str());
+    market.ok(BUYER, &["meter", "revoke", "--meter", &buyer_meter]);
+    let revoked = market.status("meter", &buyer_meter);
+    assert_eq!((revoked["state"].as_str(), revoked["last_trade"].as_str()), (Some("revoked"), Some("1")));
+    market.reverts(NEXT_REGISTRAR, &["registrar", "accept"], "only the proposed registrar");
+    market.ok(REGISTRAR, &["registrar", "propose", "--registrar", &new_signer]);
+    market.ok(NEXT_REGISTRAR, &["registrar", "accept"]);
+    let spare = market.addr(SELLER).to_string();
+    market.reverts(
+        REGISTRAR,
+        &["meter", "propose", "--meter", &spare, "--owner", &spare],
+        "only the registrar",
+    );
+    market.ok(NEXT_REGISTRAR, &["meter", "propose", "--meter", &spare, "--owner", &spare]);
+
+    // `watch` decodes version 2's events too.
+    let out = market.trade(REGISTRAR, &["watch", "--from-block", "0"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events = lines(&out.stdout);
+    let names: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    for name in [
+        "MeterProposed",
+        "MeterAccepted",
+        "OfferCreated",
+        "TradeOpened",
+        "ReceiptAccepted",
+        "TradeSettled",
+        "MeterSignerChanged",
+        "MeterRevoked",
+        "RegistrarProposed",
+        "RegistrarChanged",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    let offer = events.iter().find(|e| e["event"] == "OfferCreated").unwrap();
+    assert_eq!(offer["fields"]["min_buyer_credit"], "-3");
+
+    // Offline, the version 2 commands need no node and build version 2's calls.
+    let offline = run(
+        "evlock-trade",
+        market.dir,
+        &[
+            "--contract",
+            &market.contract,
+            "meter",
+            "accept",
+            "--meter",
+            &seller_meter,
+            "--chain-id",
+            "1001",
+            "--nonce",
+            "0",
+            "--gas-price",
+            "25ston",
+        ],
+        "",
+    );
+    assert!(offline.status.success(), "{}", String::from_utf8_lossy(&offline.stderr));
+    let tx = lines(&offline.stdout).remove(0);
+    assert_eq!(
+        (tx["meta"]["market"]["action"].as_str(), tx["meta"]["market"]["version"].as_str()),
+        (Some("acceptMeter"), Some("2"))
+    );
+    let refused = run(
+        "evlock-trade",
+        market.dir,
+        &[
+            "--contract",
+            &market.contract,
+            "--market-version",
+            "1",
+            "meter",
+            "revoke",
+            "--meter",
+            &seller_meter,
+            "--chain-id",
+            "1001",
+            "--nonce",
+            "0",
+            "--gas-price",
+            "25ston",
+        ],
+        "",
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("meter revoke needs version 2"));
+}
+
+/// A version 2 market whose two meters were proposed by the registrar and accepted by their
+/// owners.
+fn deploy_v2<'a>(dir: &'a Path, devnet: &'a Devnet, delivery_blocks: &str, grace_blocks: &str) -> Market<'a> {
+    let mut market = Market { dir, devnet, keys: dev_keys(dir, 5), contract: String::new() };
+    let args = [
+        "--market-version",
+        "2",
+        "deploy",
+        "--delivery-blocks",
+        delivery_blocks,
+        "--grace-blocks",
+        grace_blocks,
+    ];
+    let receipts = market.ok(REGISTRAR, &args);
+    market.contract = receipts[0]["contract_address"].as_str().unwrap().to_string();
+    for (meter, owner) in [(SELLER_METER, SELLER), (BUYER_METER, BUYER)] {
+        let (meter, owner_address) = (market.addr(meter).to_string(), market.addr(owner).to_string());
+        market.ok(REGISTRAR, &["meter", "propose", "--meter", &meter, "--owner", &owner_address]);
+        market.ok(owner, &["meter", "accept", "--meter", &meter]);
+    }
+    market
+}
+
+fn block_number(market: &Market) -> u64 {
+    let hex = market.devnet.rpc(market.dir, "eth_blockNumber", json!([]));
+    u64::from_str_radix(hex.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+fn figures(records: &[Value], kind: &str) -> Vec<u64> {
+    records
+        .iter()
+        .filter(|r| r["kind"] == kind)
+        .map(|r| r["cumulative_wh"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn on_version_2_a_seller_whose_buyer_goes_quiet_opens_its_relay_and_is_paid_the_last_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let market = deploy_v2(dir.path(), &devnet, "30", "5");
+    market.ok(SELLER, &["offer", "--energy", "100Wh", "--price", "2ston/Wh"]);
+    market.ok(BUYER, &["buy", "--offer", "1"]);
+    let sim = ["--clock", "virtual", "--interval", "1s", "--every", "10Wh"];
+
+    // The buyer's meter (36 W) falls asleep after 3300 s: its session signed receipts of its
+    // own readings up to 30 Wh, journaled each before writing it, and stops (exit 1).
+    let mut args = vec![
+        "--device",
+        "sim:buyer?volts=12&amps=3&fault=sleep@3300s",
+        "--switch",
+        "sim:buyer",
+        "--journal",
+        "buyer.ndjson",
+        "--receipts-to",
+        "seller-box",
+    ];
+    args.extend(sim);
+    // Figures on its stdin (a reading claiming the whole energy, a receipt request) are never
+    // signed: the session signs only what its own meter measured.
+    let forged = format!(
+        "{}{}\n",
+        readings(0, 100_000, 1),
+        json!({"kind": "delivery_receipt", "v": 1, "market": market.contract, "trade_id": "1", "cumulative_wh": "100"})
+    );
+    let (code, records, stderr) = deliver_with_stdin(&market, BUYER_METER, "buyer", "1", &args, &forged);
+    assert_eq!(code, Some(1), "{stderr}");
+    let acknowledged = figures(&records, "delivery_receipt");
+    assert!(acknowledged.windows(2).all(|w| w[0] < w[1]), "{acknowledged:?}");
+    let last_ack = *acknowledged.last().unwrap();
+    assert!((25..=33).contains(&last_ack), "about 30 %: {acknowledged:?}");
+    assert!(records.iter().all(|r| r["kind"] != "receipt"), "no report transactions on version 2");
+    assert!(
+        records.iter().filter(|r| r["kind"] == "delivery_receipt").all(|r| r["meta"]["to"] == "seller-box"),
+        "addressed for the link to route: {records:?}"
+    );
+    let journal = std::fs::read_to_string(dir.path().join("buyer.ndjson")).unwrap();
+    assert_eq!(journal.lines().filter(|l| l.contains("\"event\":\"receipt\"")).count(), acknowledged.len());
+    // What the link carries to the seller's side.
+    let link: String =
+        records.iter().filter(|r| r["kind"] == "delivery_receipt").map(|r| format!("{r}\n")).collect();
+    std::fs::write(dir.path().join("link.ndjson"), link).unwrap();
+
+    // The seller delivers while the buyer's receipts keep up, and opens its relay within one
+    // step of them falling behind by more than one step; it puts the buyer's last receipt on
+    // chain at once.
+    let mut args = vec![
+        "--device",
+        "sim:seller?volts=12&amps=2",
+        "--switch",
+        "sim:seller",
+        "--journal",
+        "seller.ndjson",
+        "--counterpart-receipts",
+        "link.ndjson",
+    ];
+    args.extend(sim);
+    let (code, records, stderr) = deliver(&market, SELLER_METER, "seller", "1", &args);
+    assert_eq!(code, Some(1), "{stderr}");
+    let alarm = records.iter().find(|r| r["kind"] == "alarm").expect("an alarm");
+    assert_eq!(alarm["code"], "counterparty_silent", "{alarm}");
+    assert_eq!(alarm["details"]["acknowledged_wh"], last_ack);
+    let delivered = figures(&records, "delivery_receipt");
+    let stopped_at = *delivered.last().unwrap();
+    assert!(stopped_at > last_ack + 10 && stopped_at <= last_ack + 20, "{delivered:?} against {last_ack}");
+    let submitted: Vec<&Value> = records.iter().filter(|r| r["kind"] == "receipt").collect();
+    assert_eq!(submitted.len(), 1, "{records:?}");
+    assert_eq!(submitted[0]["status"], "success");
+    let trade = market.status("trade", "1");
+    assert_eq!(trade["buyer_report_wh"], last_ack.to_string());
+
+    // The late-settle attack: right after the deadline the buyer's plain settle is refused,
+    // and the chain already holds its last receipt.
+    let deadline: u64 = trade["deadline_block"].as_str().unwrap().parse().unwrap();
+    mine(&market, deadline + 1 - block_number(&market));
+    market.reverts(BUYER, &["settle", "--trade", "1"], "trade in its grace window");
+    mine(&market, 5);
+
+    // The seller's session, run again, keeps the relay open and settles with both sides'
+    // receipts: paid for what the buyer's meter signed, at least 30 % less one step.
+    let (code, records, stderr) = deliver(&market, SELLER_METER, "seller", "1", &args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(figures(&records, "delivery_receipt").is_empty(), "nothing delivered again: {records:?}");
+    let status = records.last().unwrap();
+    assert_eq!(status["fields"]["state"], "settled");
+    assert_eq!(status["fields"]["delivered_wh"], last_ack.to_string());
+    assert_eq!(status["fields"]["seller_report_wh"], stopped_at.to_string());
+    assert!(last_ack >= 20);
+    assert_eq!(
+        market.status("balance", market.addr(SELLER))["withdrawable"]["peb"],
+        (u128::from(last_ack) * PRICE_PEB_PER_WH).to_string()
+    );
+}
+
+#[test]
+fn on_version_2_killed_deliveries_resume_without_losing_or_double_counting_a_receipt() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let market = deploy_v2(dir.path(), &devnet, "300", "5");
+    market.ok(SELLER, &["offer", "--energy", "40Wh", "--price", "2ston/Wh"]);
+    market.ok(BUYER, &["buy", "--offer", "1"]);
+    // 48 V × 75 A = 1 Wh a second of wall-clock time; a receipt per Wh.
+    let session = |meter: usize, role: &'static str, extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "--rpc",
+            &devnet.url,
+            "--contract",
+            &market.contract,
+            "deliver",
+            "--trade",
+            "1",
+            "--role",
+            role,
+            "--key",
+            &market.keys[meter].0,
+            "--password-file",
+            "pw",
+            "--device",
+            "sim:fast?volts=48&amps=75",
+            "--switch",
+            "sim:fast",
+            "--interval",
+            "50ms",
+            "--every",
+            "1Wh",
+            "--journal",
+            &format!("{role}.ndjson"),
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    };
+    // Started, and killed (a crash) once it wrote its second receipt: what it wrote, read to
+    // the end of the pipe.
+    let killed = |args: &[String]| -> Vec<Value> {
+        let mut child = std::process::Command::cargo_bin("evlock-trade")
+            .unwrap()
+            .env_clear()
+            .current_dir(dir.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (mut line, mut seen) = (String::new(), 0);
+        while seen < 2 && stdout.read_line(&mut line).unwrap() > 0 {
+            seen += usize::from(line.contains("\"delivery_receipt\""));
+            line.clear();
+        }
+        // SAFETY: signalling our own child process.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGKILL) }, 0);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        child.wait().unwrap();
+        lines(rest.as_bytes())
+    };
+    let journaled = |role: &str| -> Vec<u64> {
+        std::fs::read_to_string(dir.path().join(format!("{role}.ndjson")))
+            .unwrap()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|e| e["event"] == "receipt")
+            .map(|e| e["cumulative_wh"].as_u64().unwrap())
+            .collect()
+    };
+    // Receipts only grow, by at most a step and a little (a jump would be energy counted
+    // twice, a repeat or a fall a receipt lost), and reach the whole energy.
+    let check = |figures: &[u64]| {
+        assert!(figures.windows(2).all(|w| w[0] < w[1] && w[1] - w[0] <= 2), "{figures:?}");
+        assert_eq!(*figures.last().unwrap(), 40, "{figures:?}");
+    };
+
+    for (meter, role) in [(BUYER_METER, "buyer"), (SELLER_METER, "seller")] {
+        let extra: &[&str] = if role == "seller" { &["--counterpart-receipts", "link.ndjson"] } else { &[] };
+        let args = session(meter, role, extra);
+        killed(&args);
+        let before = journaled(role);
+        assert!(before.len() >= 2 && *before.last().unwrap() < 40, "killed mid-way: {before:?}");
+        // The next run, on the virtual clock, finishes from the journal.
+        let mut last_run = args.clone();
+        last_run.extend(["--clock".to_string(), "virtual".to_string()]);
+        let refs: Vec<&str> = last_run.iter().map(String::as_str).collect();
+        let out = run("evlock-trade", dir.path(), &refs, "");
+        let records = lines(&out.stdout);
+        let resumed = figures(&records, "delivery_receipt");
+        assert!(
+            resumed.first().is_some_and(|first| first > before.last().unwrap()),
+            "{before:?} then {resumed:?}"
+        );
+        let all = journaled(role);
+        assert_eq!(&all[..before.len()], &before[..], "the journal kept every receipt");
+        check(&all);
+        if role == "buyer" {
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            // The link carries every receipt the buyer's meter signed, from its journal.
+            let link: String = std::fs::read_to_string(dir.path().join("buyer.ndjson"))
+                .unwrap()
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .filter(|e| e["event"] == "receipt")
+                .map(|e| format!("{}\n", e["record"]))
+                .collect();
+            std::fs::write(dir.path().join("link.ndjson"), link).unwrap();
+        } else {
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let status = records.last().unwrap();
+            assert_eq!(status["fields"]["state"], "settled", "{records:?}");
+            assert_eq!(status["fields"]["delivered_wh"], "40");
+        }
+    }
+    assert_eq!(market.status("credit", market.addr(SELLER))["credit"], "1", "a complete trade");
 }

@@ -13,9 +13,93 @@
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 pub mod v2;
+
+/// What a transaction builder needs of a market action, of either contract version: its
+/// function, call data, value, a gas limit for when the node cannot estimate, and the fields
+/// that describe it in a `tx` record's `meta.market`.
+pub trait MarketCall {
+    /// The contract function's name (`deploy` for a deployment).
+    fn function(&self) -> &'static str;
+    /// The transaction input.
+    fn call_data(&self) -> Vec<u8>;
+    /// The value sent.
+    fn value(&self) -> U256;
+    /// Whether it deploys a contract (no `to`).
+    fn is_deploy(&self) -> bool;
+    /// A gas limit when the node cannot estimate (offline, or the call would revert now):
+    /// about 1.5× what the function uses on the devnet.
+    fn fallback_gas(&self) -> u64;
+    /// The action's fields for `meta.market` (numbers as decimal strings, addresses EIP-55),
+    /// without `action` itself.
+    fn describe(&self) -> Map<String, Value>;
+}
+
+/// A number as a record field: a decimal string.
+pub(crate) fn num(value: impl ToString) -> Value {
+    Value::String(value.to_string())
+}
+
+/// An address as a record field: EIP-55.
+pub(crate) fn addr(address: &Address) -> Value {
+    Value::String(address.to_checksum(None))
+}
+
+impl MarketCall for Action {
+    fn function(&self) -> &'static str {
+        Action::function(self)
+    }
+    fn call_data(&self) -> Vec<u8> {
+        Action::call_data(self)
+    }
+    fn value(&self) -> U256 {
+        Action::value(self)
+    }
+    fn is_deploy(&self) -> bool {
+        matches!(self, Action::Deploy { .. })
+    }
+    fn fallback_gas(&self) -> u64 {
+        match self {
+            Action::Deploy { .. } => 2_400_000,
+            Action::RegisterMeter { .. } => 110_000,
+            Action::Offer { .. } => 150_000,
+            Action::Buy { .. } => 220_000,
+            Action::Report { .. } => 80_000,
+            Action::Settle { .. } => 210_000,
+            Action::Cancel { .. } => 60_000,
+            Action::Withdraw => 80_000,
+        }
+    }
+    fn describe(&self) -> Map<String, Value> {
+        let fields = match self {
+            Action::Deploy { delivery_blocks } => json!({"delivery_blocks": num(delivery_blocks)}),
+            Action::RegisterMeter { meter, owner } => json!({"meter": addr(meter), "owner": addr(owner)}),
+            Action::Offer { energy_wh, price_per_wh, expiry_block } => json!({
+                "energy_wh": num(energy_wh), "price_per_wh": num(price_per_wh), "expiry_block": num(expiry_block)
+            }),
+            Action::Buy { offer_id, max_price_per_wh, escrow } => json!({
+                "offer": num(offer_id), "max_price_per_wh": num(max_price_per_wh), "escrow": num(escrow)
+            }),
+            Action::Report { trade_id, cumulative_wh } => {
+                json!({"trade": num(trade_id), "cumulative_wh": num(cumulative_wh)})
+            }
+            Action::Settle { trade_id } => json!({"trade": num(trade_id)}),
+            Action::Cancel { offer_id } => json!({"offer": num(offer_id)}),
+            Action::Withdraw => json!({}),
+        };
+        object(fields)
+    }
+}
+
+/// The map of a JSON object built with `json!({...})`.
+pub(crate) fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
 
 #[allow(missing_docs)]
 mod bindings {
@@ -136,8 +220,8 @@ impl Action {
     }
 }
 
-/// A market event decoded from a log: its name and fields as JSON (numbers as decimal
-/// strings, addresses EIP-55). `None` for logs that are not the market's.
+/// A market event decoded from a log, of either version: its name and fields as JSON
+/// (numbers as decimal strings, addresses EIP-55). `None` for logs that are not the market's.
 pub fn decode_event(topics: &[B256], data: &[u8]) -> Option<(&'static str, Value)> {
     use EnergyMarket as M;
     let first = topics.first()?;
@@ -197,7 +281,8 @@ pub fn decode_event(topics: &[B256], data: &[u8]) -> Option<(&'static str, Value
             let e = decode!(M::Withdrawn);
             ("Withdrawn", json!({"account": addr(e.account), "amount": num(e.amount)}))
         }
-        _ => return None,
+        // Version 2's own events (those it shares with version 1 decoded above).
+        _ => return v2::decode_event(topics, data),
     };
     Some(decoded)
 }

@@ -424,6 +424,144 @@ impl Action {
     }
 }
 
+/// A version 2 event that version 1 does not have (meters, the registrar, receipts, offers
+/// with a credit minimum), decoded like [`super::decode_event`].
+pub fn decode_event(topics: &[B256], data: &[u8]) -> Option<(&'static str, serde_json::Value)> {
+    use super::{addr, num};
+    use EnergyMarketV2 as M;
+    use alloy_sol_types::SolEvent;
+    use serde_json::json;
+    macro_rules! decode {
+        ($event:ty) => {
+            <$event>::decode_raw_log(topics.iter().copied(), data).ok()?
+        };
+    }
+    let decoded = match *topics.first()? {
+        M::OfferCreated::SIGNATURE_HASH => {
+            let e = decode!(M::OfferCreated);
+            (
+                "OfferCreated",
+                json!({"offer_id": num(e.offerId), "seller": addr(&e.seller), "energy_wh": num(e.energyWh),
+                       "price_per_wh": num(e.pricePerWh), "expiry_block": num(e.expiryBlock),
+                       "min_buyer_credit": num(e.minBuyerCredit)}),
+            )
+        }
+        M::MeterProposed::SIGNATURE_HASH => {
+            let e = decode!(M::MeterProposed);
+            ("MeterProposed", json!({"meter": addr(&e.meter), "owner": addr(&e.owner)}))
+        }
+        M::MeterAccepted::SIGNATURE_HASH => {
+            let e = decode!(M::MeterAccepted);
+            ("MeterAccepted", json!({"meter": addr(&e.meter), "owner": addr(&e.owner)}))
+        }
+        M::MeterRevoked::SIGNATURE_HASH => {
+            let e = decode!(M::MeterRevoked);
+            (
+                "MeterRevoked",
+                json!({"meter": addr(&e.meter), "owner": addr(&e.owner), "last_trade": num(e.lastTrade)}),
+            )
+        }
+        M::MeterSignerChanged::SIGNATURE_HASH => {
+            let e = decode!(M::MeterSignerChanged);
+            ("MeterSignerChanged", json!({"meter": addr(&e.meter), "signer": addr(&e.signer)}))
+        }
+        M::RegistrarProposed::SIGNATURE_HASH => {
+            let e = decode!(M::RegistrarProposed);
+            ("RegistrarProposed", json!({"registrar": addr(&e.registrar), "proposed": addr(&e.proposed)}))
+        }
+        M::RegistrarChanged::SIGNATURE_HASH => {
+            let e = decode!(M::RegistrarChanged);
+            ("RegistrarChanged", json!({"previous": addr(&e.previous), "registrar": addr(&e.registrar)}))
+        }
+        M::ReceiptAccepted::SIGNATURE_HASH => {
+            let e = decode!(M::ReceiptAccepted);
+            (
+                "ReceiptAccepted",
+                json!({"trade_id": num(e.tradeId), "meter": addr(&e.meter), "seller_side": e.sellerSide,
+                       "cumulative_wh": num(e.cumulativeWh)}),
+            )
+        }
+        _ => return None,
+    };
+    Some(decoded)
+}
+
+fn receipt_fields(receipts: &[SignedReceipt]) -> serde_json::Value {
+    use super::{addr, num};
+    receipts
+        .iter()
+        .map(|r| serde_json::json!({"trade": num(r.trade_id), "meter": addr(&r.meter), "cumulative_wh": num(r.cumulative_wh)}))
+        .collect()
+}
+
+impl super::MarketCall for Action {
+    fn function(&self) -> &'static str {
+        Action::function(self)
+    }
+    fn call_data(&self) -> Vec<u8> {
+        Action::call_data(self)
+    }
+    fn value(&self) -> U256 {
+        Action::value(self)
+    }
+    fn is_deploy(&self) -> bool {
+        matches!(self, Action::Deploy { .. })
+    }
+    fn fallback_gas(&self) -> u64 {
+        // About 1.5× the devnet's figures; receipts cost per receipt (a recovery and a store).
+        let per_receipt = |receipts: &[SignedReceipt]| 45_000 * receipts.len() as u64;
+        match self {
+            Action::Deploy { .. } => 4_800_000,
+            Action::ProposeRegistrar { .. } | Action::AcceptRegistrar => 80_000,
+            Action::ProposeMeter { .. } => 110_000,
+            Action::AcceptMeter { .. } | Action::RevokeMeter { .. } | Action::SetMeterSigner { .. } => 80_000,
+            Action::Offer { .. } => 180_000,
+            Action::Buy { .. } => 240_000,
+            Action::Report { .. } => 80_000,
+            Action::SubmitReceipts { receipts } => 60_000 + per_receipt(receipts),
+            Action::Settle { .. } => 210_000,
+            Action::SettleWithReceipts { receipts, .. } => 210_000 + per_receipt(receipts),
+            Action::Cancel { .. } => 60_000,
+            Action::Withdraw => 80_000,
+        }
+    }
+    fn describe(&self) -> serde_json::Map<String, serde_json::Value> {
+        use super::{addr, num};
+        use serde_json::json;
+        let fields = match self {
+            Action::Deploy { delivery_blocks, grace_blocks } => {
+                json!({"delivery_blocks": num(delivery_blocks), "grace_blocks": num(grace_blocks)})
+            }
+            Action::ProposeRegistrar { registrar } => json!({"registrar": addr(registrar)}),
+            Action::AcceptRegistrar => json!({}),
+            Action::ProposeMeter { meter, owner } => json!({"meter": addr(meter), "owner": addr(owner)}),
+            Action::AcceptMeter { meter } | Action::RevokeMeter { meter } => json!({"meter": addr(meter)}),
+            Action::SetMeterSigner { meter, signer } => json!({"meter": addr(meter), "signer": addr(signer)}),
+            Action::Offer { energy_wh, price_per_wh, expiry_block, min_buyer_credit } => json!({
+                "energy_wh": num(energy_wh), "price_per_wh": num(price_per_wh),
+                "expiry_block": num(expiry_block), "min_buyer_credit": num(min_buyer_credit)
+            }),
+            Action::Buy { offer_id, max_price_per_wh, min_seller_credit, escrow } => json!({
+                "offer": num(offer_id), "max_price_per_wh": num(max_price_per_wh),
+                "min_seller_credit": num(min_seller_credit), "escrow": num(escrow)
+            }),
+            Action::Report { trade_id, cumulative_wh } => {
+                json!({"trade": num(trade_id), "cumulative_wh": num(cumulative_wh)})
+            }
+            Action::SubmitReceipts { receipts } => json!({"receipts": receipt_fields(receipts)}),
+            Action::Settle { trade_id } => json!({"trade": num(trade_id)}),
+            Action::SettleWithReceipts { trade_id, receipts } => {
+                json!({"trade": num(trade_id), "receipts": receipt_fields(receipts)})
+            }
+            Action::Cancel { offer_id } => json!({"offer": num(offer_id)}),
+            Action::Withdraw => json!({}),
+        };
+        let mut map = super::object(fields);
+        map.insert("version".into(), json!("2"));
+        map
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

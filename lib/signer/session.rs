@@ -384,6 +384,23 @@ impl Session {
         Ok(request.signed_record(&signature, key_address, unsigned.meta))
     }
 
+    /// Signs the receipt of a delivery session for what its own meter measured: no policy is
+    /// asked, because the figure comes from the session's own readings, never from a record
+    /// (a piped `delivery_receipt` goes through [`Session::sign_receipt`] and its policy).
+    /// The account's transaction key signs.
+    pub fn sign_measured_receipt(
+        &mut self,
+        request: &ReceiptRequest,
+    ) -> Result<DeliveryReceiptRecord, Failure> {
+        let (key_address, signer) = self
+            .keys
+            .for_role(KeyRole::Transaction)
+            .next()
+            .ok_or(SignError::Unsigned("the account has no transaction key to sign the receipt with"))?;
+        let signature = signer.sign_digest(&request.digest())?;
+        Ok(request.signed_record(&signature, key_address, None))
+    }
+
     /// A sender signs a `tx` record: fills `from` and `chain_id` when absent, refuses a
     /// transaction of another account or one already signed by another account. A signed
     /// Kaia transaction of this account takes more signatures (a multisig account's keys).

@@ -1,5 +1,7 @@
 //! `evlock-trade`: builds `tx` records for the EnergyMarket contract (deploy, register meters,
-//! offer, buy, report, settle, cancel, withdraw) and reads its state and events.
+//! offer, buy, report, settle, cancel, withdraw; on version 2 also meter consent, revocation
+//! and signing addresses, the registrar hand-over, and signed delivery receipts) and reads its
+//! state and events.
 
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
@@ -15,22 +17,24 @@ use crate::calibrate::Certificate;
 use crate::cli::docs::{command_help, tool_help};
 use crate::cli::{GlobalArgs, InputArgs, Tool};
 use crate::exit::{ExitCode, Failure};
-use crate::market::Action;
+use crate::market::v2::Action as V2;
+use crate::market::{Action, MarketCall};
 use crate::meter::DeviceUri;
 use crate::meter::session::Session as MeterSession;
 use crate::relay::{SubmitOptions, Submitter};
 use crate::rpc::RpcClient;
 use crate::signer::KeyUri;
 use crate::signer::session::{Role, Session};
-use crate::trade::deliver::{ChainSender, DeliverOptions, Ending, Side, deliver};
+use crate::trade::deliver::{ChainSender, DeliverOptions, Ending, ReceiptFeed, ReceiptMode, Side, deliver};
 use crate::trade::journal::Journal;
+use crate::trade::receipts::{ReceiptBook, latest_per_side, receipt_side};
 use crate::trade::{
-    ChainParams, Query, ReportPlanner, Reporting, TradeError, TxBuilder, TxFamily, Watcher, meter_owner,
-    read_offer, read_trade, status_record,
+    ChainParams, MarketVersion, Query, ReportPlanner, Reporting, TradeError, TxBuilder, TxFamily, Watcher,
+    meter_owner, read_offer, read_trade, status_record,
 };
 use crate::units::{parse_amount, parse_blocks, parse_energy_wh, parse_price_per_wh, require_unit};
 use crate::wire::Output;
-use crate::wire::{AlarmRecord, ReadingRecord, address_arg};
+use crate::wire::{AlarmRecord, DeliveryReceiptRecord, ReadingRecord, address_arg};
 
 const EXAMPLES: &str = r#"
 # The node and the market, for every command below
@@ -63,6 +67,19 @@ evlock-trade withdraw --from "$SELLER" \
 evlock-trade status trade 1
 evlock-trade watch --follow
 
+# Version 2: the registrar proposes a meter, its owner accepts it
+evlock-trade deploy --market-version 2 --from "$OPERATOR" \
+  | evlock-sign --key operator.json | evlock-relay submit
+evlock-trade meter propose --meter "$METER" --owner "$SELLER" \
+    --from "$OPERATOR" | evlock-sign --key operator.json \
+  | evlock-relay submit
+evlock-trade meter accept --meter "$METER" --from "$SELLER" \
+  | evlock-sign --key seller.json | evlock-relay submit
+
+# Version 2: settle with each side's latest signed receipt
+cat receipts.ndjson | evlock-trade receipts settle --trade 1 \
+    --from "$SELLER" | evlock-sign --key seller.json | evlock-relay submit
+
 # The market on any EVM chain (an Ethereum node, anvil, a fork): EIP-1559
 evlock-trade deploy --tx-type eip1559 --rpc "$ETH_RPC_URL" \
     --from "$OPERATOR" | evlock-sign --key operator.json \
@@ -84,7 +101,16 @@ taken in peb by mistake.
 `deliver` is the one command that signs and submits itself: it journals every step (fsynced)
 before taking it, so a session killed mid-way, run again with the same journal, resumes above
 what it already reported. It opens the relay whenever it stops, also on Ctrl-C or SIGTERM (then
-exit 130; a second signal ends it at once).
+exit 130; a second signal ends it at once). On a version 2 market it signs a receipt of its own
+meter's reading at each step instead of reporting (journaled, then written to stdout); the
+seller's session also watches the buyer's receipts (--counterpart-receipts) and stops with an
+alarm (`counterparty_silent`, `divergence`) when they fall behind by more than
+--max-unacknowledged, puts the buyer's last receipt on chain and settles with both.
+
+Version 2 markets (contracts/EnergyMarketV2.sol) are told apart by asking the node (they answer
+graceBlocks()); offline, or to insist, give --market-version. `meter`, `registrar` and `receipts`
+are version 2's; `register-meter` is version 1's (version 2 binds a meter with its owner's
+consent).
 
 Exit 1 means the offer or trade does not exist, a meter alarm stopped a report stream or a
 delivery, or a delivery's report reverted.";
@@ -179,6 +205,12 @@ evlock-trade deliver --trade 1 --role seller \
 evlock-trade deliver --trade 1 --role buyer --device sim:buyer \
   --switch sim:buyer --clock virtual --every 10Wh --key meter.json \
   --password-file pw.txt
+
+# Version 2: the seller's relay opens when the buyer's receipts (a file
+# the link appends to) fall more than one step behind
+evlock-trade deliver --trade 1 --role seller --device sim:seller \
+  --switch sim:seller --clock virtual --every 10Wh --key meter.json \
+  --password-file pw.txt --counterpart-receipts buyer-receipts.ndjson
 "#;
 
 /// Build EnergyMarket transactions and read the market's state and events.
@@ -211,6 +243,24 @@ struct MarketArgs {
     /// The EnergyMarket contract.
     #[arg(long, value_name = "ADDRESS", env = "EVLOCK_MARKET", value_parser = address_arg, global = true)]
     contract: Option<Address>,
+    /// The contract's version: `auto` asks the node (offline: 1, or 2 for the commands only
+    /// version 2 has); `1` or `2` insists (a node that says otherwise is an error). `deploy`
+    /// deploys this version (auto: 1).
+    #[arg(long, value_enum, value_name = "VERSION", env = "EVLOCK_MARKET_VERSION", default_value_t = VersionArg::Auto, global = true)]
+    market_version: VersionArg,
+}
+
+/// `--market-version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum VersionArg {
+    /// Ask the node.
+    Auto,
+    /// contracts/EnergyMarket.sol.
+    #[value(name = "1")]
+    V1,
+    /// contracts/EnergyMarketV2.sol (signed delivery receipts).
+    #[value(name = "2")]
+    V2,
 }
 
 /// How a transaction is built: only the commands that write `tx` records take these.
@@ -296,6 +346,10 @@ enum Command {
         /// 2^40 - 256).
         #[arg(long, value_name = "BLOCKS", default_value = "600", value_parser = clap::value_parser!(u64).range(1..=u64::from(u32::MAX) * 256))]
         delivery_blocks: u64,
+        /// Version 2: blocks after a trade's deadline in which only its seller may settle it
+        /// unfinished (time for the seller's side to put the buyer's latest receipt on chain).
+        #[arg(long, value_name = "BLOCKS", value_parser = clap::value_parser!(u64).range(0..=u64::from(u32::MAX)))]
+        grace_blocks: Option<u64>,
         #[command(flatten)]
         tx: TxArgs,
     },
@@ -326,6 +380,9 @@ enum Command {
         /// The last block it can be bought at (instead of --expires-in; needed offline).
         #[arg(long, value_name = "BLOCK")]
         expiry_block: Option<u64>,
+        /// Version 2: the lowest trading credit a buyer needs (default: none).
+        #[arg(long, value_name = "CREDIT", allow_hyphen_values = true)]
+        min_buyer_credit: Option<i64>,
         #[command(flatten)]
         tx: TxArgs,
     },
@@ -343,6 +400,9 @@ enum Command {
         /// needed offline).
         #[arg(long, value_name = "AMOUNT", value_parser = amount)]
         escrow: Option<U256>,
+        /// Version 2: the lowest trading credit the seller must have (default: none).
+        #[arg(long, value_name = "CREDIT", allow_hyphen_values = true)]
+        min_seller_credit: Option<i64>,
         #[command(flatten)]
         tx: TxArgs,
     },
@@ -373,7 +433,16 @@ enum Command {
         #[command(flatten)]
         tx: TxArgs,
     },
-    /// Read an offer, a trade, an account's credit or its balance (a `status` record).
+    /// Version 2: bind a meter with its owner's consent, revoke it, set its signing address.
+    #[command(subcommand, after_long_help = command_help(METER_EXAMPLES, ""))]
+    Meter(MeterCommand),
+    /// Version 2: hand the registrar role over (propose, then accept).
+    #[command(subcommand, after_long_help = command_help(REGISTRAR_EXAMPLES, ""))]
+    Registrar(RegistrarCommand),
+    /// Version 2: put signed `delivery_receipt` records (stdin) on chain, or settle with them.
+    #[command(subcommand, after_long_help = command_help(RECEIPTS_EXAMPLES, ""))]
+    Receipts(ReceiptsCommand),
+    /// Read an offer, a trade, a meter, an account's credit or its balance (a `status` record).
     #[command(after_long_help = command_help(STATUS_EXAMPLES, ""))]
     Status {
         /// What to read.
@@ -384,13 +453,190 @@ enum Command {
     /// Write the market's events as `event` records, from a block on.
     #[command(after_long_help = command_help(WATCH_EXAMPLES, ""))]
     Watch(WatchArgs),
-    /// Run a delivery: close the relay, meter, report, stop on an alarm or when delivered,
-    /// then settle (signs and submits itself; journaled so a killed session resumes).
+    /// Run a delivery: close the relay, meter, report (version 2: sign receipts), stop on an
+    /// alarm or when delivered, then settle (signs and submits itself; journaled so a killed
+    /// session resumes).
     #[command(after_long_help = command_help(DELIVER_EXAMPLES, ""))]
     Deliver(Box<DeliverArgs>),
     /// Serve the operator's console: a live web page of the market and the meters.
     #[command(after_long_help = command_help(super::trade_serve::EXAMPLES, super::trade_serve::NOTES))]
     Serve(Box<super::trade_serve::ServeArgs>),
+}
+
+const METER_EXAMPLES: &str = r#"
+# The registrar proposes the seller's meter; the seller accepts it
+evlock-trade meter propose --meter "$METER" --owner "$SELLER" \
+    --from "$OPERATOR" | evlock-sign --key operator.json \
+  | evlock-relay submit
+evlock-trade meter accept --meter "$METER" --from "$SELLER" \
+  | evlock-sign --key seller.json | evlock-relay submit
+
+# Its state, signing address and last trade
+evlock-trade status meter "$METER"
+"#;
+
+const REGISTRAR_EXAMPLES: &str = r#"
+# Hand the registrar role to $NEXT: propose, then accept
+evlock-trade registrar propose --registrar "$NEXT" --from "$OPERATOR" \
+  | evlock-sign --key operator.json | evlock-relay submit
+evlock-trade registrar accept --from "$NEXT" \
+  | evlock-sign --key next.json | evlock-relay submit
+"#;
+
+const RECEIPTS_EXAMPLES: &str = r#"
+# Put the receipts on chain now; settle with them at the end
+cat receipts.ndjson | evlock-trade receipts submit --from "$SELLER" \
+  | evlock-sign --key seller.json | evlock-relay submit
+cat receipts.ndjson | evlock-trade receipts settle --trade 1 \
+    --from "$SELLER" | evlock-sign --key seller.json \
+  | evlock-relay submit
+"#;
+
+const METER_PROPOSE_EXAMPLES: &str = r#"
+# The registrar vouches for a commissioned meter of the seller
+evlock-trade meter propose --meter "$METER" --owner "$SELLER" \
+    --from "$OPERATOR" | evlock-sign --key operator.json \
+  | evlock-relay submit
+"#;
+
+const METER_ACCEPT_EXAMPLES: &str = r#"
+# The seller accepts the meter proposed for it: from now on it counts
+evlock-trade meter accept --meter "$METER" --from "$SELLER" \
+  | evlock-sign --key seller.json | evlock-relay submit
+"#;
+
+const METER_REVOKE_EXAMPLES: &str = r#"
+# The owner (or the registrar) revokes a meter whose key is suspect
+evlock-trade meter revoke --meter "$METER" --from "$SELLER" \
+  | evlock-sign --key seller.json | evlock-relay submit
+"#;
+
+const METER_SET_SIGNER_EXAMPLES: &str = r#"
+# After rotating the meter account's key: its receipts are signed by the
+# new key's address
+evlock-trade meter set-signer --meter "$METER" --signer "$NEW_KEY" \
+    --from "$SELLER" | evlock-sign --key seller.json \
+  | evlock-relay submit
+"#;
+
+const REGISTRAR_PROPOSE_EXAMPLES: &str = r#"
+# The registrar offers its role to another account
+evlock-trade registrar propose --registrar "$NEXT" --from "$OPERATOR" \
+  | evlock-sign --key operator.json | evlock-relay submit
+"#;
+
+const REGISTRAR_ACCEPT_EXAMPLES: &str = r#"
+# The proposed account takes the role
+evlock-trade registrar accept --from "$NEXT" \
+  | evlock-sign --key next.json | evlock-relay submit
+"#;
+
+const RECEIPTS_SUBMIT_EXAMPLES: &str = r#"
+# Put the latest receipt of every meter on chain (anyone may)
+cat receipts.ndjson | evlock-trade receipts submit --from "$SELLER" \
+  | evlock-sign --key seller.json | evlock-relay submit
+"#;
+
+const RECEIPTS_SETTLE_EXAMPLES: &str = r#"
+# One transaction: each side's latest receipt, then the settlement
+cat receipts.ndjson | evlock-trade receipts settle --trade 1 \
+    --from "$SELLER" | evlock-sign --key seller.json \
+  | evlock-relay submit
+"#;
+
+/// Version 2's meter binding.
+#[derive(Debug, Subcommand)]
+enum MeterCommand {
+    /// Propose a commissioned meter for its owner (registrar only); it counts once accepted.
+    #[command(after_long_help = command_help(METER_PROPOSE_EXAMPLES, ""))]
+    Propose {
+        /// The meter's account.
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
+        meter: Address,
+        /// The account it is proposed for.
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
+        owner: Address,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Accept a meter proposed for the sender.
+    #[command(after_long_help = command_help(METER_ACCEPT_EXAMPLES, ""))]
+    Accept {
+        /// The meter's account.
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
+        meter: Address,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Revoke a meter (its owner or the registrar): trades opened later refuse it, open ones
+    /// keep its receipts.
+    #[command(after_long_help = command_help(METER_REVOKE_EXAMPLES, ""))]
+    Revoke {
+        /// The meter's account.
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
+        meter: Address,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Set the address a meter's receipts are signed by (its owner only), e.g. after the
+    /// meter account's key was rotated.
+    #[command(after_long_help = command_help(METER_SET_SIGNER_EXAMPLES, ""))]
+    SetSigner {
+        /// The meter's account.
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
+        meter: Address,
+        /// The new signing key's address (the meter's own address again: its account key).
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
+        signer: Address,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+}
+
+/// Version 2's registrar hand-over.
+#[derive(Debug, Subcommand)]
+enum RegistrarCommand {
+    /// Offer the registrar role to an account (registrar only; the zero address withdraws).
+    #[command(after_long_help = command_help(REGISTRAR_PROPOSE_EXAMPLES, ""))]
+    Propose {
+        /// The proposed registrar.
+        #[arg(long, value_name = "ADDRESS", value_parser = address_arg)]
+        registrar: Address,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Take the registrar role offered to the sender.
+    #[command(after_long_help = command_help(REGISTRAR_ACCEPT_EXAMPLES, ""))]
+    Accept {
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+}
+
+/// Version 2's signed delivery receipts, read as `delivery_receipt` records from stdin.
+#[derive(Debug, Subcommand)]
+enum ReceiptsCommand {
+    /// One `submitReceipts` transaction with the latest receipt of every meter and trade
+    /// (with a node: only those the contract takes and that raise a side's figure).
+    #[command(after_long_help = command_help(RECEIPTS_SUBMIT_EXAMPLES, ""))]
+    Submit {
+        #[command(flatten)]
+        tx: TxArgs,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// One `settleWithReceipts` transaction: the trade's latest receipt of each side, then the
+    /// settlement (receipts of other trades are left out).
+    #[command(after_long_help = command_help(RECEIPTS_SETTLE_EXAMPLES, ""))]
+    Settle {
+        /// The trade.
+        #[arg(long, value_name = "ID")]
+        trade: U256,
+        #[command(flatten)]
+        tx: TxArgs,
+        #[command(flatten)]
+        input: InputArgs,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -414,6 +660,18 @@ struct DeliverArgs {
     /// Keep delivering through meter alarms (they are still written).
     #[arg(long)]
     ignore_alarms: bool,
+    /// Version 2, the seller: the buyer meter's `delivery_receipt` records, a file the link
+    /// appends to; the relay stays closed only while they keep up with the delivery.
+    #[arg(long, value_name = "FILE")]
+    counterpart_receipts: Option<PathBuf>,
+    /// Version 2: the link peer (the other side's meter) this session's receipts are for,
+    /// set as their `meta.to` so the operator↔meter link routes them there.
+    #[arg(long, value_name = "PEER")]
+    receipts_to: Option<String>,
+    /// Version 2, the seller: how far what the buyer acknowledged may trail what was
+    /// delivered, e.g. `10Wh` (default: one reporting step).
+    #[arg(long, value_name = "ENERGY", value_parser = energy)]
+    max_unacknowledged: Option<u64>,
     // The meter's key signs the reports.
     #[command(flatten)]
     key: KeyArgs,
@@ -439,6 +697,8 @@ enum StatusWhat {
     Offer,
     /// A trade by id.
     Trade,
+    /// A meter by address: owner, state (version 2: signing address, last trade).
+    Meter,
     /// An account's trading credit.
     Credit,
     /// What an account can withdraw, and its balance.
@@ -554,16 +814,77 @@ impl Tool for Trade {
             Failure::usage(format!("{what} reads the chain: give --rpc URL or set EVLOCK_RPC_URL"))
         };
         let needs_market = || Failure::usage("no market: give --contract ADDRESS or set EVLOCK_MARKET");
-        // With a node to ask, a wrong --contract is caught before anything is built for it.
-        if let (Some(client), Some(market)) = (client.as_ref(), market)
-            && !matches!(command, Command::Deploy { .. })
-        {
-            crate::trade::check_market(client, market)?;
-        }
-        let (tx, action) = match command {
-            Command::Deploy { delivery_blocks, tx } => (tx, Action::Deploy { delivery_blocks }),
-            Command::RegisterMeter { meter, owner, tx } => (tx, Action::RegisterMeter { meter, owner }),
-            Command::Offer { energy, price, expires_in, expiry_block, tx } => {
+        // With a node to ask, a wrong --contract is caught before anything is built for it,
+        // and the node tells the market's version.
+        let detected = match (client.as_ref(), market) {
+            (Some(client), Some(market)) if !matches!(command, Command::Deploy { .. }) => {
+                Some(crate::trade::check_market(client, market)?)
+            }
+            _ => None,
+        };
+        let version = match (self.market.market_version, detected) {
+            (VersionArg::V1, Some(MarketVersion::V2)) | (VersionArg::V2, Some(MarketVersion::V1)) => {
+                let (found, needs) =
+                    if self.market.market_version == VersionArg::V1 { (2, 1) } else { (1, 2) };
+                return Err(TradeError::WrongVersion {
+                    contract: market.map(|m| m.to_checksum(None)).unwrap_or_default(),
+                    found,
+                    command: "--market-version",
+                    needs,
+                    hint: "",
+                }
+                .into());
+            }
+            (_, Some(found)) => found,
+            (VersionArg::V1, None) => MarketVersion::V1,
+            (VersionArg::V2, None) => MarketVersion::V2,
+            (VersionArg::Auto, None) => match command {
+                Command::Meter(_) | Command::Registrar(_) | Command::Receipts(_) => MarketVersion::V2,
+                _ => MarketVersion::V1,
+            },
+        };
+        let needs = |command: &'static str, needs: MarketVersion, hint: &'static str| {
+            if version == needs {
+                return Ok(());
+            }
+            Err(Failure::from(TradeError::WrongVersion {
+                contract: market.map(|m| m.to_checksum(None)).unwrap_or_else(|| "the market".into()),
+                found: version.number(),
+                command,
+                needs: needs.number(),
+                hint,
+            }))
+        };
+        let v2 = version == MarketVersion::V2;
+        let (tx, action): (TxArgs, Box<dyn MarketCall>) = match command {
+            Command::Deploy { delivery_blocks, grace_blocks, tx } => {
+                if !v2 {
+                    if grace_blocks.is_some() {
+                        return Err(Failure::usage(
+                            "--grace-blocks is version 2's: deploy with --market-version 2",
+                        ));
+                    }
+                    (tx, Box::new(Action::Deploy { delivery_blocks }))
+                } else {
+                    if delivery_blocks > u64::from(u32::MAX) {
+                        return Err(Failure::usage(format!(
+                            "--delivery-blocks {delivery_blocks}: version 2 keeps 1 to {} blocks",
+                            u32::MAX
+                        )));
+                    }
+                    let grace_blocks = grace_blocks.unwrap_or(DEFAULT_GRACE_BLOCKS);
+                    (tx, Box::new(V2::Deploy { delivery_blocks, grace_blocks }))
+                }
+            }
+            Command::RegisterMeter { meter, owner, tx } => {
+                needs(
+                    "register-meter",
+                    MarketVersion::V1,
+                    " (version 2 binds a meter with consent: `meter propose`, then `meter accept` by its owner)",
+                )?;
+                (tx, Box::new(Action::RegisterMeter { meter, owner }))
+            }
+            Command::Offer { energy, price, expires_in, expiry_block, min_buyer_credit, tx } => {
                 let expiry_block = match (expiry_block, client.as_ref()) {
                     (Some(block), _) => block,
                     (None, Some(client)) => {
@@ -575,25 +896,77 @@ impl Tool for Trade {
                         ));
                     }
                 };
-                let action = Action::Offer {
-                    energy_wh: U256::from(energy),
-                    price_per_wh: price,
-                    expiry_block: U256::from(expiry_block),
-                };
-                (tx, action)
+                let (energy_wh, price_per_wh, expiry_block) =
+                    (U256::from(energy), price, U256::from(expiry_block));
+                if v2 {
+                    let min_buyer_credit = min_buyer_credit.unwrap_or(i64::MIN);
+                    (tx, Box::new(V2::Offer { energy_wh, price_per_wh, expiry_block, min_buyer_credit }))
+                } else {
+                    if min_buyer_credit.is_some() {
+                        needs("--min-buyer-credit", MarketVersion::V2, "")?;
+                    }
+                    (tx, Box::new(Action::Offer { energy_wh, price_per_wh, expiry_block }))
+                }
             }
-            Command::Buy { offer, max_price, escrow, tx } => {
+            Command::Buy { offer, max_price, escrow, min_seller_credit, tx } => {
                 let action = buy(client.as_ref(), market, offer, max_price, escrow)?;
-                (tx, action)
+                match (v2, action) {
+                    (true, Action::Buy { offer_id, max_price_per_wh, escrow }) => {
+                        let min_seller_credit = min_seller_credit.unwrap_or(i64::MIN);
+                        (tx, Box::new(V2::Buy { offer_id, max_price_per_wh, min_seller_credit, escrow }))
+                    }
+                    (_, action) => {
+                        if min_seller_credit.is_some() {
+                            needs("--min-seller-credit", MarketVersion::V2, "")?;
+                        }
+                        (tx, Box::new(action))
+                    }
+                }
             }
             Command::Report(args) => {
                 let market = market.ok_or_else(needs_market)?;
                 let mut builder = TxBuilder::new(client.as_ref(), args.tx.params());
                 return report(&mut builder, market, args, out);
             }
-            Command::Settle { trade, tx } => (tx, Action::Settle { trade_id: trade }),
-            Command::Cancel { offer, tx } => (tx, Action::Cancel { offer_id: offer }),
-            Command::Withdraw { tx } => (tx, Action::Withdraw),
+            Command::Settle { trade, tx } if v2 => (tx, Box::new(V2::Settle { trade_id: trade })),
+            Command::Settle { trade, tx } => (tx, Box::new(Action::Settle { trade_id: trade })),
+            Command::Cancel { offer, tx } if v2 => (tx, Box::new(V2::Cancel { offer_id: offer })),
+            Command::Cancel { offer, tx } => (tx, Box::new(Action::Cancel { offer_id: offer })),
+            Command::Withdraw { tx } if v2 => (tx, Box::new(V2::Withdraw)),
+            Command::Withdraw { tx } => (tx, Box::new(Action::Withdraw)),
+            Command::Meter(command) => {
+                let (name, tx, action) = match command {
+                    MeterCommand::Propose { meter, owner, tx } => {
+                        ("meter propose", tx, V2::ProposeMeter { meter, owner })
+                    }
+                    MeterCommand::Accept { meter, tx } => ("meter accept", tx, V2::AcceptMeter { meter }),
+                    MeterCommand::Revoke { meter, tx } => ("meter revoke", tx, V2::RevokeMeter { meter }),
+                    MeterCommand::SetSigner { meter, signer, tx } => {
+                        ("meter set-signer", tx, V2::SetMeterSigner { meter, signer })
+                    }
+                };
+                needs(name, MarketVersion::V2, "")?;
+                (tx, Box::new(action))
+            }
+            Command::Registrar(command) => {
+                let (name, tx, action) = match command {
+                    RegistrarCommand::Propose { registrar, tx } => {
+                        ("registrar propose", tx, V2::ProposeRegistrar { registrar })
+                    }
+                    RegistrarCommand::Accept { tx } => ("registrar accept", tx, V2::AcceptRegistrar),
+                };
+                needs(name, MarketVersion::V2, "")?;
+                (tx, Box::new(action))
+            }
+            Command::Receipts(command) => {
+                let name = match command {
+                    ReceiptsCommand::Submit { .. } => "receipts submit",
+                    ReceiptsCommand::Settle { .. } => "receipts settle",
+                };
+                needs(name, MarketVersion::V2, "")?;
+                let market = market.ok_or_else(needs_market)?;
+                return receipts(client.as_ref(), market, command, out);
+            }
             Command::Status { what, id } => {
                 let client = client.as_ref().ok_or_else(|| needs_node("status"))?;
                 let market = market.ok_or_else(needs_market)?;
@@ -617,13 +990,124 @@ impl Tool for Trade {
                 return super::trade_serve::run(connect(&self.connection)?, market, params, *args, out);
             }
         };
-        if !matches!(action, Action::Deploy { .. }) && market.is_none() {
+        if !action.is_deploy() && market.is_none() {
             return Err(needs_market());
         }
         let mut builder = TxBuilder::new(client.as_ref(), tx.params());
-        out.emit(&builder.build(market, &action, None)?)?;
+        out.emit(&builder.build(market, action.as_ref(), None)?)?;
         Ok(ExitCode::Success)
     }
+}
+
+/// Version 2's grace window when `deploy --grace-blocks` is not given: about as long as a
+/// seller's session needs to notice the deadline and put a receipt on chain, with margin.
+const DEFAULT_GRACE_BLOCKS: u64 = 100;
+
+/// `receipts submit` and `receipts settle`: the receipt records of stdin, reduced to what the
+/// transaction needs, as one `tx` record.
+fn receipts(
+    client: Option<&RpcClient>,
+    market: Address,
+    command: ReceiptsCommand,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
+    let (tx, input, trade) = match command {
+        ReceiptsCommand::Submit { tx, input } => (tx, input, None),
+        ReceiptsCommand::Settle { trade, tx, input } => (tx, input, Some(trade)),
+    };
+    let params = tx.params();
+    let chain_id = match (params.chain_id, client) {
+        (Some(id), _) => id,
+        (None, Some(client)) => client.chain_id().map_err(TradeError::from)?,
+        (None, None) => return Err(TradeError::Missing { what: "chain id", flag: "--chain-id" }.into()),
+    };
+    let mut book = ReceiptBook::new(market, chain_id);
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        log::warn!("reading `delivery_receipt` records from the terminal; end with Ctrl-D");
+    }
+    let on_error = input.on_error;
+    let outcome = input.stream(stdin.lock()).run(out, |record: Value, _line, _out| {
+        if let Value::Object(map) = &record {
+            crate::wire::check_record(map, &["delivery_receipt"])?;
+        }
+        let record: DeliveryReceiptRecord = serde_json::from_value(record).map_err(|e| {
+            Failure::from(TradeError::Receipt(crate::market::v2::ReceiptError::Field {
+                field: "record",
+                reason: e.to_string(),
+            }))
+        })?;
+        book.add(&record)?;
+        Ok(())
+    })?;
+    if outcome.exit != ExitCode::Success {
+        // A bad record stops the command before anything is built (--on-error stop); one that
+        // went on past bad records builds from the good ones, and ends with the code it met.
+        if on_error == crate::wire::OnError::Stop {
+            return Ok(outcome.exit);
+        }
+        log::warn!("{} input record(s) were refused", outcome.failed);
+    }
+    let mut builder = TxBuilder::new(client, params);
+    let action = match trade {
+        None => {
+            let mut chosen = Vec::new();
+            for receipt in book.all() {
+                let Some(client) = client else {
+                    chosen.push(receipt.receipt);
+                    continue;
+                };
+                let trade = read_trade(client, market, receipt.receipt.trade_id)?;
+                let held = match receipt_side(client, market, &trade, &receipt)? {
+                    Ok(true) => trade.seller_wh,
+                    Ok(false) => trade.buyer_wh,
+                    Err(why) => {
+                        log::warn!(
+                            "receipt of {} Wh for trade {} left out: {why} (the contract would refuse it)",
+                            receipt.receipt.cumulative_wh,
+                            receipt.receipt.trade_id
+                        );
+                        continue;
+                    }
+                };
+                if trade.status != 1 || receipt.receipt.cumulative_wh.min(trade.energy_wh) <= held {
+                    log::info!(
+                        "receipt of {} Wh for trade {} changes nothing on chain; left out",
+                        receipt.receipt.cumulative_wh,
+                        receipt.receipt.trade_id
+                    );
+                    continue;
+                }
+                chosen.push(receipt.receipt);
+            }
+            if chosen.is_empty() {
+                log::warn!("no receipt to submit: nothing written");
+                return Ok(outcome.exit);
+            }
+            V2::SubmitReceipts { receipts: chosen }
+        }
+        Some(trade_id) => {
+            let others = book.all().len() - book.for_trade(trade_id).len();
+            if others > 0 {
+                log::warn!("{others} receipt(s) of other trades left out");
+            }
+            let receipts = match client {
+                Some(client) => {
+                    let trade = read_trade(client, market, trade_id)?;
+                    latest_per_side(client, market, &trade, book.for_trade(trade_id))?
+                }
+                None => book.for_trade(trade_id).into_iter().map(|r| r.receipt).collect(),
+            };
+            if receipts.is_empty() {
+                log::warn!("no receipt of trade {trade_id} raises a side's figure: a plain settle");
+                V2::Settle { trade_id }
+            } else {
+                V2::SettleWithReceipts { trade_id, receipts }
+            }
+        }
+    };
+    out.emit(&builder.build(Some(market), &action, None)?)?;
+    Ok(outcome.exit)
 }
 
 fn query(what: StatusWhat, id: &str) -> Result<Query, Failure> {
@@ -635,6 +1119,7 @@ fn query(what: StatusWhat, id: &str) -> Result<Query, Failure> {
     Ok(match what {
         StatusWhat::Offer => Query::Offer(number()?),
         StatusWhat::Trade => Query::Trade(number()?),
+        StatusWhat::Meter => Query::Meter(account()?),
         StatusWhat::Credit => Query::Credit(account()?),
         StatusWhat::Balance => Query::Balance(account()?),
     })
@@ -819,6 +1304,36 @@ fn run_deliver(
     out: &mut Output,
 ) -> Result<ExitCode, Failure> {
     // Everything that can fail on its own is checked before a key is unlocked or a relay moves.
+    let version = crate::trade::check_market(client, market)?;
+    let receipts_flag = if args.receipts_to.is_some() && version == MarketVersion::V1 {
+        Some("--receipts-to")
+    } else if args.counterpart_receipts.is_some() {
+        Some("--counterpart-receipts")
+    } else if args.max_unacknowledged.is_some() {
+        Some("--max-unacknowledged")
+    } else {
+        None
+    };
+    if let Some(flag) = receipts_flag {
+        if version == MarketVersion::V1 {
+            return Err(TradeError::WrongVersion {
+                contract: market.to_checksum(None),
+                found: 1,
+                command: flag,
+                needs: 2,
+                hint: " (version 1 has no receipts)",
+            }
+            .into());
+        }
+        if args.role == Side::Buyer {
+            return Err(Failure::usage(format!("{flag} is the seller's: it watches the buyer's receipts")));
+        }
+    }
+    if version == MarketVersion::V2 && args.role == Side::Seller && args.counterpart_receipts.is_none() {
+        log::warn!(
+            "no --counterpart-receipts: the relay stays closed whatever the buyer's meter acknowledges"
+        );
+    }
     let device: DeviceUri = args.meter.device()?.parse()?;
     let switch: Option<DeviceUri> = args.meter.switch.as_deref().map(str::parse).transpose()?;
     let certificate = args.meter.certificate()?;
@@ -885,7 +1400,21 @@ fn run_deliver(
         ignore_alarms: args.ignore_alarms,
     };
     crate::interrupt::install();
-    let ending = deliver(client, market, &mut sampler, &mut chain, &mut journal, &options, out)?;
+    let mut receipts = match version {
+        MarketVersion::V1 => None,
+        MarketVersion::V2 => Some(ReceiptMode {
+            chain_id: match args.chain.chain_id {
+                Some(id) => id,
+                None => client.chain_id().map_err(TradeError::from)?,
+            },
+            grace_blocks: crate::trade::grace_blocks(client, market)?,
+            counterpart: args.counterpart_receipts.clone().map(ReceiptFeed::new),
+            max_unacknowledged: args.max_unacknowledged,
+            to: args.receipts_to.clone(),
+        }),
+    };
+    let ending =
+        deliver(client, market, &mut sampler, &mut chain, &mut journal, &options, receipts.as_mut(), out)?;
     Ok(match ending {
         Ending::Settled | Ending::LeftForDeadline => ExitCode::Success,
         Ending::Alarm => ExitCode::No,

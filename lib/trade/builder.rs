@@ -7,7 +7,9 @@ use serde_json::{Map, Value, json};
 
 use super::TradeError;
 use crate::kaia::{FeeMode, fields, gas};
+#[cfg(test)]
 use crate::market::Action;
+use crate::market::MarketCall;
 use crate::rpc::{NonceTracker, RpcClient, RpcError};
 use crate::wire::TxRecord;
 
@@ -58,19 +60,10 @@ pub struct ChainParams {
     pub fee_ratio: Option<u8>,
 }
 
-/// A gas limit for each market function when the node cannot estimate it (offline, or the
+/// A gas limit for a market function when the node cannot estimate it (offline, or the
 /// call would revert now): about 1.5× what the function uses on the devnet.
-pub fn fallback_gas(action: &Action) -> u64 {
-    match action {
-        Action::Deploy { .. } => 2_400_000,
-        Action::RegisterMeter { .. } => 110_000,
-        Action::Offer { .. } => 150_000,
-        Action::Buy { .. } => 220_000,
-        Action::Report { .. } => 80_000,
-        Action::Settle { .. } => 210_000,
-        Action::Cancel { .. } => 60_000,
-        Action::Withdraw => 80_000,
-    }
+pub fn fallback_gas(action: &dyn MarketCall) -> u64 {
+    action.fallback_gas()
 }
 
 /// Makes `tx` records, filling what the flags left out from the node and counting nonces
@@ -148,7 +141,7 @@ impl<'a> TxBuilder<'a> {
         Ok(self.nonces.next(client, from)?)
     }
 
-    fn gas(&mut self, to: Option<Address>, action: &Action, input: &[u8]) -> Result<u64, TradeError> {
+    fn gas(&mut self, to: Option<Address>, action: &dyn MarketCall, input: &[u8]) -> Result<u64, TradeError> {
         let execution = match (self.params.gas, self.client) {
             (Some(gas), _) => return Ok(gas),
             (None, None) => fallback_gas(action),
@@ -191,10 +184,10 @@ impl<'a> TxBuilder<'a> {
     pub fn build(
         &mut self,
         contract: Option<Address>,
-        action: &Action,
+        action: &dyn MarketCall,
         meta: Option<Value>,
     ) -> Result<TxRecord, TradeError> {
-        let deploy = matches!(action, Action::Deploy { .. });
+        let deploy = action.is_deploy();
         let to = if deploy { None } else { contract };
         if !deploy && to.is_none() {
             return Err(TradeError::Missing { what: "market contract", flag: "--contract" });
@@ -249,36 +242,7 @@ impl<'a> TxBuilder<'a> {
         }
         let mut market = Map::new();
         market.insert("action".into(), json!(action.function()));
-        match action {
-            Action::Deploy { delivery_blocks } => {
-                market.insert("delivery_blocks".into(), json!(delivery_blocks.to_string()));
-            }
-            Action::RegisterMeter { meter, owner } => {
-                market.insert("meter".into(), json!(meter.to_checksum(None)));
-                market.insert("owner".into(), json!(owner.to_checksum(None)));
-            }
-            Action::Offer { energy_wh, price_per_wh, expiry_block } => {
-                market.insert("energy_wh".into(), json!(energy_wh.to_string()));
-                market.insert("price_per_wh".into(), json!(price_per_wh.to_string()));
-                market.insert("expiry_block".into(), json!(expiry_block.to_string()));
-            }
-            Action::Buy { offer_id, max_price_per_wh, escrow } => {
-                market.insert("offer".into(), json!(offer_id.to_string()));
-                market.insert("max_price_per_wh".into(), json!(max_price_per_wh.to_string()));
-                market.insert("escrow".into(), json!(escrow.to_string()));
-            }
-            Action::Report { trade_id, cumulative_wh } => {
-                market.insert("trade".into(), json!(trade_id.to_string()));
-                market.insert("cumulative_wh".into(), json!(cumulative_wh.to_string()));
-            }
-            Action::Settle { trade_id } => {
-                market.insert("trade".into(), json!(trade_id.to_string()));
-            }
-            Action::Cancel { offer_id } => {
-                market.insert("offer".into(), json!(offer_id.to_string()));
-            }
-            Action::Withdraw => {}
-        }
+        market.extend(action.describe());
         // The input's meta stays the caller's; the market's own description goes beside it.
         let mut meta = match meta {
             Some(Value::Object(map)) => map,

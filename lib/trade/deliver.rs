@@ -2,22 +2,36 @@
 //! so often, stop and open the relay on an alarm or when the energy is delivered, then settle
 //! the trade or leave it for its deadline. Every step is journaled first, so a killed session
 //! resumes without reporting twice.
+//!
+//! On a version 2 market the session signs delivery receipts instead of sending reports:
+//! each from its own meter's reading, never decreasing, journaled before it is written out
+//! (stdout, for the link to carry to the other side). The seller's session reads the buyer
+//! meter's receipts (a file the link writes) and keeps its relay closed only while what the
+//! buyer acknowledged trails what it delivered by at most `--max-unacknowledged`; otherwise it
+//! opens the relay and raises `counterparty_silent` or `divergence`. When it stops delivering
+//! it puts the buyer's latest receipt on chain, and it settles with both sides' receipts. The
+//! buyer's session raises `foreign_receipt` when the chain holds more for its side than its
+//! journal signed (a stolen meter key at work).
 
+use std::io::{Read, Seek};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
 use serde_json::Value;
 
 use super::journal::{Entry, Journal};
+use super::receipts::{CheckedReceipt, receipt_side};
 use super::{ReportPlanner, Reporting, TradeError, TradeState, TxBuilder, meter_owner, read_trade};
 use crate::exit::{ErrorClass, ExitCode, Failure};
-use crate::market::Action;
+use crate::market::v2::{self, ReceiptRequest, SignedReceipt};
+use crate::market::{Action, MarketCall};
 use crate::meter::session::Step;
 use crate::relay::{Submission, Submitter};
 use crate::rpc::RpcClient;
 use crate::signer::session::Session;
 use crate::wire::Output;
-use crate::wire::{AlarmRecord, ReceiptRecord, SignedTxRecord};
+use crate::wire::{AlarmRecord, DeliveryReceiptRecord, ReadingRecord, ReceiptRecord, SignedTxRecord};
 
 /// Why a delivery session stopped on its own account (the meter, the chain and the journal
 /// have their own errors).
@@ -55,6 +69,22 @@ pub enum DeliverError {
         /// The contract's reason.
         reason: String,
     },
+    /// A journaled delivery receipt cannot be read back (exit 2).
+    #[error("journaled delivery receipt of {cumulative_wh} Wh: {reason}")]
+    JournaledReceipt {
+        /// Its figure.
+        cumulative_wh: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The counterpart's receipt file cannot be read (exit 2).
+    #[error("counterpart receipts {path}: {source}")]
+    Feed {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
     /// The settle transaction reverted and the trade is still not settled (exit 1).
     #[error("settling trade {trade} reverted: {reason}")]
     SettleReverted {
@@ -68,7 +98,9 @@ pub enum DeliverError {
 impl ErrorClass for DeliverError {
     fn exit_code(&self) -> ExitCode {
         match self {
-            DeliverError::JournaledReport { .. } => ExitCode::Usage,
+            DeliverError::JournaledReport { .. }
+            | DeliverError::JournaledReceipt { .. }
+            | DeliverError::Feed { .. } => ExitCode::Usage,
             DeliverError::WrongMeter { .. }
             | DeliverError::ReportReverted { .. }
             | DeliverError::SettleReverted { .. } => ExitCode::No,
@@ -77,7 +109,8 @@ impl ErrorClass for DeliverError {
 
     fn error_code(&self) -> &'static str {
         match self {
-            DeliverError::JournaledReport { .. } => "journal_corrupt",
+            DeliverError::JournaledReport { .. } | DeliverError::JournaledReceipt { .. } => "journal_corrupt",
+            DeliverError::Feed { .. } => "input",
             DeliverError::WrongMeter { .. } => "wrong_meter",
             DeliverError::ReportReverted { .. } | DeliverError::SettleReverted { .. } => "reverted",
         }
@@ -126,7 +159,7 @@ pub struct ChainSender<'a> {
 }
 
 impl ChainSender<'_> {
-    fn sign(&mut self, market: Address, action: &Action) -> Result<SignedTxRecord, Failure> {
+    fn sign(&mut self, market: Address, action: &dyn MarketCall) -> Result<SignedTxRecord, Failure> {
         let tx = self.builder.build(Some(market), action, None)?;
         let signed = self.sender.sign_record(Value::Object(tx.fields), 0)?;
         match self.fee_payer.as_mut() {
@@ -165,6 +198,84 @@ pub struct DeliverOptions {
     pub ignore_alarms: bool,
 }
 
+/// A version 2 session's receipts: the domain they are signed under and, for the seller, the
+/// buyer's receipts to watch.
+#[derive(Debug)]
+pub struct ReceiptMode {
+    /// The chain id (the receipts' domain).
+    pub chain_id: u64,
+    /// The market's grace window (blocks after the deadline in which only the seller settles).
+    pub grace_blocks: u64,
+    /// The seller's: the buyer meter's receipts, as the link writes them.
+    pub counterpart: Option<ReceiptFeed>,
+    /// How far (Wh) what the buyer acknowledged may trail what was delivered; `None`: one
+    /// reporting step.
+    pub max_unacknowledged: Option<u64>,
+    /// The link peer this session's receipts are for (`meta.to` on each, so the operator↔meter
+    /// link routes them to the other side).
+    pub to: Option<String>,
+}
+
+/// A file of `delivery_receipt` records another process appends to (the link's output),
+/// read as it grows: each look reads the complete lines added since the last.
+#[derive(Debug)]
+pub struct ReceiptFeed {
+    path: PathBuf,
+    offset: u64,
+    partial: Vec<u8>,
+}
+
+impl ReceiptFeed {
+    /// A feed of the file at `path` (it need not exist yet).
+    pub fn new(path: PathBuf) -> Self {
+        ReceiptFeed { path, offset: 0, partial: Vec::new() }
+    }
+
+    /// The records appended since the last look; a line that is not a `delivery_receipt`
+    /// is skipped with a warning (it acknowledges nothing).
+    fn poll(&mut self) -> Result<Vec<DeliveryReceiptRecord>, DeliverError> {
+        let feed_error = |source| DeliverError::Feed { path: self.path.clone(), source };
+        let mut file = match std::fs::File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(feed_error(e)),
+        };
+        file.seek(std::io::SeekFrom::Start(self.offset)).map_err(feed_error)?;
+        let mut added = Vec::new();
+        // At most the wire's line limit per look: a runaway file cannot exhaust memory.
+        let read = file
+            .take(crate::wire::MAX_LINE_BYTES as u64)
+            .read_to_end(&mut added)
+            .map_err(|e| DeliverError::Feed { path: self.path.clone(), source: e })?;
+        self.offset += read as u64;
+        self.partial.extend_from_slice(&added);
+        let mut records = Vec::new();
+        while let Some(end) = self.partial.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=end).collect();
+            let text = String::from_utf8_lossy(&line);
+            if text.trim().is_empty() {
+                continue;
+            }
+            let parsed =
+                serde_json::from_str::<Value>(text.trim()).map_err(|e| e.to_string()).and_then(|v| {
+                    match v.as_object() {
+                        Some(map) => crate::wire::check_record(map, &["delivery_receipt"])
+                            .map_err(|e| e.to_string())?,
+                        None => return Err("not a JSON object".to_string()),
+                    }
+                    serde_json::from_value::<DeliveryReceiptRecord>(v).map_err(|e| e.to_string())
+                });
+            match parsed {
+                Ok(record) => records.push(record),
+                Err(e) => {
+                    log::warn!("{}: a line that is not a delivery receipt skipped: {e}", self.path.display())
+                }
+            }
+        }
+        Ok(records)
+    }
+}
+
 /// How a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
@@ -181,11 +292,38 @@ pub enum Ending {
 /// Why the metering loop ended early.
 enum Stop {
     Alarm(AlarmRecord),
+    /// The seller's: the buyer acknowledged too little (`counterparty_silent`, `divergence`).
+    Counterparty(AlarmRecord),
     Interrupted,
 }
 
+/// What a version 2 session knows of the receipts while it runs.
+struct ReceiptState<'m> {
+    mode: &'m mut ReceiptMode,
+    /// This meter's latest signed receipt and its figure.
+    own: Option<(u64, SignedReceipt)>,
+    /// The buyer meter's latest valid receipt (the seller's session) and its figure.
+    counterpart: Option<(u64, SignedReceipt)>,
+    /// Whether the last look at the feed brought a higher counterpart receipt.
+    fresh: bool,
+    /// The largest step between two of this meter's receipts (the default allowance with
+    /// time-based steps).
+    largest_step: u64,
+    /// Receipt signers checked against the market: (meter, signer) → verdict.
+    checked: std::collections::BTreeMap<(Address, Address), bool>,
+}
+
+fn signed_from(value: &Value, cumulative_wh: u64) -> Result<SignedReceipt, DeliverError> {
+    let bad = |reason: String| DeliverError::JournaledReceipt { cumulative_wh, reason };
+    let record: DeliveryReceiptRecord =
+        serde_json::from_value(value.clone()).map_err(|e| bad(e.to_string()))?;
+    SignedReceipt::from_record(&record).map(|(_, signed)| signed).map_err(|e| bad(e.to_string()))
+}
+
 /// Runs a delivery session to its end. Writes `alarm` and `receipt` records to `out`, and
-/// finally a `status` record of the trade.
+/// finally a `status` record of the trade. On a version 2 market `receipts` says how its
+/// receipts are signed and (for the seller) where the buyer's come from.
+#[allow(clippy::too_many_arguments)]
 pub fn deliver(
     client: &RpcClient,
     market: Address,
@@ -193,11 +331,30 @@ pub fn deliver(
     sender: &mut ChainSender<'_>,
     journal: &mut Journal,
     options: &DeliverOptions,
+    receipts: Option<&mut ReceiptMode>,
     out: &mut Output,
 ) -> Result<Ending, Failure> {
     let id = options.trade_id;
     let side = options.side.as_str();
     let trade = read_trade(client, market, id)?;
+    let mut receipts = match receipts {
+        None => None,
+        Some(mode) => {
+            let own = journal.own_receipt().map(|(wh, v)| signed_from(v, wh).map(|r| (wh, r))).transpose()?;
+            let counterpart = journal
+                .counterpart_receipt()
+                .map(|(wh, v)| signed_from(v, wh).map(|r| (wh, r)))
+                .transpose()?;
+            Some(ReceiptState {
+                mode,
+                own,
+                counterpart,
+                fresh: false,
+                largest_step: 0,
+                checked: Default::default(),
+            })
+        }
+    };
     let meter = sender.sender.address();
     check_meter(client, market, meter, &trade, options)?;
     let energy_wh = trade.energy_wh.saturating_to::<u64>();
@@ -220,20 +377,50 @@ pub fn deliver(
     }
 
     let journaled = journal.start_for(&id.to_string(), side)?;
-    let already = on_chain.max(journal.reported_wh());
+    let own_signed = receipts.as_ref().and_then(|r| r.own.as_ref()).map_or(0, |(wh, _)| *wh);
+    let already = on_chain.max(journal.reported_wh()).max(own_signed);
     let mut planner = ReportPlanner::new(energy_wh, options.every).resuming(already);
     let mut stopped = None;
-    if !planner.is_done() {
+    // A seller resuming after the buyer went quiet does not close the relay again first.
+    if let Some(state) = receipts.as_mut()
+        && options.side == Side::Seller
+        && !planner.is_done()
+    {
+        stopped = check_acknowledged(client, market, &trade, state, options, already, None, journal)?;
+    }
+    if !planner.is_done() && stopped.is_none() {
         log::info!(
-            "trade {id}: delivering as the {side}'s meter {meter}; {already} of {energy_wh} Wh reported"
+            "trade {id}: delivering as the {side}'s meter {meter}; {already} of {energy_wh} Wh measured"
         );
         source.set_switch(true)?;
-        let result =
-            run_delivery(market, source, sender, journal, &mut planner, journaled, energy_wh, options, out);
+        let result = run_delivery(
+            client,
+            market,
+            &trade,
+            source,
+            sender,
+            journal,
+            &mut planner,
+            journaled,
+            energy_wh,
+            options,
+            receipts.as_mut(),
+            out,
+        );
         // Whatever happened, the relay is opened: no energy flows unpaid.
         let opened = source.set_switch(false);
         stopped = result?;
         opened?;
+    }
+    if let Some(Stop::Counterparty(alarm)) = &stopped {
+        out.emit(alarm)?;
+    }
+    // Stopped for whatever reason, the seller puts the buyer's latest receipt on chain at
+    // once: a buyer settling late on a stale figure then pays for what it acknowledged.
+    if let Some(state) = receipts.as_ref()
+        && options.side == Side::Seller
+    {
+        submit_counterpart(client, market, sender, state, id, out)?;
     }
     match stopped {
         Some(Stop::Alarm(alarm)) => {
@@ -247,13 +434,179 @@ pub fn deliver(
             log::warn!("trade {id}: interrupted; the relay is open, and running again resumes the delivery");
             return finish(client, market, id, Ending::Interrupted, out);
         }
+        Some(Stop::Counterparty(alarm)) => {
+            log::error!(
+                "trade {id}: the relay is open: {}; the trade settles with the buyer's latest receipt",
+                alarm.message
+            );
+            let ending = settle(client, market, sender, journal, options, energy_wh, receipts.as_ref(), out)?;
+            let ending = if ending == Ending::Settled { ending } else { Ending::Alarm };
+            return finish(client, market, id, ending, out);
+        }
         None => {}
     }
     if planner.is_done() && !journal.entries().iter().any(|e| matches!(e, Entry::Delivered)) {
         journal.append(Entry::Delivered)?;
     }
-    let ending = settle(client, market, sender, journal, options, energy_wh, out)?;
+    let ending = settle(client, market, sender, journal, options, energy_wh, receipts.as_ref(), out)?;
     finish(client, market, id, ending, out)
+}
+
+/// The seller's check after each step (and before resuming): reads what the buyer's meter
+/// acknowledged since the last look, and stops when it trails `delivered_wh` by more than
+/// the allowance.
+#[allow(clippy::too_many_arguments)]
+fn check_acknowledged(
+    client: &RpcClient,
+    market: Address,
+    trade: &TradeState,
+    state: &mut ReceiptState<'_>,
+    options: &DeliverOptions,
+    delivered_wh: u64,
+    reading: Option<&ReadingRecord>,
+    journal: &mut Journal,
+) -> Result<Option<Stop>, Failure> {
+    let id = options.trade_id;
+    // Without the buyer's receipts there is nothing to hold the delivery to (the operator
+    // was warned when the session started).
+    let Some(feed) = state.mode.counterpart.as_mut() else { return Ok(None) };
+    let records = feed.poll()?;
+    state.fresh = false;
+    for record in records {
+        let Some((wh, signed)) = counterpart_receipt(client, market, trade, id, state, &record)? else {
+            continue;
+        };
+        if state.counterpart.as_ref().is_some_and(|(held, _)| *held >= wh) {
+            continue;
+        }
+        let value = serde_json::to_value(crate::wire::Envelope::new(&record)).expect("records serialize");
+        journal.append(Entry::Counterpart { cumulative_wh: wh, record: value })?;
+        state.counterpart = Some((wh, signed));
+        state.fresh = true;
+    }
+    let acknowledged = state.counterpart.as_ref().map_or(0, |(wh, _)| *wh);
+    let allowance = state.mode.max_unacknowledged.unwrap_or(match options.every {
+        Reporting::EveryWh(step) => step,
+        Reporting::Every(_) => state.largest_step.max(1),
+    });
+    if delivered_wh.saturating_sub(acknowledged) <= allowance {
+        return Ok(None);
+    }
+    // Receipts still arriving but far behind is the rewiring attack seen from this end;
+    // none since the last look is a buyer (or its meter, or the link) gone quiet.
+    let (code, what) = if state.fresh {
+        ("divergence", "acknowledges much less than was delivered")
+    } else {
+        ("counterparty_silent", "stopped acknowledging")
+    };
+    let message = format!(
+        "the buyer's meter {what}: {acknowledged} Wh acknowledged of {delivered_wh} Wh delivered (at most {allowance} Wh may be unacknowledged)"
+    );
+    let alarm = AlarmRecord {
+        code: code.into(),
+        device: reading.map(|r| r.device.clone()).unwrap_or_default(),
+        seq: reading.map_or(0, |r| r.seq),
+        time: reading
+            .map(|r| r.time.clone())
+            .unwrap_or_else(|| humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()),
+        message,
+        details: Some(serde_json::json!({
+            "trade": id.to_string(), "delivered_wh": delivered_wh, "acknowledged_wh": acknowledged,
+            "max_unacknowledged_wh": allowance,
+        })),
+    };
+    journal.append(Entry::Alarm { code: alarm.code.clone(), message: alarm.message.clone() })?;
+    Ok(Some(Stop::Counterparty(alarm)))
+}
+
+/// A buyer receipt the contract will take for trade `id`'s buyer side, with its figure
+/// (capped at the trade's energy); `None` (with a warning) for anything else.
+fn counterpart_receipt(
+    client: &RpcClient,
+    market: Address,
+    trade: &TradeState,
+    id: U256,
+    state: &mut ReceiptState<'_>,
+    record: &DeliveryReceiptRecord,
+) -> Result<Option<(u64, SignedReceipt)>, Failure> {
+    let refuse = |why: String| {
+        log::warn!("a counterpart receipt ({} Wh) is not counted: {why}", record.cumulative_wh);
+        Ok(None)
+    };
+    let (request, signed) = match SignedReceipt::from_record(record) {
+        Ok(parsed) => parsed,
+        Err(e) => return refuse(e.to_string()),
+    };
+    if request.market != market || request.chain_id != state.mode.chain_id || signed.trade_id != id {
+        return refuse(format!(
+            "it is for trade {} of market {} on chain {}",
+            signed.trade_id, request.market, request.chain_id
+        ));
+    }
+    let signer = match signed.signature.recover_address(&request.digest()) {
+        Ok(signer) => signer,
+        Err(e) => return refuse(e.to_string()),
+    };
+    let key = (signed.meter, signer);
+    let valid = match state.checked.get(&key) {
+        Some(valid) => *valid,
+        None => {
+            let checked = CheckedReceipt { receipt: signed.clone(), signer };
+            let verdict = receipt_side(client, market, trade, &checked)?;
+            let valid = match verdict {
+                Ok(false) => true,
+                Ok(true) => {
+                    log::warn!("meter {} is the seller's, not the buyer's", signed.meter);
+                    false
+                }
+                Err(why) => {
+                    log::warn!("{why}");
+                    false
+                }
+            };
+            state.checked.insert(key, valid);
+            valid
+        }
+    };
+    if !valid {
+        return refuse(format!(
+            "meter {} signed by {signer} is not the buyer's meter for this trade",
+            signed.meter
+        ));
+    }
+    let energy = trade.energy_wh.saturating_to::<u64>();
+    Ok(Some((signed.cumulative_wh.saturating_to::<u64>().min(energy), signed)))
+}
+
+/// The seller's session puts the buyer's latest receipt on chain when it is above what the
+/// chain holds for the buyer's side.
+fn submit_counterpart(
+    client: &RpcClient,
+    market: Address,
+    sender: &mut ChainSender<'_>,
+    state: &ReceiptState<'_>,
+    id: U256,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    let Some((wh, receipt)) = state.counterpart.as_ref() else { return Ok(()) };
+    let trade = read_trade(client, market, id)?;
+    if trade.status != 1 || U256::from(*wh) <= trade.buyer_wh {
+        return Ok(());
+    }
+    let action = v2::Action::SubmitReceipts { receipts: vec![receipt.clone()] };
+    let signed = sender.sign(market, &action)?;
+    let receipt_record = sender.submit(signed)?;
+    let success = receipt_record.status == "success";
+    out.emit(&receipt_record)?;
+    if success {
+        log::info!("trade {id}: the buyer's receipt of {wh} Wh is on chain");
+    } else {
+        log::warn!(
+            "trade {id}: submitting the buyer's receipt reverted: {}",
+            receipt_record.revert_reason.as_deref().unwrap_or("no reason given")
+        );
+    }
+    Ok(())
 }
 
 fn check_meter(
@@ -296,7 +649,9 @@ fn side_report(trade: &TradeState, side: Side) -> u64 {
 
 #[allow(clippy::too_many_arguments)]
 fn run_delivery(
+    client: &RpcClient,
     market: Address,
+    trade: &TradeState,
     source: &mut dyn ReadingSource,
     sender: &mut ChainSender<'_>,
     journal: &mut Journal,
@@ -304,6 +659,7 @@ fn run_delivery(
     journaled_start: Option<u64>,
     energy_wh: u64,
     options: &DeliverOptions,
+    mut receipts: Option<&mut ReceiptState<'_>>,
     out: &mut Output,
 ) -> Result<Option<Stop>, Failure> {
     let id = options.trade_id;
@@ -334,6 +690,36 @@ fn run_delivery(
             started = true;
         }
         let Some(plan) = planner.observe(&reading)? else { continue };
+        if let Some(state) = receipts.as_deref_mut() {
+            // Version 2: a receipt of this meter's own reading, journaled before it goes out.
+            let mut record = sign_own_receipt(sender, state, market, id, plan.cumulative_wh)?;
+            if let Some(to) = &state.mode.to {
+                record.meta = Some(serde_json::json!({"to": to}));
+            }
+            let value = serde_json::to_value(crate::wire::Envelope::new(&record)).expect("records serialize");
+            journal.append(Entry::Receipt { cumulative_wh: plan.cumulative_wh, record: value })?;
+            out.emit(&record)?;
+            log::info!("trade {id}: signed a receipt of {} of {energy_wh} Wh", plan.cumulative_wh);
+            let stop = match options.side {
+                Side::Seller => check_acknowledged(
+                    client,
+                    market,
+                    trade,
+                    state,
+                    options,
+                    plan.cumulative_wh,
+                    Some(&reading),
+                    journal,
+                )?,
+                Side::Buyer => {
+                    check_foreign(client, market, options, plan.cumulative_wh, &reading, journal, out)?
+                }
+            };
+            if stop.is_some() {
+                return Ok(stop);
+            }
+            continue;
+        }
         let action = Action::Report { trade_id: id, cumulative_wh: U256::from(plan.cumulative_wh) };
         let signed = sender.sign(market, &action)?;
         let hash = signed.hash.clone();
@@ -361,6 +747,69 @@ fn run_delivery(
     Ok(None)
 }
 
+/// Signs this meter's receipt of `cumulative_wh` (from its own reading; receipts never
+/// decrease, the planner's figures only grow).
+fn sign_own_receipt(
+    sender: &mut ChainSender<'_>,
+    state: &mut ReceiptState<'_>,
+    market: Address,
+    id: U256,
+    cumulative_wh: u64,
+) -> Result<DeliveryReceiptRecord, Failure> {
+    let previous = state.own.as_ref().map_or(0, |(wh, _)| *wh);
+    let request = ReceiptRequest {
+        chain_id: state.mode.chain_id,
+        market,
+        receipt: v2::DeliveryReceipt {
+            tradeId: id,
+            meter: sender.sender.address(),
+            cumulativeWh: U256::from(cumulative_wh.max(previous)),
+        },
+    };
+    let record = sender.sender.sign_measured_receipt(&request)?;
+    let (_, signed) = SignedReceipt::from_record(&record)?;
+    state.largest_step = state.largest_step.max(cumulative_wh.saturating_sub(previous));
+    state.own = Some((cumulative_wh.max(previous), signed));
+    Ok(record)
+}
+
+/// The buyer's check after each receipt: the chain holding more for the buyer's side than
+/// this journal ever signed means another key signs for its meter.
+fn check_foreign(
+    client: &RpcClient,
+    market: Address,
+    options: &DeliverOptions,
+    signed_wh: u64,
+    reading: &ReadingRecord,
+    journal: &mut Journal,
+    out: &mut Output,
+) -> Result<Option<Stop>, Failure> {
+    let trade = read_trade(client, market, options.trade_id)?;
+    let on_chain = trade.buyer_wh.saturating_to::<u64>();
+    if on_chain <= signed_wh {
+        return Ok(None);
+    }
+    let alarm = AlarmRecord {
+        code: "foreign_receipt".into(),
+        device: reading.device.clone(),
+        seq: reading.seq,
+        time: reading.time.clone(),
+        message: format!(
+            "the chain holds {on_chain} Wh for the buyer's side of trade {}, but this meter signed only {signed_wh} Wh: another key signs for it (revoke the meter)",
+            options.trade_id
+        ),
+        details: Some(serde_json::json!({"on_chain_wh": on_chain, "signed_wh": signed_wh})),
+    };
+    out.emit(&alarm)?;
+    journal.append(Entry::Alarm { code: alarm.code.clone(), message: alarm.message.clone() })?;
+    if options.ignore_alarms {
+        log::warn!("alarm foreign_receipt ignored: {}", alarm.message);
+        return Ok(None);
+    }
+    Ok(Some(Stop::Alarm(alarm)))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn settle(
     client: &RpcClient,
     market: Address,
@@ -368,6 +817,7 @@ fn settle(
     journal: &mut Journal,
     options: &DeliverOptions,
     energy_wh: u64,
+    receipts: Option<&ReceiptState<'_>>,
     out: &mut Output,
 ) -> Result<Ending, Failure> {
     let id = options.trade_id;
@@ -378,11 +828,48 @@ fn settle(
             journal.append(Entry::Settled { hash: None })?;
             return Ok(Ending::Settled);
         }
-        let complete =
-            side_report(&trade, Side::Seller) >= energy_wh && side_report(&trade, Side::Buyer) >= energy_wh;
         let block = client.block_number().map_err(TradeError::from)?;
-        if complete || U256::from(block) > trade.deadline {
-            let signed = sender.sign(market, &Action::Settle { trade_id: id })?;
+        let past_deadline = U256::from(block) > trade.deadline;
+        // Version 2: this side's receipts count with the chain's figures, and an unfinished
+        // trade is settled by a meter's session only after the grace window.
+        let (action, complete, may_settle): (Box<dyn MarketCall>, bool, bool) = match receipts {
+            None => {
+                let complete = side_report(&trade, Side::Seller) >= energy_wh
+                    && side_report(&trade, Side::Buyer) >= energy_wh;
+                (Box::new(Action::Settle { trade_id: id }), complete, past_deadline)
+            }
+            Some(state) => {
+                let (mut seller_wh, mut buyer_wh) =
+                    (side_report(&trade, Side::Seller), side_report(&trade, Side::Buyer));
+                let mut carried = Vec::new();
+                let own_side_is_seller = options.side == Side::Seller;
+                for (wh, receipt, seller_side) in [
+                    state.own.as_ref().map(|(wh, r)| (*wh, r, own_side_is_seller)),
+                    state.counterpart.as_ref().map(|(wh, r)| (*wh, r, false)),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    let held = if seller_side { &mut seller_wh } else { &mut buyer_wh };
+                    if wh.min(energy_wh) > *held {
+                        *held = wh.min(energy_wh);
+                        carried.push(receipt.clone());
+                    }
+                }
+                let complete = seller_wh >= energy_wh && buyer_wh >= energy_wh;
+                let after_grace =
+                    U256::from(block) > trade.deadline.saturating_add(U256::from(state.mode.grace_blocks));
+                let allowed = past_deadline && (sender.sender.address() == trade.seller || after_grace);
+                let action: Box<dyn MarketCall> = if carried.is_empty() {
+                    Box::new(v2::Action::Settle { trade_id: id })
+                } else {
+                    Box::new(v2::Action::SettleWithReceipts { trade_id: id, receipts: carried })
+                };
+                (action, complete, allowed)
+            }
+        };
+        if complete || may_settle {
+            let signed = sender.sign(market, action.as_ref())?;
             let hash = signed.hash.clone();
             let receipt = sender.submit(signed)?;
             let success = receipt.status == "success";
@@ -402,7 +889,7 @@ fn settle(
         }
         if waited.elapsed() >= options.settle_wait {
             log::info!(
-                "trade {id}: delivered; waiting for the other meter's reports, or the deadline at block {}",
+                "trade {id}: waiting for the other meter, or the deadline at block {}",
                 trade.deadline
             );
             return Ok(Ending::LeftForDeadline);
@@ -433,5 +920,34 @@ impl ReadingSource for crate::meter::session::Session {
             Some(switch) => switch.set_closed(closed).map_err(Failure::from),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_receipt_feed_reads_complete_lines_as_the_file_grows_and_skips_what_is_not_a_receipt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("link.ndjson");
+        let mut feed = ReceiptFeed::new(path.clone());
+        assert!(feed.poll().unwrap().is_empty(), "no file yet is no receipt");
+        let record = |wh: u32| {
+            serde_json::json!({"kind": "delivery_receipt", "v": 1, "chain_id": "31337", "market": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+                               "trade_id": "1", "meter": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "cumulative_wh": wh.to_string()})
+            .to_string()
+        };
+        let mut file = std::fs::File::create(&path).unwrap();
+        let first = record(10);
+        // Half a line (the link is still writing it) is held back until its newline comes.
+        file.write_all(&first.as_bytes()[..20]).unwrap();
+        assert!(feed.poll().unwrap().is_empty());
+        write!(file, "{}\n{{\"kind\":\"reading\",\"v\":1}}\nnot json\n{}\n", &first[20..], record(20))
+            .unwrap();
+        let got: Vec<String> = feed.poll().unwrap().into_iter().map(|r| r.cumulative_wh).collect();
+        assert_eq!(got, ["10", "20"]);
+        assert!(feed.poll().unwrap().is_empty(), "each line is read once");
     }
 }

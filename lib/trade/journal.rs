@@ -46,6 +46,22 @@ pub enum Entry {
         /// `success` or `reverted`.
         status: String,
     },
+    /// Version 2: a receipt this session's meter signed from its own reading, journaled
+    /// before it is sent.
+    Receipt {
+        /// The cumulative Wh it says the meter measured.
+        cumulative_wh: u64,
+        /// The signed `delivery_receipt` record.
+        record: serde_json::Value,
+    },
+    /// Version 2, the seller's session: a receipt of the buyer's meter that raised what the
+    /// buyer acknowledged (checked against the market before it was journaled).
+    Counterpart {
+        /// The cumulative Wh the buyer's meter acknowledged (at most the trade's energy).
+        cumulative_wh: u64,
+        /// The signed `delivery_receipt` record.
+        record: serde_json::Value,
+    },
     /// A meter alarm stopped the delivery.
     Alarm {
         /// The alarm's code.
@@ -150,6 +166,29 @@ impl Journal {
             })
             .max()
             .unwrap_or(0)
+    }
+
+    /// Version 2: the highest cumulative Wh this session's meter signed a receipt for, and
+    /// that receipt.
+    pub fn own_receipt(&self) -> Option<(u64, &serde_json::Value)> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Receipt { cumulative_wh, record } => Some((*cumulative_wh, record)),
+                _ => None,
+            })
+            .max_by_key(|(wh, _)| *wh)
+    }
+
+    /// Version 2: the highest receipt of the counterpart's meter journaled, with its figure.
+    pub fn counterpart_receipt(&self) -> Option<(u64, &serde_json::Value)> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Counterpart { cumulative_wh, record } => Some((*cumulative_wh, record)),
+                _ => None,
+            })
+            .max_by_key(|(wh, _)| *wh)
     }
 
     /// The last report whose receipt was not journaled: it may not have reached the node.

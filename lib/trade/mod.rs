@@ -23,6 +23,7 @@
 mod builder;
 pub mod deliver;
 pub mod journal;
+pub mod receipts;
 mod report;
 mod state;
 mod watch;
@@ -30,8 +31,8 @@ mod watch;
 pub use builder::{ChainParams, TxBuilder, TxFamily, fallback_gas};
 pub use report::{ReportPlan, ReportPlanner, Reporting};
 pub use state::{
-    OfferState, Query, TradeState, amount_fields, check_market, credit_fields, meter_owner, read_offer,
-    read_trade, status_record,
+    MarketVersion, MeterState, OfferState, Query, TradeState, amount_fields, check_market, credit_fields,
+    grace_blocks, meter_owner, read_meter, read_offer, read_trade, status_record,
 };
 pub use watch::{EventRecord, Watcher};
 
@@ -91,6 +92,34 @@ pub enum TradeError {
         /// The types asked for.
         tx_type: &'static str,
     },
+    /// A `delivery_receipt` record cannot be used (exit 2; 1 when its signature does not
+    /// recover to its signer).
+    #[error(transparent)]
+    Receipt(#[from] crate::market::v2::ReceiptError),
+    /// A receipt is for another market or chain than the one the transaction goes to. Exit 2.
+    #[error("a delivery receipt for {what} {found}, not {expected}: it would not verify here")]
+    ReceiptElsewhere {
+        /// `market` or `chain`.
+        what: &'static str,
+        /// The receipt's.
+        found: String,
+        /// The transaction's.
+        expected: String,
+    },
+    /// The command needs the other version of the market contract. Exit 2.
+    #[error("{contract} is an EnergyMarket version {found}; {command} needs version {needs}{hint}")]
+    WrongVersion {
+        /// The market.
+        contract: String,
+        /// Its version.
+        found: u8,
+        /// The command.
+        command: &'static str,
+        /// The version it needs.
+        needs: u8,
+        /// What to do instead, when there is something.
+        hint: &'static str,
+    },
     /// The meter raised an alarm during delivery, and reporting stopped. Exit 1.
     #[error("delivery stopped by a meter alarm: {code}: {message}")]
     Alarm {
@@ -110,6 +139,8 @@ impl ErrorClass for TradeError {
             TradeError::Rpc(e) => e.exit_code(),
             TradeError::NotFound { .. } | TradeError::Alarm { .. } => ExitCode::No,
             TradeError::BadAnswer { .. } | TradeError::NotAMarket { .. } => ExitCode::Usage,
+            TradeError::Receipt(e) => e.exit_code(),
+            TradeError::ReceiptElsewhere { .. } | TradeError::WrongVersion { .. } => ExitCode::Usage,
         }
     }
 
@@ -121,6 +152,9 @@ impl ErrorClass for TradeError {
             TradeError::BadAnswer { .. } | TradeError::NotAMarket { .. } => "not_a_market",
             TradeError::BadReading(_) => "bad_input",
             TradeError::Alarm { .. } => "alarm",
+            TradeError::Receipt(e) => e.error_code(),
+            TradeError::ReceiptElsewhere { .. } => "receipt_mismatch",
+            TradeError::WrongVersion { .. } => "wrong_market_version",
         }
     }
 }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::TradeError;
 use crate::market::EnergyMarket;
+use crate::market::v2::EnergyMarketV2;
 use crate::rpc::RpcClient;
 use crate::units::{format_amount, format_price_per_wh};
 use crate::wire::StatusRecord;
@@ -22,7 +23,8 @@ pub struct OfferState {
     pub price_per_wh: U256,
     /// The last block it can be bought at.
     pub expiry_block: U256,
-    /// 1 open, 2 bought, 3 cancelled.
+    /// 1 open, 2 bought, 3 cancelled (4 expired: version 2's view of an open offer past its
+    /// expiry).
     pub status: u8,
 }
 
@@ -32,12 +34,13 @@ impl OfferState {
         self.energy_wh.saturating_mul(self.price_per_wh)
     }
 
-    /// `open`, `bought`, `cancelled` (or `none`).
+    /// `open`, `bought`, `cancelled`, `expired` (or `none`).
     pub fn status_name(&self) -> &'static str {
         match self.status {
             1 => "open",
             2 => "bought",
             3 => "cancelled",
+            4 => "expired",
             _ => "none",
         }
     }
@@ -131,21 +134,90 @@ fn view<C: SolCall>(client: &RpcClient, market: Address, call: C) -> Result<C::R
     })
 }
 
-/// Checks that an EnergyMarket is at `market`, before anything is built for it: a contract is
-/// there and its `deliveryBlocks()` view answers a non-zero window. Anything else is
-/// [`TradeError::NotAMarket`] (exit 2), naming the address; a node that cannot be reached
-/// stays a network error.
-pub fn check_market(client: &RpcClient, market: Address) -> Result<(), TradeError> {
+/// Which EnergyMarket contract a market is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MarketVersion {
+    /// `contracts/EnergyMarket.sol`: reports only.
+    V1,
+    /// `contracts/EnergyMarketV2.sol`: signed delivery receipts, meters with consent.
+    V2,
+}
+
+impl MarketVersion {
+    /// 1 or 2.
+    pub fn number(self) -> u8 {
+        match self {
+            MarketVersion::V1 => 1,
+            MarketVersion::V2 => 2,
+        }
+    }
+}
+
+/// Checks that an EnergyMarket is at `market`, before anything is built for it, and tells its
+/// version: a contract is there and its `deliveryBlocks()` view answers a non-zero window;
+/// version 2 also answers `graceBlocks()`. Anything else is [`TradeError::NotAMarket`]
+/// (exit 2), naming the address; a node that cannot be reached stays a network error.
+pub fn check_market(client: &RpcClient, market: Address) -> Result<MarketVersion, TradeError> {
     let not_a_market = |reason: String| TradeError::NotAMarket { contract: market.to_checksum(None), reason };
     match view(client, market, EnergyMarket::deliveryBlocksCall {}) {
-        Ok(window) if window > alloy_primitives::aliases::U40::ZERO => Ok(()),
-        Ok(_) => Err(not_a_market("its deliveryBlocks() is 0".into())),
-        Err(TradeError::BadAnswer { reason, .. }) => Err(not_a_market(reason)),
+        Ok(window) if window > alloy_primitives::aliases::U40::ZERO => {}
+        Ok(_) => return Err(not_a_market("its deliveryBlocks() is 0".into())),
+        Err(TradeError::BadAnswer { reason, .. }) => return Err(not_a_market(reason)),
         Err(TradeError::Rpc(error)) if error.node_error().is_some() => {
-            Err(not_a_market(format!("deliveryBlocks() failed: {}", error.node_error().unwrap().message)))
+            let message = &error.node_error().expect("checked").message;
+            return Err(not_a_market(format!("deliveryBlocks() failed: {message}")));
         }
+        Err(other) => return Err(other),
+    }
+    // Version 1 has no graceBlocks(): the call reverts (or answers nothing).
+    match view(client, market, EnergyMarketV2::graceBlocksCall {}) {
+        Ok(_) => Ok(MarketVersion::V2),
+        Err(TradeError::BadAnswer { .. }) => Ok(MarketVersion::V1),
+        Err(TradeError::Rpc(error)) if error.node_error().is_some() => Ok(MarketVersion::V1),
         Err(other) => Err(other),
     }
+}
+
+/// A version 2 meter as the contract holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeterState {
+    /// The owner it is bound (or proposed) to; zero when unknown.
+    pub owner: Address,
+    /// 0 none, 1 proposed, 2 active, 3 revoked.
+    pub status: u8,
+    /// The address its receipts are signed by.
+    pub signer: Address,
+    /// For a revoked meter, the last trade id it may serve.
+    pub last_trade: U256,
+}
+
+impl MeterState {
+    /// `none`, `proposed`, `active`, `revoked`.
+    pub fn status_name(&self) -> &'static str {
+        match self.status {
+            1 => "proposed",
+            2 => "active",
+            3 => "revoked",
+            _ => "none",
+        }
+    }
+
+    /// Whether the meter may serve trade `trade_id`: active, or revoked after that trade
+    /// opened.
+    pub fn serves(&self, trade_id: U256) -> bool {
+        self.status == 2 || (self.status == 3 && trade_id <= self.last_trade)
+    }
+}
+
+/// A version 2 market's grace window, in blocks.
+pub fn grace_blocks(client: &RpcClient, market: Address) -> Result<u64, TradeError> {
+    Ok(view(client, market, EnergyMarketV2::graceBlocksCall {})?.saturating_to::<u64>())
+}
+
+/// Reads a version 2 market's meter.
+pub fn read_meter(client: &RpcClient, market: Address, meter: Address) -> Result<MeterState, TradeError> {
+    let r = view(client, market, EnergyMarketV2::metersCall { meter })?;
+    Ok(MeterState { owner: r.owner, status: r.status, signer: r.signer, last_trade: r.lastTrade })
 }
 
 /// Reads offer `id`; an id the contract never issued is [`TradeError::NotFound`].
@@ -206,6 +278,8 @@ pub enum Query {
     Credit(Address),
     /// What an account can withdraw from the market (and its native balance).
     Balance(Address),
+    /// A meter: its owner (and on version 2 its state, signing address and last trade).
+    Meter(Address),
 }
 
 /// Reads what `query` names and renders it as a `status` record.
@@ -226,6 +300,22 @@ pub fn status_record(client: &RpcClient, market: Address, query: &Query) -> Resu
                 account.to_checksum(None),
                 json!({"withdrawable": amount_fields(owed), "account": amount_fields(native)}),
             )
+        }
+        Query::Meter(meter) => {
+            let fields = match check_market(client, market)? {
+                MarketVersion::V1 => {
+                    let owner = meter_owner(client, market, *meter)?;
+                    let state = if owner == Address::ZERO { "none" } else { "active" };
+                    json!({"owner": owner.to_checksum(None), "state": state, "version": "1"})
+                }
+                MarketVersion::V2 => {
+                    let m = read_meter(client, market, *meter)?;
+                    json!({"owner": m.owner.to_checksum(None), "state": m.status_name(),
+                           "signer": m.signer.to_checksum(None), "last_trade": m.last_trade.to_string(),
+                           "version": "2"})
+                }
+            };
+            ("meter", meter.to_checksum(None), fields)
         }
     };
     Ok(StatusRecord {

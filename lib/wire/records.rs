@@ -554,7 +554,8 @@ pub struct Health {
 ///
 /// Codes are stable: `recalibrated`, `shutdown`, `not_converting`, `energy_reset`, `frozen`,
 /// `current_while_open`, `no_current_while_closed`, `out_of_range`, `device_silent`,
-/// `zero_drift`, `adc_stuck`.
+/// `zero_drift`, `adc_stuck`; from a version 2 delivery session `counterparty_silent`,
+/// `divergence` and `foreign_receipt`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlarmRecord {
     /// The stable alarm code.

@@ -1,0 +1,161 @@
+//! Delivery receipts for version 2 market transactions (`evlock-trade receipts`): signed
+//! `delivery_receipt` records checked against the market and chain they are for, reduced to
+//! what a transaction needs — the highest figure of each meter, or of each side of a trade —
+//! and, with a node to ask, receipts the contract would refuse (a meter not serving that
+//! trade, a key that is not the meter's signer) left out, because one refused receipt reverts
+//! the whole transaction.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, U256};
+
+use super::{TradeError, TradeState, read_meter};
+use crate::market::v2::{ReceiptError, SignedReceipt};
+use crate::rpc::RpcClient;
+use crate::wire::DeliveryReceiptRecord;
+
+/// A receipt with the address its signature recovers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedReceipt {
+    /// The receipt as the contract takes it.
+    pub receipt: SignedReceipt,
+    /// Who signed it.
+    pub signer: Address,
+}
+
+/// The highest receipt of each (trade, meter) of one market on one chain.
+#[derive(Debug, Clone)]
+pub struct ReceiptBook {
+    market: Address,
+    chain_id: u64,
+    latest: BTreeMap<(U256, Address), CheckedReceipt>,
+}
+
+impl ReceiptBook {
+    /// An empty book for the market `market` on chain `chain_id`.
+    pub fn new(market: Address, chain_id: u64) -> Self {
+        ReceiptBook { market, chain_id, latest: BTreeMap::new() }
+    }
+
+    /// Takes a signed record: refused when it is unsigned, malformed, its signature does not
+    /// recover to its `signer`, or it is for another market or chain. Returns whether it
+    /// raised its meter's figure (a lower or equal one changes nothing).
+    pub fn add(&mut self, record: &DeliveryReceiptRecord) -> Result<bool, TradeError> {
+        let (request, receipt) = SignedReceipt::from_record(record)?;
+        if request.market != self.market {
+            return Err(TradeError::ReceiptElsewhere {
+                what: "market",
+                found: request.market.to_checksum(None),
+                expected: self.market.to_checksum(None),
+            });
+        }
+        if request.chain_id != self.chain_id {
+            return Err(TradeError::ReceiptElsewhere {
+                what: "chain",
+                found: request.chain_id.to_string(),
+                expected: self.chain_id.to_string(),
+            });
+        }
+        let signer = receipt
+            .signature
+            .recover_address(&request.digest())
+            .map_err(|e| ReceiptError::Field { field: "s", reason: e.to_string() })?;
+        let key = (receipt.trade_id, receipt.meter);
+        if self.latest.get(&key).is_some_and(|held| held.receipt.cumulative_wh >= receipt.cumulative_wh) {
+            return Ok(false);
+        }
+        self.latest.insert(key, CheckedReceipt { receipt, signer });
+        Ok(true)
+    }
+
+    /// Whether no receipt was taken.
+    pub fn is_empty(&self) -> bool {
+        self.latest.is_empty()
+    }
+
+    /// The highest receipt of every (trade, meter), by trade then meter.
+    pub fn all(&self) -> Vec<CheckedReceipt> {
+        self.latest.values().cloned().collect()
+    }
+
+    /// The highest receipt of each meter of trade `trade_id`.
+    pub fn for_trade(&self, trade_id: U256) -> Vec<CheckedReceipt> {
+        self.latest.values().filter(|r| r.receipt.trade_id == trade_id).cloned().collect()
+    }
+}
+
+/// Which side of `trade` a receipt speaks for, as the contract will decide it; `Err` says why
+/// the contract would refuse it (and so revert the transaction carrying it).
+pub fn receipt_side(
+    client: &RpcClient,
+    market: Address,
+    trade: &TradeState,
+    receipt: &CheckedReceipt,
+) -> Result<Result<bool, String>, TradeError> {
+    let id = receipt.receipt.trade_id;
+    let meter = read_meter(client, market, receipt.receipt.meter)?;
+    if !matches!(meter.status, 2 | 3) {
+        return Ok(Err(format!(
+            "meter {} is {}, not a bound meter",
+            receipt.receipt.meter,
+            meter.status_name()
+        )));
+    }
+    if !meter.serves(id) {
+        return Ok(Err(format!(
+            "meter {} was revoked before trade {id} opened (it serves trades up to {})",
+            receipt.receipt.meter, meter.last_trade
+        )));
+    }
+    if meter.signer != receipt.signer {
+        return Ok(Err(format!(
+            "signed by {}, but meter {}'s receipts are signed by {}",
+            receipt.signer, receipt.receipt.meter, meter.signer
+        )));
+    }
+    if meter.owner == trade.seller {
+        Ok(Ok(true))
+    } else if meter.owner == trade.buyer {
+        Ok(Ok(false))
+    } else {
+        Ok(Err(format!(
+            "meter {} belongs to {}, neither side of trade {id}",
+            receipt.receipt.meter, meter.owner
+        )))
+    }
+}
+
+/// The receipts worth sending for `trade`: for each side, the highest receipt of a meter the
+/// contract accepts for it, and only when it is above what the side already holds on chain.
+/// Refused receipts are left out with a warning naming why.
+pub fn latest_per_side(
+    client: &RpcClient,
+    market: Address,
+    trade: &TradeState,
+    receipts: Vec<CheckedReceipt>,
+) -> Result<Vec<SignedReceipt>, TradeError> {
+    let mut best: [Option<SignedReceipt>; 2] = [None, None];
+    for receipt in receipts {
+        let seller_side = match receipt_side(client, market, trade, &receipt)? {
+            Ok(side) => side,
+            Err(why) => {
+                log::warn!(
+                    "receipt of {} Wh for trade {} left out: {why} (the contract would refuse it)",
+                    receipt.receipt.cumulative_wh,
+                    receipt.receipt.trade_id
+                );
+                continue;
+            }
+        };
+        let slot = &mut best[usize::from(!seller_side)];
+        if slot.as_ref().is_none_or(|held| held.cumulative_wh < receipt.receipt.cumulative_wh) {
+            *slot = Some(receipt.receipt);
+        }
+    }
+    let on_chain = [trade.seller_wh, trade.buyer_wh];
+    Ok(best
+        .into_iter()
+        .zip(on_chain)
+        .filter_map(|(receipt, held)| receipt.filter(|r| r.cumulative_wh.min(trade.energy_wh) > held))
+        .collect())
+}
