@@ -641,36 +641,6 @@ pub(super) async fn operator_loop<S: Sessions>(
     let _ = tokio::time::timeout(Duration::from_secs(2), events).await;
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn broker_urls() {
-        assert_eq!(
-            Broker::parse("mqtts://broker.example").unwrap(),
-            Some(Broker { host: "broker.example".into(), port: 8883 })
-        );
-        assert_eq!(
-            Broker::parse("mqtts://127.0.0.1:18883/").unwrap(),
-            Some(Broker { host: "127.0.0.1".into(), port: 18883 })
-        );
-        assert_eq!(Broker::parse("operator.example:7443").unwrap(), None);
-        assert!(Broker::parse("mqtt://broker:1883").is_err());
-        assert!(Broker::parse("mqtts://broker:http").is_err());
-        assert!(Broker::parse("mqtts://").is_err());
-    }
-
-    #[test]
-    fn topics() {
-        assert_eq!(up_topic("meter-17"), "evlock/meters/meter-17/up");
-        assert_eq!(meter_of("evlock/meters/meter-17/up"), Some("meter-17"));
-        assert_eq!(meter_of("evlock/meters/meter-17/down"), None);
-        assert_eq!(meter_of("evlock/meters/a/b/up"), None);
-        assert_eq!(meter_of("other/meters/meter-17/up"), None);
-    }
-}
-
 /// The client id of an operator in shared mode: its certificate's name and a random suffix
 /// made once per state folder (`mqtt-client.ndjson`), so several operators with one
 /// certificate do not take over each other's session and each finds its own again after a
@@ -1019,4 +989,34 @@ pub(super) async fn shared_meter_loop(context: MeterContext) -> Result<(), LinkE
     };
     let _ = tokio::time::timeout(Duration::from_secs(2), events).await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broker_urls() {
+        assert_eq!(
+            Broker::parse("mqtts://broker.example").unwrap(),
+            Some(Broker { host: "broker.example".into(), port: 8883 })
+        );
+        assert_eq!(
+            Broker::parse("mqtts://127.0.0.1:18883/").unwrap(),
+            Some(Broker { host: "127.0.0.1".into(), port: 18883 })
+        );
+        assert_eq!(Broker::parse("operator.example:7443").unwrap(), None);
+        assert!(Broker::parse("mqtt://broker:1883").is_err());
+        assert!(Broker::parse("mqtts://broker:http").is_err());
+        assert!(Broker::parse("mqtts://").is_err());
+    }
+
+    #[test]
+    fn topics() {
+        assert_eq!(up_topic("meter-17"), "evlock/meters/meter-17/up");
+        assert_eq!(meter_of("evlock/meters/meter-17/up"), Some("meter-17"));
+        assert_eq!(meter_of("evlock/meters/meter-17/down"), None);
+        assert_eq!(meter_of("evlock/meters/a/b/up"), None);
+        assert_eq!(meter_of("other/meters/meter-17/up"), None);
+    }
 }
