@@ -233,7 +233,7 @@ _evlock_relay() {
     case "${path}" in
         '') opts='--rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help -V --version submit listen connect rpc help' ;;
         'submit') opts='--wait --no-wait --timeout --confirmations --poll --check --on-error --max-line --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'listen') opts='--bind --from --share --cert --key --client-ca --outbox --allow --route --rate --max-per-peer --max-connections --outbox-max-records --outbox-max-bytes --address-file --max-line --handshake-timeout --idle-timeout --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'listen') opts='--bind --from --share --cert --key --client-ca --outbox --allow --route --rate --max-per-peer --max-connections --outbox-max-records --outbox-max-bytes --address-file --events --max-line --handshake-timeout --idle-timeout --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'connect') opts='--to --ca --cert --key --spool --server-name --give-up-after --retry-min --retry-max --exit-on-eof --shared --resend-after --exec --on-error --spool-max-records --spool-max-bytes --max-line --handshake-timeout --idle-timeout --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'rpc') opts='--rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'help') opts='submit listen connect rpc help' ;;

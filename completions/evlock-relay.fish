@@ -95,6 +95,7 @@ complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l gen
 bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l events -d 'Also write a `link` record to stdout whenever a meter connects or disconnects, with its certificate\'s name and account and the time (for `evlock-trade serve`; other tools refuse the kind, so leave it off where they read the output)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'

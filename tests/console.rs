@@ -441,7 +441,7 @@ fn the_json_views_give_the_numbers_of_evlock_trade_status() {
     let dir = tempfile::tempdir().unwrap();
     let devnet = Devnet::start(dir.path(), &[]);
     let market = Market::deploy(dir.path(), &devnet);
-    let console = Console::start(&market, &[]);
+    let mut console = Console::start(&market, &[]);
     let client = http();
 
     // Trade 1 complete; trade 2 in delivery with uneven reports; offer 3 open, 4 cancelled.
@@ -491,6 +491,43 @@ fn the_json_views_give_the_numbers_of_evlock_trade_status() {
     assert_eq!(seller_meter["owner"], seller);
     assert_eq!(seller_meter["owner_credit"], "1");
     assert_eq!(seller_meter["last_report"]["wh"], "150");
+    assert_eq!(seller_meter["link"], Value::Null, "no link has spoken of it yet");
+
+    // The link tells when the seller's meter connected and went: the real listener with
+    // --events, and the meter with a certificate bound to the meter's account, killed.
+    let pki = common::link::Pki::new();
+    pki.issue("seller-meter", &["--account", market.addr(SELLER_METER)]);
+    let (operator, address) =
+        common::link::listen(&pki, dir.path(), "operator", &["--events"], common::link::Stdin::Piped);
+    let mut meter =
+        common::link::connect(&pki, dir.path(), "seller-meter", &address, &[], common::link::Stdin::Piped);
+    let link_state = |console: &Console, connected: bool, since: &str| {
+        let started = Instant::now();
+        loop {
+            let meters = get_json(&client, &console.url("/meters.json"));
+            let meter = meters["meters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["account"] == market.addr(SELLER_METER));
+            let link = meter.map(|m| m["link"].clone()).unwrap_or_default();
+            if link["connected"] == connected && link["since"] == since {
+                return link;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "{link}\n{}", console.stderr());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let said = operator.wait_for_records(1, Duration::from_secs(20));
+    assert_eq!(said[0]["event"], "connected", "{said:?}");
+    console.feed(&format!("{}\n", said[0]));
+    link_state(&console, true, said[0]["time"].as_str().unwrap());
+    meter.kill();
+    let said = operator.wait_for_records(2, Duration::from_secs(20));
+    assert_eq!(said[1]["event"], "disconnected", "{said:?}");
+    console.feed(&format!("{}\n", said[1]));
+    let link = link_state(&console, false, said[1]["time"].as_str().unwrap());
+    assert!(link["reason"].as_str().is_some_and(|r| !r.is_empty()), "{link}");
 
     // A console started after trade 2 opened reads it from the contract when its events
     // name it, and shows the same numbers.

@@ -43,7 +43,10 @@ fn the_outbox_keeps_records_for_meters_that_are_away() {
     let mut meter = connect(&pki, w, "meter-18", &address, &[], Stdin::Null);
     let got = meter.wait_for_records(3, WAIT);
     assert_eq!(numbers(&got), vec![1, 2, 6]);
-    assert_eq!(got[1]["meta"], json!({"peer": {"name": "meter-18"}, "order": 2}));
+    assert_eq!(
+        got[1]["meta"],
+        json!({"peer": {"name": "meter-18"}, "order": 2, "link": {"stream": got[0]["meta"]["link"]["stream"], "seq": 2}})
+    );
     // It goes away with a stop, after acknowledging them (a SIGKILL could fall before its
     // ack, leaving the outbox full, and record 8 would be refused).
     meter.stop();
@@ -72,8 +75,11 @@ fn meters_pass_receipts_to_each_other_where_a_route_allows() {
     seller.send(r#"{"kind":"reading","v":1,"trade":3}"#);
     let got = buyer.wait_for_records(1, WAIT);
     assert_eq!(got[0]["trade"], 1);
+    let mut meta = got[0]["meta"].clone();
+    let link = meta.as_object_mut().unwrap().remove("link").expect("meta.link");
+    assert_eq!(link["seq"], 1, "the first record of the operator's stream to meter-18");
     assert_eq!(
-        got[0]["meta"],
+        meta,
         json!({"peer": {"name": "meter-18", "account": ACCOUNT_18}, "from": {"name": "meter-17", "account": ACCOUNT_17}})
     );
     // The reading went to the operator; the forwarded receipt did not.

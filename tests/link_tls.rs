@@ -54,7 +54,12 @@ fn a_good_meter_links_both_ways_and_cannot_speak_for_another() {
     operator.send(r#"{"kind":"tx","v":1,"nonce":"3","meta":{"to":"meter-17","order":7}}"#);
     let got = meter.wait_for_records(1, WAIT);
     assert_eq!(got[0]["nonce"], "3");
-    assert_eq!(got[0]["meta"], json!({"order": 7, "peer": {"name": "meter-17", "account": ACCOUNT_17}}));
+    let stream = got[0]["meta"]["link"]["stream"].clone();
+    assert!(stream.as_str().is_some_and(|s| s.len() >= 16), "{}", got[0]);
+    assert_eq!(
+        got[0]["meta"],
+        json!({"order": 7, "peer": {"name": "meter-17", "account": ACCOUNT_17}, "link": {"stream": stream, "seq": 1}})
+    );
 
     // The answer carries the meta it was made from: it routes back by itself.
     let answer = json!({"kind": "receipt", "v": 1, "status": "success", "meta": got[0]["meta"]});
@@ -80,6 +85,47 @@ fn a_good_meter_links_both_ways_and_cannot_speak_for_another() {
 
     assert_eq!(meter.stop().code(), Some(130));
     assert_eq!(operator.stop().code(), Some(130));
+}
+
+/// `listen --events` writes a `link` record when a meter connects and when it goes, with the
+/// name and account of its certificate, among the meter's records; they are not part of the
+/// stream (no `meta.link`), and records after a reconnect still come once.
+#[test]
+fn with_events_the_listener_says_when_a_meter_connects_and_goes() {
+    let pki = Pki::new();
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let (mut operator, address) = listen(&pki, w, "operator", &["--events"], Stdin::Piped);
+    let mut meter = connect(&pki, w, "meter-17", &address, &[], Stdin::Piped);
+    meter.send(r#"{"kind":"reading","v":1,"n":1}"#);
+    let said = operator.wait_for_records(2, WAIT);
+    let peer = json!({"name": "meter-17", "account": ACCOUNT_17});
+    assert_eq!((said[0]["kind"].as_str(), said[0]["event"].as_str()), (Some("link"), Some("connected")));
+    assert_eq!((said[0]["v"].as_u64(), &said[0]["peer"]), (Some(1), &peer), "{}", said[0]);
+    assert_eq!(said[1]["n"], 1);
+    assert_eq!(said[1]["meta"]["link"]["seq"], 1);
+    meter.kill();
+    let said = operator.wait_for_records(3, WAIT);
+    assert_eq!((said[2]["event"].as_str(), &said[2]["peer"]), (Some("disconnected"), &peer), "{}", said[2]);
+    assert!(said[2]["reason"].as_str().is_some_and(|r| !r.is_empty()), "{}", said[2]);
+    for event in [&said[0], &said[2]] {
+        let time = event["time"].as_str().unwrap();
+        assert!(humantime::parse_rfc3339(time).is_ok(), "an RFC 3339 time: {time}");
+        assert!(event.get("meta").is_none(), "{event}");
+    }
+    assert!(said[0]["time"].as_str() <= said[2]["time"].as_str());
+
+    // Back again: one more connected, and the next record once.
+    let mut meter = connect(&pki, w, "meter-17", &address, &[], Stdin::Piped);
+    meter.send(r#"{"kind":"reading","v":1,"n":2}"#);
+    let said = operator.wait_for_records(5, WAIT);
+    assert_eq!(said[3]["event"], "connected");
+    assert_eq!((said[4]["n"].as_u64(), said[4]["meta"]["link"]["seq"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(meter.stop().code(), Some(130));
+    let said = operator.wait_for_records(6, WAIT);
+    assert_eq!(said[5]["event"], "disconnected");
+    assert_eq!(operator.stop().code(), Some(130));
+    assert_eq!(operator.records().len(), 6, "nothing else");
 }
 
 #[test]

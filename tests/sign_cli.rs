@@ -101,6 +101,27 @@ fn sender_then_fee_payer_then_decode() {
     assert_eq!(decoded["hash"], both["hash"]);
 }
 
+/// A meter killed while writing a record to its pipe writes it again after the restart, with
+/// the same `meta.link`: the signer reading the pipe signs it once.
+#[test]
+fn a_repeat_the_link_wrote_is_signed_once() {
+    let s = setup();
+    let from_link = |nonce: u64, seq: u64| {
+        let mut tx = transfer(nonce);
+        tx["meta"] = json!({"peer": {"name": "meter-17"}, "link": {"stream": "5f0c", "seq": seq}});
+        tx
+    };
+    let input = ndjson(&[from_link(1, 1), from_link(2, 2), from_link(2, 2), from_link(3, 3)]);
+    let out = s.sign(&["--key", &s.sender], &input);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let signed = lines(&out.stdout);
+    let nonces: Vec<&str> = signed.iter().map(|r| r["nonce"].as_str().unwrap()).collect();
+    assert_eq!(nonces, ["1", "2", "3"]);
+    assert_eq!(signed[2]["meta"]["link"]["seq"], 3, "meta (and its link mark) carried through");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 3: dropped a repeat of record 2 of link stream 5f0c"), "{stderr}");
+}
+
 #[test]
 fn bad_input_is_reported_per_line_and_skip_goes_on() {
     let s = setup();

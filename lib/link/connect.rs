@@ -310,7 +310,7 @@ struct DialContext {
     spool: Arc<Spool>,
     lane: LaneHandle,
     marks: Arc<Mutex<Marks>>,
-    inbox: mpsc::Sender<session::Incoming>,
+    inbox: mpsc::Sender<session::Inbound>,
     stop: watch::Receiver<bool>,
 }
 

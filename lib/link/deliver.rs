@@ -2,7 +2,10 @@
 //! the rest (or forwards them to another peer's outbox), and only acknowledges once the marks
 //! are fsynced. It runs on the thread that owns the output ([`Output`]), in batches: each
 //! record is written with one write (atomic on a pipe up to 4 KiB, so a kill never leaves half
-//! a record there) and its mark right after it; one fsync of the marks per batch.
+//! a record there) and its mark right after it; one fsync of the marks per batch (and of the
+//! output first, when it is a regular file). Every record written carries `meta.link`, its
+//! stream and number ([`LinkMark`]), so a reader can drop the one repeat a kill can cause on
+//! a pipe.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -13,10 +16,10 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::LinkError;
-use super::session::{Control, Incoming, Replies};
+use super::session::{Control, Inbound, Incoming, Replies};
 use super::store::{FileId, Item, Marks, Origin, PushRefusal, Spool};
 use crate::pki::Identity;
-use crate::wire::Output;
+use crate::wire::{LinkMark, Output};
 
 /// What to do with a received record.
 #[derive(Debug)]
@@ -87,6 +90,13 @@ impl OutputFile {
         Some(OutputFile { id: FileId { dev: meta.dev(), ino: meta.ino() }, file })
     }
 
+    /// Writes what was written to the file through to the disk (before the marks are).
+    pub fn sync(&self) -> Result<(), LinkError> {
+        self.file
+            .sync_data()
+            .map_err(|source| LinkError::Io { what: "cannot sync the output file".into(), source })
+    }
+
     /// The file and its size now.
     pub fn position(&self) -> Result<(FileId, u64), LinkError> {
         let meta = self
@@ -94,6 +104,18 @@ impl OutputFile {
             .metadata()
             .map_err(|source| LinkError::Io { what: "cannot look at stdout".into(), source })?;
         Ok((self.id, meta.len()))
+    }
+}
+
+/// Sets `meta.link` (the stream and number the record had on the link) on a record about to
+/// be written, replacing what the sender put there. A record whose `meta` is not an object is
+/// left as it is.
+pub fn stamp(record: &mut Value, stream: &str, seq: u64) {
+    let Some(object) = record.as_object_mut() else { return };
+    let meta = object.entry("meta").or_insert_with(|| Value::Object(serde_json::Map::new()));
+    if let Some(meta) = meta.as_object_mut() {
+        let mark = LinkMark { stream: stream.to_string(), seq };
+        meta.insert("link".into(), serde_json::to_value(mark).expect("a mark is JSON"));
     }
 }
 
@@ -109,7 +131,7 @@ pub fn output_position(output: Option<&OutputFile>) -> Result<Option<(FileId, u6
 #[allow(clippy::too_many_arguments)] // the writer thread's whole context, handed over once
 pub fn run<W: Write>(
     runtime: &tokio::runtime::Handle,
-    inbox: &mut mpsc::Receiver<Incoming>,
+    inbox: &mut mpsc::Receiver<Inbound>,
     marks: &Mutex<Marks>,
     forward: Option<&Spool>,
     out: &mut Output<W>,
@@ -118,7 +140,7 @@ pub fn run<W: Write>(
     mut tick: impl FnMut(),
 ) -> Result<Delivered, LinkError> {
     let mut delivered = Delivered::default();
-    let mut batch: Vec<Incoming> = Vec::with_capacity(BATCH);
+    let mut batch: Vec<Inbound> = Vec::with_capacity(BATCH);
     out.set_deferred(false);
     loop {
         tick();
@@ -135,6 +157,7 @@ pub fn run<W: Write>(
                 Err(_) => break,
             }
         }
+        let written_before = delivered.written;
         let mut acks: Vec<(Replies, Arc<str>, u64)> = Vec::new();
         let mut refusals: Vec<(Replies, u64, String, String)> = Vec::new();
         #[allow(clippy::type_complexity)] // (item, replies, origin, stream, seq), local to this loop
@@ -142,7 +165,15 @@ pub fn run<W: Write>(
         // Records forwarded in this batch are marked only once they are in the outbox.
         let mut forwarding: HashMap<(String, Arc<str>), u64> = HashMap::new();
         let mut each_acks: Vec<(Replies, Arc<str>, Vec<u64>)> = Vec::new();
-        for incoming in batch.drain(..) {
+        for inbound in batch.drain(..) {
+            let incoming = match inbound {
+                Inbound::Record(incoming) => incoming,
+                // Informational: in its place among the records, neither marked nor acked.
+                Inbound::Event(event) => {
+                    out.emit(&event)?;
+                    continue;
+                }
+            };
             let Incoming { peer, stream, seq, record, reply, floor } = incoming;
             if let Some(floor) = floor {
                 // Shared mode: this record on its own, whatever came before it.
@@ -155,7 +186,8 @@ pub fn run<W: Write>(
                     delivered.duplicates += 1;
                 } else {
                     match judge(&peer, record) {
-                        Verdict::Write(record) => {
+                        Verdict::Write(mut record) => {
+                            stamp(&mut record, &stream, seq);
                             out.emit_value(&record)?;
                             lock(marks).note_each(&peer.name, &stream, seq)?;
                             delivered.written += 1;
@@ -196,7 +228,8 @@ pub fn run<W: Write>(
                 );
             }
             match judge(&peer, record) {
-                Verdict::Write(record) => {
+                Verdict::Write(mut record) => {
+                    stamp(&mut record, &stream, seq);
                     match output {
                         // A file: the mark (with the file's size) first; a restart checks the file.
                         Some(file) => {
@@ -246,6 +279,10 @@ pub fn run<W: Write>(
                 }
                 lock(marks).note(&peer.name, &stream, seq)?;
             }
+        }
+        if let Some(file) = output.filter(|_| delivered.written > written_before) {
+            out.flush()?;
+            file.sync()?;
         }
         lock(marks).persist()?;
         for (reply, seq, code, message) in refusals {

@@ -6,6 +6,10 @@
 //! The state folder (`--outbox DIR`) holds `outbox.ndjson` (a [`Spool`] with a lane per
 //! peer), `received.ndjson` (the [`Marks`]), `peers.ndjson` (every name and account seen, so
 //! a record addressed by account finds its peer while it is offline) and the lock.
+//!
+//! With `--events` it also writes a `link` record ([`LinkRecord`]) when a peer connects and
+//! when its connection ends, among the records on stdout: informational, never marked, spooled
+//! or acknowledged (a kill can lose the last one; the console reads them).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -31,7 +35,7 @@ use super::tls::{self, Accepted};
 use super::transport::FrameWriter;
 use crate::exit::ExitCode;
 use crate::pki::Identity;
-use crate::wire::{DurableLog, ErrorRecord, Output};
+use crate::wire::{DurableLog, ErrorRecord, LinkEvent, LinkPeer, LinkRecord, Output};
 
 /// Everything `listen` needs.
 pub struct ListenOptions {
@@ -60,6 +64,8 @@ pub struct ListenOptions {
     /// Fleet mode: meters reached through this MQTT broker instead of `bind`
     /// ([`super::mqtt`]).
     pub broker: Option<super::mqtt::BrokerLink>,
+    /// Whether to write a `link` record when a peer connects and disconnects (`--events`).
+    pub events: bool,
 }
 
 struct Conn {
@@ -136,6 +142,7 @@ struct Shared {
     buckets: Mutex<HashMap<String, Arc<Mutex<TokenBucket>>>>,
     total: AtomicUsize,
     next_id: AtomicU64,
+    events: bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -178,6 +185,7 @@ pub fn listen<W: Write>(
         buckets: Mutex::new(HashMap::new()),
         total: AtomicUsize::new(0),
         next_id: AtomicU64::new(1),
+        events: options.events,
     });
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -428,7 +436,7 @@ async fn accept_loop(
     listener: tokio::net::TcpListener,
     acceptor: tokio_rustls::TlsAcceptor,
     shared: Arc<Shared>,
-    inbox: mpsc::Sender<session::Incoming>,
+    inbox: mpsc::Sender<session::Inbound>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut tasks = tokio::task::JoinSet::new();
@@ -483,7 +491,7 @@ async fn serve(
     addr: SocketAddr,
     acceptor: tokio_rustls::TlsAcceptor,
     shared: &Arc<Shared>,
-    inbox: mpsc::Sender<session::Incoming>,
+    inbox: mpsc::Sender<session::Inbound>,
     stop: watch::Receiver<bool>,
 ) {
     let limits = &shared.limits;
@@ -560,6 +568,10 @@ async fn serve(
             .clone()
     });
     log::info!("{peer} connected from {addr}");
+    let events = shared.events.then(|| inbox.clone());
+    if let Some(events) = &events {
+        let _ = events.send(link_event(&peer, LinkEvent::Connected, None)).await;
+    }
     let endpoint = Endpoint {
         spool: shared.spool.clone(),
         lane,
@@ -580,6 +592,20 @@ async fn serve(
         session::Ended::Lost(_) => log::warn!("{peer} from {addr}: {} ({counts})", summary.ended),
         _ => log::info!("{peer} from {addr}: {} ({counts})", summary.ended),
     }
+    if let Some(events) = events {
+        let reason = Some(summary.ended.to_string());
+        let _ = events.send(link_event(&peer, LinkEvent::Disconnected, reason)).await;
+    }
+}
+
+/// A `link` record about `peer`, now.
+fn link_event(peer: &Identity, event: LinkEvent, reason: Option<String>) -> session::Inbound {
+    session::Inbound::Event(LinkRecord {
+        event,
+        peer: LinkPeer { name: peer.name.clone(), account: peer.account.map(|a| a.to_checksum(None)) },
+        time: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+        reason,
+    })
 }
 
 /// Forgets a connection; the newest remaining one of the peer sends its outbox.
@@ -599,7 +625,7 @@ fn release(shared: &Shared, name: &str, id: u64) {
 /// The listener's side of fleet mode: a session per meter, over the broker's topics.
 struct BrokerSessions {
     shared: Arc<Shared>,
-    inbox: mpsc::Sender<session::Incoming>,
+    inbox: mpsc::Sender<session::Inbound>,
     stop: watch::Receiver<bool>,
 }
 

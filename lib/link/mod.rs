@@ -70,6 +70,8 @@
 //! `meta.peer` naming that meter, so a meter's answer (whose `meta` is carried from the record
 //! it answers) routes back by itself. A meter's record with `meta.to` naming another peer is
 //! forwarded there when a `--route` rule allows it, with `meta.from` naming the sender.
+//! Both sides set `meta.link` (`{"stream":…,"seq":…}`, the record's place in the stream it
+//! came on) on every record they write out; see below.
 //!
 //! **Closing.** A side that stops sends `bye` and closes TLS with `close_notify`. A side that
 //! cuts a misbehaving peer (line too long, idle, protocol error, not allowed, too many
@@ -79,18 +81,26 @@
 //! ## What "exactly once" rests on
 //!
 //! A record is acked only after it is written, flushed and its mark fsynced, and the sender
-//! keeps it fsynced until then: no crash of either side loses an acknowledged record or
-//! repeats one. Between writing a record and recording its mark, the receiver depends on its
-//! output:
+//! keeps it fsynced until then: no crash of either side loses an acknowledged record. Every
+//! record written out carries **`meta.link`**, `{"stream":"S","seq":N}`: the stream and number it
+//! had on the link ([`crate::wire::LinkMark`]; the receiver sets it, whatever the sender put
+//! there). Between writing a record and recording its mark, the receiver depends on its output:
 //!
 //! - **A regular file** (`listen > records.ndjson`): the mark goes first, with the file's size
 //!   at that moment; after a kill the receiver looks at the file, and the record counts as
-//!   written only if the file grew past that size. Exactly once, whenever the kill falls.
+//!   written only if the file grew past that size. The file is fsynced before the marks and the
+//!   ack. **Exactly once**, whenever the kill falls.
 //! - **A pipe**: each record is written with one write (a pipe takes up to 4 KiB in one piece,
 //!   so a kill never leaves half a record in it, even while the reader lags), and its mark
-//!   right after it, into the page cache, where a killed process leaves it. One window is left
-//!   by the nature of a pipe: a receiver killed between those two writes (a few microseconds)
-//!   writes that record again after its restart.
+//!   right after it, into the page cache, where a killed process leaves it. A pipe cannot be
+//!   looked at afterwards, so one window is left: a receiver killed between those two writes (a
+//!   few microseconds) writes that one record again after its restart, **at most one repeat per
+//!   kill**, the same line with the same `meta.link`, right after its original in that stream.
+//!   Every evlock tool reading records ([`crate::wire::RecordStream`]) drops it, as any reader
+//!   can: a record whose `meta.link` and line equal the last one of its stream is a repeat. A
+//!   reader that starts afresh with the restarted link (a new `connect --exec` pipeline, say) has
+//!   no last record to compare with: where a repeat must never reach such a reader, write to a
+//!   file, or keep the last `meta.link` of each stream with the reader's own state.
 //!
 //! Records forwarded between peers carry their origin into the outbox, so they have no such
 //! window. What a sender reads from a pipe and has not spooled yet is lost if it is killed; a

@@ -405,7 +405,7 @@ pub(super) struct MeterContext {
     pub spool: Arc<super::store::Spool>,
     pub lane: super::store::LaneHandle,
     pub marks: Arc<Mutex<super::store::Marks>>,
-    pub inbox: mpsc::Sender<super::session::Incoming>,
+    pub inbox: mpsc::Sender<super::session::Inbound>,
     pub stop: watch::Receiver<bool>,
 }
 
@@ -737,7 +737,7 @@ pub(super) async fn shared_operator_loop(
     client_id: String,
     limits: super::limits::Limits,
     allowed: impl Fn(&Identity) -> bool + Send + 'static,
-    inbox: mpsc::Sender<super::session::Incoming>,
+    inbox: mpsc::Sender<super::session::Inbound>,
     stop: watch::Receiver<bool>,
 ) {
     let max_frame = limits.max_record + FRAME_OVERHEAD;
@@ -826,7 +826,7 @@ pub(super) async fn shared_operator_loop(
             reply: reply.clone(),
             floor: Some(data.floor),
         };
-        if inbox.send(incoming).await.is_err() {
+        if inbox.send(super::session::Inbound::Record(incoming)).await.is_err() {
             break;
         }
     }

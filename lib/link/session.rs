@@ -35,6 +35,15 @@ pub struct Incoming {
     pub floor: Option<u64>,
 }
 
+/// What goes to the delivery thread: a received record, or a peer that came or went (the
+/// listener's `--events`), written out in its place among the records, never marked or acked.
+pub enum Inbound {
+    /// A record to deliver.
+    Record(Incoming),
+    /// A `link` record to write as it is.
+    Event(crate::wire::LinkRecord),
+}
+
 /// What a session's writer is asked to send.
 #[derive(Debug)]
 pub enum Control {
@@ -86,7 +95,7 @@ pub struct Endpoint {
     /// The high-water marks of what was received (resume points).
     pub marks: Arc<Mutex<Marks>>,
     /// Where received records go.
-    pub inbox: mpsc::Sender<Incoming>,
+    pub inbox: mpsc::Sender<Inbound>,
     /// Whether this session sends the lane's records (`None`: always). The operator sends a
     /// peer's outbox over its newest connection only.
     pub sending: Option<watch::Receiver<bool>>,
@@ -313,7 +322,7 @@ async fn read_loop<R: FrameReader>(
                     reply: control.clone(),
                     floor: None,
                 };
-                if endpoint.inbox.send(incoming).await.is_err() {
+                if endpoint.inbox.send(Inbound::Record(incoming)).await.is_err() {
                     return Ended::Stopped;
                 }
             }

@@ -42,6 +42,9 @@ evlock-relay listen --from mqtts://broker.example:8883 --ca ca.pem \
 evlock-relay listen --from mqtts://broker.example:8883 --share operators \
   --ca ca.pem --cert operator-client.pem --key operator-client.key \
   --outbox /var/lib/evlock/op-1 > from-meters-1.ndjson
+
+# The operator's console, told when each meter connects and goes
+evlock-relay listen … --events | evlock-trade serve
 "#;
 
 const LISTEN_NOTES: &str = "\
@@ -49,8 +52,12 @@ Every record a meter sends is written to stdout with meta.peer = {\"name\":…,\
 from its verified certificate; a record whose own meta.peer names someone else is refused.
 Records read from stdin go to the meter named by meta.to (or meta.peer), through an on-disk
 outbox while it is away; answers come back with meta.peer. Sequence numbers, acks after
-write and flush, fsynced outbox and marks: every record is written once, in order, across
-kills and reconnects.
+write and flush, fsynced outbox and marks: nothing is lost or reordered across kills and reconnects.
+Into a file (> FILE: checked after a kill, fsynced before each ack) every record is there
+exactly once; into a pipe, a kill can repeat the one record it was writing, with the same
+meta.link = {\"stream\":…,\"seq\":…} (set on every record written), and every evlock tool
+reading the pipe drops that repeat. --events adds informational `link` records (a meter
+connected or disconnected), which only evlock-trade serve takes.
 
 It runs until Ctrl-C or SIGTERM (exit 130, the normal end); 0 when stdout was closed; 2 for
 bad options or unusable state; 4 when the address cannot be bound.";
@@ -81,7 +88,10 @@ evlock-relay connect --to mqtts://broker.example:8883 --shared --ca ca.pem \
 
 const CONNECT_NOTES: &str = "\
 Unacknowledged records wait in the fsynced spool and are sent again after a reconnect or a
-restart; a regular file on stdin is resumed where its spooled records end. With --exec the
+restart; a regular file on stdin is resumed where its spooled records end. Records written
+carry meta.link = {\"stream\":…,\"seq\":…}: exactly once into a file (> FILE); into a pipe a
+kill can repeat the one record it was writing, which evlock tools reading it drop (a reader
+started afresh with the restarted link cannot tell: use a file there). With --exec the
 command's stdin is the link's output and its stdout the link's input; connect ends when the
 command ends and everything it wrote is acknowledged, with its exit code.
 
@@ -159,6 +169,11 @@ pub(crate) struct ListenArgs {
     /// Write the address actually bound to FILE once listening (with port 0).
     #[arg(long, value_name = "FILE")]
     address_file: Option<PathBuf>,
+    /// Also write a `link` record to stdout whenever a meter connects or disconnects, with
+    /// its certificate's name and account and the time (for `evlock-trade serve`; other
+    /// tools refuse the kind, so leave it off where they read the output).
+    #[arg(long)]
+    events: bool,
     #[command(flatten)]
     common: CommonLinkArgs,
 }
@@ -320,6 +335,7 @@ pub(crate) fn listen(args: ListenArgs, out: &mut Output) -> Result<ExitCode, Fai
         stop_requested: crate::interrupt::requested,
         output_file: OutputFile::stdout(),
         broker,
+        events: args.events,
     };
     crate::interrupt::install();
     let input = Input::stdin(options.limits.max_record);

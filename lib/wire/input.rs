@@ -1,11 +1,13 @@
 //! NDJSON input: one record per line, with line numbers and the `--on-error` policy.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::ops::ControlFlow;
 
 use serde::de::DeserializeOwned;
 
-use super::{ErrorRecord, Output};
+use super::{ErrorRecord, LinkMark, Output};
 use crate::exit::{ExitCode, Failure};
 
 /// What to do with an input line that cannot be processed.
@@ -129,6 +131,10 @@ pub struct StreamOutcome {
 /// there, with [`OnError::Skip`] it goes on. Blank lines are ignored. A failed write on
 /// stdout ends the stream with that failure in either mode.
 ///
+/// A repeat of a record the link delivered (see [`LinkMark`]: the same `meta.link` stream and
+/// seq and the same line as the last record read of that stream) is dropped with a warning:
+/// a link side killed between writing a record to a pipe and marking it writes it again.
+///
 /// ```
 /// use evlock::exit::ExitCode;
 /// use evlock::wire::{OnError, Output, RecordStream};
@@ -148,6 +154,25 @@ pub struct RecordStream<R> {
     max_line: usize,
     bare_words: bool,
     report: Box<dyn FnMut(&ErrorRecord)>,
+    /// The last record read of each link stream: its seq and a hash of its line.
+    last_of_stream: HashMap<String, (u64, u64)>,
+}
+
+/// How many link streams a reader remembers (it forgets them all past this: a repeat comes
+/// right after its original, so only the latest record of each stream matters).
+const STREAMS_REMEMBERED: usize = 65_536;
+
+/// The part of a record that says where the link put it.
+#[derive(serde::Deserialize)]
+struct LinkProbe {
+    #[serde(default)]
+    meta: Option<LinkProbeMeta>,
+}
+
+#[derive(serde::Deserialize)]
+struct LinkProbeMeta {
+    #[serde(default)]
+    link: Option<LinkMark>,
 }
 
 impl<R: Read> RecordStream<R> {
@@ -159,6 +184,26 @@ impl<R: Read> RecordStream<R> {
             max_line: MAX_LINE_BYTES,
             bare_words: false,
             report: Box::new(report_on_stderr),
+            last_of_stream: HashMap::new(),
+        }
+    }
+
+    /// Whether `text` repeats the last record read of its link stream (see [`LinkMark`]).
+    fn link_repeat(&mut self, text: &str) -> Option<LinkMark> {
+        if !text.contains("\"link\"") {
+            return None;
+        }
+        let mark = serde_json::from_str::<LinkProbe>(text).ok()?.meta?.link?;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut hasher);
+        let seen = (mark.seq, hasher.finish());
+        if self.last_of_stream.len() >= STREAMS_REMEMBERED && !self.last_of_stream.contains_key(&mark.stream)
+        {
+            self.last_of_stream.clear();
+        }
+        match self.last_of_stream.insert(mark.stream.clone(), seen) {
+            Some(last) if last == seen => Some(mark),
+            _ => None,
         }
     }
 
@@ -256,6 +301,14 @@ impl<R: Read> RecordStream<R> {
                         Ok(text) if text.trim().is_empty() => continue,
                         Ok(text) => {
                             let text = text.trim();
+                            if let Some(mark) = self.link_repeat(text) {
+                                log::warn!(
+                                    "line {line_no}: dropped a repeat of record {} of link stream {} (the link was stopped while writing it)",
+                                    mark.seq,
+                                    mark.stream
+                                );
+                                continue;
+                            }
                             let bare = self.bare_words
                                 && !text.starts_with(['{', '[', '"'])
                                 && !text.contains(char::is_whitespace);
@@ -337,6 +390,31 @@ mod tests {
             .unwrap();
         let errors = errors.borrow().clone();
         (outcome, ok_lines, errors)
+    }
+
+    #[test]
+    fn a_repeat_of_the_last_record_of_a_link_stream_is_dropped_and_nothing_else() {
+        let record = |stream: &str, seq: u64, n: u64| {
+            format!(
+                r#"{{"kind":"reading","v":1,"n":{n},"meta":{{"peer":{{"name":"m"}},"link":{{"stream":"{stream}","seq":{seq}}}}}}}"#
+            )
+        };
+        let input = [
+            record("a", 1, 0),
+            record("a", 2, 1),
+            record("b", 1, 9),
+            record("a", 2, 1), // the repeat after a kill: same stream, seq and line
+            record("a", 3, 2),
+            record("a", 3, 7), // same seq, another record: not a repeat of the link's
+            record("a", 1, 0), // an old record again, not right after its original
+            r#"{"kind":"reading","v":1,"n":5,"meta":{"link":"not an object"}}"#.to_string(),
+            r#"{"kind":"reading","v":1,"n":5,"meta":{"link":"not an object"}}"#.to_string(),
+        ]
+        .join("\n");
+        let (outcome, lines, errors) = collect(&input, OnError::Stop);
+        assert_eq!(lines, vec![1, 2, 3, 5, 6, 7, 8, 9]);
+        assert_eq!((outcome.processed, outcome.failed), (8, 0));
+        assert!(errors.is_empty());
     }
 
     #[test]

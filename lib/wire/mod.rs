@@ -4,7 +4,8 @@
 //! (amounts in peb) are decimal strings; bytes, hashes and addresses are 0x-hex (addresses
 //! EIP-55 checksummed on output; on input EIP-55 or all one case, see [`parse_address`]);
 //! energy is integer Wh; times are RFC 3339 UTC. An optional `"meta"` object is carried from an input record to the output record it
-//! produced, so scripts can correlate.
+//! produced, so scripts can correlate. The link sets `meta.peer` and `meta.link` ([`LinkMark`])
+//! on what it delivers; [`RecordStream`] drops the one repeat a kill of the link can write.
 //!
 //! | kind | written by | example |
 //! |---|---|---|

@@ -839,6 +839,26 @@ impl Record for ConsoleRecord {
     const KIND: &'static str = "console";
 }
 
+/// Where a record the link delivered sits in its stream: `meta.link` on every record that
+/// `evlock-relay listen` or `connect` writes out (overwriting whatever the sender had there).
+///
+/// ```json
+/// {"kind":"reading","v":1,…,"meta":{"peer":{"name":"meter-17","account":"0x…"},
+///  "link":{"stream":"5f0c…","seq":812}}}
+/// ```
+///
+/// A link side killed between writing a record to a pipe and recording that it did writes
+/// that record again after its restart, with the same `stream` and `seq`. Every evlock tool
+/// reading records ([`crate::wire::RecordStream`]) drops such a repeat: a record whose
+/// `meta.link` and whole line equal the last one it read of that stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkMark {
+    /// The sender's stream (a random id made with its spool).
+    pub stream: String,
+    /// The record's number in the stream (1, 2, 3, …).
+    pub seq: u64,
+}
+
 /// A meter's link to the operator came up or went down.
 ///
 /// ```json
