@@ -73,6 +73,12 @@ _evlock_relay() {
         'listen:--bind')
             COMPREPLY=()
             return 0 ;;
+        'listen:--from')
+            COMPREPLY=()
+            return 0 ;;
+        'listen:--share')
+            COMPREPLY=()
+            return 0 ;;
         'listen:--cert')
             COMPREPLY=( $(compgen -f -- "${cur}") )
             return 0 ;;
@@ -163,6 +169,9 @@ _evlock_relay() {
         'connect:--retry-max')
             COMPREPLY=()
             return 0 ;;
+        'connect:--resend-after')
+            COMPREPLY=()
+            return 0 ;;
         'connect:--exec')
             COMPREPLY=()
             return 0 ;;
@@ -224,8 +233,8 @@ _evlock_relay() {
     case "${path}" in
         '') opts='--rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help -V --version submit listen connect rpc help' ;;
         'submit') opts='--wait --no-wait --timeout --confirmations --poll --check --on-error --max-line --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'listen') opts='--bind --cert --key --client-ca --outbox --allow --route --rate --max-per-peer --max-connections --outbox-max-records --outbox-max-bytes --address-file --events --max-line --handshake-timeout --idle-timeout --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
-        'connect') opts='--to --ca --cert --key --spool --server-name --give-up-after --retry-min --retry-max --exit-on-eof --exec --on-error --spool-max-records --spool-max-bytes --max-line --handshake-timeout --idle-timeout --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'listen') opts='--bind --from --share --cert --key --client-ca --outbox --allow --route --rate --max-per-peer --max-connections --outbox-max-records --outbox-max-bytes --address-file --events --max-line --handshake-timeout --idle-timeout --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
+        'connect') opts='--to --ca --cert --key --spool --server-name --give-up-after --retry-min --retry-max --exit-on-eof --shared --resend-after --exec --on-error --spool-max-records --spool-max-bytes --max-line --handshake-timeout --idle-timeout --rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'rpc') opts='--rpc --ca-cert --client-cert --client-key --retries --request-timeout --pretty -v --verbose -q --quiet -h --help' ;;
         'help') opts='submit listen connect rpc help' ;;
         'help submit') opts='' ;;

@@ -68,9 +68,11 @@ complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -s v -
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand submit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l bind -d 'The address to listen on, e.g. 0.0.0.0:7443 (port 0 picks one: see --address-file)' -r
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l from -d 'Fleet mode: reach the meters through this MQTT 5 broker, mqtts://HOST[:PORT], with --cert/--key as this operator\'s client certificate and --client-ca (or --ca) as the CA of the broker\'s certificate' -r
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l share -d 'Fleet mode shared by several operator processes: subscribe as one of GROUP ($share/GROUP/evlock/meters/+/up), each taking the records the broker deals it, acknowledged one by one; for meters run with `connect --shared`. Stdin is not read' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l cert -d 'The operator\'s certificate (PEM chain), from `evlock-keygen tls issue --server`' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l key -d 'Its private key (PEM)' -r -F
-complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l client-ca -d 'The CA that meters\' certificates must chain to' -r -F
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l client-ca -d 'The CA that meters\' certificates must chain to (with --from: the broker\'s)' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l outbox -d 'The state folder: the outbox for meters that are away, the marks of what was received' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l allow -d 'Only these peers: a name (`*` matches any run, e.g. meter-*) or an account (0x…). Repeatable; without it every certificate from --client-ca is allowed' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l route -d 'Forward records whose meta.to names another peer: FROM:TO[:KIND,…], e.g. \'meter-*:meter-*:receipt\'. Repeatable; without it nothing is forwarded' -r
@@ -98,7 +100,7 @@ complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -l pre
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l to -d 'The operator\'s listener, HOST:PORT' -r
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l to -d 'The operator\'s listener, HOST:PORT, or an MQTT 5 broker, mqtts://HOST[:PORT] (fleet mode: publish to evlock/meters/NAME/up, read evlock/meters/NAME/down)' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l ca -d 'The CA the operator\'s certificate must chain to (the only one trusted)' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l cert -d 'This meter\'s certificate (PEM chain), from `evlock-keygen tls issue`' -r -F
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l key -d 'Its private key (PEM)' -r -F
@@ -107,6 +109,7 @@ complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l se
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l give-up-after -d 'Give up (exit 4) after this long without a link; 0s: after the first failure. Default: never' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l retry-min -d 'The first pause between attempts; it doubles (with jitter) up to --retry-max' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l retry-max -d 'The longest pause between attempts' -r
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l resend-after -d 'With --shared: send a record again when no operator acknowledged it within this long' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l exec -d 'Run CMD (with sh -c) between the link\'s output and input: its stdin gets what the operator sends, its stdout is sent to the operator. Ends when CMD ends' -r
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l on-error -d 'What a bad input line does: stop reading (exit 2 once the rest is acknowledged) or skip it' -r -f -a "stop\t'Report the line and stop the stream (the default: nothing is done past a bad line)'
 skip\t'Report the line and go on with the next one; the tool still exits non-zero at the end'"
@@ -126,6 +129,7 @@ bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l exit-on-eof -d 'End (exit 0) once stdin has ended and the operator has acknowledged everything (after linking at least once)'
+complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l shared -d 'Fleet mode with operators on a shared subscription (`listen --share`): each record acknowledged on its own by whichever operator took it; nothing comes back but acks'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
 complete -c evlock-relay -n "__fish_evlock_relay_using_subcommand connect" -s q -l quiet -d 'Fewer diagnostics on stderr (-q errors only, -qq nothing at all, not even errors: only the exit code tells)'

@@ -56,6 +56,8 @@ pub struct ConnectOptions {
     pub stop_requested: fn() -> bool,
     /// The regular file the output goes to, if it is one (exact marks across kills).
     pub output_file: Option<OutputFile>,
+    /// Fleet mode: the link through this MQTT broker instead of `to` ([`super::mqtt`]).
+    pub broker: Option<super::mqtt::BrokerLink>,
 }
 
 /// A running `--exec` command: the link's output is its stdin, its stdout the link's input.
@@ -142,19 +144,45 @@ pub fn connect<W: Write>(
             })
             .map_err(|source| LinkError::Io { what: "cannot start the input thread".into(), source })?;
     }
-    let dialing = runtime.spawn(dial_loop(DialContext {
-        to: options.to.clone(),
-        server_name: options.server_name,
-        tls: options.tls,
-        limits: options.limits.clone(),
-        give_up_after: options.give_up_after,
-        retry: options.retry,
-        spool: spool.clone(),
-        lane,
-        marks: marks.clone(),
-        inbox,
-        stop,
-    }));
+    let dialing = match options.broker {
+        Some(link) if link.resend_after.is_some() => {
+            runtime.spawn(super::mqtt::shared_meter_loop(super::mqtt::MeterContext {
+                link,
+                limits: options.limits.clone(),
+                give_up_after: options.give_up_after,
+                retry: options.retry,
+                spool: spool.clone(),
+                lane,
+                marks: marks.clone(),
+                inbox,
+                stop,
+            }))
+        }
+        Some(link) => runtime.spawn(super::mqtt::meter_loop(super::mqtt::MeterContext {
+            link,
+            limits: options.limits.clone(),
+            give_up_after: options.give_up_after,
+            retry: options.retry,
+            spool: spool.clone(),
+            lane,
+            marks: marks.clone(),
+            inbox,
+            stop,
+        })),
+        None => runtime.spawn(dial_loop(DialContext {
+            to: options.to.clone(),
+            server_name: options.server_name,
+            tls: options.tls,
+            limits: options.limits.clone(),
+            give_up_after: options.give_up_after,
+            retry: options.retry,
+            spool: spool.clone(),
+            lane,
+            marks: marks.clone(),
+            inbox,
+            stop,
+        })),
+    };
 
     let stop_requested = options.stop_requested;
     let mut interrupted = false;

@@ -164,6 +164,7 @@ pub fn run<W: Write>(
         let mut forwards: Vec<(Item, Replies, Arc<Identity>, Arc<str>, u64)> = Vec::new();
         // Records forwarded in this batch are marked only once they are in the outbox.
         let mut forwarding: HashMap<(String, Arc<str>), u64> = HashMap::new();
+        let mut each_acks: Vec<(Replies, Arc<str>, Vec<u64>)> = Vec::new();
         for inbound in batch.drain(..) {
             let incoming = match inbound {
                 Inbound::Record(incoming) => incoming,
@@ -173,7 +174,44 @@ pub fn run<W: Write>(
                     continue;
                 }
             };
-            let Incoming { peer, stream, seq, record, reply } = incoming;
+            let Incoming { peer, stream, seq, record, reply, floor } = incoming;
+            if let Some(floor) = floor {
+                // Shared mode: this record on its own, whatever came before it.
+                let duplicate = {
+                    let mut marks = lock(marks);
+                    marks.raise_floor(&peer.name, &stream, floor)?;
+                    marks.written_each(&peer.name, &stream, seq)
+                };
+                if duplicate {
+                    delivered.duplicates += 1;
+                } else {
+                    match judge(&peer, record) {
+                        Verdict::Write(mut record) => {
+                            stamp(&mut record, &stream, seq);
+                            out.emit_value(&record)?;
+                            lock(marks).note_each(&peer.name, &stream, seq)?;
+                            delivered.written += 1;
+                        }
+                        Verdict::Forward { lane, .. } => {
+                            let message = format!("no forwarding to {lane} in shared mode");
+                            lock(marks).note_each(&peer.name, &stream, seq)?;
+                            delivered.refused += 1;
+                            refusals.push((reply.clone(), seq, "not_routed".into(), message));
+                        }
+                        Verdict::Refuse { code, message } => {
+                            log::warn!("refused record {seq} from {peer}: {message} ({code})");
+                            lock(marks).note_each(&peer.name, &stream, seq)?;
+                            delivered.refused += 1;
+                            refusals.push((reply.clone(), seq, code.to_string(), message));
+                        }
+                    }
+                }
+                match each_acks.iter_mut().find(|(r, s, _)| r.same_channel(&reply) && *s == stream) {
+                    Some(ack) => ack.2.push(seq),
+                    None => each_acks.push((reply, stream, vec![seq])),
+                }
+                continue;
+            }
             let marked = lock(marks).current(&peer.name, &stream);
             let current =
                 forwarding.get(&(peer.name.clone(), stream.clone())).copied().unwrap_or(0).max(marked);
@@ -252,6 +290,9 @@ pub fn run<W: Write>(
         }
         for (reply, stream, seq) in acks {
             let _ = reply.send(Control::Ack { stream, seq });
+        }
+        for (reply, stream, seqs) in each_acks {
+            let _ = reply.send(Control::AckEach { stream, seqs });
         }
     }
 }

@@ -44,6 +44,14 @@ pub enum Frame {
         /// The highest record written.
         seq: u64,
     },
+    /// Shared mode ([`super::mqtt`]): these records of the peer's `stream` are written, each
+    /// on its own (not cumulative).
+    Acks {
+        /// The peer's stream.
+        stream: String,
+        /// The records.
+        seqs: Vec<u64>,
+    },
     /// Record `seq` was taken but will not be written.
     Refused {
         /// The record's number.
@@ -98,6 +106,14 @@ impl Frame {
                 }
             }
             "ack" => Frame::Ack { seq: take_u64(&map, "seq")?, stream: take_string(&mut map, "stream")? },
+            "acks" => {
+                let seqs = map
+                    .get("seqs")
+                    .and_then(Value::as_array)
+                    .and_then(|seqs| seqs.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>())
+                    .ok_or("`seqs` must be a list of non-negative integers")?;
+                Frame::Acks { seqs, stream: take_string(&mut map, "stream")? }
+            }
             "hello" => Frame::Hello { v: take_u64(&map, "v")?, stream: take_string(&mut map, "stream")? },
             "refused" => Frame::Refused {
                 seq: take_u64(&map, "seq")?,
@@ -120,6 +136,7 @@ impl Frame {
             Frame::Hello { v, stream } => json!({"link": "hello", "v": v, "stream": stream}),
             Frame::Data { seq, record } => json!({"link": "data", "seq": seq, "record": record}),
             Frame::Ack { stream, seq } => json!({"link": "ack", "stream": stream, "seq": seq}),
+            Frame::Acks { stream, seqs } => json!({"link": "acks", "stream": stream, "seqs": seqs}),
             Frame::Refused { seq, code, message } => {
                 json!({"link": "refused", "seq": seq, "code": code, "message": message})
             }
@@ -128,6 +145,23 @@ impl Frame {
             Frame::Bye { code, message } => json!({"link": "bye", "code": code, "message": message}),
         };
         value.to_string()
+    }
+
+    /// Shared mode's `data` frame ([`super::mqtt`]): it also names the sender's stream and
+    /// its floor (every record below `floor` is acknowledged), since each may reach another
+    /// receiver and none saw the sender's `hello`.
+    pub fn shared_data_line(stream: &str, floor: u64, seq: u64, record_json: &str) -> String {
+        let mut line = String::with_capacity(record_json.len() + 100);
+        line.push_str(r#"{"link":"data","stream":"#);
+        line.push_str(&Value::from(stream).to_string());
+        line.push_str(r#","floor":"#);
+        line.push_str(&floor.to_string());
+        line.push_str(r#","seq":"#);
+        line.push_str(&seq.to_string());
+        line.push_str(r#","record":"#);
+        line.push_str(record_json);
+        line.push('}');
+        line
     }
 
     /// A `data` frame around a record that is already compact JSON (the spool keeps records
@@ -153,6 +187,7 @@ mod tests {
             Frame::Hello { v: 1, stream: "a1".into() },
             Frame::Data { seq: 3, record: json!({"kind": "x", "v": 1, "meta": {"to": "m"}}) },
             Frame::Ack { stream: "a1".into(), seq: 0 },
+            Frame::Acks { stream: "a1".into(), seqs: vec![3, 5, 4] },
             Frame::Refused { seq: 4, code: "peer_mismatch".into(), message: "no".into() },
             Frame::Ping,
             Frame::Pong,

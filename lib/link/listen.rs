@@ -61,6 +61,9 @@ pub struct ListenOptions {
     pub stop_requested: fn() -> bool,
     /// The regular file the output goes to, if it is one (exact marks across kills).
     pub output_file: Option<OutputFile>,
+    /// Fleet mode: meters reached through this MQTT broker instead of `bind`
+    /// ([`super::mqtt`]).
+    pub broker: Option<super::mqtt::BrokerLink>,
     /// Whether to write a `link` record when a peer connects and disconnects (`--events`).
     pub events: bool,
 }
@@ -191,20 +194,49 @@ pub fn listen<W: Write>(
         .thread_name("evlock-link")
         .build()
         .map_err(|source| LinkError::Io { what: "cannot start the network runtime".into(), source })?;
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind(&options.bind))
-        .map_err(|source| LinkError::Bind { addr: options.bind.clone(), source })?;
-    let bound =
-        listener.local_addr().map_err(|source| LinkError::Bind { addr: options.bind.clone(), source })?;
-    log::info!("listening on {bound} (TLS 1.3, client certificates required)");
-    (options.on_listening)(bound);
-
     let (inbox, mut inbox_rx) = mpsc::channel(4096);
     let (stop_tx, stop) = watch::channel(false);
-    let acceptor = tokio_rustls::TlsAcceptor::from(options.tls);
-    let accepting = runtime.spawn(accept_loop(listener, acceptor, shared.clone(), inbox, stop.clone()));
+    let shared_mode = options.broker.as_ref().is_some_and(|link| link.share.is_some());
+    let accepting = match options.broker {
+        Some(link) if link.share.is_some() => {
+            log::info!("meters through {} (MQTT 5, shared subscription)", link.broker);
+            let client_id = super::mqtt::shared_client_id(&dir.file("mqtt-client.ndjson"), &options.name)?;
+            let allow_shared = shared.clone();
+            let allowed = move |peer: &Identity| {
+                allow_shared.allow.is_empty() || allow_shared.allow.iter().any(|p| p.matches(peer))
+            };
+            runtime.spawn(super::mqtt::shared_operator_loop(
+                link,
+                client_id,
+                options.limits.clone(),
+                allowed,
+                inbox,
+                stop.clone(),
+            ))
+        }
+        Some(link) => {
+            log::info!("meters through {} (MQTT 5, client certificates)", link.broker);
+            let sessions = Arc::new(BrokerSessions { shared: shared.clone(), inbox, stop: stop.clone() });
+            runtime.spawn(super::mqtt::operator_loop(link, options.limits.clone(), sessions, stop.clone()))
+        }
+        None => {
+            let listener = runtime
+                .block_on(tokio::net::TcpListener::bind(&options.bind))
+                .map_err(|source| LinkError::Bind { addr: options.bind.clone(), source })?;
+            let bound = listener
+                .local_addr()
+                .map_err(|source| LinkError::Bind { addr: options.bind.clone(), source })?;
+            log::info!("listening on {bound} (TLS 1.3, client certificates required)");
+            (options.on_listening)(bound);
+            let acceptor = tokio_rustls::TlsAcceptor::from(options.tls);
+            runtime.spawn(accept_loop(listener, acceptor, shared.clone(), inbox, stop.clone()))
+        }
+    };
 
-    {
+    if shared_mode {
+        // Nothing goes to the meters in shared mode but acks.
+        log::info!("shared mode: stdin is not read (records go from the meters to the operators only)");
+    } else {
         let shared = shared.clone();
         std::thread::Builder::new()
             .name("evlock-link-stdin".into())
@@ -587,5 +619,69 @@ fn release(shared: &Shared, name: &str, id: u64) {
         if list.is_empty() {
             conns.remove(name);
         }
+    }
+}
+
+/// The listener's side of fleet mode: a session per meter, over the broker's topics.
+struct BrokerSessions {
+    shared: Arc<Shared>,
+    inbox: mpsc::Sender<session::Inbound>,
+    stop: watch::Receiver<bool>,
+}
+
+impl super::mqtt::Sessions for BrokerSessions {
+    fn allowed(&self, peer: &Identity) -> bool {
+        self.shared.allow.is_empty() || self.shared.allow.iter().any(|p| p.matches(peer))
+    }
+
+    async fn serve(
+        self: Arc<Self>,
+        peer: Identity,
+        reader: super::mqtt::TopicReader,
+        writer: super::mqtt::TopicWriter,
+    ) {
+        let shared = &self.shared;
+        let prepared = {
+            let shared = shared.clone();
+            let peer = peer.clone();
+            tokio::task::spawn_blocking(move || -> Result<_, LinkError> {
+                lock(&shared.book).learn(&peer)?;
+                shared.spool.lane(&peer.name)
+            })
+            .await
+        };
+        let lane = match prepared {
+            Ok(Ok(lane)) => lane,
+            Ok(Err(error)) => {
+                log::error!("{peer}: {}", crate::exit::error_chain(&error));
+                return;
+            }
+            Err(join) => {
+                log::error!("{peer}: {join}");
+                return;
+            }
+        };
+        let bucket = shared.limits.rate.map(|rate| {
+            lock(&shared.buckets)
+                .entry(peer.name.clone())
+                .or_insert_with(|| Arc::new(Mutex::new(TokenBucket::new(rate))))
+                .clone()
+        });
+        log::info!("{peer}: a session through the broker");
+        let endpoint = Endpoint {
+            spool: shared.spool.clone(),
+            lane,
+            marks: shared.marks.clone(),
+            inbox: self.inbox.clone(),
+            sending: None,
+            bucket,
+        };
+        let options = SessionOptions {
+            idle: shared.limits.idle_timeout,
+            hello_timeout: shared.limits.handshake_timeout,
+        };
+        let peer = Arc::new(peer);
+        let summary = session::run(reader, writer, peer.clone(), endpoint, options, self.stop.clone()).await;
+        log::info!("{peer}: {} ({} records in, {} out)", summary.ended, summary.received, summary.sent);
     }
 }

@@ -40,8 +40,9 @@
 //! |---|---|
 //! | `{"link":"hello","v":1,"stream":"S"}` | the first frame each side sends: `S` names its outgoing stream |
 //! | `{"link":"ack","stream":"S","seq":N}` | every record of the peer's stream `S` up to `N` is written and flushed (cumulative) |
-//! | `{"link":"data","seq":N,"record":{…}}` | record number `N` (1, 2, 3, …) of the sender's stream |
+//! | `{"link":"data","seq":N,"record":{…}}` | record number `N` (1, 2, 3, …) of the sender's stream (shared mode adds `"stream":"S","floor":F`) |
 //! | `{"link":"refused","seq":N,"code":"C","message":"M"}` | record `N` was taken but will not be written (an ack follows) |
+//! | `{"link":"acks","stream":"S","seqs":[N,…]}` | shared mode over a broker ([`mqtt`]): these records of `S` are written, each on its own |
 //! | `{"link":"ping"}` / `{"link":"pong"}` | keepalive when nothing else was sent for a third of the idle timeout |
 //! | `{"link":"bye","code":"C","message":"M"}` | the sender closes the connection, saying why |
 //!
@@ -111,6 +112,7 @@ pub mod frame;
 pub mod input;
 pub mod limits;
 pub mod listen;
+pub mod mqtt;
 pub mod peer;
 pub mod session;
 pub mod store;

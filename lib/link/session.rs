@@ -29,6 +29,10 @@ pub struct Incoming {
     pub record: Value,
     /// Where the delivery sends the ack (or refusal) for it.
     pub reply: Replies,
+    /// Shared mode ([`super::mqtt`]): the sender's floor (every record below it is
+    /// acknowledged by some receiver). The record is then checked and acknowledged on its own
+    /// ([`Control::AckEach`]) rather than against a high-water mark. `None`: a session.
+    pub floor: Option<u64>,
 }
 
 /// What goes to the delivery thread: a received record, or a peer that came or went (the
@@ -49,6 +53,13 @@ pub enum Control {
         stream: Arc<str>,
         /// The highest record written.
         seq: u64,
+    },
+    /// Shared mode: records `seqs` of the peer's `stream` are written (each on its own).
+    AckEach {
+        /// The peer's stream.
+        stream: Arc<str>,
+        /// The records written (or dropped as duplicates).
+        seqs: Vec<u64>,
     },
     /// Record `seq` will not be written.
     Refused {
@@ -309,6 +320,7 @@ async fn read_loop<R: FrameReader>(
                     seq,
                     record,
                     reply: control.clone(),
+                    floor: None,
                 };
                 if endpoint.inbox.send(Inbound::Record(incoming)).await.is_err() {
                     return Ended::Stopped;
@@ -331,6 +343,9 @@ async fn read_loop<R: FrameReader>(
                     resumed = true;
                     let _ = control.send(Control::Resume(seq));
                 }
+            }
+            Frame::Acks { .. } => {
+                log::debug!("{peer}: shared-mode acks in a session: ignored");
             }
             Frame::Refused { seq, code, message } => {
                 log::warn!("{peer} refused record {seq}: {message} ({code})");
@@ -379,6 +394,9 @@ async fn write_loop<W: FrameWriter>(
             };
             let line = match next {
                 Control::Ack { stream, seq } => Frame::Ack { stream: stream.to_string(), seq }.to_line(),
+                Control::AckEach { stream, seqs } => {
+                    Frame::Acks { stream: stream.to_string(), seqs }.to_line()
+                }
                 Control::Refused { seq, code, message } => Frame::Refused { seq, code, message }.to_line(),
                 Control::Pong => Frame::Pong.to_line(),
                 Control::Resume(seq) => {

@@ -13,6 +13,7 @@
 //! {"lane":"meter-17","seq":1,"in":217,"record":{…}}            a record; `in`: input read so far
 //! {"lane":"meter-17","seq":2,"from":{"peer":"m2","stream":"…","seq":9},"record":{…}}
 //! {"in":4096}                                                  input read (lines that went nowhere)
+//! {"lane":"up","acked":[3,5,6]}                                shared mode: records acknowledged one by one
 //! ```
 //!
 //! Records are appended in batches, one write and one fsync per batch, before the sender
@@ -36,6 +37,11 @@
 //! delivered batch before the acks go out; the highest per peer and stream counts.
 //! Rotated the same way when old lines dominate, keeping the [`STREAMS_PER_PEER`] most recent
 //! streams of each peer.
+//!
+//! Shared mode ([`super::mqtt`]) adds `{"peer":…,"stream":…,"floor":F}` (every record of the
+//! stream below `F` was acknowledged by some receiver) and `{"peer":…,"stream":…,"each":N}`
+//! (record `N` written here) lines: a record counts as written when it is below the floor or
+//! has its own line. Rotation keeps the floor and the lines above it.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, File};
@@ -247,6 +253,14 @@ impl Lane {
             added: watch::channel(last_seq).0,
         }
     }
+
+    /// Drops record `seq` if it is still here; whether it was.
+    fn remove(&mut self, seq: u64) -> bool {
+        let Ok(at) = self.entries.binary_search_by_key(&seq, |e| e.seq) else { return false };
+        let entry = self.entries.remove(at).expect("just found");
+        self.bytes -= entry.record.len();
+        true
+    }
 }
 
 struct SpoolFile {
@@ -346,6 +360,17 @@ impl Spool {
                 }
                 return Err("neither a lane, a record nor an input line".into());
             };
+            if let Some(acked) = map.get("acked") {
+                let lane = lanes
+                    .get_mut(&lane_name)
+                    .ok_or_else(|| format!("acks of lane {lane_name:?} before its header"))?;
+                let seqs = acked.as_array().ok_or("`acked` must be a list of numbers")?;
+                for seq in seqs {
+                    let seq = seq.as_u64().ok_or("`acked` must be a list of numbers")?;
+                    lane.remove(seq);
+                }
+                return Ok(());
+            }
             let seq = map.get("seq").and_then(Value::as_u64).ok_or("`seq` must be a non-negative integer")?;
             if let Some(Value::String(stream)) = map.remove("stream") {
                 if heads.contains_key(&lane_name) {
@@ -613,9 +638,9 @@ impl Spool {
     pub fn fetch(&self, lane: &str, after: u64, max: usize) -> Vec<Entry> {
         let lanes = lock(&self.lanes);
         let Some(lane) = lanes.get(lane) else { return Vec::new() };
-        let Some(front) = lane.entries.front() else { return Vec::new() };
-        let start = (after + 1).saturating_sub(front.seq) as usize;
-        lane.entries.range(start.min(lane.entries.len())..).take(max).cloned().collect()
+        // Numbers rise along the lane; records acknowledged one by one leave holes.
+        let start = lane.entries.partition_point(|e| e.seq <= after);
+        lane.entries.range(start..).take(max).cloned().collect()
     }
 
     /// One record of the lane, if still spooled.
@@ -648,6 +673,36 @@ impl Spool {
             self.room.notify_all();
         }
         Ok(())
+    }
+
+    /// The receivers have records `seqs` of `stream` (shared mode: acknowledged one by one,
+    /// by whichever operator took each): drops exactly those, and writes and syncs an
+    /// `acked` line so a restart does not send them again. An ack for another stream, or for
+    /// a record no longer here, is ignored.
+    pub fn ack_each(&self, lane: &str, stream: &str, seqs: &[u64]) -> Result<(), LinkError> {
+        let mut removed = Vec::new();
+        {
+            let mut lanes = lock(&self.lanes);
+            let Some(found) = lanes.get_mut(lane) else { return Ok(()) };
+            if &*found.stream != stream {
+                return Ok(());
+            }
+            found.confirmed = true;
+            for &seq in seqs {
+                if found.remove(seq) {
+                    removed.push(seq);
+                }
+            }
+        }
+        if removed.is_empty() {
+            return Ok(());
+        }
+        self.room.notify_all();
+        let lines: Vec<String> =
+            removed.chunks(256).map(|seqs| json!({"lane": lane, "acked": seqs}).to_string()).collect();
+        let mut file = lock(&self.file);
+        file.log.append_lines(&lines)?;
+        self.maybe_rotate(&mut file)
     }
 
     /// How many records of the lane wait for an acknowledgement.
@@ -690,6 +745,24 @@ impl Spool {
     }
 }
 
+/// Shared mode's record of one stream: its sender's floor (every record below it is
+/// acknowledged by some receiver) and the records at or above it written here. A sender
+/// keeps a bounded number of records in flight, so the set stays small.
+#[derive(Debug, Default)]
+struct Each {
+    floor: u64,
+    written: std::collections::BTreeSet<u64>,
+}
+
+impl Each {
+    fn raise(&mut self, floor: u64) {
+        if floor > self.floor {
+            self.floor = floor;
+            self.written = self.written.split_off(&floor);
+        }
+    }
+}
+
 /// The persisted high-water marks (see the module docs).
 pub struct Marks {
     path: PathBuf,
@@ -698,6 +771,10 @@ pub struct Marks {
     persisted: HashMap<(String, String), (u64, u64)>,
     /// Noted in this batch, not yet persisted.
     pending: HashMap<(String, String), u64>,
+    /// Shared mode: streams whose records arrive one by one, in any order (see [`Each`]).
+    each: HashMap<(String, String), Each>,
+    /// Lines of `each` written and not yet synced.
+    each_unsynced: bool,
     tick: u64,
     compact_min: u64,
 }
@@ -722,10 +799,26 @@ impl Marks {
         // The last mark per key when it was made before its record was written.
         let mut before: HashMap<(String, String), (FileId, u64)> = HashMap::new();
         let mut tick = 0;
+        let mut each: HashMap<(String, String), Each> = HashMap::new();
         let log = DurableLog::open_with(path, 4096, |_, text| {
             let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
             let peer = value.get("peer").and_then(Value::as_str);
             let stream = value.get("stream").and_then(Value::as_str);
+            let each_seq = value.get("each").and_then(Value::as_u64);
+            let floor = value.get("floor").and_then(Value::as_u64);
+            if each_seq.is_some() || floor.is_some() {
+                let (Some(peer), Some(stream)) = (peer, stream) else {
+                    return Err("a mark needs peer and stream".into());
+                };
+                let state = each.entry((peer.to_string(), stream.to_string())).or_default();
+                if let Some(floor) = floor {
+                    state.raise(floor);
+                }
+                if let Some(seq) = each_seq.filter(|&seq| seq >= state.floor) {
+                    state.written.insert(seq);
+                }
+                return Ok(());
+            }
             let seq = value.get("seq").and_then(Value::as_u64);
             let (Some(peer), Some(stream), Some(seq)) = (peer, stream, seq) else {
                 return Err("a mark needs peer, stream and seq".into());
@@ -786,9 +879,41 @@ impl Marks {
             log,
             persisted,
             pending: HashMap::new(),
+            each,
+            each_unsynced: false,
             tick,
             compact_min: COMPACT_MIN_LINES,
         })
+    }
+
+    /// Shared mode: whether record `seq` of the stream was written here, or is below the
+    /// stream's floor (acknowledged by some receiver, so written somewhere).
+    pub fn written_each(&self, peer: &str, stream: &str, seq: u64) -> bool {
+        self.each
+            .get(&(peer.to_string(), stream.to_string()))
+            .is_some_and(|state| seq < state.floor || state.written.contains(&seq))
+    }
+
+    /// Shared mode: the sender says every record of the stream below `floor` is acknowledged;
+    /// what was noted below it is forgotten.
+    pub fn raise_floor(&mut self, peer: &str, stream: &str, floor: u64) -> Result<(), LinkError> {
+        let key = (peer.to_string(), stream.to_string());
+        if self.each.get(&key).is_some_and(|state| state.floor >= floor) {
+            return Ok(());
+        }
+        self.log.write_line(&json!({"peer": peer, "stream": stream, "floor": floor}).to_string())?;
+        self.each_unsynced = true;
+        self.each.entry(key).or_default().raise(floor);
+        Ok(())
+    }
+
+    /// Shared mode: notes that record `seq` of the stream was written (at once to the file;
+    /// synced by [`Marks::persist`], before its ack).
+    pub fn note_each(&mut self, peer: &str, stream: &str, seq: u64) -> Result<(), LinkError> {
+        self.log.write_line(&json!({"peer": peer, "stream": stream, "each": seq}).to_string())?;
+        self.each_unsynced = true;
+        self.each.entry((peer.to_string(), stream.to_string())).or_default().written.insert(seq);
+        Ok(())
     }
 
     /// The persisted mark of a peer's stream: the resume point to give it (0: never seen).
@@ -832,16 +957,19 @@ impl Marks {
 
     /// Syncs the noted marks; then they count as persisted (resume points).
     pub fn persist(&mut self) -> Result<(), LinkError> {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() && !self.each_unsynced {
             return Ok(());
         }
         self.log.sync()?;
+        self.each_unsynced = false;
         for (key, seq) in self.pending.drain() {
             self.tick += 1;
             let mark = self.persisted.entry(key).or_default();
             *mark = (mark.0.max(seq), self.tick);
         }
-        if self.log.lines() >= self.compact_min && self.log.lines() > 4 * self.persisted.len() as u64 {
+        let each_lines: u64 = self.each.values().map(|state| 1 + state.written.len() as u64).sum();
+        let live = self.persisted.len() as u64 + each_lines;
+        if self.log.lines() >= self.compact_min && self.log.lines() > 4 * live {
             self.rotate()?;
         }
         Ok(())
@@ -870,8 +998,17 @@ impl Marks {
             keep.extend(streams.into_iter().take(STREAMS_PER_PEER).map(|(k, m)| (k.clone(), *m)));
         }
         keep.sort_by_key(|(_, mark)| mark.1);
-        let lines: Vec<String> =
+        let mut lines: Vec<String> =
             keep.iter().map(|((peer, stream), mark)| mark_line(peer, stream, mark.0)).collect();
+        for ((peer, stream), state) in &self.each {
+            lines.push(json!({"peer": peer, "stream": stream, "floor": state.floor}).to_string());
+            lines.extend(
+                state
+                    .written
+                    .iter()
+                    .map(|seq| json!({"peer": peer, "stream": stream, "each": seq}).to_string()),
+            );
+        }
         self.log = rotate(&self.path, &lines, 4096)?;
         self.persisted = keep.into_iter().collect();
         Ok(())
@@ -1064,6 +1201,60 @@ mod tests {
         assert_eq!(marks.resume_point("m2", "t0"), 0, "the oldest streams are forgotten");
         assert_eq!(marks.resume_point("m2", &format!("t{}", STREAMS_PER_PEER + 3)), 1);
         assert!(!next_path(&path).exists());
+    }
+
+    #[test]
+    fn records_acknowledged_one_by_one_leave_holes_that_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spool.ndjson");
+        let spool = Spool::open(&path, 1024, SpoolLimits::default()).unwrap();
+        let lane = spool.lane("up").unwrap();
+        spool.push((1..=6).map(|n| item("up", n)).collect(), false).unwrap();
+        spool.ack_each("up", "another stream", &[1, 2]).unwrap();
+        assert_eq!(spool.pending("up"), 6, "an ack of another stream changes nothing");
+        spool.ack_each("up", &lane.stream, &[2, 5, 5, 9]).unwrap();
+        assert_eq!(numbers(&spool.fetch("up", 0, 10)), vec![1, 3, 4, 6]);
+        assert_eq!(numbers(&spool.fetch("up", 2, 10)), vec![3, 4, 6]);
+        assert_eq!(numbers(&spool.fetch("up", 4, 1)), vec![6]);
+        assert!(spool.entry("up", 5).is_none());
+        assert!(spool.confirmed("up"));
+        drop(spool);
+        let spool = Spool::open(&path, 1024, SpoolLimits::default()).unwrap();
+        assert_eq!(numbers(&spool.fetch("up", 0, 10)), vec![1, 3, 4, 6], "the acks were kept");
+        spool.ack_each("up", &lane.stream, &[1, 3, 4, 6]).unwrap();
+        spool.compact().unwrap();
+        drop(spool);
+        let spool = Spool::open(&path, 1024, SpoolLimits::default()).unwrap();
+        assert_eq!(spool.pending("up"), 0);
+        spool.push(vec![item("up", 7)], false).unwrap();
+        assert_eq!(numbers(&spool.fetch("up", 0, 10)), vec![7], "numbers go on after the rotation");
+    }
+
+    #[test]
+    fn shared_marks_keep_each_record_above_the_floor() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("received.ndjson");
+        let mut marks = Marks::open(&path, None).unwrap();
+        marks.raise_floor("m1", "s1", 3).unwrap();
+        for seq in [3, 5, 8] {
+            marks.note_each("m1", "s1", seq).unwrap();
+        }
+        marks.persist().unwrap();
+        let written =
+            |marks: &Marks| (1..=9).filter(|&n| marks.written_each("m1", "s1", n)).collect::<Vec<_>>();
+        assert_eq!(written(&marks), vec![1, 2, 3, 5, 8], "below the floor counts as written");
+        assert!(!marks.written_each("m1", "s2", 1), "another stream");
+        marks.raise_floor("m1", "s1", 5).unwrap();
+        marks.raise_floor("m1", "s1", 4).unwrap();
+        marks.persist().unwrap();
+        drop(marks);
+        let mut marks = Marks::open(&path, None).unwrap();
+        assert_eq!(written(&marks), vec![1, 2, 3, 4, 5, 8], "the floor does not go down");
+        marks.rotate().unwrap();
+        drop(marks);
+        let marks = Marks::open(&path, None).unwrap();
+        assert_eq!(written(&marks), vec![1, 2, 3, 4, 5, 8], "kept by the rotation");
+        assert_eq!(marks.file_lines(), 3, "the floor and the records above it");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::link::deliver::OutputFile;
 use crate::link::input::Input;
 use crate::link::limits::{Limits, METER_LINE_BYTES, Rate};
 use crate::link::listen::ListenOptions;
+use crate::link::mqtt::{Broker, BrokerLink};
 use crate::link::peer::{Pattern, Route};
 use crate::link::store::SpoolLimits;
 use crate::link::tls;
@@ -31,6 +32,16 @@ echo '{"kind":"tx","v":1,"meta":{"to":"meter-17"}}' > commands.fifo
 
 # Let the meters pass delivery receipts to each other
 evlock-relay listen … --route 'meter-*:meter-*:receipt'
+
+# Fleet mode: the meters through an MQTT 5 broker (a client certificate)
+evlock-relay listen --from mqtts://broker.example:8883 --ca ca.pem \
+  --cert operator-client.pem --key operator-client.key \
+  --outbox /var/lib/evlock/outbox < commands.fifo > from-meters.ndjson
+
+# Fleet mode, one of several operators sharing the meters' records
+evlock-relay listen --from mqtts://broker.example:8883 --share operators \
+  --ca ca.pem --cert operator-client.pem --key operator-client.key \
+  --outbox /var/lib/evlock/op-1 > from-meters-1.ndjson
 
 # The operator's console, told when each meter connects and goes
 evlock-relay listen … --events | evlock-trade serve
@@ -65,6 +76,14 @@ evlock-relay connect --to operator.example:7443 --ca ca.pem \
 
 # Send a file once and stop when the operator has it all
 evlock-relay connect … --exit-on-eof < readings.ndjson
+
+# Fleet mode: through an MQTT 5 broker (evlock/meters/meter-17/up and /down)
+evlock-relay connect --to mqtts://broker.example:8883 --ca ca.pem \
+  --cert meter-17.pem --key meter-17.key --spool /var/lib/evlock/spool
+
+# The same, for operators that share the records (listen --share)
+evlock-relay connect --to mqtts://broker.example:8883 --shared --ca ca.pem \
+  --cert meter-17.pem --key meter-17.key --spool /var/lib/evlock/spool
 "#;
 
 const CONNECT_NOTES: &str = "\
@@ -99,16 +118,26 @@ pub(crate) struct CommonLinkArgs {
 #[command(after_long_help = command_help(LISTEN_EXAMPLES, LISTEN_NOTES))]
 pub(crate) struct ListenArgs {
     /// The address to listen on, e.g. 0.0.0.0:7443 (port 0 picks one: see --address-file).
-    #[arg(long, value_name = "ADDR")]
-    bind: String,
+    #[arg(long, value_name = "ADDR", required_unless_present = "from", conflicts_with = "from")]
+    bind: Option<String>,
+    /// Fleet mode: reach the meters through this MQTT 5 broker, mqtts://HOST[:PORT], with
+    /// --cert/--key as this operator's client certificate and --client-ca (or --ca) as the CA
+    /// of the broker's certificate.
+    #[arg(long, value_name = "URL")]
+    from: Option<String>,
+    /// Fleet mode shared by several operator processes: subscribe as one of GROUP
+    /// ($share/GROUP/evlock/meters/+/up), each taking the records the broker deals it,
+    /// acknowledged one by one; for meters run with `connect --shared`. Stdin is not read.
+    #[arg(long, value_name = "GROUP", requires = "from", conflicts_with = "route")]
+    share: Option<String>,
     /// The operator's certificate (PEM chain), from `evlock-keygen tls issue --server`.
     #[arg(long, value_name = "PEM")]
     cert: PathBuf,
     /// Its private key (PEM).
     #[arg(long, value_name = "PEM")]
     key: PathBuf,
-    /// The CA that meters' certificates must chain to.
-    #[arg(long, value_name = "PEM")]
+    /// The CA that meters' certificates must chain to (with --from: the broker's).
+    #[arg(long, value_name = "PEM", alias = "ca")]
     client_ca: PathBuf,
     /// The state folder: the outbox for meters that are away, the marks of what was received.
     #[arg(long, value_name = "DIR")]
@@ -153,8 +182,9 @@ pub(crate) struct ListenArgs {
 #[derive(Debug, Args)]
 #[command(after_long_help = command_help(CONNECT_EXAMPLES, CONNECT_NOTES))]
 pub(crate) struct ConnectArgs {
-    /// The operator's listener, HOST:PORT.
-    #[arg(long, value_name = "HOST:PORT")]
+    /// The operator's listener, HOST:PORT, or an MQTT 5 broker, mqtts://HOST[:PORT] (fleet
+    /// mode: publish to evlock/meters/NAME/up, read evlock/meters/NAME/down).
+    #[arg(long, value_name = "HOST:PORT|URL")]
     to: String,
     /// The CA the operator's certificate must chain to (the only one trusted).
     #[arg(long, value_name = "PEM")]
@@ -185,6 +215,13 @@ pub(crate) struct ConnectArgs {
     /// linking at least once).
     #[arg(long)]
     exit_on_eof: bool,
+    /// Fleet mode with operators on a shared subscription (`listen --share`): each record
+    /// acknowledged on its own by whichever operator took it; nothing comes back but acks.
+    #[arg(long)]
+    shared: bool,
+    /// With --shared: send a record again when no operator acknowledged it within this long.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    resend_after: Duration,
     /// Run CMD (with sh -c) between the link's output and input: its stdin gets what the
     /// operator sends, its stdout is sent to the operator. Ends when CMD ends.
     #[arg(long, value_name = "CMD")]
@@ -253,6 +290,24 @@ pub(crate) fn listen(args: ListenArgs, out: &mut Output) -> Result<ExitCode, Fai
     let own = crate::pki::first_certificate(&cert, "--cert")
         .and_then(|der| crate::pki::identity(&der))
         .map_err(LinkError::from)?;
+    let broker = match args.from.as_deref().map(Broker::parse).transpose()? {
+        None => None,
+        Some(None) => return Err(Failure::usage("--from takes an MQTT broker, mqtts://HOST[:PORT]")),
+        Some(Some(broker)) => Some(BrokerLink {
+            broker,
+            tls: tls::client_config(&client_ca, &cert, &key).map_err(LinkError::from)?,
+            identity: own.clone(),
+            share: args.share.clone(),
+            resend_after: None,
+        }),
+    };
+    if let Some(group) = &args.share
+        && (group.is_empty() || group.contains(['/', '+', '#']))
+    {
+        return Err(Failure::usage(format!(
+            "--share {group:?}: a group is a non-empty name without '/', '+' or '#'"
+        )));
+    }
     let limits = Limits {
         rate: args.rate.0,
         max_per_peer: args.max_per_peer as usize,
@@ -261,7 +316,7 @@ pub(crate) fn listen(args: ListenArgs, out: &mut Output) -> Result<ExitCode, Fai
     };
     let address_file = args.address_file.clone();
     let options = ListenOptions {
-        bind: args.bind,
+        bind: args.bind.unwrap_or_default(),
         tls: config,
         name: own.name,
         allow: args.allow,
@@ -279,6 +334,7 @@ pub(crate) fn listen(args: ListenArgs, out: &mut Output) -> Result<ExitCode, Fai
         }),
         stop_requested: crate::interrupt::requested,
         output_file: OutputFile::stdout(),
+        broker,
         events: args.events,
     };
     crate::interrupt::install();
@@ -292,7 +348,32 @@ pub(crate) fn connect(args: ConnectArgs, out: &mut Output) -> Result<ExitCode, F
     let cert = read(&args.cert, "--cert")?;
     let key = zeroize::Zeroizing::new(read(&args.key, "--key")?);
     let config = tls::client_config(&ca, &cert, &key).map_err(LinkError::from)?;
-    let server_name = tls::server_name(&args.to, args.server_name.as_deref()).map_err(Failure::usage)?;
+    let broker = match Broker::parse(&args.to)? {
+        None => None,
+        Some(broker) => {
+            let identity = crate::pki::first_certificate(&cert, "--cert")
+                .and_then(|der| crate::pki::identity(&der))
+                .map_err(LinkError::from)?;
+            Some(BrokerLink {
+                broker,
+                tls: config.clone(),
+                identity,
+                share: None,
+                resend_after: args.shared.then_some(args.resend_after),
+            })
+        }
+    };
+    let server_name = match &broker {
+        Some(link) => tls::server_name(&format!("{}:{}", link.broker.host, link.broker.port), None),
+        None => tls::server_name(&args.to, args.server_name.as_deref()),
+    }
+    .map_err(Failure::usage)?;
+    if args.shared && broker.is_none() {
+        return Err(Failure::usage("--shared is for a broker: --to mqtts://HOST[:PORT]"));
+    }
+    if args.resend_after.is_zero() {
+        return Err(Failure::usage("--resend-after must be above 0"));
+    }
     if args.retry_min.is_zero() || args.retry_max < args.retry_min {
         return Err(Failure::usage("--retry-min must be above 0 and at most --retry-max"));
     }
@@ -311,6 +392,7 @@ pub(crate) fn connect(args: ConnectArgs, out: &mut Output) -> Result<ExitCode, F
         on_error: args.on_error,
         stop_requested: crate::interrupt::requested,
         output_file: if args.exec.is_some() { None } else { OutputFile::stdout() },
+        broker,
     };
     crate::interrupt::install();
     let max_record = options.limits.max_record;
