@@ -145,8 +145,9 @@ pub fn connect<W: Write>(
             .map_err(|source| LinkError::Io { what: "cannot start the input thread".into(), source })?;
     }
     let dialing = match options.broker {
-        Some(link) if link.resend_after.is_some() => {
-            runtime.spawn(super::mqtt::shared_meter_loop(super::mqtt::MeterContext {
+        Some(link) => {
+            let shared = link.resend_after.is_some();
+            let context = super::mqtt::MeterContext {
                 link,
                 limits: options.limits.clone(),
                 give_up_after: options.give_up_after,
@@ -156,19 +157,13 @@ pub fn connect<W: Write>(
                 marks: marks.clone(),
                 inbox,
                 stop,
-            }))
+            };
+            if shared {
+                runtime.spawn(super::mqtt::shared_meter_loop(context))
+            } else {
+                runtime.spawn(super::mqtt::meter_loop(context))
+            }
         }
-        Some(link) => runtime.spawn(super::mqtt::meter_loop(super::mqtt::MeterContext {
-            link,
-            limits: options.limits.clone(),
-            give_up_after: options.give_up_after,
-            retry: options.retry,
-            spool: spool.clone(),
-            lane,
-            marks: marks.clone(),
-            inbox,
-            stop,
-        })),
         None => runtime.spawn(dial_loop(DialContext {
             to: options.to.clone(),
             server_name: options.server_name,

@@ -409,16 +409,19 @@ pub(super) struct MeterContext {
     pub stop: watch::Receiver<bool>,
 }
 
-/// A meter's side: one broker client, a session per connection (and after each break).
-pub(super) async fn meter_loop(mut context: MeterContext) -> Result<(), LinkError> {
-    let name = context.link.identity.name.clone();
+/// A meter's broker client subscribed to its own down topic: the operator's frames arrive on
+/// the returned receiver (a full queue makes the broker's delivery wait rather than drop), the
+/// client's failures on the other.
+fn start_meter_client(
+    context: &MeterContext,
+    name: &str,
+) -> (Client, tokio::task::JoinHandle<()>, mpsc::Receiver<String>, mpsc::UnboundedReceiver<String>) {
     let max_frame = context.limits.max_record + FRAME_OVERHEAD;
     let (frames_tx, frames_rx) = mpsc::channel::<String>(4096);
-    let frames = Arc::new(tokio::sync::Mutex::new(frames_rx));
-    let (failures_tx, mut failures) = mpsc::unbounded_channel();
-    let mut options = options(&context.link, &name, max_frame, context.limits.idle_timeout / 3);
+    let (failures_tx, failures) = mpsc::unbounded_channel();
+    let mut options = options(&context.link, name, max_frame, context.limits.idle_timeout / 3);
     options.set_outgoing_inflight_upper_limit(256);
-    let down = down_topic(&name);
+    let down = down_topic(name);
     let (client, events) = start(
         options,
         vec![down.clone()],
@@ -442,6 +445,14 @@ pub(super) async fn meter_loop(mut context: MeterContext) -> Result<(), LinkErro
         context.stop.clone(),
         failures_tx,
     );
+    (client, events, frames_rx, failures)
+}
+
+/// A meter's side: one broker client, a session per connection (and after each break).
+pub(super) async fn meter_loop(mut context: MeterContext) -> Result<(), LinkError> {
+    let name = context.link.identity.name.clone();
+    let (client, events, frames_rx, mut failures) = start_meter_client(&context, &name);
+    let frames = Arc::new(tokio::sync::Mutex::new(frames_rx));
     let operator = Arc::new(Identity { name: OPERATOR.into(), account: None });
     let up = up_topic(&name);
     let mut since = Instant::now();
@@ -842,35 +853,7 @@ pub(super) async fn shared_operator_loop(
 pub(super) async fn shared_meter_loop(context: MeterContext) -> Result<(), LinkError> {
     let resend_after = context.link.resend_after.expect("shared mode");
     let name = context.link.identity.name.clone();
-    let max_frame = context.limits.max_record + FRAME_OVERHEAD;
-    let (frames_tx, mut frames) = mpsc::channel::<String>(4096);
-    let (failures_tx, mut failures) = mpsc::unbounded_channel();
-    let mut options = options(&context.link, &name, max_frame, context.limits.idle_timeout / 3);
-    options.set_outgoing_inflight_upper_limit(256);
-    let down = down_topic(&name);
-    let (client, events) = start(
-        options,
-        vec![down.clone()],
-        context.retry,
-        move |topic, payload| {
-            if topic != down {
-                return None;
-            }
-            let text = String::from_utf8_lossy(payload).into_owned();
-            match frames_tx.try_send(text) {
-                Ok(()) => None,
-                Err(mpsc::error::TrySendError::Full(text)) => {
-                    let frames_tx = frames_tx.clone();
-                    Some(tokio::spawn(async move {
-                        let _ = frames_tx.send(text).await;
-                    }))
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => None,
-            }
-        },
-        context.stop.clone(),
-        failures_tx,
-    );
+    let (client, events, mut frames, mut failures) = start_meter_client(&context, &name);
     let lane = context.lane.lane.clone();
     let stream = context.lane.stream.clone();
     let up = up_topic(&name);
