@@ -423,3 +423,65 @@ fn an_operator_killed_in_a_shared_group_loses_nothing_and_repeats_only_what_it_w
     assert!(twice.len() <= 1024, "more repeated than the meter has out at once (1024): {twice:?}");
     meter.stop();
 }
+
+/// A meter with a valid certificate floods a shared-mode operator through the broker with
+/// frames of its own making: a new stream per record, and records far above their floor.
+/// What the operator remembers of it stays bounded: past `STREAMS_PER_PEER` streams it forgets
+/// the least recently used one (a record of it sent again is written again, at-least-once, the
+/// documented cost), and a record `EACH_SPAN` or more above its floor is not taken (nor
+/// acknowledged) until the floor rises.
+#[test]
+fn a_meter_flooding_a_shared_operator_with_streams_and_far_records_is_bounded() {
+    use evlock::link::store::{EACH_SPAN, STREAMS_PER_PEER};
+    use rumqttc::v5::mqttbytes::QoS;
+
+    let pki = fleet_pki();
+    let work = tempfile::tempdir().unwrap();
+    let work = work.path();
+    let broker = Mosquitto::start(&pki, work);
+    let url = broker.url();
+    let mut op = operator(&pki, work, "op", &url, &["--share", "operators"], Stdin::Null);
+    op.wait_for_log("shared subscription in group operators", WAIT);
+
+    let data = |stream: &str, floor: u64, seq: u64, n: u64| {
+        serde_json::json!({"link": "data", "stream": stream, "floor": floor, "seq": seq,
+                           "record": {"kind": "reading", "v": 1, "n": n}})
+        .to_string()
+    };
+    let last = STREAMS_PER_PEER as u64; // streams s0 ..= s16: one more than the cap
+    let mut frames: Vec<String> = (0..=last).map(|i| data(&format!("s{i}"), 0, 1, i)).collect();
+    frames.extend([
+        data("s0", 0, 1, 100),                        // forgotten by s16's arrival: written again
+        data(&format!("s{last}"), 0, 1, 101),         // remembered: a duplicate
+        data(&format!("s{last}"), 0, EACH_SPAN, 102), // too far above floor 0: not taken
+        data(&format!("s{last}"), 0, EACH_SPAN - 1, 103), // just inside: taken
+        data(&format!("s{last}"), 2, EACH_SPAN + 1, 104), // the floor rose: inside again
+        data(&format!("s{last}"), 2, 2, 999),         // the end
+    ]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let meter17 = (*client_config(&pki, "meter-17")).clone();
+    runtime.block_on(async {
+        let (client, mut events) = raw_client(broker.port, "meter-17-flood", meter17);
+        connects(&mut events).await.expect("meter-17's own certificate connects");
+        let polling = tokio::spawn(async move { while events.poll().await.is_ok() {} });
+        for frame in &frames {
+            client
+                .publish("evlock/meters/meter-17/up", QoS::AtLeastOnce, false, frame.clone())
+                .await
+                .unwrap();
+        }
+        let start = Instant::now();
+        while !op.records().iter().any(|r| r["n"] == 999) {
+            assert!(start.elapsed() < WAIT, "the last record never came: {}", op.stderr_text());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        polling.abort();
+    });
+    op.stop();
+    let mut written: Vec<u64> = op.records().iter().map(|r| r["n"].as_u64().unwrap()).collect();
+    written.sort_unstable();
+    let mut expected: Vec<u64> = (0..=last).collect();
+    expected.extend([100, 103, 104, 999]);
+    assert_eq!(written, expected, "{}", op.stderr_text());
+    assert!(op.stderr_text().contains(&format!("meter-17 has more than {STREAMS_PER_PEER} streams")));
+}

@@ -53,6 +53,9 @@ pub struct Delivered {
     pub duplicates: u64,
     /// Records refused.
     pub refused: u64,
+    /// Shared mode: records too far above their stream's floor, left unacknowledged to come
+    /// again.
+    pub deferred: u64,
 }
 
 const BATCH: usize = 2048;
@@ -177,11 +180,21 @@ pub fn run<W: Write>(
             let Incoming { peer, stream, seq, record, reply, floor } = incoming;
             if let Some(floor) = floor {
                 // Shared mode: this record on its own, whatever came before it.
-                let duplicate = {
+                let (duplicate, beyond) = {
                     let mut marks = lock(marks);
                     marks.raise_floor(&peer.name, &stream, floor)?;
-                    marks.written_each(&peer.name, &stream, seq)
+                    (
+                        marks.written_each(&peer.name, &stream, seq),
+                        marks.beyond_span(&peer.name, &stream, seq),
+                    )
                 };
+                if beyond && !duplicate {
+                    // Taken later, once the sender's floor rose: what a receiver remembers of a
+                    // stream stays bounded (`store::EACH_SPAN`). Not acknowledged.
+                    log::debug!("record {seq} from {peer} is too far above its floor {floor}: not taken now");
+                    delivered.deferred += 1;
+                    continue;
+                }
                 if duplicate {
                     delivered.duplicates += 1;
                 } else {

@@ -31,7 +31,11 @@
 //! (every record below it is acknowledged), and each operator takes any record on its own:
 //! it drops one below the floor or one it wrote before (its marks keep the floor and the
 //! records above it), writes the rest, and acknowledges each record it took with an `acks`
-//! frame on the meter's down topic. The meter drops exactly those from its spool (the acks
+//! frame on the meter's down topic. What an operator remembers of a meter is bounded
+//! whatever the meter sends: a record [`super::store::EACH_SPAN`] or more above its floor is
+//! left unacknowledged to come again later (an honest meter sends none), and past
+//! [`super::store::STREAMS_PER_PEER`] streams of one meter the least recently used is
+//! forgotten. The meter drops exactly those from its spool (the acks
 //! are written there too, so a restart does not send them again), keeps at most
 //! [`SHARED_WINDOW`] records out, and sends a record again when no operator acknowledged it
 //! within `--resend-after`; each copy expires at the broker after that long (MQTT 5 message
@@ -933,6 +937,10 @@ pub(super) async fn shared_meter_loop(context: MeterContext) -> Result<(), LinkE
             let floor = entries.first().map_or(0, |e| e.seq);
             out.retain(|seq, _| *seq >= floor);
             for entry in &entries {
+                if entry.seq >= floor.saturating_add(super::store::EACH_SPAN) {
+                    // The operators would not take it yet (their memory per stream is bounded).
+                    break;
+                }
                 if out.get(&entry.seq).is_some_and(|at| now.duration_since(*at) < resend_after) {
                     continue;
                 }

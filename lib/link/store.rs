@@ -745,13 +745,20 @@ impl Spool {
     }
 }
 
+/// Shared mode: how far above its stream's floor a record may be and still be taken
+/// ([`Marks::beyond_span`]). An honest sender keeps at most [`super::mqtt::SHARED_WINDOW`]
+/// records out and sends none this far above its floor, so a receiver remembers at most this
+/// many records per stream, whatever a sender with a valid certificate sends.
+pub const EACH_SPAN: u64 = 16 * super::mqtt::SHARED_WINDOW as u64;
+
 /// Shared mode's record of one stream: its sender's floor (every record below it is
-/// acknowledged by some receiver) and the records at or above it written here. A sender
-/// keeps a bounded number of records in flight, so the set stays small.
+/// acknowledged by some receiver) and the records at or above it written here (fewer than
+/// [`EACH_SPAN`]); `used` orders a peer's streams for [`STREAMS_PER_PEER`].
 #[derive(Debug, Default)]
 struct Each {
     floor: u64,
     written: std::collections::BTreeSet<u64>,
+    used: u64,
 }
 
 impl Each {
@@ -775,6 +782,8 @@ pub struct Marks {
     each: HashMap<(String, String), Each>,
     /// Lines of `each` written and not yet synced.
     each_unsynced: bool,
+    /// Orders the uses of `each` (the least recently used stream of a peer goes first).
+    each_tick: u64,
     tick: u64,
     compact_min: u64,
 }
@@ -810,7 +819,9 @@ impl Marks {
                 let (Some(peer), Some(stream)) = (peer, stream) else {
                     return Err("a mark needs peer and stream".into());
                 };
+                tick += 1;
                 let state = each.entry((peer.to_string(), stream.to_string())).or_default();
+                state.used = tick;
                 if let Some(floor) = floor {
                     state.raise(floor);
                 }
@@ -874,6 +885,18 @@ impl Marks {
                 }
             }
         }
+        // A file written before the cap on streams per peer (or with evicted streams not yet
+        // rotated out) may hold more: the most recent ones count.
+        let mut by_peer: HashMap<String, Vec<(u64, String)>> = HashMap::new();
+        for ((peer, stream), state) in &each {
+            by_peer.entry(peer.clone()).or_default().push((state.used, stream.clone()));
+        }
+        for (peer, mut streams) in by_peer {
+            streams.sort_unstable_by_key(|(used, _)| std::cmp::Reverse(*used));
+            for (_, stream) in streams.into_iter().skip(STREAMS_PER_PEER) {
+                each.remove(&(peer.clone(), stream));
+            }
+        }
         Ok(Marks {
             path: path.to_path_buf(),
             log,
@@ -881,6 +904,7 @@ impl Marks {
             pending: HashMap::new(),
             each,
             each_unsynced: false,
+            each_tick: tick,
             tick,
             compact_min: COMPACT_MIN_LINES,
         })
@@ -894,16 +918,51 @@ impl Marks {
             .is_some_and(|state| seq < state.floor || state.written.contains(&seq))
     }
 
+    /// Shared mode: whether record `seq` is [`EACH_SPAN`] or more above its stream's floor, so
+    /// it is not taken now (nor acknowledged: the sender sends it again once its floor rose).
+    pub fn beyond_span(&self, peer: &str, stream: &str, seq: u64) -> bool {
+        let floor = self.each.get(&(peer.to_string(), stream.to_string())).map_or(0, |state| state.floor);
+        seq >= floor.saturating_add(EACH_SPAN)
+    }
+
+    /// Shared mode: how many streams of `peer` are remembered (at most [`STREAMS_PER_PEER`]).
+    pub fn each_streams(&self, peer: &str) -> usize {
+        self.each.keys().filter(|(p, _)| p == peer).count()
+    }
+
     /// Shared mode: the sender says every record of the stream below `floor` is acknowledged;
-    /// what was noted below it is forgotten.
+    /// what was noted below it is forgotten. A new stream of a peer that has
+    /// [`STREAMS_PER_PEER`] already makes it forget its least recently used one (whose
+    /// records, sent again, would then be written again).
     pub fn raise_floor(&mut self, peer: &str, stream: &str, floor: u64) -> Result<(), LinkError> {
         let key = (peer.to_string(), stream.to_string());
-        if self.each.get(&key).is_some_and(|state| state.floor >= floor) {
-            return Ok(());
+        self.each_tick += 1;
+        let tick = self.each_tick;
+        match self.each.get_mut(&key) {
+            Some(state) if state.floor >= floor => {
+                state.used = tick;
+                return Ok(());
+            }
+            Some(_) => {}
+            None => {
+                let mut streams: Vec<(u64, &(String, String))> =
+                    self.each.iter().filter(|((p, _), _)| p == peer).map(|(k, s)| (s.used, k)).collect();
+                if streams.len() >= STREAMS_PER_PEER {
+                    streams.sort_unstable_by_key(|(used, _)| *used);
+                    let oldest = streams[0].1.clone();
+                    log::warn!(
+                        "{peer} has more than {STREAMS_PER_PEER} streams: forgetting stream {}",
+                        oldest.1
+                    );
+                    self.each.remove(&oldest);
+                }
+            }
         }
         self.log.write_line(&json!({"peer": peer, "stream": stream, "floor": floor}).to_string())?;
         self.each_unsynced = true;
-        self.each.entry(key).or_default().raise(floor);
+        let state = self.each.entry(key).or_default();
+        state.used = tick;
+        state.raise(floor);
         Ok(())
     }
 
@@ -1255,6 +1314,46 @@ mod tests {
         let marks = Marks::open(&path, None).unwrap();
         assert_eq!(written(&marks), vec![1, 2, 3, 4, 5, 8], "kept by the rotation");
         assert_eq!(marks.file_lines(), 3, "the floor and the records above it");
+    }
+
+    #[test]
+    fn shared_marks_stay_bounded_whatever_a_sender_sends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("received.ndjson");
+        let mut marks = Marks::open(&path, None).unwrap();
+        // Far records: taken below floor + EACH_SPAN, not at it.
+        marks.raise_floor("m1", "s", 0).unwrap();
+        assert!(!marks.beyond_span("m1", "s", EACH_SPAN - 1));
+        assert!(marks.beyond_span("m1", "s", EACH_SPAN));
+        assert!(marks.beyond_span("m1", "s", u64::MAX));
+        marks.raise_floor("m1", "s", 100).unwrap();
+        assert!(!marks.beyond_span("m1", "s", EACH_SPAN + 99));
+        assert!(marks.beyond_span("m1", "s", EACH_SPAN + 100));
+        assert!(marks.beyond_span("m1", "unknown", EACH_SPAN), "an unknown stream's floor is 0");
+        marks.raise_floor("m1", "s", u64::MAX).unwrap();
+        assert!(!marks.beyond_span("m1", "s", u64::MAX - 1), "no overflow");
+
+        // Streams: a new one past STREAMS_PER_PEER forgets the least recently used.
+        let n = STREAMS_PER_PEER + 3;
+        for i in 0..n {
+            marks.raise_floor("m2", &format!("s{i}"), 1).unwrap();
+            marks.note_each("m2", &format!("s{i}"), 1).unwrap();
+            // s0 stays in use.
+            marks.raise_floor("m2", "s0", 1).unwrap();
+        }
+        marks.raise_floor("m3", "other", 1).unwrap();
+        marks.persist().unwrap();
+        assert_eq!(marks.each_streams("m2"), STREAMS_PER_PEER);
+        assert_eq!(marks.each_streams("m3"), 1, "another peer's streams are its own");
+        assert!(marks.written_each("m2", "s0", 1), "the stream in use is kept");
+        assert!(!marks.written_each("m2", "s1", 1) && !marks.written_each("m2", "s3", 1), "the oldest go");
+        assert!(marks.written_each("m2", "s4", 1) && marks.written_each("m2", &format!("s{}", n - 1), 1));
+        // The file still has the forgotten ones until it rotates: reopened, the cap holds and
+        // the streams written to last are kept.
+        drop(marks);
+        let marks = Marks::open(&path, None).unwrap();
+        assert_eq!(marks.each_streams("m2"), STREAMS_PER_PEER);
+        assert!((n - STREAMS_PER_PEER..n).all(|i| marks.written_each("m2", &format!("s{i}"), 1)));
     }
 
     #[test]
