@@ -682,3 +682,84 @@ fn a_delivery_session_signs_reports_with_two_keys_on_one_token() {
     }
     assert_eq!(records.last().unwrap()["fields"]["seller_report_wh"], "20");
 }
+
+/// Set in the child run of [`a_token_key_cannot_be_read_or_made_extractable`]: that child talks
+/// to the token through PKCS#11 itself (cryptoki), in a process of its own, since SoftHSM2 takes
+/// its token folder from the environment.
+const PROBE: &str = "EVLOCK_PKCS11_PROBE_DIR";
+
+/// The normal world holding the token's PIN tries to read a key `evlock-keygen` made, straight
+/// through PKCS#11: the token answers CKA_VALUE (the secret scalar) as sensitive with no bytes,
+/// refuses to make the key non-sensitive or extractable, and refuses to wrap it out under a
+/// key the caller chose, while it still signs with it.
+#[test]
+fn a_token_key_cannot_be_read_or_made_extractable() {
+    if let Ok(dir) = std::env::var(PROBE) {
+        return probe_token_key(Path::new(&dir));
+    }
+    if !ready() {
+        return;
+    }
+    let hsm = Hsm::new(&["ops"]);
+    hsm.keygen("ops", "meter");
+    let out = hsm
+        .command(std::env::current_exe().unwrap())
+        .env(PROBE, hsm.path())
+        .args(["--exact", "a_token_key_cannot_be_read_or_made_extractable", "--nocapture"])
+        .output()
+        .unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("1 passed"), "{said}");
+}
+
+/// The child's half: cryptoki on the token in `dir` (SOFTHSM2_CONF is set by the parent).
+fn probe_token_key(dir: &Path) {
+    use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+    use cryptoki::mechanism::Mechanism;
+    use cryptoki::object::{Attribute, AttributeInfo, AttributeType, ObjectClass};
+    use cryptoki::session::UserType;
+    use cryptoki::types::AuthPin;
+
+    assert_eq!(std::env::var_os("SOFTHSM2_CONF").map(PathBuf::from), Some(dir.join("softhsm2.conf")));
+    let pkcs11 = Pkcs11::new(SOFTHSM).unwrap();
+    pkcs11.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)).unwrap();
+    let slot = pkcs11.get_slots_with_token().unwrap()[0];
+    let session = pkcs11.open_rw_session(slot).unwrap();
+    session.login(UserType::User, Some(&AuthPin::new(PIN.into()))).unwrap();
+    let private = session
+        .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY), Attribute::Label(b"meter".to_vec())])
+        .unwrap();
+    assert_eq!(private.len(), 1, "evlock-keygen made one private key");
+    let key = private[0];
+
+    // CKA_VALUE, the secret scalar: the token says it is sensitive and returns no bytes.
+    let info = session.get_attribute_info(key, &[AttributeType::Value]).unwrap();
+    assert!(matches!(info[..], [AttributeInfo::Sensitive]), "CKA_VALUE is {info:?}");
+    let got = session.get_attributes(key, &[AttributeType::Value]).unwrap_or_default();
+    assert!(!got.iter().any(|a| matches!(a, Attribute::Value(_))), "the token returned CKA_VALUE");
+    let flags = session.get_attributes(key, &[AttributeType::Sensitive, AttributeType::Extractable]).unwrap();
+    assert!(flags.contains(&Attribute::Sensitive(true)) && flags.contains(&Attribute::Extractable(false)));
+
+    // Neither flag can be turned back (PKCS#11 allows only sensitive → more sensitive).
+    assert!(session.update_attributes(key, &[Attribute::Sensitive(false)]).is_err(), "made non-sensitive");
+    assert!(session.update_attributes(key, &[Attribute::Extractable(true)]).is_err(), "made extractable");
+
+    // Nor wrapped out under a key the attacker chose.
+    let wrapping = session
+        .generate_key(
+            &Mechanism::AesKeyGen,
+            &[
+                Attribute::Token(false),
+                Attribute::ValueLen(32.into()),
+                Attribute::Wrap(true),
+                Attribute::Encrypt(true),
+            ],
+        )
+        .unwrap();
+    assert!(session.wrap_key(&Mechanism::AesKeyWrapPad, wrapping, key).is_err(), "the key was wrapped out");
+
+    // It is still the meter's signing key.
+    let signature = session.sign(&Mechanism::Ecdsa, key, &[7u8; 32]).unwrap();
+    assert_eq!(signature.len(), 64);
+}

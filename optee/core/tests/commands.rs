@@ -385,3 +385,25 @@ fn no_response_ever_carries_a_private_key() {
         }
     }
 }
+
+/// The TA's whole command set is the five of [`Command::ALL`], none of which returns a key's
+/// secret: every other command id, with a slot holding a key and any argument bytes, is
+/// refused as unknown and leaves the slot as it was (SECURITY.md rows 6 and 30).
+#[test]
+fn no_command_beyond_the_five_is_answered() {
+    let mut core = core();
+    let public = invoke(&mut core, &Request::Generate { slot: "meter-1" });
+    let known: Vec<u32> = Command::ALL.iter().map(|c| c.id()).collect();
+    assert_eq!(known, [1, 2, 3, 4, 5]);
+    let mut input = [0u8; MAX_REQUEST];
+    let slot_request = Request::PublicKey { slot: "meter-1" }.encode(&mut input).unwrap();
+    let mut output = [0u8; MAX_RESPONSE];
+    for id in (0..=1024).chain([u32::MAX, 1 << 16, 1 << 31]).filter(|id| !known.contains(id)) {
+        assert_eq!(Command::from_id(id), None, "{id}");
+        for args in [&input[..slot_request], &[][..], &[1, 0][..]] {
+            let n = core.handle(id, args, &mut output).unwrap();
+            assert_eq!(&output[..n], [1, Refusal::UnknownCommand.code()], "command {id}");
+        }
+    }
+    assert_eq!(invoke(&mut core, &Request::PublicKey { slot: "meter-1" }), public, "the slot is as it was");
+}
