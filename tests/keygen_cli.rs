@@ -102,6 +102,45 @@ fn new_writes_private_files_and_secret_free_records() {
     assert_eq!(records(&verified)[0]["verified"], true);
 }
 
+/// Fresh trading addresses from one wallet (SECURITY.md row 13): `derive --start N --count 1`
+/// gives account N of the mnemonic, the same as in the list, and 100 accounts have 100
+/// different addresses and public keys, so a party can trade from a new address each time.
+#[test]
+fn derive_gives_a_fresh_address_for_every_trade_from_one_mnemonic() {
+    let dir = setup();
+    keygen(dir.path())
+        .args(["new", "--words", "12", "--count", "1", "--light-kdf", "--out-dir", "keys"])
+        .args(["--mnemonic-out", "seed.txt", "--password-file", "pw"])
+        .assert()
+        .success();
+    let all = keygen(dir.path())
+        .args(["derive", "--mnemonic-file", "seed.txt", "--count", "100"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let all = records(&all);
+    assert_eq!(all.len(), 100);
+    let addresses: std::collections::HashSet<&str> =
+        all.iter().map(|k| k["address"].as_str().unwrap()).collect();
+    let publics: std::collections::HashSet<&str> =
+        all.iter().map(|k| k["public_key"].as_str().unwrap()).collect();
+    assert_eq!((addresses.len(), publics.len()), (100, 100), "every account is its own");
+    for n in [0usize, 41, 99] {
+        let one = keygen(dir.path())
+            .args(["derive", "--mnemonic-file", "seed.txt", "--start", &n.to_string(), "--count", "1"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let one = records(&one);
+        assert_eq!(one[0]["address"], all[n]["address"]);
+        assert_eq!(one[0]["path"], format!("m/44'/8217'/0'/0/{n}"));
+    }
+}
+
 #[test]
 fn default_kdf_is_the_standard_scrypt_cost() {
     let dir = setup();

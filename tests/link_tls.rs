@@ -87,6 +87,79 @@ fn a_good_meter_links_both_ways_and_cannot_speak_for_another() {
     assert_eq!(operator.stop().code(), Some(130));
 }
 
+/// A relaying TCP proxy between a meter and its operator sees every byte of the link both
+/// ways: a TLS 1.3 handshake and then nothing readable: neither record's payload, nor the
+/// meter's name from its certificate (TLS 1.3 encrypts the certificates too).
+#[test]
+fn a_sniffer_on_the_path_sees_no_record_and_no_name_in_cleartext() {
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::Mutex;
+
+    let pki = Pki::new();
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let (mut operator, address) = listen(&pki, w, "operator", &[], Stdin::Piped);
+
+    // The proxy: each accepted connection is relayed to the operator, each direction copied
+    // into its own capture.
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_address = proxy.local_addr().unwrap().to_string();
+    let up = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let down = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let relay = |mut from: TcpStream, mut to: TcpStream, seen: Arc<Mutex<Vec<u8>>>| {
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 16384];
+            loop {
+                match std::io::Read::read(&mut from, &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        seen.lock().unwrap().extend_from_slice(&buf[..n]);
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            let _ = to.shutdown(std::net::Shutdown::Write);
+        });
+    };
+    {
+        let (up, down, target) = (up.clone(), down.clone(), address.clone());
+        std::thread::spawn(move || {
+            for meter in proxy.incoming() {
+                let Ok(meter) = meter else { break };
+                let operator = TcpStream::connect(&target).unwrap();
+                relay(meter.try_clone().unwrap(), operator.try_clone().unwrap(), up.clone());
+                relay(operator, meter, down.clone());
+            }
+        });
+    }
+
+    let mut meter = connect(&pki, w, "meter-17", &proxy_address, &[], Stdin::Piped);
+    meter.send(r#"{"kind":"reading","v":1,"energy_wh":5,"note":"UPLINK-SECRET-4711"}"#);
+    let got = operator.wait_for_records(1, WAIT);
+    assert_eq!(got[0]["note"], "UPLINK-SECRET-4711", "the reading went through the proxy");
+    operator
+        .send(r#"{"kind":"tx","v":1,"nonce":"3","note":"DOWNLINK-SECRET-0815","meta":{"to":"meter-17"}}"#);
+    let got = meter.wait_for_records(1, WAIT);
+    assert_eq!(got[0]["note"], "DOWNLINK-SECRET-0815");
+    assert_eq!(meter.stop().code(), Some(130));
+    assert_eq!(operator.stop().code(), Some(130));
+
+    let up = up.lock().unwrap().clone();
+    let down = down.lock().unwrap().clone();
+    // Both directions went through the proxy, and begin as TLS handshake records.
+    assert!(up.len() > 200 && down.len() > 200, "captured {} and {} bytes", up.len(), down.len());
+    assert_eq!((up[0], up[1]), (0x16, 0x03), "the meter opens with a TLS ClientHello");
+    assert_eq!((down[0], down[1]), (0x16, 0x03), "the operator answers with a ServerHello");
+    let contains = |bytes: &[u8], needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    for (direction, bytes) in [("meter → operator", &up), ("operator → meter", &down)] {
+        for needle in ["UPLINK-SECRET-4711", "DOWNLINK-SECRET-0815", "\"kind\"", "reading", "meter-17"] {
+            assert!(!contains(bytes, needle), "{needle} in cleartext {direction}");
+        }
+    }
+}
+
 /// `listen --events` writes a `link` record when a meter connects and when it goes, with the
 /// name and account of its certificate, among the meter's records; they are not part of the
 /// stream (no `meta.link`), and records after a reconnect still come once.

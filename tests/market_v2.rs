@@ -170,6 +170,60 @@ impl Desk {
     }
 }
 
+/// Gas per call has a bound that no history raises (row 26 of SECURITY.md): a receipt costs
+/// the same whether it is a trade's 2nd or its 30th, a batch of receipts costs the same per
+/// receipt at 10 or 20, and settling the 40th trade costs what settling the 3rd did. A loop
+/// over past receipts, trades or meters in `_accept` or `_settle` would fail this.
+#[test]
+fn receipts_and_settlement_cost_the_same_gas_whatever_came_before() {
+    // Measured: 42,228 gas for submitReceipts with one receipt, 18,094 per receipt in a
+    // batch, 81,995 for settleWithReceipts with two (benches/market_gas.rs prints each call).
+    const ONE_RECEIPT_BOUND: u64 = 50_000;
+    const PER_RECEIPT_BOUND: u64 = 25_000;
+    const SETTLE_BOUND: u64 = 120_000;
+    let mut d = Desk::new();
+    let trades: Vec<u64> = (0..40).map(|_| d.open_trade()).collect();
+    let first = trades[0];
+
+    // One receipt per transaction, the buyer side climbing: the same gas each time.
+    let one: Vec<u64> = (1..=30).map(|wh| ok(d.submit(vec![d.receipt(&d.bm, first, wh)])).gas_used).collect();
+    let (second, last) = (one[1], one[29]);
+    assert!(second.abs_diff(last) < 1_000, "the 2nd receipt used {second} gas, the 30th {last}");
+    assert!(last < ONE_RECEIPT_BOUND, "one receipt in its own transaction used {last} gas");
+
+    // Batches: the 20-receipt batch costs twice the 10-receipt one less the base, so each
+    // receipt adds the same.
+    let batch = |d: &mut Desk, trades: &[u64], wh: u64| {
+        let receipts: Vec<SignedReceipt> = trades.iter().map(|&t| d.receipt(&d.sm, t, wh)).collect();
+        ok(d.submit(receipts)).gas_used
+    };
+    let ten = batch(&mut d, &trades[1..11], 5);
+    let twenty = batch(&mut d, &trades[11..31], 5);
+    let per = (twenty - ten) / 10;
+    assert!(per < PER_RECEIPT_BOUND, "each receipt of a batch adds {per} gas");
+    let base = ten - 10 * per;
+    let again = batch(&mut d, &trades[1..31], 6);
+    assert!(again.abs_diff(base + 30 * per) < 3_000, "30 receipts used {again}, not {base} + 30 × {per}");
+
+    // Settling: the market's first payment writes fresh slots; after it, each settle costs the
+    // same however many trades and receipts the market holds.
+    let settle = |d: &mut Desk, trade: u64| {
+        let receipts = vec![d.receipt(&d.sm, trade, ENERGY), d.receipt(&d.bm, trade, ENERGY)];
+        ok(send(&mut d.market, &mut d.seller, &Action::SettleWithReceipts { trade_id: u(trade), receipts }))
+            .gas_used
+    };
+    settle(&mut d, trades[1]);
+    let early = settle(&mut d, trades[2]);
+    for &trade in &trades[3..39] {
+        settle(&mut d, trade);
+    }
+    let late = settle(&mut d, trades[39]);
+    eprintln!("gas: receipt {second}..{last}, batch base {base} + {per}/receipt, settle {early}..{late}");
+    assert!(early.abs_diff(late) < 1_000, "the 3rd settle used {early} gas, the 40th {late}");
+    assert!(late < SETTLE_BOUND, "a settle with two receipts used {late} gas");
+    d.market.assert_invariant();
+}
+
 #[test]
 fn one_settle_with_both_receipts_completes_a_trade_and_pays_the_seller() {
     let mut d = Desk::new();
