@@ -176,8 +176,9 @@ impl Desk {
 /// over past receipts, trades or meters in `_accept` or `_settle` would fail this.
 #[test]
 fn receipts_and_settlement_cost_the_same_gas_whatever_came_before() {
-    // Measured: 42,228 gas for submitReceipts with one receipt, 18,094 per receipt in a
-    // batch, 81,995 for settleWithReceipts with two (benches/market_gas.rs prints each call).
+    // Measured here: 42,228 gas for submitReceipts with one receipt, 18,094 per receipt in a
+    // batch on fresh trades, 81,995 for a later settleWithReceipts with two (benches/
+    // market_gas.rs prints each call).
     const ONE_RECEIPT_BOUND: u64 = 50_000;
     const PER_RECEIPT_BOUND: u64 = 25_000;
     const SETTLE_BOUND: u64 = 120_000;
