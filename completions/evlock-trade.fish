@@ -722,6 +722,7 @@ bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l ignore-alarms -d 'Keep delivering through meter alarms (they are still written)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l unprotected -d 'Version 2, the seller: deliver without --counterpart-receipts, the relay closed whatever the buyer\'s meter acknowledges (a buyer gone quiet then pays only for what reached the chain). Without either flag a version 2 seller is refused (exit 2)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l no-input -d 'Never prompt: fail when something must be asked that no option or file answers'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'
