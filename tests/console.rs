@@ -617,7 +617,7 @@ fn on_a_version_2_market_the_views_show_receipts_the_grace_window_and_meter_stat
     assert!(view["recent"].as_array().unwrap().iter().any(|r| r["event"] == "ReceiptAccepted"
         && r["summary"] == "trade 1: the buyer's meter's signed receipt of 25 Wh recorded"));
     let page = client.get(console.url("/")).send().unwrap().text().unwrap();
-    assert!(page.contains(&format!("grace until")), "{page}");
+    assert!(page.contains("grace until"), "{page}");
 
     // The meters: bound with consent (active, signing with their own key), the spare one
     // revoked after serving trades up to 1.
