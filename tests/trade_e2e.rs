@@ -1261,7 +1261,7 @@ fn on_version_2_the_link_carries_the_buyers_receipts_to_the_seller_who_settles_w
     let w = dir.path();
     let devnet = Devnet::start(w, &[]);
     let market = deploy_v2(w, &devnet, "300", "5");
-    market.ok(SELLER, &["offer", "--energy", "10Wh", "--price", "2ston/Wh"]);
+    market.ok(SELLER, &["offer", "--energy", "6Wh", "--price", "2ston/Wh"]);
     market.ok(BUYER, &["buy", "--offer", "1"]);
     // The operator passes delivery receipts between meters' boxes (mutual TLS): meter-17 is
     // the seller's, meter-18 the buyer's.
@@ -1300,13 +1300,13 @@ fn on_version_2_the_link_carries_the_buyers_receipts_to_the_seller_who_settles_w
     let (code, records, stderr) = deliver(&market, SELLER_METER, "seller", "1", &extra);
     assert_eq!(code, Some(0), "{stderr}\n{}", logs());
     assert!(records.iter().all(|r| r["kind"] != "alarm"), "the relay stayed closed: {records:?}");
-    assert_eq!(figures(&records, "delivery_receipt").last(), Some(&10));
+    assert_eq!(figures(&records, "delivery_receipt").last(), Some(&6));
     // It settled, carrying the buyer's latest receipt as it came over the link (the buyer's
     // session puts nothing on chain): a complete trade.
     let status = records.last().unwrap();
     assert_eq!(status["fields"]["state"], "settled", "{records:?}");
-    assert_eq!(status["fields"]["delivered_wh"], "10");
-    assert_eq!(status["fields"]["buyer_report_wh"], "10");
+    assert_eq!(status["fields"]["delivered_wh"], "6");
+    assert_eq!(status["fields"]["buyer_report_wh"], "6");
     let settled: Vec<&Value> = records.iter().filter(|r| r["kind"] == "receipt").collect();
     assert_eq!(settled.len(), 1, "one transaction: {records:?}");
     let call = &settled[0]["meta"]["market"];
@@ -1315,7 +1315,7 @@ fn on_version_2_the_link_carries_the_buyers_receipts_to_the_seller_who_settles_w
     assert!(
         call["receipts"].as_array().unwrap().iter().any(|r| r["meter"].as_str().unwrap().to_lowercase()
             == buyer_meter
-            && r["cumulative_wh"] == "10"),
+            && r["cumulative_wh"] == "6"),
         "the buyer's latest receipt: {call}"
     );
     assert_eq!(market.status("credit", market.addr(SELLER))["credit"], "1");
@@ -1327,7 +1327,7 @@ fn on_version_2_the_link_carries_the_buyers_receipts_to_the_seller_who_settles_w
     let inbox = read_records(&seller_box.stdout);
     assert!(inbox.iter().all(|r| r["kind"] == "delivery_receipt" && r["meta"]["from"]["name"] == "meter-18"));
     let carried = figures(&inbox, "delivery_receipt");
-    assert!(carried.windows(2).all(|w| w[0] < w[1]) && carried.last() == Some(&10), "{carried:?}");
+    assert!(carried.windows(2).all(|w| w[0] < w[1]) && carried.last() == Some(&6), "{carried:?}");
     let journal = std::fs::read_to_string(w.join("seller.ndjson")).unwrap();
     let kept: Vec<u64> = journal
         .lines()
@@ -1335,7 +1335,7 @@ fn on_version_2_the_link_carries_the_buyers_receipts_to_the_seller_who_settles_w
         .filter(|e| e["event"] == "counterpart")
         .map(|e| e["cumulative_wh"].as_u64().unwrap())
         .collect();
-    assert_eq!(kept.last(), Some(&10), "{kept:?}");
+    assert_eq!(kept.last(), Some(&6), "{kept:?}");
     assert!(kept.len() > 1, "{kept:?}");
 }
 
