@@ -682,7 +682,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l ro
 buyer\t'The buyer\'s meter (energy into the load or battery)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l every -d 'How often to report: a time (`60s`) or an energy step (`50Wh`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l journal -d 'The journal (default: `evlock-deliver-TRADE-ROLE.ndjson` in the current folder)' -r -F
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l settle-wait -d 'After delivering, wait this long for the other meter to finish so the trade settles complete; after that it is left for its deadline' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l settle-wait -d 'After delivering, wait this long for the other meter to finish so the trade settles complete; after that it is left for its deadline. (A version 2 seller waits until it may settle, complete or not.)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l counterpart-receipts -d 'Version 2, the seller: the buyer meter\'s `delivery_receipt` records, a file the link appends to; the relay stays closed only while they keep up with the delivery' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l receipts-to -d 'Version 2: the link peer (the other side\'s meter) this session\'s receipts are for, set as their `meta.to` so the operator↔meter link routes them there' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l max-unacknowledged -d 'Version 2, the seller: how far what the buyer acknowledged may trail what was delivered, e.g. `10Wh` (default: one reporting step)' -r

@@ -675,7 +675,8 @@ struct DeliverArgs {
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
     /// After delivering, wait this long for the other meter to finish so the trade settles
-    /// complete; after that it is left for its deadline.
+    /// complete; after that it is left for its deadline. (A version 2 seller waits until it
+    /// may settle, complete or not.)
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = duration)]
     settle_wait: Duration,
     /// Keep delivering through meter alarms (they are still written).
