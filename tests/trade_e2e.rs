@@ -1313,9 +1313,11 @@ fn on_version_2_the_link_carries_the_buyers_receipts_to_the_seller_who_settles_w
     assert_eq!(call["action"], "settleWithReceipts", "{call}");
     let buyer_meter = market.addr(BUYER_METER).to_lowercase();
     assert!(
-        call["receipts"].as_array().unwrap().iter().any(|r| r["meter"].as_str().unwrap().to_lowercase()
-            == buyer_meter
-            && r["cumulative_wh"] == "6"),
+        call["receipts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["meter"].as_str().unwrap().to_lowercase() == buyer_meter && r["cumulative_wh"] == "6"),
         "the buyer's latest receipt: {call}"
     );
     assert_eq!(market.status("credit", market.addr(SELLER))["credit"], "1");
