@@ -415,10 +415,12 @@ pub fn deliver(
     if let Some(Stop::Counterparty(alarm)) = &stopped {
         out.emit(alarm)?;
     }
-    // Stopped for whatever reason, the seller puts the buyer's latest receipt on chain at
-    // once: a buyer settling late on a stale figure then pays for what it acknowledged.
+    // Stopped early for whatever reason, the seller puts the buyer's latest receipt on chain
+    // at once: a buyer settling late on a stale figure then pays for what it acknowledged.
+    // (Delivered, the settlement carries it, or it goes on chain when the trade is left open.)
     if let Some(state) = receipts.as_ref()
         && options.side == Side::Seller
+        && stopped.is_some()
     {
         submit_counterpart(client, market, sender, state, id, out)?;
     }
@@ -449,6 +451,14 @@ pub fn deliver(
         journal.append(Entry::Delivered)?;
     }
     let ending = settle(client, market, sender, journal, options, energy_wh, receipts.as_ref(), out)?;
+    // Delivered but not settled: the buyer's latest receipt goes on chain now (one transaction
+    // fewer for a complete trade, which settles with both sides' receipts at once).
+    if ending != Ending::Settled
+        && let Some(state) = receipts.as_ref()
+        && options.side == Side::Seller
+    {
+        submit_counterpart(client, market, sender, state, id, out)?;
+    }
     finish(client, market, id, ending, out)
 }
 
