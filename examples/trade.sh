@@ -54,7 +54,7 @@ else
   bin="$root/target/release"
 fi
 for tool in $tools; do
-  [ -x "$bin/$tool" ] || { echo "trade.sh: $bin/$tool is missing (EVLOCK_BIN=$bin)" >&2; exit 2; }
+  [ -x "$bin/$tool" ] || { echo "trade.sh: $bin/$tool is missing" >&2; exit 2; }
 done
 keygen="$bin/evlock-keygen" sign="$bin/evlock-sign" devnet="$bin/evlock-devnet"
 relay="$bin/evlock-relay" trade="$bin/evlock-trade" calibrate="$bin/evlock-calibrate"
