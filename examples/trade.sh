@@ -138,8 +138,8 @@ buyer      $buyer (meter $buyer_meter)
 technician $technician"
 
 step "4. Each meter's account becomes role-based: RoleTransaction the meter's key, RoleAccountUpdate the owner's, RoleFeePayer the operator's"
-# account_update KEYJSON: a fee-delegated account_update of the meter's account; the operator pays
-account_update() { # account_update METER KEYJSON
+# account_update METER KEYJSON: a fee-delegated account_update of METER's account; the operator pays
+account_update() {
   printf '{"kind":"tx","v":1,"type":"fee_delegated_account_update","chain_id":"%s","nonce":"%s","gas":"300000","gas_price":"%s","from":"%s","fee_payer":"%s","key":%s}\n' \
     "$chain_id" "$(rpc kaia_getTransactionCount "[\"$1\",\"latest\"]")" "$(rpc kaia_gasPrice)" "$1" "$operator" "$2"
 }
