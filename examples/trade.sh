@@ -247,6 +247,18 @@ seller_session() {
   set -e
   tail -n 3 "seller-$id.log" >&2
 }
+# seller_waits: the seller's session ($seller_pid, in the background) stopped short and waits for
+# the grace window to end before it settles: move the chain on, then wait for it. Sets $seller_exit.
+seller_waits() {
+  wait_for "seller-$id.log" "waiting until block"
+  grep -m 1 "waiting until block" "seller-$id.log" | cut -c1-240 >&2
+  past_grace
+  set +e
+  wait "$seller_pid"
+  seller_exit=$?
+  set -e
+  wait_for "seller-$id.ndjson" '"kind":"status"'
+}
 last_receipt() { { grep '"kind":"delivery_receipt"' "$1" || echo '"cumulative_wh":"0"'; } | tail -n 1 | field cumulative_wh; }
 status_of() { "$trade" status trade "$id" | field "$1"; }
 withdrawable() { "$trade" status balance "$1" | sed -E 's/.*"withdrawable":\{"peb":"([0-9]+)".*/\1/'; }
@@ -369,19 +381,23 @@ attack_rewire() {
   pids+=("$buyer_pid")
   set -e
   wait_for seller-box-inbox.ndjson '"kind":"delivery_receipt"'
-  set +e
   "$trade" deliver --trade "$id" --role seller --device 'sim:seller?volts=96&amps=90' --switch sim:seller \
     "${seller_key[@]}" --fee-payer-key "$(key 1)" --fee-payer-password-file pw.txt --interval 100ms \
     --every 6Wh --journal "seller-$id.journal" --receipts-to buyer-box \
-    --counterpart-receipts seller-box-inbox.ndjson 2> "seller-$id.log" | tee "seller-$id.ndjson" >&3
-  seller_exit="${PIPESTATUS[0]}"
-  kill "$buyer_pid" 2>/dev/null
-  wait "$buyer_pid"
-  set -e
+    --counterpart-receipts seller-box-inbox.ndjson 2> "seller-$id.log" > >(tee "seller-$id.ndjson" >&3) &
+  seller_pid=$!
+  pids+=("$seller_pid")
+  wait_for "seller-$id.ndjson" '"kind":"alarm"'
+  # The seller's relay is open: the buyer's meter sees no more current.
+  kill "$buyer_pid" 2>/dev/null || true
+  wait "$buyer_pid" || true
   grep '"kind":"alarm"' "seller-$id.ndjson" | cut -c1-300 >&2
-  grep -q '"kind":"alarm".*"code":"divergence"' "seller-$id.ndjson" && [ "$seller_exit" -eq 1 ] \
-    || not_caught "the seller's session did not stop on the divergence (exit $seller_exit)"
-  caught "the buyer's receipts kept arriving but far behind: 'divergence'; the seller's relay opened at $(last_receipt "seller-$id.ndjson") of 40 Wh and the buyer's last receipt ($(status_of buyer_report_wh) Wh) is on chain"
+  grep -q '"kind":"alarm".*"code":"divergence"' "seller-$id.ndjson" \
+    || not_caught "the seller's session did not stop on the divergence"
+  caught "the buyer's receipts kept arriving but far behind: 'divergence'; the seller's relay opened at $(last_receipt "seller-$id.ndjson") of 40 Wh and the buyer's last receipt went on chain"
+  seller_waits
+  [ "$seller_exit" -eq 0 ] && [ "$(status_of state)" = settled ] || not_caught "trade $id did not settle (exit $seller_exit)"
+  caught "after the grace window the seller's session settled for what the buyer's meter signed: $(status_of delivered_wh) Wh"
 }
 
 attack_mitm() {
@@ -450,19 +466,24 @@ attack_silent_buyer() {
   local acknowledged
   acknowledged="$(last_receipt "buyer-$id.ndjson")"
   say "the buyer's meter signed receipts up to $acknowledged Wh, then fell silent (exit $buyer_exit)"
-  seller_session "$(device seller)"
+  "$trade" deliver --trade "$id" --role seller --device "$(device seller)" --switch sim:seller \
+    --certificate seller-cert.json --technician "$technician" "${seller_key[@]}" "${session[@]}" \
+    --journal "seller-$id.journal" --receipts-to buyer-box --counterpart-receipts seller-box-inbox.ndjson \
+    2> "seller-$id.log" > >(tee "seller-$id.ndjson" >&3) &
+  seller_pid=$!
+  pids+=("$seller_pid")
+  wait_for "seller-$id.ndjson" '"kind":"alarm"'
   grep '"kind":"alarm"' "seller-$id.ndjson" | cut -c1-300 >&2
   local delivered
   delivered="$(last_receipt "seller-$id.ndjson")"
-  grep -q '"kind":"alarm".*"code":"counterparty_silent"' "seller-$id.ndjson" && [ "$seller_exit" -eq 1 ] \
-    || not_caught "the seller kept delivering to a silent buyer (exit $seller_exit)"
+  grep -q '"kind":"alarm".*"code":"counterparty_silent"' "seller-$id.ndjson" \
+    || not_caught "the seller kept delivering to a silent buyer"
   caught "'counterparty_silent': the seller's relay opened at $delivered Wh with $acknowledged Wh acknowledged, and the buyer's last receipt went on chain"
-  say "after the deadline and the grace window, the seller's session settles with both sides' receipts:"
-  past_grace
-  seller_session "$(device seller)"
+  say "the seller's session waits for the deadline and the grace window, then settles with both sides' receipts:"
+  seller_waits
   paid="$(withdrawable "$seller")"
   [ "$seller_exit" -eq 0 ] && [ "$(status_of state)" = settled ] && [ "$(status_of delivered_wh)" = "$acknowledged" ] \
-    && [ "$paid" = "$((acknowledged * 2000000000))" ] || not_caught "trade $id did not settle on the buyer's receipt"
+    && [ "$paid" = "$((acknowledged * 2000000000))" ] || not_caught "trade $id did not settle on the buyer's receipt (exit $seller_exit)"
   caught "settled: the seller is paid for the $acknowledged Wh the buyer's meter signed (of $delivered Wh sent; at most the allowance of one step plus the step under way goes unpaid), the buyer refunded the rest"
 }
 

@@ -126,7 +126,9 @@ fn expected(attack: Option<&str>) -> (usize, Vec<&'static str>) {
             ],
         ),
         Some("sleep") => (1, vec!["the meter's health check raised 'shutdown'", "trade 1: delivering"]),
-        Some("rewire") => (1, vec!["'divergence'", "the buyer's last receipt ("]),
+        Some("rewire") => {
+            (2, vec!["'divergence'", "waiting until block", "settled for what the buyer's meter signed"])
+        }
         Some("mitm") => (
             2,
             vec![
@@ -147,6 +149,7 @@ fn expected(attack: Option<&str>) -> (usize, Vec<&'static str>) {
             2,
             vec![
                 "CAUGHT: 'counterparty_silent'",
+                "waiting until block",
                 "trade 1: settled: 50 Wh offered, 10 Wh delivered (seller's meter 30 Wh on chain, buyer's 10 Wh)",
                 "paid to the seller: 20 ston · refunded to the buyer: 80 ston",
             ],
