@@ -796,6 +796,9 @@ fn the_bad_input_sweep_every_file_a_tool_reads() {
     });
 }
 
+/// A full-disk sweep case: name, tool, arguments, stdin, file size limit, stdout, the file.
+type WriteCase<'a> = (String, &'a str, Vec<String>, String, Option<u64>, Stdout, &'a str);
+
 // The full-disk sweep: every file a tool writes, written to a disk that fills up part way
 // (RLIMIT_FSIZE: a short write, then EFBIG) — keystores (import, new, change-password in
 // place), the mnemonic, TLS keys and certificates, calibration certificates and their SVG,
@@ -910,7 +913,7 @@ fn the_full_disk_sweep_every_file_a_tool_writes_and_its_stdout() {
             "audit.ndjson",
         ),
     ];
-    let mut jobs: Vec<(String, &str, Vec<String>, String, Option<u64>, Stdout, &str)> = writers
+    let mut jobs: Vec<WriteCase> = writers
         .iter()
         .enumerate()
         .map(|(i, (bin, args, input, fsize, file))| {
