@@ -682,7 +682,7 @@ complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l ro
 buyer\t'The buyer\'s meter (energy into the load or battery)'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l every -d 'How often to report: a time (`60s`) or an energy step (`50Wh`)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l journal -d 'The journal (default: `evlock-deliver-TRADE-ROLE.ndjson` in the current folder)' -r -F
-complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l settle-wait -d 'After delivering, wait this long for the other meter to finish so the trade settles complete; after that it is left for its deadline' -r
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l settle-wait -d 'After delivering, wait this long for the other meter to finish so the trade settles complete; after that it is left for its deadline. (A version 2 seller waits until it may settle, complete or not.)' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l counterpart-receipts -d 'Version 2, the seller: the buyer meter\'s `delivery_receipt` records, a file the link appends to; the relay stays closed only while they keep up with the delivery' -r -F
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l receipts-to -d 'Version 2: the link peer (the other side\'s meter) this session\'s receipts are for, set as their `meta.to` so the operator↔meter link routes them there' -r
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l max-unacknowledged -d 'Version 2, the seller: how far what the buyer acknowledged may trail what was delivered, e.g. `10Wh` (default: one reporting step)' -r
@@ -722,6 +722,7 @@ bash\t'bash completions'
 zsh\t'zsh completions'
 fish\t'fish completions'"
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l ignore-alarms -d 'Keep delivering through meter alarms (they are still written)'
+complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l unprotected -d 'Version 2, the seller: deliver without --counterpart-receipts, the relay closed whatever the buyer\'s meter acknowledges (a buyer gone quiet then pays only for what reached the chain). Without either flag a version 2 seller is refused (exit 2)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l no-input -d 'Never prompt: fail when something must be asked that no option or file answers'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -l pretty -d 'Indent JSON records for humans (one record is then several lines)'
 complete -c evlock-trade -n "__fish_evlock_trade_using_subcommand deliver" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works'

@@ -47,6 +47,11 @@ impl<'a> Market<'a> {
     }
 
     fn trade(&self, who: usize, args: &[&str]) -> std::process::Output {
+        self.trade_with(who, args, "")
+    }
+
+    /// [`Market::trade`] with `input` on stdin.
+    fn trade_with(&self, who: usize, args: &[&str], input: &str) -> std::process::Output {
         let mut all: Vec<&str> = vec!["--rpc", &self.devnet.url];
         if !self.contract.is_empty() {
             all.extend(["--contract", &self.contract]);
@@ -56,7 +61,7 @@ impl<'a> Market<'a> {
         if args[0] != "status" {
             all.extend(["--from", self.addr(who)]);
         }
-        run("evlock-trade", self.dir, &all, "")
+        run("evlock-trade", self.dir, &all, input)
     }
 
     /// Signs `tx_records` as `who` and submits them; every receipt must be a success.
@@ -535,6 +540,129 @@ fn the_json_views_give_the_numbers_of_evlock_trade_status() {
     assert_same_numbers(&market, &client, &late, &[("trade", "2"), ("offer", "4")]);
     let status = client.get(late.url("/status/trade/1")).send().unwrap().status();
     assert_eq!(status, 404, "trade 1's events are all before --from-block");
+}
+
+/// Receipts signed by `meter`'s key (evlock-sign under a test bench policy) of trade 1.
+fn signed_receipts(market: &Market, meter: usize, figures: &[u64]) -> String {
+    std::fs::write(
+        market.dir.join("bench.toml"),
+        format!("allow_receipts = true\nreceipt_markets = [\"{}\"]\n", market.contract),
+    )
+    .unwrap();
+    let requests: String = figures
+        .iter()
+        .map(|wh| {
+            let request = json!({"kind": "delivery_receipt", "v": 1, "market": market.contract, "trade_id": "1",
+                                 "cumulative_wh": wh.to_string()});
+            format!("{request}\n")
+        })
+        .collect();
+    let key = &market.keys[meter].0;
+    let args = [
+        "--key",
+        key,
+        "--password-file",
+        "pw",
+        "--chain-id",
+        &market.devnet.chain_id,
+        "--policy",
+        "bench.toml",
+    ];
+    let out = run("evlock-sign", market.dir, &args, &requests);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn on_a_version_2_market_the_views_show_receipts_the_grace_window_and_meter_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let mut market =
+        Market { dir: dir.path(), devnet: &devnet, keys: dev_keys(dir.path(), 5), contract: String::new() };
+    let args = ["--market-version", "2", "deploy", "--delivery-blocks", "2", "--grace-blocks", "5"];
+    let receipts = market.ok(REGISTRAR, &args);
+    market.contract = receipts[0]["contract_address"].as_str().unwrap().to_string();
+    for (meter, owner) in [(SELLER_METER, SELLER), (BUYER_METER, BUYER)] {
+        let (meter, owner_address) = (market.addr(meter).to_string(), market.addr(owner).to_string());
+        market.ok(REGISTRAR, &["meter", "propose", "--meter", &meter, "--owner", &owner_address]);
+        market.ok(owner, &["meter", "accept", "--meter", &meter]);
+    }
+    let console = Console::start(&market, &[]);
+    let client = http();
+    market.ok(SELLER, &["offer", "--energy", "40Wh", "--price", "2ston/Wh"]);
+    market.ok(BUYER, &["buy", "--offer", "1"]);
+    // The buyer meter's receipt goes on chain; a third meter is bound, then revoked.
+    let out =
+        market.trade_with(REGISTRAR, &["receipts", "submit"], &signed_receipts(&market, BUYER_METER, &[25]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    market.sign_and_submit(REGISTRAR, &String::from_utf8(out.stdout).unwrap());
+    let spare = "0x0000000000000000000000000000000000000042";
+    market.ok(REGISTRAR, &["meter", "propose", "--meter", spare, "--owner", market.addr(BUYER)]);
+    market.ok(BUYER, &["meter", "accept", "--meter", spare]);
+    market.ok(REGISTRAR, &["meter", "revoke", "--meter", spare]);
+
+    // Past the deadline, in the grace window: the trade shows the buyer side's receipt (no
+    // report), the window's end, and the same numbers as evlock-trade status.
+    assert_same_numbers(&market, &client, &console, &[("trade", "1"), ("offer", "1")]);
+    let view = get_json(&client, &console.url("/market.json"));
+    assert_eq!((&view["version"], &view["grace_blocks"]), (&json!(2), &json!("5")), "{view}");
+    let trade = &view["trades"][0];
+    assert_eq!(trade["fields"]["buyer_report_wh"], "25");
+    assert!(trade["receipts"]["buyer"]["tx_hash"].is_string(), "{trade}");
+    assert_eq!(trade["reports"]["buyer"], Value::Null, "{trade}");
+    let deadline: u64 = trade["fields"]["deadline_block"].as_str().unwrap().parse().unwrap();
+    assert_eq!(trade["grace_end_block"], (deadline + 5).to_string());
+    assert!(market.head() > deadline && market.head() <= deadline + 5);
+    assert_eq!(trade["in_grace"], true, "{trade}");
+    assert!(view["recent"].as_array().unwrap().iter().any(|r| r["event"] == "ReceiptAccepted"
+        && r["summary"] == "trade 1: the buyer's meter's signed receipt of 25 Wh recorded"));
+    let page = client.get(console.url("/")).send().unwrap().text().unwrap();
+    assert!(page.contains("grace until"), "{page}");
+
+    // The meters: bound with consent (active, signing with their own key), the spare one
+    // revoked after serving trades up to 1.
+    let meters = get_json(&client, &console.url("/meters.json"));
+    let find = |meters: &Value, account: &str| -> Value {
+        meters["meters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["account"].as_str().unwrap_or_default().eq_ignore_ascii_case(account))
+            .unwrap_or_else(|| panic!("no meter {account}: {meters}"))
+            .clone()
+    };
+    let buyer_meter = find(&meters, market.addr(BUYER_METER));
+    assert_eq!(buyer_meter["state"], "active");
+    assert_eq!(buyer_meter["owner"], market.addr(BUYER));
+    assert_eq!(buyer_meter["signer"], market.addr(BUYER_METER));
+    assert_eq!(buyer_meter["last_receipt"]["wh"], "25");
+    let spare_meter = find(&meters, spare);
+    assert_eq!((&spare_meter["state"], &spare_meter["last_trade"]), (&json!("revoked"), &json!("1")));
+    let page = client.get(console.url("/meters")).send().unwrap().text().unwrap();
+    assert!(page.contains("revoked (serves trades up to 1)"), "{page}");
+
+    // The seller settles in the grace window with its meter's receipt; then its owner points
+    // the meter at another signing key.
+    let out = market.trade_with(
+        SELLER,
+        &["receipts", "settle", "--trade", "1"],
+        &signed_receipts(&market, SELLER_METER, &[40]),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    market.sign_and_submit(SELLER, &String::from_utf8(out.stdout).unwrap());
+    let signer = market.addr(REGISTRAR).to_string();
+    market.ok(SELLER, &["meter", "set-signer", "--meter", market.addr(SELLER_METER), "--signer", &signer]);
+    let (seller, buyer) = (market.addr(SELLER), market.addr(BUYER));
+    assert_same_numbers(&market, &client, &console, &[("trade", "1"), ("credit", seller), ("credit", buyer)]);
+    let view = get_json(&client, &console.url("/market.json"));
+    let trade = &view["trades"][0];
+    assert_eq!(trade["fields"]["state"], "settled");
+    assert_eq!(trade["settlement"]["delivered_wh"], "25");
+    assert_eq!(trade["settlement"]["complete"], false);
+    assert_eq!(trade["in_grace"], false);
+    assert!(trade["receipts"]["seller"]["tx_hash"].is_string(), "{trade}");
+    let meters = get_json(&client, &console.url("/meters.json"));
+    assert_eq!(find(&meters, market.addr(SELLER_METER))["signer"], signer.as_str());
 }
 
 #[test]

@@ -417,6 +417,74 @@ fn deliver(
     deliver_with_stdin(market, meter, role, trade, extra, "")
 }
 
+/// The arguments of `evlock-trade deliver` for one meter, the node and market included.
+fn deliver_args(market: &Market, meter: usize, role: &str, trade: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["--rpc", &market.devnet.url, "--contract", &market.contract];
+    args.extend([
+        "deliver",
+        "--trade",
+        trade,
+        "--role",
+        role,
+        "--key",
+        &market.keys[meter].0,
+        "--password-file",
+        "pw",
+        "--fee-payer-key",
+        &market.keys[REGISTRAR].0,
+        "--fee-payer-password-file",
+        "pw",
+    ]);
+    args.extend(extra);
+    args.into_iter().map(str::to_string).collect()
+}
+
+/// [`deliver`] started in the background, its stdout and stderr in `NAME.out` and `NAME.err`
+/// of the market's folder (or stdout piped, for a pipeline).
+fn spawn_deliver(market: &Market, name: &str, args: &[String], pipe: bool) -> std::process::Child {
+    let file = |ext: &str| std::fs::File::create(market.dir.join(format!("{name}.{ext}"))).unwrap();
+    let stdout = if pipe { std::process::Stdio::piped() } else { file("out").into() };
+    std::process::Command::cargo_bin("evlock-trade")
+        .unwrap()
+        .env_clear()
+        .current_dir(market.dir)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(file("err"))
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (20 s at most) until `NAME.err` in the market's folder holds `needle`.
+fn wait_for_stderr(market: &Market, name: &str, needle: &str) {
+    let path = market.dir.join(format!("{name}.err"));
+    let start = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.contains(needle) {
+            return;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "no {needle:?} in {name}:\n{text}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Waits (20 s at most) for a child to end; its exit code.
+fn wait_exit(child: &mut std::process::Child) -> Option<i32> {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("still running after 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// [`deliver`] with `stdin` on its standard input.
 fn deliver_with_stdin(
     market: &Market,
@@ -1109,10 +1177,23 @@ fn on_version_2_a_seller_whose_buyer_goes_quiet_opens_its_relay_and_is_paid_the_
         records.iter().filter(|r| r["kind"] == "delivery_receipt").map(|r| format!("{r}\n")).collect();
     std::fs::write(dir.path().join("link.ndjson"), link).unwrap();
 
+    // A version 2 seller not told where the buyer's receipts come from is refused before
+    // anything moves, unless it says --unprotected; a buyer has nothing to be unprotected of.
+    let mut bare = vec!["--device", "sim:seller", "--journal", "bare.ndjson"];
+    bare.extend(sim);
+    let (code, _, stderr) = deliver(&market, SELLER_METER, "seller", "1", &bare);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--counterpart-receipts FILE") && stderr.contains("--unprotected"), "{stderr}");
+    bare.push("--unprotected");
+    let (code, _, stderr) = deliver(&market, BUYER_METER, "buyer", "1", &bare);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--unprotected is a version 2 seller's"), "{stderr}");
+    assert!(!dir.path().join("bare.ndjson").exists(), "refused before the journal is made");
+
     // The seller delivers while the buyer's receipts keep up, and opens its relay within one
     // step of them falling behind by more than one step; it puts the buyer's last receipt on
-    // chain at once.
-    let mut args = vec![
+    // chain at once, then waits for the end of the grace window to settle, saying until when.
+    let mut extra = vec![
         "--device",
         "sim:seller?volts=12&amps=2",
         "--switch",
@@ -1122,9 +1203,20 @@ fn on_version_2_a_seller_whose_buyer_goes_quiet_opens_its_relay_and_is_paid_the_
         "--counterpart-receipts",
         "link.ndjson",
     ];
-    args.extend(sim);
-    let (code, records, stderr) = deliver(&market, SELLER_METER, "seller", "1", &args);
-    assert_eq!(code, Some(1), "{stderr}");
+    extra.extend(sim);
+    let args = deliver_args(&market, SELLER_METER, "seller", "1", &extra);
+    let mut seller = spawn_deliver(&market, "seller", &args, false);
+    wait_for_stderr(&market, "seller", "waiting until block");
+    let trade = market.status("trade", "1");
+    assert_eq!(trade["buyer_report_wh"], last_ack.to_string(), "on chain before the wait");
+    let deadline: u64 = trade["deadline_block"].as_str().unwrap().parse().unwrap();
+    let stderr = std::fs::read_to_string(dir.path().join("seller.err")).unwrap();
+    assert!(stderr.contains(&format!("waiting until block {}", deadline + 6)), "{stderr}");
+    // The wait is interruptible (the relay is open already); a run again resumes it.
+    // SAFETY: signalling our own child process.
+    assert_eq!(unsafe { libc::kill(seller.id() as i32, libc::SIGTERM) }, 0);
+    assert_eq!(wait_exit(&mut seller), Some(130));
+    let records = lines(&std::fs::read(dir.path().join("seller.out")).unwrap());
     let alarm = records.iter().find(|r| r["kind"] == "alarm").expect("an alarm");
     assert_eq!(alarm["code"], "counterparty_silent", "{alarm}");
     assert_eq!(alarm["details"]["acknowledged_wh"], last_ack);
@@ -1134,20 +1226,22 @@ fn on_version_2_a_seller_whose_buyer_goes_quiet_opens_its_relay_and_is_paid_the_
     let submitted: Vec<&Value> = records.iter().filter(|r| r["kind"] == "receipt").collect();
     assert_eq!(submitted.len(), 1, "{records:?}");
     assert_eq!(submitted[0]["status"], "success");
-    let trade = market.status("trade", "1");
-    assert_eq!(trade["buyer_report_wh"], last_ack.to_string());
 
     // The late-settle attack: right after the deadline the buyer's plain settle is refused,
     // and the chain already holds its last receipt.
-    let deadline: u64 = trade["deadline_block"].as_str().unwrap().parse().unwrap();
     mine(&market, deadline + 1 - block_number(&market));
     market.reverts(BUYER, &["settle", "--trade", "1"], "trade in its grace window");
-    mine(&market, 5);
 
-    // The seller's session, run again, keeps the relay open and settles with both sides'
-    // receipts: paid for what the buyer's meter signed, at least 30 % less one step.
-    let (code, records, stderr) = deliver(&market, SELLER_METER, "seller", "1", &args);
+    // The seller's session, run again, keeps the relay open, waits out the grace window and
+    // settles with both sides' receipts: paid for what the buyer's meter signed, at least
+    // 30 % less one step.
+    let mut seller = spawn_deliver(&market, "seller-again", &args, false);
+    wait_for_stderr(&market, "seller-again", &format!("waiting until block {}", deadline + 6));
+    mine(&market, deadline + 6 - block_number(&market));
+    let code = wait_exit(&mut seller);
+    let stderr = std::fs::read_to_string(dir.path().join("seller-again.err")).unwrap();
     assert_eq!(code, Some(0), "{stderr}");
+    let records = lines(&std::fs::read(dir.path().join("seller-again.out")).unwrap());
     assert!(figures(&records, "delivery_receipt").is_empty(), "nothing delivered again: {records:?}");
     let status = records.last().unwrap();
     assert_eq!(status["fields"]["state"], "settled");
@@ -1158,6 +1252,93 @@ fn on_version_2_a_seller_whose_buyer_goes_quiet_opens_its_relay_and_is_paid_the_
         market.status("balance", market.addr(SELLER))["withdrawable"]["peb"],
         (u128::from(last_ack) * PRICE_PEB_PER_WH).to_string()
     );
+}
+
+#[test]
+fn on_version_2_the_link_carries_the_buyers_receipts_to_the_seller_who_settles_with_them() {
+    use common::link::{Pki, Stdin, connect, listen, read_records};
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path();
+    let devnet = Devnet::start(w, &[]);
+    let market = deploy_v2(w, &devnet, "300", "5");
+    market.ok(SELLER, &["offer", "--energy", "6Wh", "--price", "2ston/Wh"]);
+    market.ok(BUYER, &["buy", "--offer", "1"]);
+    // The operator passes delivery receipts between meters' boxes (mutual TLS): meter-17 is
+    // the seller's, meter-18 the buyer's.
+    let pki = Pki::new();
+    let (_operator, address) =
+        listen(&pki, w, "operator", &["--route", "meter-*:meter-*:delivery_receipt"], Stdin::Null);
+    let seller_box = connect(&pki, w, "meter-17", &address, &[], Stdin::Null);
+    // 95 V × 95 A: 2.5 Wh a second of wall-clock time, a receipt per Wh.
+    let sim = ["--switch", "sim:fast", "--interval", "50ms", "--every", "1Wh"];
+    let mut extra = vec!["--device", "sim:fast?volts=95&amps=95&noise=0", "--journal", "buyer.ndjson"];
+    extra.extend(sim);
+    extra.extend(["--receipts-to", "meter-17"]);
+    // The buyer's board: `deliver | evlock-relay connect --exit-on-eof`.
+    let mut buyer =
+        spawn_deliver(&market, "buyer", &deliver_args(&market, BUYER_METER, "buyer", "1", &extra), true);
+    let pipe = Stdin::Pipe(buyer.stdout.take().unwrap());
+    let mut buyer_box = connect(&pki, w, "meter-18", &address, &["--exit-on-eof"], pipe);
+    // The seller starts once its box has the buyer's first receipt (both simulated meters
+    // run on their own, so the one started first is ahead); the allowance covers the link's
+    // delay on a busy machine.
+    let logs = || -> String {
+        ["buyer.err", "meter-18.err", "operator.err", "meter-17.err"]
+            .iter()
+            .map(|f| format!("{f}:\n{}\n", std::fs::read_to_string(w.join(f)).unwrap_or_default()))
+            .collect()
+    };
+    let start = std::time::Instant::now();
+    while seller_box.records().is_empty() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "no receipt came:\n{}", logs());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut extra = vec!["--device", "sim:fast?volts=95&amps=95&noise=0", "--journal", "seller.ndjson"];
+    extra.extend(sim);
+    let inbox = seller_box.stdout.display().to_string();
+    extra.extend(["--counterpart-receipts", &inbox, "--max-unacknowledged", "3Wh"]);
+    let (code, records, stderr) = deliver(&market, SELLER_METER, "seller", "1", &extra);
+    assert_eq!(code, Some(0), "{stderr}\n{}", logs());
+    assert!(records.iter().all(|r| r["kind"] != "alarm"), "the relay stayed closed: {records:?}");
+    assert_eq!(figures(&records, "delivery_receipt").last(), Some(&6));
+    // It settled, carrying the buyer's latest receipt as it came over the link (the buyer's
+    // session puts nothing on chain): a complete trade.
+    let status = records.last().unwrap();
+    assert_eq!(status["fields"]["state"], "settled", "{records:?}");
+    assert_eq!(status["fields"]["delivered_wh"], "6");
+    assert_eq!(status["fields"]["buyer_report_wh"], "6");
+    let settled: Vec<&Value> = records.iter().filter(|r| r["kind"] == "receipt").collect();
+    assert_eq!(settled.len(), 1, "one transaction: {records:?}");
+    let call = &settled[0]["meta"]["market"];
+    assert_eq!(call["action"], "settleWithReceipts", "{call}");
+    let buyer_meter = market.addr(BUYER_METER).to_lowercase();
+    assert!(
+        call["receipts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["meter"].as_str().unwrap().to_lowercase() == buyer_meter && r["cumulative_wh"] == "6"),
+        "the buyer's latest receipt: {call}"
+    );
+    assert_eq!(market.status("credit", market.addr(SELLER))["credit"], "1");
+    assert_eq!(wait_exit(&mut buyer), Some(0));
+    assert!(buyer_box.wait(std::time::Duration::from_secs(20)).success(), "{}", buyer_box.stderr_text());
+
+    // What the seller's box wrote: the buyer meter's receipts, from meter-18, rising to the
+    // whole energy; the seller's journal kept them as they came.
+    let inbox = read_records(&seller_box.stdout);
+    assert!(inbox.iter().all(|r| r["kind"] == "delivery_receipt" && r["meta"]["from"]["name"] == "meter-18"));
+    let carried = figures(&inbox, "delivery_receipt");
+    assert!(carried.windows(2).all(|w| w[0] < w[1]) && carried.last() == Some(&6), "{carried:?}");
+    let journal = std::fs::read_to_string(w.join("seller.ndjson")).unwrap();
+    let kept: Vec<u64> = journal
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["event"] == "counterpart")
+        .map(|e| e["cumulative_wh"].as_u64().unwrap())
+        .collect();
+    assert_eq!(kept.last(), Some(&6), "{kept:?}");
+    assert!(kept.len() > 1, "{kept:?}");
 }
 
 #[test]

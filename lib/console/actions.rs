@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, U256};
 
-use crate::market::Action;
+use crate::market::v2::Action as V2;
+use crate::market::{Action, MarketCall};
 use crate::rpc::RpcClient;
 use crate::trade::{ChainParams, OfferState, TxBuilder};
 use crate::units::{parse_blocks, parse_energy_wh, parse_price_per_wh};
@@ -39,6 +40,7 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Result<&'a str, Action
 }
 
 /// Builds the `tx` record a form asks for: its file name and its NDJSON line.
+#[allow(clippy::too_many_arguments)]
 pub fn build(
     client: &RpcClient,
     mut params: ChainParams,
@@ -47,12 +49,13 @@ pub fn build(
     form: &[(String, String)],
     head: u64,
     offers: &BTreeMap<U256, OfferState>,
+    v2: bool,
 ) -> Result<(String, Vec<u8>), ActionError> {
     let bad = |what: &str, e: &dyn std::fmt::Display| ActionError::Form(format!("{what}: {e}"));
     let from: Address = field(form, "from")?.parse().map_err(|e| bad("from is not an address", &e))?;
     params.from = Some(from);
     params.nonce = None;
-    let (name, action) = match kind {
+    let (name, action): (String, Box<dyn MarketCall>) = match kind {
         Kind::Offer => {
             let energy = parse_energy_wh(field(form, "energy")?).map_err(|e| bad("energy", &e))?;
             let price = parse_price_per_wh(field(form, "price")?).map_err(|e| bad("price", &e))?;
@@ -60,10 +63,17 @@ pub fn build(
             if energy == 0 {
                 return Err(ActionError::Form("energy: an offer needs more than 0 Wh".into()));
             }
-            let action = Action::Offer {
-                energy_wh: U256::from(energy),
-                price_per_wh: price,
-                expiry_block: U256::from(head.saturating_add(blocks)),
+            let (energy_wh, expiry_block) = (U256::from(energy), U256::from(head.saturating_add(blocks)));
+            // Version 2 takes a minimum buyer credit too: none, as `evlock-trade offer` sets.
+            let action: Box<dyn MarketCall> = if v2 {
+                Box::new(V2::Offer {
+                    energy_wh,
+                    price_per_wh: price,
+                    expiry_block,
+                    min_buyer_credit: i64::MIN,
+                })
+            } else {
+                Box::new(Action::Offer { energy_wh, price_per_wh: price, expiry_block })
             };
             ("offer-tx.ndjson".to_string(), action)
         }
@@ -77,13 +87,23 @@ pub fn build(
                 Ok(text) => parse_price_per_wh(text).map_err(|e| bad("max price", &e))?,
                 Err(_) => offer.price_per_wh,
             };
-            let action = Action::Buy { offer_id: id, max_price_per_wh: max_price, escrow: offer.escrow() };
+            let (offer_id, escrow) = (id, offer.escrow());
+            let action: Box<dyn MarketCall> = if v2 {
+                Box::new(V2::Buy {
+                    offer_id,
+                    max_price_per_wh: max_price,
+                    min_seller_credit: i64::MIN,
+                    escrow,
+                })
+            } else {
+                Box::new(Action::Buy { offer_id, max_price_per_wh: max_price, escrow })
+            };
             (format!("buy-{id}-tx.ndjson"), action)
         }
     };
     let mut builder = TxBuilder::new(Some(client), params);
     let record = builder
-        .build(Some(contract), &action, None)
+        .build(Some(contract), action.as_ref(), None)
         .map_err(|e| ActionError::Node(crate::exit::error_chain(&e)))?;
     let mut out = Output::to_writer(Vec::new(), false);
     out.emit(&record).map_err(|e| ActionError::Node(e.to_string()))?;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::Console;
 use crate::exit::{Failure, error_chain};
 use crate::rpc::RpcClient;
-use crate::trade::{EventRecord, TradeError, Watcher, meter_owner, read_offer, read_trade};
+use crate::trade::{EventRecord, TradeError, Watcher, meter_owner, read_credit, read_offer, read_trade};
 use crate::wire::{OnError, Output, RecordStream};
 
 /// The most blocks read before the pages are updated: a long history shows up bit by bit.
@@ -115,6 +115,25 @@ impl<'a> Follower<'a> {
                 model.chain.next_block = next;
                 false
             });
+        }
+        let mut stale = None;
+        self.console.update(|model| {
+            stale = Some(model.take_stale_credits());
+            false
+        });
+        let stale = stale.unwrap_or_default();
+        for account in &stale {
+            match read_credit(self.client, self.market, *account) {
+                Ok(credit) => self.console.update(|model| model.set_credit(*account, credit)),
+                Err(error) => {
+                    // Read again next round.
+                    self.console.update(|model| {
+                        model.mark_stale_credits(stale.iter().copied());
+                        false
+                    });
+                    return Err(error);
+                }
+            };
         }
         let unknown = self.console.read().unknown_owners(OWNERS_PER_ROUND);
         for meter in unknown {

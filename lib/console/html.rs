@@ -248,9 +248,14 @@ fn market(model: &Model) -> Markup {
                                 td { (id) br; small { "offer " (t.offer_id) } }
                                 td { (account(model, &t.seller)) " → " (account(model, &t.buyer)) }
                                 td.energy { (energy(t.energy_wh)) br; small { (format_amount(t.escrow())) " in escrow" } }
-                                td.seller-side { (progress("seller", t.seller_wh, t.energy_wh, trade.seller_report.as_ref(), settings)) }
-                                td.buyer-side { (progress("buyer", t.buyer_wh, t.energy_wh, trade.buyer_report.as_ref(), settings)) }
-                                td { (block(model, t.deadline.saturating_to())) }
+                                td.seller-side { (progress("seller", t.seller_wh, t.energy_wh, trade.seller_receipt.as_ref().or(trade.seller_report.as_ref()), settings)) }
+                                td.buyer-side { (progress("buyer", t.buyer_wh, t.energy_wh, trade.buyer_receipt.as_ref().or(trade.buyer_report.as_ref()), settings)) }
+                                td {
+                                    (block(model, t.deadline.saturating_to()))
+                                    @if let Some(grace) = settings.grace_blocks {
+                                        br; small.grace { "grace until " (block(model, t.deadline.saturating_to::<u64>().saturating_add(grace))) }
+                                    }
+                                }
                                 td { (tx_link(settings, trade.opened.as_ref())) }
                             }
                         }
@@ -379,6 +384,18 @@ fn meter_row(model: &Model, key: &MeterKey, meter: &Meter) -> Markup {
                 }
                 @if let Some(registered) = &meter.registered {
                     br; small { "registered at " (block(model, registered.block)) }
+                }
+                @if let Some(state) = meter.state {
+                    br; small.meter-state { (state)
+                        @match &meter.last_trade {
+                            Some(last) if last.is_zero() => { " (serves no trade)" }
+                            Some(last) => { " (serves trades up to " (last) ")" }
+                            None => {}
+                        }
+                    }
+                }
+                @if let Some(signer) = &meter.signer {
+                    br; small { "signs with " code title=(signer.to_checksum(None)) { (short(signer)) } }
                 }
             }
             td.link {
@@ -515,6 +532,7 @@ mod tests {
             actions: true,
             explorer: Some("https://explorer.example/tx/".into()),
             default_from: None,
+            grace_blocks: None,
         };
         let mut model = Model::new(settings, 0);
         let alarm = json!({"kind": "alarm", "code": "<b>x</b>", "device": "sim:<script>alert(1)</script>", "seq": 0,

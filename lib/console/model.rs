@@ -37,6 +37,9 @@ pub struct Settings {
     pub explorer: Option<String>,
     /// The account the forms fill in as the sender (`--from`).
     pub default_from: Option<Address>,
+    /// Version 2 markets: the grace window after a trade's deadline, in blocks (only the
+    /// seller settles an unfinished trade in it). `None`: version 1.
+    pub grace_blocks: Option<u64>,
 }
 
 /// Where in the chain something happened.
@@ -91,6 +94,10 @@ pub struct Trade {
     pub seller_report: Option<TxRef>,
     /// The buyer's meter's latest report.
     pub buyer_report: Option<TxRef>,
+    /// Version 2: where the seller side's latest signed receipt was recorded.
+    pub seller_receipt: Option<TxRef>,
+    /// Version 2: where the buyer side's latest signed receipt was recorded.
+    pub buyer_receipt: Option<TxRef>,
     /// Once settled.
     pub settlement: Option<Settlement>,
 }
@@ -197,6 +204,14 @@ pub struct Meter {
     pub last_report: Option<LastReport>,
     /// Whether the contract was asked for its owner.
     pub owner_checked: bool,
+    /// Version 2: `proposed`, `active` or `revoked` (from its events).
+    pub state: Option<&'static str>,
+    /// Version 2: the address its receipts are signed by, when changed from its own.
+    pub signer: Option<Address>,
+    /// Version 2, a revoked meter: the last trade it may still serve.
+    pub last_trade: Option<U256>,
+    /// Version 2: its latest receipt recorded on the chain.
+    pub last_receipt: Option<LastReport>,
 }
 
 /// The chain as the console last saw it.
@@ -240,6 +255,9 @@ pub struct Model {
     /// How many input records were dropped because [`MAX_INPUT_METERS`] was reached.
     pub dropped: u64,
     input_meters: usize,
+    /// Version 2 emits no `CreditChanged`: the parties of each settlement, whose credit the
+    /// follower reads from the contract.
+    stale_credits: BTreeSet<Address>,
 }
 
 fn num(fields: &Value, key: &str) -> Option<U256> {
@@ -279,6 +297,7 @@ impl Model {
             records: 0,
             dropped: 0,
             input_meters: 0,
+            stale_credits: BTreeSet::new(),
         }
     }
 
@@ -350,7 +369,7 @@ impl Model {
                     }
                     new_trades.extend(num(fields, "trade_id"));
                 }
-                "Reported" | "TradeSettled" => {
+                "Reported" | "ReceiptAccepted" | "TradeSettled" => {
                     if let Some(id) = num(fields, "trade_id")
                         && !self.trades.contains_key(&id)
                         && !new_trades.contains(&id)
@@ -376,6 +395,8 @@ impl Model {
             opened: None,
             seller_report: None,
             buyer_report: None,
+            seller_receipt: None,
+            buyer_receipt: None,
             settlement: None,
         });
     }
@@ -400,6 +421,36 @@ impl Model {
                 entry.owner_checked = true;
                 entry.registered = Some(tx);
                 format!("meter {} registered to {}", short(&meter), short(&owner))
+            }
+            // Version 2's bindings: proposed by the registrar, accepted by the owner, revoked.
+            "MeterProposed" | "MeterAccepted" | "MeterRevoked" => {
+                let (Some(meter), Some(owner)) = (address(fields, "meter"), address(fields, "owner")) else {
+                    return;
+                };
+                let entry = self.meters.entry(MeterKey::Account(meter)).or_default();
+                entry.owner = Some(owner);
+                entry.owner_checked = true;
+                let (state, what) = match event.event.as_str() {
+                    "MeterProposed" => ("proposed", "proposed for"),
+                    "MeterAccepted" => {
+                        entry.registered = Some(tx);
+                        ("active", "accepted by")
+                    }
+                    _ => {
+                        entry.last_trade = num(fields, "last_trade");
+                        ("revoked", "revoked for")
+                    }
+                };
+                entry.state = Some(state);
+                format!("meter {} {what} {}", short(&meter), short(&owner))
+            }
+            "MeterSignerChanged" => {
+                let (Some(meter), Some(signer)) = (address(fields, "meter"), address(fields, "signer"))
+                else {
+                    return;
+                };
+                self.meters.entry(MeterKey::Account(meter)).or_default().signer = Some(signer);
+                format!("meter {} now signs receipts with {}", short(&meter), short(&signer))
             }
             "OfferCreated" => {
                 let Some(id) = num(fields, "offer_id") else { return };
@@ -460,33 +511,43 @@ impl Model {
                         opened: None,
                         seller_report: None,
                         buyer_report: None,
+                        seller_receipt: None,
+                        buyer_receipt: None,
                         settlement: None,
                     }
                 });
                 trade.opened = Some(tx);
                 format!("trade {id}: {} bought offer {offer_id}", short(&buyer))
             }
-            "Reported" => {
+            // A report, or (version 2) a meter's signed receipt recorded: the side's figure.
+            "Reported" | "ReceiptAccepted" => {
                 let (Some(id), Some(wh)) = (num(fields, "trade_id"), num(fields, "cumulative_wh")) else {
                     return;
                 };
+                let receipt = event.event == "ReceiptAccepted";
                 let seller_side = fields.get("seller_side").and_then(Value::as_bool).unwrap_or(false);
                 if let Some(trade) = self.trades.get_mut(&id) {
-                    // Reports are cumulative and only grow; an older one never lowers the value.
-                    let (value, report) = if seller_side {
-                        (&mut trade.state.seller_wh, &mut trade.seller_report)
-                    } else {
-                        (&mut trade.state.buyer_wh, &mut trade.buyer_report)
+                    // Figures are cumulative and only grow; an older one never lowers the value.
+                    let (value, report) = match (seller_side, receipt) {
+                        (true, false) => (&mut trade.state.seller_wh, &mut trade.seller_report),
+                        (false, false) => (&mut trade.state.buyer_wh, &mut trade.buyer_report),
+                        (true, true) => (&mut trade.state.seller_wh, &mut trade.seller_receipt),
+                        (false, true) => (&mut trade.state.buyer_wh, &mut trade.buyer_receipt),
                     };
                     *value = (*value).max(wh);
                     *report = Some(tx.clone());
                 }
                 if let Some(meter) = address(fields, "meter") {
-                    self.meters.entry(MeterKey::Account(meter)).or_default().last_report =
-                        Some(LastReport { trade_id: id, wh, tx });
+                    let entry = self.meters.entry(MeterKey::Account(meter)).or_default();
+                    let last = Some(LastReport { trade_id: id, wh, tx });
+                    if receipt { entry.last_receipt = last } else { entry.last_report = last }
                 }
                 let side = if seller_side { "seller" } else { "buyer" };
-                format!("trade {id}: the {side}'s meter reported {}", energy(wh))
+                if receipt {
+                    format!("trade {id}: the {side}'s meter's signed receipt of {} recorded", energy(wh))
+                } else {
+                    format!("trade {id}: the {side}'s meter reported {}", energy(wh))
+                }
             }
             "TradeSettled" => {
                 let Some(id) = num(fields, "trade_id") else { return };
@@ -506,6 +567,9 @@ impl Model {
                 if let Some(trade) = self.trades.get_mut(&id) {
                     trade.state.status = 2;
                     trade.settlement = Some(settlement);
+                    if self.settings.grace_blocks.is_some() {
+                        self.stale_credits.extend([trade.state.seller, trade.state.buyer]);
+                    }
                 }
                 summary
             }
@@ -643,6 +707,22 @@ impl Model {
             .collect()
     }
 
+    /// The accounts whose credit changed without an event (version 2's settlements), taken
+    /// for the follower to read.
+    pub fn take_stale_credits(&mut self) -> BTreeSet<Address> {
+        std::mem::take(&mut self.stale_credits)
+    }
+
+    /// Puts accounts back for the follower to read (the node did not answer).
+    pub fn mark_stale_credits(&mut self, accounts: impl IntoIterator<Item = Address>) {
+        self.stale_credits.extend(accounts);
+    }
+
+    /// Sets an account's credit as read from the contract.
+    pub fn set_credit(&mut self, account: Address, credit: I256) -> bool {
+        self.credits.insert(account, credit) != Some(credit)
+    }
+
     /// Sets a meter's owner as read from the contract (zero: not registered).
     pub fn set_owner(&mut self, meter: Address, owner: Address) -> bool {
         let entry = self.meters.entry(MeterKey::Account(meter)).or_default();
@@ -687,6 +767,7 @@ mod tests {
                 actions: false,
                 explorer: None,
                 default_from: None,
+                grace_blocks: None,
             },
             0,
         )

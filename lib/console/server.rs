@@ -539,9 +539,12 @@ async fn post(path: &str, request: Request<Incoming>, shared: &Arc<Shared>) -> R
     };
     let client = shared.client.clone();
     let params = shared.params.clone();
-    let contract = shared.console.read().settings.contract;
+    let (contract, v2) = {
+        let settings = &shared.console.read().settings;
+        (settings.contract, settings.grace_blocks.is_some())
+    };
     let built = tokio::task::spawn_blocking(move || {
-        actions::build(&client, params, contract, action, &form, head, &offers)
+        actions::build(&client, params, contract, action, &form, head, &offers, v2)
     })
     .await;
     match built {

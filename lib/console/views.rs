@@ -58,13 +58,25 @@ pub fn market_json(model: &Model) -> Value {
                     "block": s.tx.block.to_string(), "tx_hash": s.tx.hash,
                 })
             });
-            json!({
+            let mut view = json!({
                 "what": "trade", "id": id.to_string(), "fields": trade.state.status_fields(),
                 "deadline_time": time(model.block_time(block_u64(trade.state.deadline))),
                 "opened": tx(&trade.opened),
                 "reports": {"seller": tx(&trade.seller_report), "buyer": tx(&trade.buyer_report)},
                 "settlement": settlement,
-            })
+            });
+            // Version 2: the sides' signed receipts on chain, and the end of the grace window
+            // (until then only the seller settles an unfinished trade).
+            if let Some(grace) = model.settings.grace_blocks {
+                let end = block_u64(trade.state.deadline).saturating_add(grace);
+                view["receipts"] =
+                    json!({"seller": tx(&trade.seller_receipt), "buyer": tx(&trade.buyer_receipt)});
+                view["grace_end_block"] = json!(end.to_string());
+                view["grace_end_time"] = time(model.block_time(end));
+                view["in_grace"] =
+                    json!(trade.state.status == 1 && head > block_u64(trade.state.deadline) && head <= end);
+            }
+            view
         })
         .collect();
     let credits: Vec<Value> = model
@@ -82,6 +94,8 @@ pub fn market_json(model: &Model) -> Value {
     json!({
         "kind": "console_market", "v": 1,
         "contract": model.settings.contract.to_checksum(None),
+        "version": if model.settings.grace_blocks.is_some() { 2 } else { 1 },
+        "grace_blocks": model.settings.grace_blocks.map(|g| g.to_string()),
         "block": head.to_string(), "block_time": time(model.block_time(head)),
         "seconds_per_block": model.chain.seconds_per_block,
         "node": node(model), "events": model.events,
@@ -118,7 +132,18 @@ fn meter_json(model: &Model, key: &MeterKey, meter: &Meter) -> Value {
         json!({"trade_id": r.trade_id.to_string(), "wh": r.wh.to_string(), "block": r.tx.block.to_string(), "tx_hash": r.tx.hash})
     });
     let owner_credit = meter.owner.and_then(|owner| model.credits.get(&owner)).map(|c| c.to_string());
+    let receipt = meter.last_receipt.as_ref().map_or(Value::Null, |r| {
+        json!({"trade_id": r.trade_id.to_string(), "wh": r.wh.to_string(), "block": r.tx.block.to_string(), "tx_hash": r.tx.hash})
+    });
+    // Version 2's meter state; an account's own key signs until the owner names another.
+    let v2 = model.settings.grace_blocks.is_some();
+    let signer = meter.signer.or(match key {
+        MeterKey::Account(account) if v2 && meter.state.is_some() => Some(*account),
+        _ => None,
+    });
     json!({
+        "state": meter.state, "signer": signer.map(|s| s.to_checksum(None)),
+        "last_trade": meter.last_trade.map(|t| t.to_string()), "last_receipt": receipt,
         "account": account, "name": name, "device": meter.device,
         "owner": meter.owner.map(|o| o.to_checksum(None)), "owner_credit": owner_credit,
         "registered": tx(&meter.registered), "reading": reading,

@@ -105,7 +105,11 @@ exit 130; a second signal ends it at once). On a version 2 market it signs a rec
 meter's reading at each step instead of reporting (journaled, then written to stdout); the
 seller's session also watches the buyer's receipts (--counterpart-receipts) and stops with an
 alarm (`counterparty_silent`, `divergence`) when they fall behind by more than
---max-unacknowledged, puts the buyer's last receipt on chain and settles with both.
+--max-unacknowledged, puts the buyer's last receipt on chain and settles with both. A trade
+left unfinished the seller's session settles as soon as the contract lets it (after the
+deadline for the seller's account, else after the grace window): it waits for that block,
+saying which, and Ctrl-C stops the wait (running again resumes). A version 2 seller without
+--counterpart-receipts is refused unless --unprotected says so.
 
 Version 2 markets (contracts/EnergyMarketV2.sol) are told apart by asking the node (they answer
 graceBlocks()); offline, or to insist, give --market-version. `meter`, `registrar` and `receipts`
@@ -206,11 +210,28 @@ evlock-trade deliver --trade 1 --role buyer --device sim:buyer \
   --switch sim:buyer --clock virtual --every 10Wh --key meter.json \
   --password-file pw.txt
 
-# Version 2: the seller's relay opens when the buyer's receipts (a file
-# the link appends to) fall more than one step behind
+# Version 2, the buyer's board: its meter's receipts go over the link,
+# addressed to the seller's box (listen --route passes them on)
+evlock-trade deliver --trade 1 --role buyer --device sim:buyer \
+  --switch sim:buyer --every 1Wh --key meter.json --password-file pw.txt \
+  --receipts-to meter-17 \
+  | evlock-relay connect --to operator.example:7443 \
+  --ca ca.pem --cert meter-18.pem --key meter-18.key --spool spool \
+  --exit-on-eof
+
+# Version 2, the seller's board: its link writes the buyer's receipts to
+# inbox.ndjson; its relay opens when they fall more than one step behind
+evlock-relay connect --to operator.example:7443 --ca ca.pem \
+  --cert meter-17.pem --key meter-17.key --spool spool \
+  < /dev/null > inbox.ndjson &
+evlock-trade deliver --trade 1 --role seller --device sim:seller \
+  --switch sim:seller --every 1Wh --key meter.json \
+  --password-file pw.txt --counterpart-receipts inbox.ndjson
+
+# Version 2, a seller on a test bench that does not watch the buyer
 evlock-trade deliver --trade 1 --role seller --device sim:seller \
   --switch sim:seller --clock virtual --every 10Wh --key meter.json \
-  --password-file pw.txt --counterpart-receipts buyer-receipts.ndjson
+  --password-file pw.txt --unprotected
 "#;
 
 /// Build EnergyMarket transactions and read the market's state and events.
@@ -654,7 +675,8 @@ struct DeliverArgs {
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
     /// After delivering, wait this long for the other meter to finish so the trade settles
-    /// complete; after that it is left for its deadline.
+    /// complete; after that it is left for its deadline. (A version 2 seller waits until it
+    /// may settle, complete or not.)
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = duration)]
     settle_wait: Duration,
     /// Keep delivering through meter alarms (they are still written).
@@ -664,6 +686,11 @@ struct DeliverArgs {
     /// appends to; the relay stays closed only while they keep up with the delivery.
     #[arg(long, value_name = "FILE")]
     counterpart_receipts: Option<PathBuf>,
+    /// Version 2, the seller: deliver without --counterpart-receipts, the relay closed
+    /// whatever the buyer's meter acknowledges (a buyer gone quiet then pays only for what
+    /// reached the chain). Without either flag a version 2 seller is refused (exit 2).
+    #[arg(long, conflicts_with_all = ["counterpart_receipts", "max_unacknowledged"])]
+    unprotected: bool,
     /// Version 2: the link peer (the other side's meter) this session's receipts are for,
     /// set as their `meta.to` so the operator↔meter link routes them there.
     #[arg(long, value_name = "PEER")]
@@ -1329,10 +1356,18 @@ fn run_deliver(
             return Err(Failure::usage(format!("{flag} is the seller's: it watches the buyer's receipts")));
         }
     }
+    if args.unprotected && (version == MarketVersion::V1 || args.role == Side::Buyer) {
+        return Err(Failure::usage(
+            "--unprotected is a version 2 seller's: only it is held to the buyer's receipts",
+        ));
+    }
     if version == MarketVersion::V2 && args.role == Side::Seller && args.counterpart_receipts.is_none() {
-        log::warn!(
-            "no --counterpart-receipts: the relay stays closed whatever the buyer's meter acknowledges"
-        );
+        if !args.unprotected {
+            return Err(Failure::usage(
+                "a version 2 seller needs --counterpart-receipts FILE (the buyer meter's receipts, as the link writes them): without them the relay stays closed whatever the buyer's meter acknowledges; say --unprotected to deliver so anyway",
+            ));
+        }
+        log::warn!("--unprotected: the relay stays closed whatever the buyer's meter acknowledges");
     }
     let device: DeviceUri = args.meter.device()?.parse()?;
     let switch: Option<DeviceUri> = args.meter.switch.as_deref().map(str::parse).transpose()?;

@@ -127,11 +127,17 @@ pub(crate) fn run(
             "there is no contract at {market} (is --contract the market's address?)"
         )));
     }
+    // The version decides the forms' calls and what the pages show (receipts, grace).
+    let grace_blocks = match crate::trade::check_market(&client, market)? {
+        crate::trade::MarketVersion::V1 => None,
+        crate::trade::MarketVersion::V2 => Some(crate::trade::grace_blocks(&client, market)?),
+    };
     let settings = Settings {
         contract: market,
         actions: args.allow_actions,
         explorer: args.explorer.clone(),
         default_from: params.from,
+        grace_blocks,
     };
     let console = Arc::new(Console::new(Model::new(settings, args.from_block)));
     let client = Arc::new(client);

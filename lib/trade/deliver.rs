@@ -415,10 +415,12 @@ pub fn deliver(
     if let Some(Stop::Counterparty(alarm)) = &stopped {
         out.emit(alarm)?;
     }
-    // Stopped for whatever reason, the seller puts the buyer's latest receipt on chain at
+    // Stopped and not settling now, the seller puts the buyer's latest receipt on chain at
     // once: a buyer settling late on a stale figure then pays for what it acknowledged.
+    // (On the way to settle, [`settle`] does it unless it settles with it at once.)
     if let Some(state) = receipts.as_ref()
         && options.side == Side::Seller
+        && matches!(stopped, Some(Stop::Alarm(_) | Stop::Interrupted))
     {
         submit_counterpart(client, market, sender, state, id, out)?;
     }
@@ -439,8 +441,9 @@ pub fn deliver(
                 "trade {id}: the relay is open: {}; the trade settles with the buyer's latest receipt",
                 alarm.message
             );
-            let ending = settle(client, market, sender, journal, options, energy_wh, receipts.as_ref(), out)?;
-            let ending = if ending == Ending::Settled { ending } else { Ending::Alarm };
+            let ending = settle(client, market, sender, journal, options, energy_wh, receipts.as_mut(), out)?;
+            let ending =
+                if matches!(ending, Ending::Settled | Ending::Interrupted) { ending } else { Ending::Alarm };
             return finish(client, market, id, ending, out);
         }
         None => {}
@@ -448,7 +451,7 @@ pub fn deliver(
     if planner.is_done() && !journal.entries().iter().any(|e| matches!(e, Entry::Delivered)) {
         journal.append(Entry::Delivered)?;
     }
-    let ending = settle(client, market, sender, journal, options, energy_wh, receipts.as_ref(), out)?;
+    let ending = settle(client, market, sender, journal, options, energy_wh, receipts.as_mut(), out)?;
     finish(client, market, id, ending, out)
 }
 
@@ -467,23 +470,12 @@ fn check_acknowledged(
     journal: &mut Journal,
 ) -> Result<Option<Stop>, Failure> {
     let id = options.trade_id;
-    // Without the buyer's receipts there is nothing to hold the delivery to (the operator
-    // was warned when the session started).
-    let Some(feed) = state.mode.counterpart.as_mut() else { return Ok(None) };
-    let records = feed.poll()?;
-    state.fresh = false;
-    for record in records {
-        let Some((wh, signed)) = counterpart_receipt(client, market, trade, id, state, &record)? else {
-            continue;
-        };
-        if state.counterpart.as_ref().is_some_and(|(held, _)| *held >= wh) {
-            continue;
-        }
-        let value = serde_json::to_value(crate::wire::Envelope::new(&record)).expect("records serialize");
-        journal.append(Entry::Counterpart { cumulative_wh: wh, record: value })?;
-        state.counterpart = Some((wh, signed));
-        state.fresh = true;
+    // Without the buyer's receipts there is nothing to hold the delivery to (the session
+    // was started with --unprotected).
+    if state.mode.counterpart.is_none() {
+        return Ok(None);
     }
+    absorb_counterpart(client, market, trade, state, id, journal)?;
     let acknowledged = state.counterpart.as_ref().map_or(0, |(wh, _)| *wh);
     let allowance = state.mode.max_unacknowledged.unwrap_or(match options.every {
         Reporting::EveryWh(step) => step,
@@ -517,6 +509,34 @@ fn check_acknowledged(
     };
     journal.append(Entry::Alarm { code: alarm.code.clone(), message: alarm.message.clone() })?;
     Ok(Some(Stop::Counterparty(alarm)))
+}
+
+/// Reads the buyer's receipts added to the feed since the last look and keeps (journaled)
+/// the highest valid one; `state.fresh` tells whether it rose.
+fn absorb_counterpart(
+    client: &RpcClient,
+    market: Address,
+    trade: &TradeState,
+    state: &mut ReceiptState<'_>,
+    id: U256,
+    journal: &mut Journal,
+) -> Result<(), Failure> {
+    state.fresh = false;
+    let Some(feed) = state.mode.counterpart.as_mut() else { return Ok(()) };
+    let records = feed.poll()?;
+    for record in records {
+        let Some((wh, signed)) = counterpart_receipt(client, market, trade, id, state, &record)? else {
+            continue;
+        };
+        if state.counterpart.as_ref().is_some_and(|(held, _)| *held >= wh) {
+            continue;
+        }
+        let value = serde_json::to_value(crate::wire::Envelope::new(&record)).expect("records serialize");
+        journal.append(Entry::Counterpart { cumulative_wh: wh, record: value })?;
+        state.counterpart = Some((wh, signed));
+        state.fresh = true;
+    }
+    Ok(())
 }
 
 /// A buyer receipt the contract will take for trade `id`'s buyer side, with its figure
@@ -809,6 +829,12 @@ fn check_foreign(
     Ok(Some(Stop::Alarm(alarm)))
 }
 
+/// Settles the trade when it may: complete at once; an unfinished one after its deadline
+/// (version 2: by the seller's account, or by anyone after the grace window). Waits up to
+/// `settle_wait` for the other side to finish, then leaves the trade for its deadline —
+/// except the seller's session on version 2, which waits (block by block, Ctrl-C stops it)
+/// until it may settle with the buyer's latest receipt, and meanwhile puts every higher one
+/// it reads on chain.
 #[allow(clippy::too_many_arguments)]
 fn settle(
     client: &RpcClient,
@@ -817,22 +843,30 @@ fn settle(
     journal: &mut Journal,
     options: &DeliverOptions,
     energy_wh: u64,
-    receipts: Option<&ReceiptState<'_>>,
+    mut receipts: Option<&mut ReceiptState<'_>>,
     out: &mut Output,
 ) -> Result<Ending, Failure> {
     let id = options.trade_id;
     let waited = Instant::now();
+    let mut announced = None;
     loop {
         let trade = read_trade(client, market, id)?;
         if trade.status == 2 {
             journal.append(Entry::Settled { hash: None })?;
             return Ok(Ending::Settled);
         }
+        // The buyer's receipts keep coming after the seller's meter is done (the last
+        // steps, over the link): each look may complete the trade.
+        if let Some(state) = receipts.as_deref_mut()
+            && options.side == Side::Seller
+        {
+            absorb_counterpart(client, market, &trade, state, id, journal)?;
+        }
         let block = client.block_number().map_err(TradeError::from)?;
         let past_deadline = U256::from(block) > trade.deadline;
         // Version 2: this side's receipts count with the chain's figures, and an unfinished
         // trade is settled by a meter's session only after the grace window.
-        let (action, complete, may_settle): (Box<dyn MarketCall>, bool, bool) = match receipts {
+        let (action, complete, may_settle): (Box<dyn MarketCall>, bool, bool) = match receipts.as_deref() {
             None => {
                 let complete = side_report(&trade, Side::Seller) >= energy_wh
                     && side_report(&trade, Side::Buyer) >= energy_wh;
@@ -887,14 +921,56 @@ fn settle(
             }
             return Err(DeliverError::SettleReverted { trade: id, reason }.into());
         }
-        if waited.elapsed() >= options.settle_wait {
-            log::info!(
-                "trade {id}: waiting for the other meter, or the deadline at block {}",
-                trade.deadline
-            );
-            return Ok(Ending::LeftForDeadline);
+        match receipts.as_deref() {
+            Some(state) if options.side == Side::Seller => {
+                // Not settling now, the buyer's latest receipt goes on chain at once: a
+                // buyer settling after the grace window pays for what its meter signed.
+                if state.fresh || announced.is_none() {
+                    submit_counterpart(client, market, sender, state, id, out)?;
+                }
+                let grace = if sender.sender.address() == trade.seller {
+                    U256::ZERO
+                } else {
+                    U256::from(state.mode.grace_blocks)
+                };
+                let from = trade.deadline.saturating_add(grace).saturating_add(U256::from(1));
+                if announced != Some(from) {
+                    let acknowledged = state.counterpart.as_ref().map_or(0, |(wh, _)| *wh);
+                    log::warn!(
+                        "trade {id}: unfinished ({acknowledged} of {energy_wh} Wh acknowledged by the buyer's meter); waiting until block {from} to settle it (deadline {} + grace {grace}; block {block} now). Ctrl-C stops; running again resumes",
+                        trade.deadline
+                    );
+                    announced = Some(from);
+                }
+            }
+            _ if waited.elapsed() >= options.settle_wait => {
+                log::info!(
+                    "trade {id}: waiting for the other meter, or the deadline at block {}",
+                    trade.deadline
+                );
+                return Ok(Ending::LeftForDeadline);
+            }
+            _ => {}
         }
-        std::thread::sleep(options.poll);
+        if pause(options.poll) {
+            log::warn!("trade {id}: interrupted while waiting to settle; running again resumes");
+            return Ok(Ending::Interrupted);
+        }
+    }
+}
+
+/// Sleeps `period` in short slices; true when Ctrl-C or SIGTERM came meanwhile.
+fn pause(period: Duration) -> bool {
+    let until = Instant::now() + period;
+    loop {
+        if crate::interrupt::requested() {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= until {
+            return false;
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(50)));
     }
 }
 

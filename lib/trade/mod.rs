@@ -32,7 +32,7 @@ pub use builder::{ChainParams, TxBuilder, TxFamily, fallback_gas};
 pub use report::{ReportPlan, ReportPlanner, Reporting};
 pub use state::{
     MarketVersion, MeterState, OfferState, Query, TradeState, amount_fields, check_market, credit_fields,
-    grace_blocks, meter_owner, read_meter, read_offer, read_trade, status_record,
+    grace_blocks, meter_owner, read_credit, read_meter, read_offer, read_trade, status_record,
 };
 pub use watch::{EventRecord, Watcher};
 

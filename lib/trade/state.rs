@@ -282,6 +282,11 @@ pub enum Query {
     Meter(Address),
 }
 
+/// Reads an account's trading credit.
+pub fn read_credit(client: &RpcClient, market: Address, account: Address) -> Result<I256, TradeError> {
+    view(client, market, EnergyMarket::creditCall(account))
+}
+
 /// Reads what `query` names and renders it as a `status` record.
 pub fn status_record(client: &RpcClient, market: Address, query: &Query) -> Result<StatusRecord, TradeError> {
     let block = client.block_number()?;

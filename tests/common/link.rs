@@ -102,6 +102,8 @@ pub enum Stdin<'a> {
     Null,
     Piped,
     File(&'a Path),
+    /// Another process's stdout (a pipeline).
+    Pipe(std::process::ChildStdout),
 }
 
 impl Proc {
@@ -130,6 +132,7 @@ impl Proc {
             Stdin::Null => command.stdin(Stdio::null()),
             Stdin::Piped => command.stdin(Stdio::piped()),
             Stdin::File(path) => command.stdin(File::open(path).unwrap()),
+            Stdin::Pipe(out) => command.stdin(Stdio::from(out)),
         };
         let mut child = command.spawn().unwrap();
         let stdin = child.stdin.take();
