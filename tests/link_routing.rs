@@ -50,6 +50,9 @@ fn the_outbox_keeps_records_for_meters_that_are_away() {
     // It goes away with a stop, after acknowledging them (a SIGKILL could fall before its
     // ack, leaving the outbox full, and record 8 would be refused).
     meter.stop();
+    // The operator takes its acks in before it sees the bye: once it logs the end of that
+    // session, the outbox is free again (the meter's exit alone does not say it has read them).
+    operator.wait_for_log("closed by the peer (closing)", WAIT);
     // Now its account is known: addressed by account while it is away, it still gets it.
     operator.send(&format!(r#"{{"kind":"tx","v":1,"n":8,"meta":{{"to":"kaia:{ACCOUNT_18}"}}}}"#));
     std::thread::sleep(Duration::from_millis(300));

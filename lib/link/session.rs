@@ -448,6 +448,17 @@ async fn write_loop<W: FrameWriter>(
             biased;
             changed = stop.changed() => {
                 if changed.is_err() || *stop.borrow() {
+                    // Acks and refusals already owed go out before the bye: records this side
+                    // has written must not wait in the peer's outbox while it is away.
+                    while let Some(control) = pending.take().or_else(|| controls.try_recv().ok()) {
+                        let line = match control {
+                            Control::Ack { stream, seq } => Frame::Ack { stream: stream.to_string(), seq },
+                            Control::AckEach { stream, seqs } => Frame::Acks { stream: stream.to_string(), seqs },
+                            Control::Refused { seq, code, message } => Frame::Refused { seq, code, message },
+                            Control::Pong | Control::Resume(_) | Control::Bye { .. } => continue,
+                        };
+                        writer.write_frame(&line.to_line()).await.map_err(io)?;
+                    }
                     writer.write_frame(&Frame::Bye { code: "closing".into(), message: String::new() }.to_line()).await.map_err(io)?;
                     return writer.close().await.map_err(io);
                 }
