@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::devnet::Devnet;
-use common::faults::close_stdout;
+use common::faults::{close_stdout, limit_file_size};
 use common::{import_key, lines, run};
 use serde_json::{Value, json};
 
@@ -558,4 +558,535 @@ fn the_bad_input_sweep_every_reader_every_kind_of_garbage() {
         assert_eq!(out, "");
         assert!(err.contains(not_a_file), "the message names {not_a_file}: {err}");
     }
+}
+
+/// Where a sweep case's stdout goes.
+#[derive(Clone, Copy, Debug)]
+enum Stdout {
+    /// A pipe the test reads.
+    Pipe,
+    /// `/dev/full`: every write fails with ENOSPC.
+    Full,
+    /// Closed (`>&-`).
+    Closed,
+}
+
+/// One sweep case: `bin args` in `dir` with `input` on stdin and, with `fsize`, every file it
+/// writes limited to that many bytes (a full disk: short writes, then EFBIG). Fails the test
+/// on a hang (30 s), a signal (an abort) or a panic; returns (exit code, stdout, stderr).
+fn sweep_case(
+    bin: &str,
+    dir: &Path,
+    args: &[String],
+    input: &[u8],
+    fsize: Option<u64>,
+    stdout: Stdout,
+) -> (Option<i32>, String, String) {
+    use std::io::Read;
+    let mut command = command(bin, dir);
+    command.args(args).stdin(Stdio::piped()).stderr(Stdio::piped());
+    match stdout {
+        Stdout::Pipe => command.stdout(Stdio::piped()),
+        Stdout::Full => command.stdout(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap()),
+        Stdout::Closed => {
+            close_stdout(&mut command);
+            command.stdout(Stdio::null())
+        }
+    };
+    if let Some(bytes) = fsize {
+        limit_file_size(&mut command, bytes);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let mut out_pipe = child.stdout.take();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(pipe) = out_pipe.as_mut() {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = err_pipe.read_to_end(&mut bytes);
+        bytes
+    });
+    let limit = std::time::Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{bin} {args:?} still running after {limit:?}: a hang");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    writer.join().unwrap();
+    let (out, err) = (text(&out.join().unwrap()), text(&err.join().unwrap()));
+    use std::os::unix::process::ExitStatusExt;
+    assert!(status.signal().is_none(), "{bin} {args:?} was killed by signal {:?}: {err}", status.signal());
+    assert!(!err.contains("panicked"), "{bin} {args:?} panicked: {err}");
+    (status.code(), out, err)
+}
+
+/// Every file in `dir` (names and bytes), to see that a failed run changed none.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path.clone());
+                files.insert(format!("{}/", path.strip_prefix(dir).unwrap().display()), Vec::new());
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.insert(path.strip_prefix(dir).unwrap().display().to_string(), bytes);
+            }
+        }
+    }
+    files
+}
+
+/// The files that differ between two snapshots, by name.
+fn changed(
+    before: &std::collections::BTreeMap<String, Vec<u8>>,
+    after: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> Vec<String> {
+    let names: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    names.into_iter().filter(|name| before.get(*name) != after.get(*name)).cloned().collect()
+}
+
+/// Runs `jobs` on up to four threads (the cases are independent processes in their own
+/// folders), so the sweep takes seconds on two cores.
+/// Every failure is collected, so one run shows them all.
+fn in_parallel<T: Send>(jobs: Vec<T>, run: impl Fn(T) + Sync) {
+    let queue = std::sync::Mutex::new(jobs);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                loop {
+                    let Some(job) = queue.lock().unwrap().pop() else { break };
+                    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(job))) {
+                        let what = panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default();
+                        failures.lock().unwrap().push(what);
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n---\n"));
+}
+
+/// A folder for one sweep case holding the password file and a copy of the key.
+fn case_dir(root: &Path, name: &str, keystore: &Path) -> std::path::PathBuf {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pw"), "pw\n").unwrap();
+    std::fs::copy(keystore, dir.join("key.json")).unwrap();
+    dir
+}
+
+// The bad-input sweep over files: every tool that reads a file named on its command line
+// (keystores, key and mnemonic files, policies, certificates, the audit log), given each kind
+// of bad file or something that is not a file at all, ends in time with its documented code,
+// names the file, writes nothing to stdout and changes no file.
+#[test]
+fn the_bad_input_sweep_every_file_a_tool_reads() {
+    let root = tempfile::tempdir().unwrap();
+    let (key, _) = import_key(root.path(), KEY, "k");
+    let keystore = root.path().join(&key);
+    let tx = format!("{}\n", transfer(0, STRANGER));
+    let f = "input.file";
+    let import = |source: &'static str| -> Vec<&'static str> {
+        vec!["import", source, f, "--password-file", "pw", "--light-kdf", "--out-dir", "out"]
+    };
+    // (tool, arguments with the file as `input.file`, its code for a bad file, contents it takes)
+    let readers: Vec<(&str, Vec<&str>, i32, Vec<&str>)> = vec![
+        ("evlock-keygen", vec!["inspect", f], 5, vec![]),
+        ("evlock-keygen", [import("--keystore"), vec!["--source-password-file", "pw"]].concat(), 5, vec![]),
+        ("evlock-keygen", import("--private-key-file"), 2, vec![]),
+        ("evlock-keygen", import("--mnemonic-file"), 2, vec![]),
+        (
+            "evlock-keygen",
+            vec!["change-password", f, "--password-file", "pw", "--new-password-file", "pw"],
+            5,
+            vec![],
+        ),
+        ("evlock-keygen", vec!["tls", "inspect", f], 2, vec![]),
+        ("evlock-sign", vec!["--key", f, "--password-file", "pw"], 5, vec![]),
+        // An empty policy (or only a blank line) sets no rule: it is a valid file.
+        (
+            "evlock-sign",
+            vec!["--key", "key.json", "--password-file", "pw", "--policy", f],
+            2,
+            vec!["an empty file", "a blank line"],
+        ),
+        // An audit log that cannot be read is tampering (1); an empty or missing one is new.
+        (
+            "evlock-sign",
+            vec!["--key", "key.json", "--password-file", "pw", "--audit-log", f],
+            1,
+            vec!["an empty file", "a blank line", "a missing file"],
+        ),
+        ("evlock-calibrate", vec!["report", "--certificate", f], 2, vec![]),
+        (
+            "evlock-sense",
+            vec!["--device", "sim:a", "--clock", "virtual", "--count", "1", "--certificate", f],
+            2,
+            vec![],
+        ),
+    ];
+    let mut over_limit = vec![b'"'; evlock::wire::MAX_LINE_BYTES + 1];
+    over_limit.push(b'\n');
+    let contents: Vec<(&str, Option<Vec<u8>>)> = vec![
+        ("an empty file", Some(Vec::new())),
+        ("a blank line", Some(b"\n".to_vec())),
+        ("binary garbage", Some((0u8..=255).cycle().take(4096).chain([b'\n']).collect())),
+        ("invalid UTF-8", Some(b"{\"version\": 3, \"id\": \"\xff\xfe\"}\n".to_vec())),
+        ("a line over the limit", Some(over_limit)),
+        (
+            "deeply nested JSON",
+            Some(format!("{}{}\n", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
+        ),
+        ("a 1,000-digit number", Some(format!("{{\"version\": {}}}\n", "9".repeat(1000)).into_bytes())),
+        ("a wrong record kind", Some(b"{\"kind\": \"reading\", \"v\": 1}\n".to_vec())),
+        ("a directory", None),
+        ("a missing file", None),
+    ];
+    let mut jobs = Vec::new();
+    for (i, reader) in readers.iter().enumerate() {
+        for (j, content) in contents.iter().enumerate() {
+            jobs.push((i, j, reader, content));
+        }
+    }
+    in_parallel(jobs, |(i, j, (bin, args, code, fine), (what, content))| {
+        let dir = case_dir(root.path(), &format!("case-{i}-{j}"), &keystore);
+        match (content, *what) {
+            (Some(bytes), _) => std::fs::write(dir.join(f), bytes).unwrap(),
+            (None, "a directory") => std::fs::create_dir(dir.join(f)).unwrap(),
+            (None, _) => {}
+        }
+        let before = snapshot(&dir);
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let (got, out, err) = sweep_case(bin, &dir, &args, tx.as_bytes(), None, Stdout::Pipe);
+        if fine.contains(what) {
+            assert_eq!(got, Some(0), "{bin} {args:?} takes {what}: {err}");
+            return;
+        }
+        assert_eq!(got, Some(*code), "{bin} {args:?} on {what}: {err}");
+        assert!(err.contains(f), "{bin} {args:?} on {what}: the message names no file: {err}");
+        assert!(err.len() < 4096, "{bin} {args:?} on {what} echoes the input: {} bytes", err.len());
+        assert_eq!(out, "", "{bin} {args:?} on {what} wrote to stdout");
+        assert_eq!(changed(&before, &snapshot(&dir)), Vec::<String>::new(), "{bin} {args:?} on {what}");
+    });
+}
+
+/// A full-disk sweep case: name, tool, arguments, stdin, file size limit, stdout, the file.
+type WriteCase<'a> = (String, &'a str, Vec<String>, String, Option<u64>, Stdout, &'a str);
+
+// The full-disk sweep: every file a tool writes, written to a disk that fills up part way
+// (RLIMIT_FSIZE: a short write, then EFBIG) — keystores (import, new, change-password in
+// place), the mnemonic, TLS keys and certificates, calibration certificates and their SVG,
+// the signing audit log — ends with exit 2 naming the file, leaves no partial or temporary
+// file behind, and replaces nothing that was there. And every tool writing records to a full
+// or closed stdout says so and exits 2.
+#[test]
+fn the_full_disk_sweep_every_file_a_tool_writes_and_its_stdout() {
+    let root = tempfile::tempdir().unwrap();
+    let (key, _) = import_key(root.path(), KEY, "k");
+    let keystore = root.path().join(&key);
+    let (technician, _) = import_key(root.path(), TECHNICIAN_KEY, "tech");
+    let technician = root.path().join(technician);
+    // What the writers start from: a certificate, a CA, a mnemonic.
+    let setup = case_dir(root.path(), "setup", &technician);
+    let out = commission(&setup, "key.json", "sim:a", &["--class", "2", "--out", "c.json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run("evlock-keygen", &setup, &["tls", "ca", "--name", "Operator CA"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run("evlock-keygen", &setup, &["tls", "issue", "--ca", "ca.pem", "--name", "meter-1"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mnemonic = "test test test test test test test test test test test junk\n";
+    std::fs::write(setup.join("m.txt"), mnemonic).unwrap();
+    std::fs::write(setup.join("key.hex"), KEY).unwrap();
+    let copy = |dir: &Path| {
+        for name in ["c.json", "ca.pem", "ca.key", "meter-1.pem", "meter-1.key", "m.txt", "key.hex"] {
+            std::fs::copy(setup.join(name), dir.join(name)).unwrap();
+        }
+    };
+    let tx = format!("{}\n", transfer(0, STRANGER));
+    // (tool, arguments, stdin, file size limit, the file that cannot be written)
+    let writers: Vec<(&str, Vec<&str>, &str, u64, &str)> = vec![
+        (
+            "evlock-keygen",
+            vec![
+                "import",
+                "--private-key-file",
+                "key.hex",
+                "--password-file",
+                "pw",
+                "--light-kdf",
+                "--out-dir",
+                "out",
+            ],
+            "",
+            200,
+            "out/",
+        ),
+        (
+            "evlock-keygen",
+            vec![
+                "import",
+                "--mnemonic-file",
+                "m.txt",
+                "--count",
+                "2",
+                "--password-file",
+                "pw",
+                "--light-kdf",
+                "--out-dir",
+                "out",
+            ],
+            "",
+            200,
+            "out/",
+        ),
+        (
+            "evlock-keygen",
+            vec![
+                "new",
+                "--mnemonic-out",
+                "seed.txt",
+                "--password-file",
+                "pw",
+                "--light-kdf",
+                "--out-dir",
+                "out",
+            ],
+            "",
+            20,
+            "seed.txt",
+        ),
+        (
+            "evlock-keygen",
+            vec![
+                "change-password",
+                "key.json",
+                "--password-file",
+                "pw",
+                "--new-password-file",
+                "pw",
+                "--light-kdf",
+            ],
+            "",
+            200,
+            "key.json",
+        ),
+        (
+            "evlock-keygen",
+            vec!["tls", "ca", "--name", "Second CA", "--cert", "ca2.pem", "--key", "ca2.key"],
+            "",
+            200,
+            "ca2",
+        ),
+        ("evlock-keygen", vec!["tls", "issue", "--ca", "ca.pem", "--name", "meter-2"], "", 200, "meter-2"),
+        ("evlock-calibrate", vec!["report", "--certificate", "c.json", "--svg", "e.svg"], "", 200, "e.svg"),
+        (
+            "evlock-sign",
+            vec!["--key", "key.json", "--password-file", "pw", "--audit-log", "audit.ndjson"],
+            &tx,
+            100,
+            "audit.ndjson",
+        ),
+    ];
+    let mut jobs: Vec<WriteCase> = writers
+        .iter()
+        .enumerate()
+        .map(|(i, (bin, args, input, fsize, file))| {
+            let args = args.iter().map(|a| a.to_string()).collect();
+            (format!("disk-{i}"), *bin, args, input.to_string(), Some(*fsize), Stdout::Pipe, *file)
+        })
+        .collect();
+    // The calibration certificate: commissioning measures first, then cannot write it.
+    let commission_args = [
+        "commission",
+        "--device",
+        "sim:b",
+        "--switch",
+        "sim:b",
+        "--reference",
+        "sim:b?role=reference",
+        "--key",
+        "tech.json",
+        "--password-file",
+        "pw",
+        "--clock",
+        "virtual",
+        "--class",
+        "2",
+        "--out",
+        "c2.json",
+    ];
+    let commission_args: Vec<String> = commission_args.iter().map(|a| a.to_string()).collect();
+    jobs.push((
+        "disk-commission".into(),
+        "evlock-calibrate",
+        commission_args,
+        String::new(),
+        Some(200),
+        Stdout::Pipe,
+        "c2.json",
+    ));
+    // Stdout full or closed, for every tool that writes records there.
+    let signed = {
+        let dir = case_dir(root.path(), "signed", &keystore);
+        let out = run("evlock-sign", &dir, &["--key", "key.json", "--password-file", "pw"], &tx);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let printers: Vec<(&str, Vec<&str>, String)> = vec![
+        ("evlock-keygen", vec!["inspect", "key.json"], String::new()),
+        ("evlock-keygen", vec!["derive", "--mnemonic-file", "m.txt", "--count", "3"], String::new()),
+        ("evlock-keygen", vec!["tls", "inspect", "ca.pem"], String::new()),
+        ("evlock-sign", vec!["--key", "key.json", "--password-file", "pw"], tx.clone()),
+        ("evlock-sign", vec!["decode"], signed),
+        ("evlock-calibrate", vec!["report", "--certificate", "c.json"], String::new()),
+        ("evlock-sense", vec!["--device", "sim:a", "--clock", "virtual", "--count", "3"], String::new()),
+    ];
+    for (i, (bin, args, input)) in printers.iter().enumerate() {
+        for mode in [Stdout::Full, Stdout::Closed] {
+            let args = args.iter().map(|a| a.to_string()).collect();
+            jobs.push((format!("stdout-{i}-{mode:?}"), *bin, args, input.clone(), None, mode, ""));
+        }
+    }
+    // A meter's link spool on a full disk: each append that does not fit is rolled back and
+    // said; the meter then gives up on its unreachable operator (4, as documented).
+    let link =
+        ["connect", "--to", "127.0.0.1:1", "--ca", "ca.pem", "--cert", "meter-1.pem", "--key", "meter-1.key"];
+    let link: Vec<String> = link.iter().map(|a| a.to_string()).collect();
+    let spool_args =
+        [link.clone(), ["--spool", "spool", "--give-up-after", "1s"].map(String::from).to_vec()].concat();
+    let readings: String = (0..3)
+        .map(|seq| format!("{}\n", json!({"kind": "reading", "v": 1, "seq": seq, "pad": "x".repeat(300)})))
+        .collect();
+    jobs.push((
+        "spool-full".into(),
+        "evlock-relay",
+        spool_args.clone(),
+        readings,
+        Some(600),
+        Stdout::Pipe,
+        "spool",
+    ));
+    let spool_args = &spool_args;
+    in_parallel(jobs, |(name, bin, args, input, fsize, mode, file)| {
+        let dir = case_dir(root.path(), &name, &keystore);
+        copy(&dir);
+        std::fs::copy(&technician, dir.join("tech.json")).unwrap();
+        let before = snapshot(&dir);
+        let (code, out, err) = sweep_case(bin, &dir, &args, input.as_bytes(), fsize, mode);
+        if name == "spool-full" {
+            assert_eq!(code, Some(4), "{bin} {args:?} ({name}): {err}");
+            assert!(err.contains("cannot append to spool/spool.ndjson (the entry was rolled back)"), "{err}");
+            let spool = std::fs::read_to_string(dir.join("spool/spool.ndjson")).unwrap();
+            assert!(
+                spool.ends_with('\n') && spool.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()),
+                "{spool}"
+            );
+            return;
+        }
+        assert_eq!(code, Some(2), "{bin} {args:?} ({name}): {err}");
+        // Commissioning streams its measured points as it goes: those are whole; no summary.
+        if !name.ends_with("commission") {
+            assert_eq!(out, "", "{bin} {args:?} ({name}) wrote records: {out}");
+        }
+        assert!(!out.contains("\"summary\""), "{bin} {args:?}: a summary for a file not written: {out}");
+        let after = snapshot(&dir);
+        match mode {
+            Stdout::Pipe => {
+                assert!(err.contains(file.trim_end_matches('/')), "{bin} {args:?}: names no {file}: {err}");
+                assert!(err.contains("File too large"), "{bin} {args:?}: says no why: {err}");
+                // Nothing new but empty folders and whole files the limit let through; nothing
+                // that was there changed.
+                for (path, bytes) in &after {
+                    match before.get(path) {
+                        Some(old) => assert_eq!(old, bytes, "{bin} {args:?} changed {path}"),
+                        None => assert!(
+                            path.ends_with('/') || (bytes.len() as u64) < fsize.unwrap(),
+                            "{bin} {args:?} left {path} ({} bytes) behind",
+                            bytes.len()
+                        ),
+                    }
+                }
+                assert!(
+                    !after.keys().any(|p| p.contains(".tmp")),
+                    "{bin} {args:?} left a temporary file: {after:?}"
+                );
+            }
+            Stdout::Full => {
+                assert!(err.contains("No space left"), "{bin} {args:?} on a full stdout: {err}");
+                assert_eq!(
+                    after.keys().collect::<Vec<_>>(),
+                    before.keys().collect::<Vec<_>>(),
+                    "{bin} {args:?}"
+                );
+            }
+            Stdout::Closed => {
+                assert!(err.contains("stdout is closed"), "{bin} {args:?} on a closed stdout: {err}");
+                assert_eq!(
+                    changed(&before, &after),
+                    Vec::<String>::new(),
+                    "{bin} {args:?} on a closed stdout"
+                );
+            }
+        }
+    });
+
+    // A spool that cannot be read (torn beyond its tail, not UTF-8, not the link's records)
+    // or a file where the spool folder should be: refused at the start, exit 2, unchanged.
+    let mut over_limit = vec![b'"'; evlock::wire::MAX_LINE_BYTES + 1];
+    over_limit.push(b'\n');
+    let spools: Vec<(&str, Vec<u8>)> = vec![
+        ("binary garbage", (0u8..=255).cycle().take(4096).chain([b'\n']).collect()),
+        ("invalid UTF-8", b"{\"lane\": \"\xff\xfe\"}\n".to_vec()),
+        ("a wrong record", b"{\"kind\": \"reading\", \"v\": 1}\n".to_vec()),
+        ("deeply nested JSON", format!("{}{}\n", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
+        ("a line over the limit", over_limit),
+        ("a file, not a folder", Vec::new()),
+    ];
+    in_parallel(spools.into_iter().enumerate().collect(), |(i, (what, bytes))| {
+        let dir = case_dir(root.path(), &format!("spool-{i}"), &keystore);
+        copy(&dir);
+        if what == "a file, not a folder" {
+            std::fs::write(dir.join("spool"), b"").unwrap();
+        } else {
+            std::fs::create_dir(dir.join("spool")).unwrap();
+            std::fs::write(dir.join("spool/spool.ndjson"), &bytes).unwrap();
+        }
+        let before = snapshot(&dir);
+        let (code, out, err) = sweep_case("evlock-relay", &dir, spool_args, b"", None, Stdout::Pipe);
+        assert_eq!(code, Some(2), "a spool holding {what}: {err}");
+        assert!(err.contains("spool"), "a spool holding {what}: the message names no file: {err}");
+        assert_eq!(out, "");
+        // The folder's lock file (empty, taken before the spool is read) is all that is new.
+        let mut after = snapshot(&dir);
+        if after.get("spool/lock").is_some_and(|lock| lock.is_empty()) {
+            after.remove("spool/lock");
+        }
+        assert_eq!(changed(&before, &after), Vec::<String>::new(), "a spool holding {what}");
+    });
 }

@@ -82,6 +82,27 @@ fn the_tx_round_trip_check_catches_a_wrong_decoding() {
     targets::tx_decode(&other);
 }
 
+/// The receipt seeds reach both sides of the verification: one verifies (so the round trip
+/// and the tamper check run), the forged one is refused as another signer.
+#[test]
+fn the_receipt_seeds_verify_and_the_forged_one_is_refused() {
+    use evlock::market::v2::{ReceiptError, SignedReceipt};
+    let read = |name: &str| -> evlock::wire::DeliveryReceiptRecord {
+        let bytes = fs::read(corpus_dir("delivery_receipt").join(format!("seed-{name}"))).expect("a seed");
+        serde_json::from_slice(&bytes).expect("a record")
+    };
+    let (_, signed) = SignedReceipt::from_record(&read("signed")).expect("the signed seed verifies");
+    assert_eq!(signed.cumulative_wh, alloy_primitives::U256::from(275));
+    assert!(matches!(SignedReceipt::from_record(&read("forged")), Err(ReceiptError::WrongSigner { .. })));
+    assert!(matches!(SignedReceipt::from_record(&read("unsigned")), Err(ReceiptError::Unsigned)));
+    // And the link seeds hold every frame type.
+    let session = fs::read(corpus_dir("link_frame").join("seed-session")).expect("a seed");
+    let text = String::from_utf8_lossy(&session[1..]).into_owned();
+    let frames: Vec<_> =
+        text.lines().map(|l| evlock::link::frame::Frame::parse(l).expect("parses")).collect();
+    assert_eq!(frames.len(), 8, "{text}");
+}
+
 /// Writes the seed corpora from the tests' vectors (run by hand; the files are committed).
 #[test]
 #[ignore = "writes fuzz/corpus: run by hand when the vectors change"]
@@ -201,13 +222,83 @@ fn write_seeds() {
         write("devnet_rpc", name, body.to_string().as_bytes());
     }
 
+    // The link's frames, as the session and shared mode write them (the first byte picks
+    // the line limit: 8 + 64 × byte).
+    use evlock::link::frame::Frame;
+    let reading = json!({"kind": "reading", "v": 1, "device": "sim:a", "seq": 0, "energy_wh": 5});
+    let frames = [
+        Frame::Hello { v: 1, stream: "b2c4".into() },
+        Frame::Data { seq: 1, record: reading.clone() },
+        Frame::Ack { stream: "b2c4".into(), seq: 1 },
+        Frame::Acks { stream: "b2c4".into(), seqs: vec![3, 5, 4] },
+        Frame::Refused { seq: 2, code: "peer_mismatch".into(), message: "meta.to names another".into() },
+        Frame::Ping,
+        Frame::Pong,
+        Frame::Bye { code: "idle_timeout".into(), message: "quiet for 60s".into() },
+    ];
+    let session: String = frames.iter().map(|f| f.to_line() + "\n").collect();
+    let shared = Frame::shared_data_line("b2c4", 4, 7, &reading.to_string()) + "\n";
+    let link = [
+        ("session", [&[255u8][..], session.as_bytes()].concat()),
+        ("shared", [&[8u8][..], shared.as_bytes()].concat()),
+        ("crlf", [&[4u8][..], b"{\"link\":\"ping\"}\r\n{\"link\":\"pong\"}\r\n"].concat()),
+        ("too-long", [&[0u8][..], &[b'x'; 100][..], b"\n"].concat()),
+        ("not-utf8", [&[4u8][..], b"{\"link\":\"ping\"}\n\xff\xfe\n"].concat()),
+        ("cut-off", [&[4u8][..], b"{\"link\":\"data\",\"seq\":1,\"rec"].concat()),
+        (
+            "bad-frames",
+            [&[16u8][..], b"{}\n[1]\n{\"link\":\"nope\"}\n{\"link\":\"data\",\"seq\":-1,\"record\":{}}\n"]
+                .concat(),
+        ),
+    ];
+    for (name, bytes) in link {
+        write("link_frame", name, &bytes);
+    }
+
+    // Delivery receipts, as tests/market_v2.rs asks evlock-sign for them and a meter signs.
+    use evlock::market::v2::ReceiptRequest;
+    let market = "0x7b65b75d204abed71587c9e519a89277766ee1d0";
+    let unsigned = json!({"kind": "delivery_receipt", "v": 1, "chain_id": "31337", "market": market,
+        "trade_id": "1", "meter": "0x1111111111111111111111111111111111111111", "cumulative_wh": "275",
+        "meta": {"seq": 9}});
+    let record: evlock::wire::DeliveryReceiptRecord =
+        serde_json::from_value(unsigned.clone()).expect("record");
+    let request = ReceiptRequest::from_record(&record).expect("a request");
+    let key = k256::ecdsa::SigningKey::from_slice(&[0x22; 32]).expect("a key");
+    let signature = evlock::kaia::RecoverableSig::sign_prehash(&key, &request.digest()).expect("signs");
+    let signer = evlock::kaia::address_of(key.verifying_key());
+    let signed = request.signed_record(&signature, signer, Some(json!({"seq": 9})));
+    let mut signed = serde_json::to_value(&signed).expect("json");
+    signed["kind"] = json!("delivery_receipt");
+    signed["v"] = json!(1);
+    let mut anonymous = signed.clone();
+    anonymous.as_object_mut().expect("object").remove("signer");
+    let mut forged = signed.clone();
+    forged["cumulative_wh"] = json!("276");
+    let mut hex_numbers = unsigned.clone();
+    hex_numbers["trade_id"] = json!("0x10");
+    hex_numbers["cumulative_wh"] =
+        json!("0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+    let mut bad_parity = signed.clone();
+    bad_parity["y_parity"] = json!(2);
+    let receipts = [
+        ("unsigned", unsigned),
+        ("signed", signed),
+        ("no-signer", anonymous),
+        ("forged", forged),
+        ("hex-numbers", hex_numbers),
+        ("bad-parity", bad_parity),
+    ];
+    for (name, record) in receipts {
+        write("delivery_receipt", name, record.to_string().as_bytes());
+    }
+
     // Signing policies, as the policy tests and examples/policies write them.
     for entry in fs::read_dir(root.join("examples/policies")).expect("examples/policies") {
         let path = entry.expect("entry").path();
         let name = path.file_name().expect("name").to_string_lossy().into_owned();
         write("policy", &name, &fs::read(&path).expect("reads"));
     }
-    let market = "0x7b65b75d204abed71587c9e519a89277766ee1d0";
     let texts = [
         ("empty", String::new()),
         (

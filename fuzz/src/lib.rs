@@ -6,9 +6,6 @@
 //! signer), so a target finds wrong answers, not only crashes. `fuzz_targets/*.rs` hand these
 //! to libFuzzer on nightly; `tests/fuzz_corpus.rs` replays every file of `fuzz/corpus/<target>/`
 //! through the same functions in the normal `cargo test` on stable.
-//!
-//! Targets still to come with their features: the link's framing and the delivery receipts
-//! (see [`TARGETS`] and the "Fuzzing" section of SECURITY.md).
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -31,7 +28,8 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("modbus_rtu", modbus_rtu),
     ("devnet_rpc", devnet_rpc),
     ("policy", policy),
-    // Later, with their features: ("link_frame", link_frame), ("receipt", receipt).
+    ("link_frame", link_frame),
+    ("delivery_receipt", delivery_receipt),
 ];
 
 /// The fixed key the round trips sign with (any valid scalar: the point is the recovery).
@@ -246,4 +244,135 @@ pub fn policy(data: &[u8]) {
         policy.remember_spent(now, request.value);
     }
     let _ = policy.check(&request, now + Duration::from_secs(1));
+}
+
+/// Runs a future that never waits (the link's reader over bytes in memory) to its end.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut context) {
+            return value;
+        }
+    }
+}
+
+/// The link's framing, as a meter and an operator read it: the first byte picks a line limit,
+/// the rest goes through the TLS transport's `LineReader` and each line through `Frame::parse`
+/// and shared mode's `shared_data`. The reader gives exactly the input's lines (a `\r` before
+/// the `\n` dropped) and stops at the first line over the limit, not UTF-8, or cut off by the
+/// end; every frame that parses writes back to a line that parses to the same frame.
+pub fn link_frame(data: &[u8]) {
+    use evlock::link::tls::{LineReader, Side};
+    use evlock::link::transport::{FrameReader, TransportError};
+    let Some((&first, bytes)) = data.split_first() else { return };
+    let max = 8 + usize::from(first) * 64;
+    let mut reader = LineReader::new(std::io::Cursor::new(bytes.to_vec()), max, Side::Operator);
+    let mut segments = bytes.split(|&b| b == b'\n').peekable();
+    while let Some(segment) = segments.next() {
+        let complete = segments.peek().is_some();
+        let got = block_on(reader.read_frame());
+        if segment.len() > max {
+            assert!(matches!(got, Err(TransportError::TooLong { limit }) if limit == max), "{got:?}");
+            return;
+        }
+        if !complete {
+            match got {
+                Ok(None) => assert!(segment.is_empty(), "a cut-off line read as the end"),
+                Err(TransportError::Io(_)) => assert!(!segment.is_empty(), "the end read as a cut-off line"),
+                other => panic!("the end of the input read as {other:?}"),
+            }
+            return;
+        }
+        let line = segment.strip_suffix(b"\r").unwrap_or(segment);
+        match std::str::from_utf8(line) {
+            Ok(text) => {
+                assert_eq!(got.ok().flatten().as_deref(), Some(text), "the reader's line is not the input's");
+                link_frame_text(text);
+            }
+            Err(_) => {
+                assert!(matches!(got, Err(TransportError::NotUtf8)), "{got:?}");
+                return;
+            }
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        link_frame_text(text);
+    }
+}
+
+/// One frame's text: whatever parses round-trips, as a frame and as shared mode's data frame.
+fn link_frame_text(text: &str) {
+    use evlock::link::frame::Frame;
+    use evlock::link::mqtt::{SharedData, shared_data};
+    if let Ok(frame) = Frame::parse(text) {
+        let line = frame.to_line();
+        assert_eq!(Frame::parse(&line).as_ref(), Ok(&frame), "parse(to_line(frame)) != frame: {line}");
+        if let Frame::Data { seq, record } = &frame {
+            let compact = record.to_string();
+            assert_eq!(Frame::parse(&Frame::data_line(*seq, &compact)).as_ref(), Ok(&frame), "data_line");
+            let shared = Frame::shared_data_line("meter-1", 3, *seq, &compact);
+            let expected =
+                SharedData { stream: "meter-1".into(), floor: 3, seq: *seq, record: record.clone() };
+            assert_eq!(shared_data(&shared), Ok(expected), "shared_data(shared_data_line(..))");
+        }
+    }
+    if let Ok(data) = shared_data(text) {
+        let line = Frame::shared_data_line(&data.stream, data.floor, data.seq, &data.record.to_string());
+        assert_eq!(shared_data(&line).as_ref(), Ok(&data), "shared data does not round-trip: {line}");
+        assert_eq!(
+            Frame::parse(text),
+            Ok(Frame::Data { seq: data.seq, record: data.record.clone() }),
+            "a shared data frame is not a data frame"
+        );
+    }
+}
+
+/// A `delivery_receipt` record (what a meter's delivery session signs and `evlock-trade
+/// receipts` and `evlock-sign` read) through the record check, `ReceiptRequest::from_record`
+/// and the EIP-712 verification `SignedReceipt::from_record`. A receipt that verifies
+/// recovers to its `signer`, writes back to a record that verifies the same, enters its own
+/// market's receipt book once, and stops verifying as that signer when its figure changes;
+/// any receipt request signed with a fixed key recovers that key's address.
+pub fn delivery_receipt(data: &[u8]) {
+    use evlock::market::v2::{ReceiptError, ReceiptRequest, SignedReceipt};
+    use evlock::wire::DeliveryReceiptRecord;
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(data) else { return };
+    if evlock::wire::check_record(&map, &["delivery_receipt"]).is_err() {
+        return;
+    }
+    let Ok(record) = serde_json::from_value::<DeliveryReceiptRecord>(Value::Object(map)) else { return };
+    if let Ok((request, signed)) = SignedReceipt::from_record(&record) {
+        let recovered = signed.signature.recover_address(&request.digest()).expect("it verified");
+        if let Some(signer) = &record.signer {
+            assert_eq!(
+                evlock::wire::parse_address(signer).ok(),
+                Some(recovered),
+                "verified as another signer"
+            );
+        }
+        let again = request.signed_record(&signed.signature, recovered, record.meta.clone());
+        let (request2, signed2) = SignedReceipt::from_record(&again)
+            .unwrap_or_else(|e| panic!("the record written for a verified receipt does not verify: {e}"));
+        assert_eq!((&request2, &signed2), (&request, &signed), "verify(write(receipt)) != receipt");
+        let mut tampered = again.clone();
+        tampered.cumulative_wh = (request.receipt.cumulativeWh ^ U256::from(1)).to_string();
+        match SignedReceipt::from_record(&tampered) {
+            Err(ReceiptError::WrongSigner { .. }) | Err(ReceiptError::Field { field: "s", .. }) => {}
+            other => panic!("a receipt with another figure still verifies as its signer: {other:?}"),
+        }
+        let mut book = evlock::trade::receipts::ReceiptBook::new(request.market, request.chain_id);
+        assert!(book.add(&record).expect("a verified receipt enters its market's book"), "not taken");
+        assert!(!book.add(&record).expect("again"), "the same figure raised the book twice");
+        assert_eq!(book.all().len(), 1);
+    }
+    let Ok(request) = ReceiptRequest::from_record(&record) else { return };
+    let key = signing_key();
+    let signature = RecoverableSig::sign_prehash(&key, &request.digest()).expect("signs");
+    let signer = address_of(key.verifying_key());
+    let signed = request.signed_record(&signature, signer, None);
+    let (request2, receipt) = SignedReceipt::from_record(&signed)
+        .unwrap_or_else(|e| panic!("a receipt signed here does not verify: {e}"));
+    assert_eq!(request2, request, "sign then read changed the receipt");
+    assert_eq!(receipt.signature.recover_address(&request.digest()).ok(), Some(signer), "lost the signer");
 }

@@ -55,7 +55,9 @@ fn rlp_err(context: &'static str, e: rlp::DecoderError) -> KaiaError {
 /// item's total length, checking that it is present in full.
 fn item_len(bytes: &[u8], context: &'static str) -> Result<usize, KaiaError> {
     let info = PayloadInfo::from(bytes).map_err(|e| rlp_err(context, e))?;
-    let needed = info.header_len + info.value_len;
+    // A length prefix may claim up to 2^64 - 1 bytes: the sum must not wrap (a wrapped sum
+    // would pass the check below and cut the item at a wrong place).
+    let needed = info.header_len.saturating_add(info.value_len);
     if needed > bytes.len() {
         return Err(KaiaError::Truncated { context, needed, available: bytes.len() });
     }
@@ -85,8 +87,9 @@ pub(crate) fn list_items<'a>(item: &Rlp<'a>, what: &'static str) -> Result<Vec<R
         return Err(KaiaError::UnexpectedShape { field: what, expected: "a list" });
     }
     let raw = item.as_raw();
+    let end = item_len(raw, what)?;
     let info = PayloadInfo::from(raw).map_err(|e| rlp_err(what, e))?;
-    let mut rest = &raw[info.header_len..info.header_len + info.value_len];
+    let mut rest = &raw[info.header_len..end];
     let mut out = Vec::new();
     while !rest.is_empty() {
         let len = item_len(rest, what)?;

@@ -662,3 +662,14 @@ fn json_account_update_and_deploy() {
     bad["to"] = json!(TO);
     assert!(err_of(bad).starts_with("field `to`: must be null"));
 }
+
+/// Found by the `tx_decode` fuzz target: a length prefix claiming 2^64 - 1 bytes made the
+/// item's total length wrap (an overflow panic in debug builds, a wrong cut in release).
+#[test]
+fn decode_refuses_a_length_prefix_that_would_wrap() {
+    let mut raw = vec![0xc9, 0xbf];
+    raw.extend_from_slice(&[0xff; 8]);
+    assert!(Transaction::decode_raw(&raw).is_err());
+    let crash = include_bytes!("../../fuzz/corpus/tx_decode/crash-rlp-length-overflow");
+    assert!(Transaction::decode_raw(crash).is_err());
+}

@@ -675,17 +675,22 @@ pub fn shared_client_id(path: &std::path::Path, name: &str) -> Result<String, Li
 pub const SHARED_WINDOW: usize = 1024;
 
 /// Shared mode's `data` frame, as an operator reads it.
-struct SharedData {
-    stream: Arc<str>,
-    floor: u64,
-    seq: u64,
-    record: Value,
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedData {
+    /// The meter's stream.
+    pub stream: Arc<str>,
+    /// Every record of the stream below this is acknowledged.
+    pub floor: u64,
+    /// The record's number.
+    pub seq: u64,
+    /// The record (a JSON object).
+    pub record: Value,
 }
 
 /// What an operator in shared mode makes of a frame from a meter: its record, or `Err` with
 /// the frame type when it is something else (`hello` and plain `data` come from a meter
-/// not in shared mode).
-fn shared_data(text: &str) -> Result<SharedData, String> {
+/// not in shared mode). Public for the fuzz target of the link's framing.
+pub fn shared_data(text: &str) -> Result<SharedData, String> {
     let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(text) else {
         return Err("not a JSON object".into());
     };

@@ -338,13 +338,18 @@ fn report(args: ReportArgs, out: &mut Output) -> Result<ExitCode, Failure> {
         }
         None => None,
     };
-    let path = args.certificate.display().to_string();
-    out.write_raw(report::table(&certificate, &path, &signature, check.as_ref()).as_bytes())?;
+    // The plot first, whole or not at all (a full disk leaves no half-drawn file), so a
+    // failed report prints nothing.
     if let Some(svg_path) = &args.svg {
-        std::fs::write(svg_path, report::svg(&certificate, check.as_ref()))
-            .map_err(|source| CalibrationError::Write { path: svg_path.clone(), source })?;
+        crate::calibrate::certificate::write_atomically(
+            svg_path,
+            report::svg(&certificate, check.as_ref()).as_bytes(),
+            true,
+        )?;
         log::info!("error plot written to {}", svg_path.display());
     }
+    let path = args.certificate.display().to_string();
+    out.write_raw(report::table(&certificate, &path, &signature, check.as_ref()).as_bytes())?;
     Ok(if verdict.is_ok() { ExitCode::Success } else { ExitCode::No })
 }
 

@@ -383,13 +383,14 @@ fn new(args: NewArgs, out: &mut Output) -> Result<ExitCode, Failure> {
 
 fn import(args: ImportArgs, out: &mut Output) -> Result<ExitCode, Failure> {
     if let Some(path) = &args.mnemonic_file {
-        let phrase = Phrase::parse(&read_secret_input("mnemonic", path)?)?;
+        let phrase = Phrase::parse(&read_secret_input("mnemonic", path)?).map_err(|e| naming(path, e))?;
         let passphrase = read_passphrase(&args.derivation)?;
         let password = args.password.source().obtain("Password for the new keystores", true)?;
         let seed = phrase.to_seed(&passphrase);
         write_accounts(&seed, &args.derivation, &args.write, &password, out)?;
     } else if let Some(path) = &args.private_key_file {
-        let key = SecretKey::from_hex(&read_secret_input("private key", path)?)?;
+        let key =
+            SecretKey::from_hex(&read_secret_input("private key", path)?).map_err(|e| naming(path, e))?;
         let password = args.password.source().obtain("Password for the new keystore", true)?;
         let record = write_keystore(&key, &args.write, &password, None)?;
         out.emit(&record)?;
@@ -428,7 +429,8 @@ fn import(args: ImportArgs, out: &mut Output) -> Result<ExitCode, Failure> {
 }
 
 fn derive(args: DeriveArgs, out: &mut Output) -> Result<ExitCode, Failure> {
-    let phrase = Phrase::parse(&read_secret_input("mnemonic", &args.mnemonic_file)?)?;
+    let phrase = Phrase::parse(&read_secret_input("mnemonic", &args.mnemonic_file)?)
+        .map_err(|e| naming(&args.mnemonic_file, e))?;
     let passphrase = read_passphrase(&args.derivation)?;
     let seed = phrase.to_seed(&passphrase);
     for (index, path) in account_paths(&args.derivation)? {
@@ -680,6 +682,19 @@ fn read_passphrase(derivation: &DerivationOpts) -> Result<Zeroizing<String>, Key
     match &derivation.passphrase_file {
         Some(path) => read_secret_input("passphrase", path),
         None => Ok(Zeroizing::new(String::new())),
+    }
+}
+
+/// A bad mnemonic or private key, with the file it came from (not its content: it is secret).
+fn naming(path: &Path, error: KeyError) -> KeyError {
+    let with_path = |why: String| match path == Path::new("-") {
+        true => format!("stdin: {why}"),
+        false => format!("{}: {why}", path.display()),
+    };
+    match error {
+        KeyError::InvalidMnemonic(why) => KeyError::InvalidMnemonic(with_path(why)),
+        KeyError::InvalidPrivateKey(why) => KeyError::InvalidPrivateKey(with_path(why)),
+        other => other,
     }
 }
 
