@@ -79,9 +79,13 @@ impl std::fmt::Debug for CompressedPubkey {
 
 impl CompressedPubkey {
     /// Accepts a compressed (33 bytes) or uncompressed (65 bytes) SEC1 point
-    /// and checks that it is on the curve.
+    /// and checks that it is on the curve. Only the tags Kaia's node reads are accepted
+    /// (`02`/`03` with 33 bytes, `04` with 65): k256 also reads SEC1's compact tag `05`, and
+    /// a key taken in that form would be re-encoded as `02…`, so a decoded transaction would
+    /// hash differently from the bytes it came from.
     pub fn from_sec1(bytes: &[u8]) -> Result<Self, KaiaError> {
-        let vk = VerifyingKey::from_sec1_bytes(bytes).map_err(|_| {
+        let tag_fits = matches!((bytes.first(), bytes.len()), (Some(0x02 | 0x03), 33) | (Some(0x04), 65));
+        let vk = tag_fits.then(|| VerifyingKey::from_sec1_bytes(bytes).ok()).flatten().ok_or_else(|| {
             KaiaError::AccountKey(format!(
                 "public key 0x{} is not a valid secp256k1 point",
                 hex::encode(bytes)

@@ -673,3 +673,22 @@ fn decode_refuses_a_length_prefix_that_would_wrap() {
     let crash = include_bytes!("../../fuzz/corpus/tx_decode/crash-rlp-length-overflow");
     assert!(Transaction::decode_raw(crash).is_err());
 }
+
+/// Found by the `signed_tx_record` fuzz target: an account key given in SEC1's compact form
+/// (tag `05`) was read as a point and re-encoded as `02…`, so the transaction's hash was not
+/// keccak of the bytes the relay sends. Refused now, as Kaia's node refuses it.
+#[test]
+fn decode_refuses_a_public_key_in_compact_form() {
+    let record: Value =
+        serde_json::from_str(include_str!("../../fuzz/corpus/signed_tx_record/finding-compact-pubkey.json"))
+            .unwrap();
+    let raw = hex::decode(record["raw"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+    let err = Transaction::decode_raw(&raw).unwrap_err().to_string();
+    assert!(err.contains("is not a valid secp256k1 point"), "{err}");
+    // The same key with its proper tag decodes and re-encodes to the very same bytes.
+    let mut proper = raw.clone();
+    let at = proper.windows(3).position(|w| w == [0x02, 0xa1, 0x05]).unwrap() + 2;
+    proper[at] = 0x02;
+    let tx = Transaction::decode_raw(&proper).unwrap();
+    assert_eq!(tx.raw().unwrap(), proper);
+}
