@@ -76,6 +76,9 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 say() { printf '%s\n' "$*" >&2; }
 field() { sed -E "s/.*\"$1\":\"([^\"]+)\".*/\\1/"; }
 fail() { say "trade.sh: FAILED: $*"; exit 1; }
+# interrupted STATUS: a tool that had the Ctrl-C itself exits 130 without dying of it, and then
+# bash runs no INT trap: stop here as the trap would.
+interrupted() { [ "$1" != 130 ] || exit 130; }
 # wait_for FILE TEXT: until FILE holds TEXT (at most 60 s)
 wait_for() {
   for _ in $(seq 600); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
@@ -220,6 +223,7 @@ buyer_session() {
     --certificate buyer-cert.json --technician "$technician" "${buyer_key[@]}" "${session[@]}" \
     --journal "buyer-$id.journal" --receipts-to seller-box "$@" 2> "buyer-$id.log" | tee "buyer-$id.ndjson" >&4
   buyer_exit="${PIPESTATUS[0]}"
+  interrupted "$buyer_exit"
   set -e
   tail -n 2 "buyer-$id.log" >&2
 }
@@ -244,6 +248,7 @@ seller_session() {
     --journal "seller-$id.journal" --receipts-to buyer-box --counterpart-receipts seller-box-inbox.ndjson \
     "$@" 2> "seller-$id.log" | tee "seller-$id.ndjson" >&3
   seller_exit="${PIPESTATUS[0]}"
+  interrupted "$seller_exit"
   set -e
   tail -n 3 "seller-$id.log" >&2
 }
@@ -256,6 +261,7 @@ seller_waits() {
   set +e
   wait "$seller_pid"
   seller_exit=$?
+  interrupted "$seller_exit"
   set -e
   wait_for "seller-$id.ndjson" '"kind":"status"'
 }
@@ -339,6 +345,7 @@ attack_recal() {
   "$calibrate" check --certificate buyer-cert.json --device "$(device buyer)&fault=recal" --switch sim:buyer \
     --reference 'sim:buyer?role=reference' --clock virtual --technician "$technician" > check.ndjson 2> check.log
   local check_exit=$?
+  interrupted "$check_exit"
   set -e
   tail -n 1 check.ndjson | cut -c1-240 >&2
   say "the technician's check: exit $check_exit"
@@ -415,10 +422,12 @@ attack_mitm() {
   "$relay" connect --to "$(cat mallory/address)" --ca ca.pem --cert seller-box.pem --key seller-box.key \
     --spool mallory/box-spool --give-up-after 0s --exit-on-eof < /dev/null > /dev/null 2> mallory/box.log
   local box_exit=$?
+  interrupted "$box_exit"
   printf '{"kind":"delivery_receipt","v":1,"market":"%s","trade_id":"1","cumulative_wh":"50","meta":{"to":"buyer-box"}}\n' "$EVLOCK_MARKET" \
     | "$relay" connect --to "$address" --ca ca.pem --cert mallory/seller-box.pem --key mallory/seller-box.key \
         --spool mallory/fake-spool --give-up-after 0s --exit-on-eof > /dev/null 2> mallory/fake.log
   local fake_exit=$?
+  interrupted "$fake_exit"
   set -e
   tail -n 1 mallory/box.log >&2
   tail -n 1 mallory/fake.log >&2
@@ -439,6 +448,7 @@ attack_replay() {
   set +e
   "$relay" submit < withdraw.signed > replay.ndjson 2> replay.log
   local replay_exit=$?
+  interrupted "$replay_exit"
   set -e
   tail -n 2 replay.log >&2
   after="$(rpc kaia_getBalance "[\"$seller\",\"latest\"]")"
@@ -451,6 +461,7 @@ attack_replay() {
   set +e
   "$trade" receipts submit --from "$seller" < replayed.ndjson > replayed-tx.ndjson 2> replayed.log
   local submit_exit=$?
+  interrupted "$submit_exit"
   set -e
   tail -n 1 replayed.log >&2
   [ ! -s replayed-tx.ndjson ] && [ "$(status_of buyer_report_wh)" = 0 ] \
@@ -508,6 +519,7 @@ attack_stolen_key() {
     "$chain_id" "$(rpc kaia_getTransactionCount "[\"$seller_meter\",\"latest\"]")" "$(rpc kaia_gasPrice)" "$seller_meter" "$seller_meter" "$operator" \
     | "$sign" "${seller_key[@]}" | pays | "$relay" submit > thief-tx.ndjson 2> thief-tx.log
   local tx_exit=$?
+  interrupted "$tx_exit"
   printf 'allow_receipts = true\nreceipt_markets = ["%s"]\n' "$EVLOCK_MARKET" > bench.toml
   printf '{"kind":"delivery_receipt","v":1,"market":"%s","trade_id":"%s","cumulative_wh":"50"}\n' "$EVLOCK_MARKET" "$id" \
     | "$sign" "${seller_key[@]}" --policy bench.toml --chain-id "$chain_id" > thief-receipt.ndjson
