@@ -61,6 +61,7 @@ relay="$bin/evlock-relay" trade="$bin/evlock-trade" calibrate="$bin/evlock-calib
 
 work="$(mktemp -d)"
 pids=()
+infra=() # the chain, the operator's listener, the boxes: they run until the end
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
@@ -72,16 +73,29 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 cd "$work"
-step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+step() { infra_alive; printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 say() { printf '%s\n' "$*" >&2; }
 field() { sed -E "s/.*\"$1\":\"([^\"]+)\".*/\\1/"; }
 fail() { say "trade.sh: FAILED: $*"; exit 1; }
 # interrupted STATUS: a tool that had the Ctrl-C itself exits 130 without dying of it, and then
 # bash runs no INT trap: stop here as the trap would.
 interrupted() { [ "$1" != 130 ] || exit 130; }
+# infra_alive: the chain, the listener and the boxes never stop before the end. One that did
+# had the Ctrl-C (the tools catch SIGINT even in the background); bash itself may then never
+# act on it (a foreground tool that caught it too and finished normally), so stop here.
+infra_alive() {
+  local pid status
+  for pid in "${infra[@]}"; do
+    kill -0 "$pid" 2>/dev/null && continue
+    status=0
+    wait "$pid" || status=$?
+    interrupted "$status"
+    fail "a background process of the demo (pid $pid) stopped with status $status"
+  done
+}
 # wait_for FILE TEXT: until FILE holds TEXT (at most 60 s)
 wait_for() {
-  for _ in $(seq 600); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 600); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; infra_alive; sleep 0.1; done
   say "trade.sh: no \"$2\" in $1 after 60 s"; cat "$1" >&2 2>/dev/null || true; exit 1
 }
 # The attack's verdict: CAUGHT lines, or NOT CAUGHT and exit 1.
@@ -101,7 +115,7 @@ operator="$(addr 1)" seller="$(addr 2)" buyer="$(addr 3)" technician="$(addr 6)"
 
 step "2. A local Kaia-compatible chain that funds the dev accounts"
 "$devnet" --port 0 > devnet.ndjson 2> devnet.log &
-pids+=($!)
+pids+=($!) infra+=($!)
 wait_for devnet.ndjson '"url"'
 export EVLOCK_RPC_URL="$(field url < devnet.ndjson)"
 chain_id="$(field chain_id < devnet.ndjson)"
@@ -188,7 +202,7 @@ exec 5<>commands 3<>seller-box.fifo 4<>buyer-box.fifo
   --allow seller-box --allow buyer-box --outbox operator-outbox --address-file operator.address \
   --route 'seller-box:buyer-box:delivery_receipt' --route 'buyer-box:seller-box:delivery_receipt' \
   < commands > from-boxes.ndjson 2> operator.log &
-pids+=($!)
+pids+=($!) infra+=($!)
 wait_for operator.address ":"
 address="$(cat operator.address)"
 # box NAME: the box's end of the link: what its meter writes to NAME.fifo goes to the operator
@@ -196,7 +210,7 @@ address="$(cat operator.address)"
 box() {
   "$relay" -v connect --to "$address" --ca ca.pem --cert "$1.pem" --key "$1.key" --spool "$1-spool" \
     < "$1.fifo" > "$1-inbox.ndjson" 2> "$1.log" &
-  pids+=($!)
+  pids+=($!) infra+=($!)
 }
 box seller-box
 box buyer-box
@@ -234,6 +248,7 @@ receipts_arrived() {
   want="$(grep -c "\"kind\":\"delivery_receipt\".*\"trade_id\":\"$id\"" "$1-$id.ndjson" || true)"
   for _ in $(seq 600); do
     [ "$(grep -c "\"kind\":\"delivery_receipt\".*\"trade_id\":\"$id\"" "$2-box-inbox.ndjson" || true)" -ge "$want" ] && return 0
+    infra_alive
     sleep 0.1
   done
   fail "the link did not carry $1's $want receipts of trade $id to $2"

@@ -506,6 +506,10 @@ mod tests {
             (Request { to: Some(Address::ZERO), ..call(0) }, "allow list"),
             (Request { input_selector: Some([0; 4]), ..call(0) }, "function 0x00000000"),
             (Request { input_selector: None, input_empty: true, ..call(0) }, "plain transfers"),
+            (
+                Request { input_selector: None, input_empty: false, ..call(0) },
+                "shorter than a function selector",
+            ),
         ];
         for (request, reason) in cases {
             let error = p.check(&request, now).unwrap_err().to_string();
@@ -537,9 +541,18 @@ mod tests {
             ),
             ("colour = 1", "colour"),
             ("[window]\nseconds = 0\nmax_value = 1", "window.seconds"),
+            ("max_value = -5", "expected an amount like"),
         ] {
             let error = Policy::parse(text.as_bytes(), Path::new("p.toml")).unwrap_err().to_string();
             assert!(error.contains(reason), "{error} should mention {reason}");
         }
+    }
+
+    #[test]
+    fn a_denial_is_a_definite_no_and_a_bad_file_is_bad_input() {
+        let denied = policy("chain_ids = [1]").check(&call(0), SystemTime::now()).unwrap_err();
+        assert_eq!((denied.exit_code(), denied.error_code()), (ExitCode::No, "policy_denied"));
+        let invalid = Policy::parse(b"colour = 1", Path::new("p.toml")).unwrap_err();
+        assert_eq!((invalid.exit_code(), invalid.error_code()), (ExitCode::Usage, "bad_policy"));
     }
 }
