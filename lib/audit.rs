@@ -215,6 +215,9 @@ mod tests {
             log.append(&entry(now - 2 * hour, "approved", 5)).unwrap();
             log.append(&entry(now, "approved", 7)).unwrap();
             log.append(&entry(now, "denied", 100)).unwrap();
+            // The session's own appends count at once, approvals only.
+            let window = log.approved_since(now - hour);
+            assert_eq!(window.iter().map(|(_, v)| *v).collect::<Vec<_>>(), vec![U256::from(7)]);
         }
         // Reopening appends, never truncates; a torn last line is cut off.
         use std::io::Write;
@@ -226,6 +229,15 @@ mod tests {
         let window = log.approved_since(now - hour);
         assert_eq!(window.len(), 1);
         assert_eq!(window[0].1, U256::from(7));
+    }
+
+    #[test]
+    fn entries_are_stamped_with_the_time_now_in_rfc_3339() {
+        let stamp = now_rfc3339();
+        let at = humantime::parse_rfc3339(&stamp).unwrap();
+        let off = SystemTime::now().duration_since(at).unwrap_or_default();
+        assert!(off < std::time::Duration::from_secs(5), "{stamp}");
+        assert!(stamp.ends_with('Z') && stamp.contains('.'), "UTC with milliseconds: {stamp}");
     }
 
     #[test]
