@@ -445,18 +445,7 @@ fn bounded(
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });
-    let deadline = std::time::Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{bin} {args:?} still running after {limit:?}: a hang");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let status = wait_or_kill(&mut child, limit, &format!("{bin} {args:?}"));
     writer.join().unwrap();
     use std::os::unix::process::ExitStatusExt;
     assert!(
@@ -617,18 +606,7 @@ fn sweep_case(
         bytes
     });
     let limit = std::time::Duration::from_secs(30);
-    let deadline = std::time::Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{bin} {args:?} still running after {limit:?}: a hang");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
+    let status = wait_or_kill(&mut child, limit, &format!("{bin} {args:?}"));
     writer.join().unwrap();
     let (out, err) = (text(&out.join().unwrap()), text(&err.join().unwrap()));
     use std::os::unix::process::ExitStatusExt;
@@ -1089,4 +1067,24 @@ fn the_full_disk_sweep_every_file_a_tool_writes_and_its_stdout() {
         }
         assert_eq!(changed(&before, &after), Vec::<String>::new(), "a spool holding {what}");
     });
+}
+
+/// Waits for `child` at most `limit`; past it, kills it and fails the case as a hang.
+fn wait_or_kill(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+    what: &str,
+) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} still running after {limit:?}: a hang");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
