@@ -1088,3 +1088,137 @@ fn wait_or_kill(
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+// The bad-input sweep over the state a tool keeps between runs — the devnet's `--state` file,
+// the operator link's `--outbox` folder (its outbox, its marks, its peer book), a meter link's
+// marks in its `--spool` folder and a delivery's `--journal` — each given each kind of bad file: refused at the start with exit 2
+// naming the file, nothing on stdout, nothing changed (a state file is never "repaired" by
+// dropping what it cannot read). An empty or missing file is a fresh start, not bad input, and
+// would start a server or a delivery: those are left out.
+#[test]
+fn the_bad_input_sweep_every_state_file_a_tool_keeps() {
+    let root = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(root.path(), &[]);
+    let keys = common::devnet::dev_keys(root.path(), 5);
+    let market = common::devnet::market_with_a_trade(root.path(), &devnet, &keys, "60Wh");
+    let meter_key = root.path().join(&keys[3].0);
+    let setup = root.path().join("pki");
+    std::fs::create_dir_all(&setup).unwrap();
+    let out = run("evlock-keygen", &setup, &["tls", "ca", "--name", "Operator CA"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run("evlock-keygen", &setup, &["tls", "issue", "--ca", "ca.pem", "--name", "operator"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run("evlock-keygen", &setup, &["tls", "issue", "--ca", "ca.pem", "--name", "meter-1"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let pki = |name: &str| setup.join(name).display().to_string();
+    let connect = [
+        "connect",
+        "--to",
+        "127.0.0.1:1",
+        "--ca",
+        &pki("ca.pem"),
+        "--cert",
+        &pki("meter-1.pem"),
+        "--key",
+        &pki("meter-1.key"),
+        "--spool",
+        "state",
+    ]
+    .map(String::from)
+    .to_vec();
+    let listen = [
+        "listen",
+        "--bind",
+        "127.0.0.1:0",
+        "--cert",
+        &pki("operator.pem"),
+        "--key",
+        &pki("operator.key"),
+        "--client-ca",
+        &pki("ca.pem"),
+        "--outbox",
+        "state",
+    ]
+    .map(String::from)
+    .to_vec();
+    let deliver = [
+        "--rpc",
+        &devnet.url,
+        "--contract",
+        &market,
+        "deliver",
+        "--trade",
+        "1",
+        "--role",
+        "seller",
+        "--key",
+        &meter_key.display().to_string(),
+        "--password-file",
+        "pw",
+        "--device",
+        "sim:a",
+        "--switch",
+        "sim:a",
+        "--clock",
+        "virtual",
+        "--journal",
+        "state",
+    ]
+    .map(String::from)
+    .to_vec();
+    let devnet_args = ["--port", "0", "--state", "state"].map(String::from).to_vec();
+    // (tool, arguments, the file holding the bad content: `state` itself or one inside it)
+    let keepers: Vec<(&str, &Vec<String>, &str)> = vec![
+        ("evlock-devnet", &devnet_args, "state"),
+        ("evlock-relay", &listen, "state/outbox.ndjson"),
+        ("evlock-relay", &listen, "state/received.ndjson"),
+        ("evlock-relay", &listen, "state/peers.ndjson"),
+        ("evlock-relay", &connect, "state/received.ndjson"),
+        ("evlock-trade", &deliver, "state"),
+    ];
+    let mut over_limit = vec![b'"'; evlock::wire::MAX_LINE_BYTES + 1];
+    over_limit.push(b'\n');
+    let contents: Vec<(&str, Option<Vec<u8>>)> = vec![
+        ("binary garbage", Some((0u8..=255).cycle().take(4096).chain([b'\n']).collect())),
+        ("invalid UTF-8", Some(b"{\"lane\": \"\xff\xfe\"}\n".to_vec())),
+        ("a line over the limit", Some(over_limit)),
+        (
+            "deeply nested JSON",
+            Some(format!("{}{}\n", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
+        ),
+        ("a 1,000-digit number", Some(format!("{{\"seq\": {}}}\n", "9".repeat(1000)).into_bytes())),
+        ("a wrong record kind", Some(b"{\"kind\": \"reading\", \"v\": 1}\n".to_vec())),
+        ("a directory", None),
+    ];
+    let mut jobs = Vec::new();
+    for (i, keeper) in keepers.iter().enumerate() {
+        for (j, content) in contents.iter().enumerate() {
+            jobs.push((i, j, keeper, content));
+        }
+    }
+    in_parallel(jobs, |(i, j, (bin, args, file), (what, content))| {
+        let dir = root.path().join(format!("state-{i}-{j}"));
+        std::fs::create_dir_all(dir.join("state")).unwrap();
+        std::fs::write(dir.join("pw"), "pw\n").unwrap();
+        if *file == "state" {
+            std::fs::remove_dir(dir.join("state")).unwrap();
+        }
+        match content {
+            Some(bytes) => std::fs::write(dir.join(file), bytes).unwrap(),
+            None => std::fs::create_dir(dir.join(file)).unwrap(),
+        }
+        let before = snapshot(&dir);
+        let (code, out, err) = sweep_case(bin, &dir, args, b"", None, Stdout::Pipe);
+        assert_eq!(code, Some(2), "{bin} with {file} holding {what}: {err}");
+        let name = Path::new(file).file_name().unwrap().to_str().unwrap();
+        assert!(err.contains(name), "{bin} with {file} holding {what}: the message names no file: {err}");
+        assert!(err.len() < 4096, "{bin} with {file} holding {what} echoes it: {} bytes", err.len());
+        assert_eq!(out, "", "{bin} with {file} holding {what} wrote to stdout");
+        // The link's folder lock (empty, taken before its files are read) is all that is new.
+        let mut after = snapshot(&dir);
+        if after.get("state/lock").is_some_and(|lock| lock.is_empty()) {
+            after.remove("state/lock");
+        }
+        assert_eq!(changed(&before, &after), Vec::<String>::new(), "{bin} with {file} holding {what}");
+    });
+}

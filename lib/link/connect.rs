@@ -113,12 +113,16 @@ pub fn connect<W: Write>(
 ) -> Result<ExitCode, LinkError> {
     super::install_provider();
     let dir = StateDir::open(&options.state)?;
-    let spool = Arc::new(Spool::open(&dir.file("spool.ndjson"), options.limits.max_record, options.spool)?);
+    let (spool, marks) = dir.start(|dir| {
+        let spool = Spool::open(&dir.file("spool.ndjson"), options.limits.max_record, options.spool)?;
+        Ok((
+            spool,
+            Marks::open(&dir.file("received.ndjson"), output_position(options.output_file.as_ref())?)?,
+        ))
+    })?;
+    let spool = Arc::new(spool);
     let lane = spool.lane(LANE)?;
-    let marks = Arc::new(Mutex::new(Marks::open(
-        &dir.file("received.ndjson"),
-        output_position(options.output_file.as_ref())?,
-    )?));
+    let marks = Arc::new(Mutex::new(marks));
     input.resume(&spool)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

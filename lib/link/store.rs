@@ -110,6 +110,28 @@ impl StateDir {
         self.path.join(name)
     }
 
+    /// Opens the folder's files with `open`. When it fails (a file it cannot read), the files
+    /// it created before that one and left empty are removed again: a refused start leaves
+    /// the folder as it found it, apart from the lock.
+    pub fn start<T>(&self, open: impl FnOnce(&StateDir) -> Result<T, LinkError>) -> Result<T, LinkError> {
+        let names = |path: &Path| -> std::collections::BTreeSet<std::ffi::OsString> {
+            fs::read_dir(path)
+                .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default()
+        };
+        let before = names(&self.path);
+        let opened = open(self);
+        if opened.is_err() {
+            for name in names(&self.path).difference(&before) {
+                let path = self.path.join(name);
+                if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+                    let _ = fs::remove_file(&path);
+                }
+            }
+        }
+        opened
+    }
+
     /// The folder.
     pub fn path(&self) -> &Path {
         &self.path
