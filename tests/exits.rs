@@ -729,23 +729,9 @@ fn the_bad_input_sweep_every_file_a_tool_reads() {
             vec![],
         ),
     ];
-    let mut over_limit = vec![b'"'; evlock::wire::MAX_LINE_BYTES + 1];
-    over_limit.push(b'\n');
-    let contents: Vec<(&str, Option<Vec<u8>>)> = vec![
-        ("an empty file", Some(Vec::new())),
-        ("a blank line", Some(b"\n".to_vec())),
-        ("binary garbage", Some((0u8..=255).cycle().take(4096).chain([b'\n']).collect())),
-        ("invalid UTF-8", Some(b"{\"version\": 3, \"id\": \"\xff\xfe\"}\n".to_vec())),
-        ("a line over the limit", Some(over_limit)),
-        (
-            "deeply nested JSON",
-            Some(format!("{}{}\n", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
-        ),
-        ("a 1,000-digit number", Some(format!("{{\"version\": {}}}\n", "9".repeat(1000)).into_bytes())),
-        ("a wrong record kind", Some(b"{\"kind\": \"reading\", \"v\": 1}\n".to_vec())),
-        ("a directory", None),
-        ("a missing file", None),
-    ];
+    let mut contents = vec![("an empty file", Some(Vec::new())), ("a blank line", Some(b"\n".to_vec()))];
+    contents.extend(bad_files("version"));
+    contents.push(("a missing file", None));
     let mut jobs = Vec::new();
     for (i, reader) in readers.iter().enumerate() {
         for (j, content) in contents.iter().enumerate() {
@@ -772,6 +758,28 @@ fn the_bad_input_sweep_every_file_a_tool_reads() {
         assert_eq!(out, "", "{bin} {args:?} on {what} wrote to stdout");
         assert_eq!(changed(&before, &snapshot(&dir)), Vec::<String>::new(), "{bin} {args:?} on {what}");
     });
+}
+
+/// Bad contents for a file a tool reads, named: garbage, invalid UTF-8 (in a `field` the file
+/// may hold), a line over the limit, deep nesting, a 1,000-digit number (in `field`), a record
+/// of a wrong kind, and a directory (`None`) where the file should be.
+fn bad_files(field: &str) -> Vec<(&'static str, Option<Vec<u8>>)> {
+    let mut over_limit = vec![b'"'; evlock::wire::MAX_LINE_BYTES + 1];
+    over_limit.push(b'\n');
+    let mut invalid_utf8 = format!("{{\"{field}\": \"").into_bytes();
+    invalid_utf8.extend(b"\xff\xfe\"}\n");
+    vec![
+        ("binary garbage", Some((0u8..=255).cycle().take(4096).chain([b'\n']).collect())),
+        ("invalid UTF-8", Some(invalid_utf8)),
+        ("a line over the limit", Some(over_limit)),
+        (
+            "deeply nested JSON",
+            Some(format!("{}{}\n", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
+        ),
+        ("a 1,000-digit number", Some(format!("{{\"{field}\": {}}}\n", "9".repeat(1000)).into_bytes())),
+        ("a wrong record kind", Some(b"{\"kind\": \"reading\", \"v\": 1}\n".to_vec())),
+        ("a directory", None),
+    ]
 }
 
 /// A full-disk sweep case: name, tool, arguments, stdin, file size limit, stdout, the file.
@@ -1176,20 +1184,7 @@ fn the_bad_input_sweep_every_state_file_a_tool_keeps() {
         ("evlock-relay", &connect, "state/received.ndjson"),
         ("evlock-trade", &deliver, "state"),
     ];
-    let mut over_limit = vec![b'"'; evlock::wire::MAX_LINE_BYTES + 1];
-    over_limit.push(b'\n');
-    let contents: Vec<(&str, Option<Vec<u8>>)> = vec![
-        ("binary garbage", Some((0u8..=255).cycle().take(4096).chain([b'\n']).collect())),
-        ("invalid UTF-8", Some(b"{\"lane\": \"\xff\xfe\"}\n".to_vec())),
-        ("a line over the limit", Some(over_limit)),
-        (
-            "deeply nested JSON",
-            Some(format!("{}{}\n", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
-        ),
-        ("a 1,000-digit number", Some(format!("{{\"seq\": {}}}\n", "9".repeat(1000)).into_bytes())),
-        ("a wrong record kind", Some(b"{\"kind\": \"reading\", \"v\": 1}\n".to_vec())),
-        ("a directory", None),
-    ];
+    let contents = bad_files("seq");
     let mut jobs = Vec::new();
     for (i, keeper) in keepers.iter().enumerate() {
         for (j, content) in contents.iter().enumerate() {
