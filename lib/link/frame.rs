@@ -198,6 +198,28 @@ mod tests {
         }
     }
 
+    // Found by the link_frame fuzz target: without serde_json's correctly rounded float parser
+    // (`float_roundtrip`), 7.777777777777777e52 (the float nearest to 52 sevens and a zero, as
+    // written in its shortest form) read as the float below it, so a record's figure could
+    // change in the last place at a hop.
+    #[test]
+    fn a_records_numbers_cross_the_link_unchanged() {
+        let texts =
+            ["7.777777777777777e52", "0.1", "1e-7", "2.2250738585072014e-308", "1.7976931348623157e308"];
+        for text in texts.into_iter().chain(["5e-324", "123456.789", "0.30000000000000004"]) {
+            let number: f64 = text.parse().unwrap();
+            let first =
+                Frame::Data { seq: 1, record: json!({ "kind": "reading", "v": 1, "energy_wh": number }) };
+            let mut frame = first.clone();
+            for hop in 0..3 {
+                frame = Frame::parse(&frame.to_line()).unwrap();
+                assert_eq!(frame, first, "{text}, hop {hop}");
+            }
+            let Frame::Data { record, .. } = frame else { panic!("{frame:?}") };
+            assert_eq!(record["energy_wh"].as_f64().unwrap().to_bits(), number.to_bits(), "{text}");
+        }
+    }
+
     #[test]
     fn bad_frames_say_what_is_wrong() {
         assert!(Frame::parse("[1]").unwrap_err().contains("JSON object"));
