@@ -683,10 +683,13 @@ mod tests {
         reads: impl IntoIterator<Item = (Result<Sample, MeterError>, Option<bool>)>,
     ) -> Vec<(u64, &'static str)> {
         let mut raised = Vec::new();
+        let before = monitor.alarms_raised();
         for (seq, (read, switch)) in reads.into_iter().enumerate() {
             let alarms = monitor.observe(read.as_ref(), &at(seq as u64, switch));
             raised.extend(alarms.iter().map(|a| (seq as u64, a.code.as_str())));
         }
+        // The count evlock-sense reports at the end is every alarm raised, one by one.
+        assert_eq!(monitor.alarms_raised() - before, raised.len() as u64, "alarms_raised");
         raised
     }
 
