@@ -166,14 +166,13 @@ pub fn listen<W: Write>(
 ) -> Result<ExitCode, LinkError> {
     super::install_provider();
     let dir = StateDir::open(&options.state)?;
-    let (spool, marks, book) = dir.start(|dir| {
+    let (spool, mut marks, book) = dir.start(|dir| {
         let spool = Spool::open(&dir.file("outbox.ndjson"), options.limits.max_record, options.outbox)?;
         let marks =
             Marks::open(&dir.file("received.ndjson"), output_position(options.output_file.as_ref())?)?;
         Ok((spool, marks, PeerBook::open(&dir.file("peers.ndjson"))?))
     })?;
     let spool = Arc::new(spool);
-    let mut marks = marks;
     marks.raise(spool.origins())?;
     let marks = Arc::new(Mutex::new(marks));
     input.resume(&spool)?;

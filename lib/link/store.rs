@@ -1401,6 +1401,22 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_start_removes_only_the_empty_files_it_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::open(&dir.path().join("state")).unwrap();
+        std::fs::write(state.file("kept.ndjson"), "").unwrap();
+        let refused: Result<(), LinkError> = state.start(|dir| {
+            std::fs::write(dir.file("new.ndjson"), "").unwrap();
+            std::fs::write(dir.file("written.ndjson"), "x\n").unwrap();
+            Err(LinkError::StateBusy { path: dir.path().to_path_buf() })
+        });
+        assert!(refused.is_err());
+        assert!(!state.file("new.ndjson").exists(), "an empty file the start created stays");
+        assert!(state.file("kept.ndjson").exists() && state.file("written.ndjson").exists());
+        assert_eq!(state.start(|dir| Ok(dir.file("a"))).unwrap(), state.file("a"));
+    }
+
+    #[test]
     fn a_state_folder_has_one_process() {
         let dir = tempfile::tempdir().unwrap();
         let first = StateDir::open(&dir.path().join("state")).unwrap();
