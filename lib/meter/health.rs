@@ -861,6 +861,18 @@ mod tests {
     }
 
     #[test]
+    fn an_energy_drop_of_exactly_the_tolerance_is_not_a_reset_and_one_more_is() {
+        let mut monitor = HealthMonitor::new(config());
+        let tolerance = monitor.config().energy_tolerance_wh;
+        assert!(tolerance > 0.0);
+        // 5 Wh, then down by exactly the tolerance (no reset), then down by 1.5 times it.
+        let energies = [5.0, 5.0 - tolerance, 5.0 - tolerance - 1.5 * tolerance];
+        let reads =
+            closed(energies.iter().enumerate().map(|(n, &wh)| Sample { energy_wh: wh, ..sample(n as u64) }));
+        assert_eq!(run(&mut monitor, reads), vec![(2, "energy_reset")]);
+    }
+
+    #[test]
     fn tiny_energy_jitter_is_not_a_reset() {
         let mut monitor = HealthMonitor::new(config());
         let reads = closed((0..10).map(|n| Sample { energy_wh: 5.0 - (n % 2) as f64 * 0.0004, ..sample(n) }));
