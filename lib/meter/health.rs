@@ -928,6 +928,22 @@ mod tests {
     }
 
     #[test]
+    fn the_wiring_limits_hold_at_equality_and_break_just_beyond() {
+        let mut monitor = HealthMonitor::new(config());
+        let (open_max, closed_min) =
+            (monitor.config().open_current_max, monitor.config().min_current_closed.unwrap());
+        let reads =
+            [(open_max, false), (open_max * 1.2, false), (closed_min, true), (closed_min * 0.98, true)]
+                .into_iter()
+                .enumerate()
+                .map(|(n, (amps, closed))| {
+                    let s = Sample { amps, ..sample(n as u64) };
+                    (Ok(Sample { watts: s.volts * amps, ..s }), Some(closed))
+                });
+        assert_eq!(run(&mut monitor, reads), vec![(1, "current_while_open"), (3, "no_current_while_closed")]);
+    }
+
+    #[test]
     fn unknown_switch_state_judges_no_wiring() {
         let mut monitor = HealthMonitor::new(config());
         let reads = (0..5).map(|n| (Ok(Sample { amps: 0.0, watts: 0.0, ..sample(n) }), None));
