@@ -1067,6 +1067,27 @@ mod tests {
     }
 
     #[test]
+    fn the_zero_drift_waits_for_a_full_window_and_holds_at_exactly_its_limit() {
+        // 0.25 A is exact in binary, so the mean of four of them is exactly the limit.
+        let zero = ZeroCheck { drift_amps: 0.25, window: 4, stuck_after: 100 };
+        let config = HealthConfig { zero_check: Some(zero), open_current_max: 1.0, ..config() };
+        let open = |amps: &[f64]| -> Vec<(Result<Sample, MeterError>, Option<bool>)> {
+            amps.iter()
+                .enumerate()
+                .map(|(n, &amps)| (Ok(Sample { amps, watts: 0.0, ..sample(n as u64) }), Some(false)))
+                .collect()
+        };
+        // One reading far off is not a mean: the alarm waits for four, then their mean is 0.4 A.
+        let alarms = run(&mut HealthMonitor::new(config.clone()), open(&[0.9, 0.2, 0.25, 0.25, 0.25]));
+        assert_eq!(alarms, vec![(3, "zero_drift")]);
+        // A mean of exactly the limit is within it; a little more is not.
+        let at_limit = open(&[0.25, 0.25, 0.25, 0.25, 0.25, 0.25]);
+        assert_eq!(run(&mut HealthMonitor::new(config.clone()), at_limit), vec![]);
+        let beyond = open(&[0.25, 0.25, 0.25, 0.25, 0.25, 0.2500001]);
+        assert_eq!(run(&mut HealthMonitor::new(config), beyond), vec![(5, "zero_drift")]);
+    }
+
+    #[test]
     fn acs712_stuck_adc() {
         let zero = ZeroCheck { drift_amps: 0.1, window: 4, stuck_after: 4 };
         let mut monitor = HealthMonitor::new(HealthConfig { zero_check: Some(zero), ..config() });
