@@ -146,16 +146,25 @@ pub struct ReceiptRequest {
 impl ReceiptRequest {
     /// Reads the domain and signed part of a `delivery_receipt` record.
     pub fn from_record(record: &DeliveryReceiptRecord) -> Result<Self, ReceiptError> {
+        // Decimal only, as the record is written: U256's own parser also takes "0x…" (and
+        // "0x" alone as zero), which would let one receipt be spelled several ways.
         let number = |field: &'static str, text: &str| {
+            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ReceiptError::Field {
+                    field,
+                    reason: format!("{text:?} is not a decimal number"),
+                });
+            }
             text.parse::<U256>().map_err(|e| ReceiptError::Field { field, reason: format!("{text:?}: {e}") })
         };
         let address = |field: &'static str, text: &str| {
             crate::wire::parse_address(text).map_err(|e| ReceiptError::Field { field, reason: e.to_string() })
         };
-        let chain_id = record.chain_id.parse::<u64>().map_err(|e| ReceiptError::Field {
-            field: "chain_id",
-            reason: format!("{:?}: {e}", record.chain_id),
-        })?;
+        let chain_id =
+            u64::try_from(number("chain_id", &record.chain_id)?).map_err(|_| ReceiptError::Field {
+                field: "chain_id",
+                reason: format!("{:?} is beyond a 64-bit chain id", record.chain_id),
+            })?;
         Ok(ReceiptRequest {
             chain_id,
             market: address("market", &record.market)?,
@@ -563,9 +572,178 @@ impl super::MarketCall for Action {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use alloy_primitives::keccak256;
+
+    use crate::exit::{ErrorClass, ExitCode};
+
+    /// The market of the test receipts.
+    pub(crate) const MARKET: &str = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    /// The meter of the test receipts.
+    pub(crate) const METER: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+    /// A key of 32 bytes `byte`.
+    pub(crate) fn key(byte: u8) -> k256::ecdsa::SigningKey {
+        k256::ecdsa::SigningKey::from_slice(&[byte; 32]).unwrap()
+    }
+
+    pub(crate) fn address_of(key: &k256::ecdsa::SigningKey) -> Address {
+        crate::kaia::address_of(key.verifying_key())
+    }
+
+    /// An edit of a record.
+    type Change = fn(&mut DeliveryReceiptRecord);
+
+    /// A record for trade 7 of 120 Wh of meter [`METER`] on market [`MARKET`], signed by `key`.
+    fn signed(key: &k256::ecdsa::SigningKey) -> DeliveryReceiptRecord {
+        receipt_record(key, 31337, MARKET, 7, 120)
+    }
+
+    /// A `delivery_receipt` record of `wh` for trade `trade` of meter [`METER`], signed by `key`
+    /// (for the tests of the modules that take receipts).
+    pub(crate) fn receipt_record(
+        key: &k256::ecdsa::SigningKey,
+        chain_id: u64,
+        market: &str,
+        trade: u64,
+        wh: u64,
+    ) -> DeliveryReceiptRecord {
+        let unsigned = DeliveryReceiptRecord {
+            chain_id: chain_id.to_string(),
+            market: market.into(),
+            trade_id: trade.to_string(),
+            meter: METER.into(),
+            cumulative_wh: wh.to_string(),
+            digest: None,
+            signer: None,
+            r: None,
+            s: None,
+            y_parity: None,
+            meta: None,
+        };
+        let request = ReceiptRequest::from_record(&unsigned).unwrap();
+        let signature = RecoverableSig::sign_prehash(key, &request.digest()).unwrap();
+        request.signed_record(&signature, address_of(key), Some(serde_json::json!({"seq": 3})))
+    }
+
+    #[test]
+    fn a_signed_record_reads_back_as_the_receipt_its_signer_signed() {
+        let meter_key = key(7);
+        let record = signed(&meter_key);
+        assert_eq!(record.signer.as_deref(), Some(address_of(&meter_key).to_checksum(None).as_str()));
+        assert_eq!(record.meta, Some(serde_json::json!({"seq": 3})));
+        let (request, receipt) = SignedReceipt::from_record(&record).unwrap();
+        assert_eq!(request.chain_id, 31337);
+        assert_eq!(request.market, crate::wire::parse_address(MARKET).unwrap());
+        assert_eq!(record.digest, Some(request.digest().to_string()));
+        let expected = DeliveryReceipt {
+            tradeId: U256::from(7),
+            meter: crate::wire::parse_address(METER).unwrap(),
+            cumulativeWh: U256::from(120),
+        };
+        assert_eq!(receipt.receipt(), expected);
+        assert_eq!(request.receipt, expected);
+        assert_eq!(receipt.signature.recover_address(&request.digest()).unwrap(), address_of(&meter_key));
+        let abi = receipt.to_abi();
+        assert_eq!(
+            (abi.tradeId, abi.meter, abi.cumulativeWh),
+            (U256::from(7), expected.meter, U256::from(120))
+        );
+        assert_eq!(abi.v, 27 + u8::from(receipt.signature.y_parity));
+        assert_eq!((abi.r, abi.s), (B256::from(receipt.signature.r), B256::from(receipt.signature.s)));
+        // Both parities occur: v is 27 for one and 28 for the other.
+        let parities: std::collections::BTreeSet<u8> =
+            (1..=8).map(|b| SignedReceipt::from_record(&signed(&key(b))).unwrap().1.to_abi().v).collect();
+        assert_eq!(parities, [27, 28].into());
+    }
+
+    #[test]
+    fn the_digest_binds_the_chain_the_market_and_every_signed_field() {
+        let record = signed(&key(7));
+        let base = ReceiptRequest::from_record(&record).unwrap().digest();
+        let changes: [Change; 5] = [
+            |r| r.chain_id = "31338".into(),
+            |r| r.market = METER.into(),
+            |r| r.trade_id = "8".into(),
+            |r| r.meter = MARKET.into(),
+            |r| r.cumulative_wh = "121".into(),
+        ];
+        for change in changes {
+            let mut other = record.clone();
+            change(&mut other);
+            let request = ReceiptRequest::from_record(&other).unwrap();
+            assert_ne!(request.digest(), base, "{other:?}");
+            // The signature no longer recovers to the record's signer: tampered.
+            let error = SignedReceipt::from_record(&other).unwrap_err();
+            assert!(matches!(error, ReceiptError::WrongSigner { .. }), "{error}");
+            assert_eq!(error.exit_code(), ExitCode::No);
+            assert_eq!(error.error_code(), "receipt_signer_mismatch");
+        }
+        assert_ne!(
+            receipt_domain(1, Address::ZERO).separator(),
+            receipt_domain(2, Address::ZERO).separator()
+        );
+    }
+
+    #[test]
+    fn a_record_signed_by_another_key_than_its_signer_is_refused_and_without_a_signer_it_recovers() {
+        let mut record = signed(&key(7));
+        record.signer = Some(address_of(&key(8)).to_checksum(None));
+        match SignedReceipt::from_record(&record).unwrap_err() {
+            ReceiptError::WrongSigner { recovered, signer } => {
+                assert_eq!((recovered, signer), (address_of(&key(7)), address_of(&key(8))));
+            }
+            other => panic!("{other}"),
+        }
+        record.signer = None;
+        let (request, receipt) = SignedReceipt::from_record(&record).unwrap();
+        assert_eq!(receipt.signature.recover_address(&request.digest()).unwrap(), address_of(&key(7)));
+    }
+
+    #[test]
+    fn unsigned_and_malformed_records_name_what_is_wrong() {
+        let good = signed(&key(7));
+        for strip in [0, 1, 2] {
+            let mut record = good.clone();
+            match strip {
+                0 => record.r = None,
+                1 => record.s = None,
+                _ => record.y_parity = None,
+            }
+            let error = SignedReceipt::from_record(&record).unwrap_err();
+            assert!(matches!(error, ReceiptError::Unsigned), "{error}");
+            assert_eq!((error.exit_code(), error.error_code()), (ExitCode::Usage, "unsigned_receipt"));
+        }
+        let cases: [(Change, &str); 12] = [
+            (|r| r.y_parity = Some(2), "y_parity"),
+            (|r| r.chain_id = "-1".into(), "chain_id"),
+            (|r| r.chain_id = "18446744073709551616".into(), "chain_id"),
+            (|r| r.trade_id = "0x".into(), "trade_id"),
+            (|r| r.trade_id = "0x7".into(), "trade_id"),
+            (|r| r.chain_id = "+31337".into(), "chain_id"),
+            (|r| r.cumulative_wh = String::new(), "cumulative_wh"),
+            (|r| r.cumulative_wh = "1".repeat(100), "cumulative_wh"),
+            (|r| r.meter = "0x1234".into(), "meter"),
+            (|r| r.market = "market".into(), "market"),
+            (|r| r.r = Some("0xzz".into()), "r"),
+            (|r| r.signer = Some("0x00".into()), "signer"),
+        ];
+        for (change, field) in cases {
+            let mut record = good.clone();
+            change(&mut record);
+            match SignedReceipt::from_record(&record).unwrap_err() {
+                ReceiptError::Field { field: named, .. } => assert_eq!(named, field, "{record:?}"),
+                other => panic!("{field}: {other}"),
+            }
+        }
+        // y_parity 1 and 0 are the only parities; the other one recovers another key.
+        let mut flipped = good.clone();
+        flipped.y_parity = Some(1 - good.y_parity.unwrap());
+        assert!(SignedReceipt::from_record(&flipped).is_err());
+        let error = ReceiptError::Field { field: "s", reason: "x".into() };
+        assert_eq!((error.exit_code(), error.error_code()), (ExitCode::Usage, "bad_receipt"));
+    }
 
     #[test]
     fn the_receipt_type_hash_is_the_contracts() {

@@ -159,3 +159,69 @@ pub fn latest_per_side(
         .filter_map(|(receipt, held)| receipt.filter(|r| r.cumulative_wh.min(trade.energy_wh) > held))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::{ErrorClass, ExitCode};
+    use crate::market::v2::tests::{MARKET, METER, address_of, key, receipt_record};
+
+    fn market() -> Address {
+        crate::wire::parse_address(MARKET).unwrap()
+    }
+
+    fn figures(receipts: &[CheckedReceipt]) -> Vec<(u64, u64)> {
+        receipts
+            .iter()
+            .map(|r| (r.receipt.trade_id.to::<u64>(), r.receipt.cumulative_wh.to::<u64>()))
+            .collect()
+    }
+
+    #[test]
+    fn the_book_keeps_the_highest_receipt_of_each_trade_and_meter() {
+        let meter_key = key(7);
+        let mut book = ReceiptBook::new(market(), 31337);
+        assert!(book.is_empty());
+        assert!(book.add(&receipt_record(&meter_key, 31337, MARKET, 7, 120)).unwrap());
+        assert!(!book.is_empty());
+        // Lower and equal figures change nothing; a higher one replaces.
+        assert!(!book.add(&receipt_record(&meter_key, 31337, MARKET, 7, 100)).unwrap());
+        assert!(!book.add(&receipt_record(&meter_key, 31337, MARKET, 7, 120)).unwrap());
+        assert!(book.add(&receipt_record(&meter_key, 31337, MARKET, 7, 121)).unwrap());
+        assert!(book.add(&receipt_record(&meter_key, 31337, MARKET, 9, 5)).unwrap());
+        assert!(book.add(&receipt_record(&meter_key, 31337, MARKET, 8, 50)).unwrap());
+        assert_eq!(figures(&book.all()), [(7, 121), (8, 50), (9, 5)]);
+        assert_eq!(figures(&book.for_trade(U256::from(8))), [(8, 50)]);
+        assert_eq!(figures(&book.for_trade(U256::from(7))), [(7, 121)]);
+        assert!(book.for_trade(U256::from(10)).is_empty());
+        let held = &book.all()[0];
+        assert_eq!(held.signer, address_of(&meter_key));
+        assert_eq!(held.receipt.meter, crate::wire::parse_address(METER).unwrap());
+    }
+
+    #[test]
+    fn receipts_for_another_market_or_chain_or_tampered_are_refused_and_the_book_is_unchanged() {
+        let meter_key = key(7);
+        let mut book = ReceiptBook::new(market(), 31337);
+        book.add(&receipt_record(&meter_key, 31337, MARKET, 7, 120)).unwrap();
+        let other_market = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+        let refused = [
+            (receipt_record(&meter_key, 31337, other_market, 7, 500), "market"),
+            (receipt_record(&meter_key, 1001, MARKET, 7, 500), "chain"),
+        ];
+        for (record, what) in refused {
+            match book.add(&record).unwrap_err() {
+                TradeError::ReceiptElsewhere { what: named, .. } => assert_eq!(named, what),
+                other => panic!("{what}: {other}"),
+            }
+        }
+        let mut tampered = receipt_record(&meter_key, 31337, MARKET, 7, 500);
+        tampered.cumulative_wh = "5000".into();
+        let error = book.add(&tampered).unwrap_err();
+        assert_eq!(error.exit_code(), ExitCode::No, "{error}");
+        let mut unsigned = receipt_record(&meter_key, 31337, MARKET, 7, 500);
+        unsigned.r = None;
+        assert_eq!(book.add(&unsigned).unwrap_err().exit_code(), ExitCode::Usage);
+        assert_eq!(figures(&book.all()), [(7, 120)]);
+    }
+}
