@@ -221,6 +221,24 @@ mod tests {
     }
 
     #[test]
+    fn data_lines_built_from_record_text_are_the_frames_own_lines() {
+        let record = json!({"kind": "reading", "v": 1, "energy_wh": 0.5, "meta": {"to": "m\"1"}});
+        let text = record.to_string();
+        let frame = Frame::Data { seq: 42, record: record.clone() };
+        assert_eq!(Frame::data_line(42, &text), frame.to_line());
+        assert_eq!(Frame::parse(&Frame::data_line(42, &text)).unwrap(), frame);
+
+        // Shared mode's line: the same data frame, plus the sender's stream (escaped) and floor.
+        let line = Frame::shared_data_line("op\"1", 40, 42, &text);
+        assert_eq!(Frame::parse(&line).unwrap(), frame);
+        let value: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            value,
+            json!({"link": "data", "stream": "op\"1", "floor": 40, "seq": 42, "record": record})
+        );
+    }
+
+    #[test]
     fn bad_frames_say_what_is_wrong() {
         assert!(Frame::parse("[1]").unwrap_err().contains("JSON object"));
         assert!(Frame::parse("{}").unwrap_err().contains("`link`"));
