@@ -568,3 +568,423 @@ pub fn decode_hex_tx(raw: &str) -> Result<Transaction, Failure> {
     let bytes = hex::decode(digits).map_err(|e| SignError::BadRaw(e.to_string()))?;
     Ok(Transaction::decode_raw(&bytes)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::SecretKey;
+    use crate::signer::KeystoreSigner;
+    use serde_json::json;
+
+    const TO: &str = "0x7b65B75d204aBed71587c9E519a89277766EE1d0";
+    const MARKET: &str = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+
+    fn key(byte: u8) -> SecretKey {
+        SecretKey::from_bytes(&[byte; 32]).unwrap()
+    }
+
+    fn own(byte: u8) -> AccountKeys {
+        AccountKeys::single(Box::new(KeystoreSigner::from_key(key(byte))))
+    }
+
+    /// Keys `bytes` of one multisig account (the first key's address).
+    fn multisig(bytes: &[u8]) -> AccountKeys {
+        let account = key(bytes[0]).address();
+        bytes
+            .iter()
+            .fold(None, |keys: Option<AccountKeys>, byte| {
+                let next = AccountKeys::single(Box::new(KeystoreSigner::for_account(key(*byte), account)));
+                Some(match keys {
+                    None => next,
+                    Some(keys) => keys.combine(next).unwrap(),
+                })
+            })
+            .unwrap()
+    }
+
+    fn sender(keys: AccountKeys) -> Session {
+        Session::new(keys, Role::Sender, Some(31337), None, None)
+    }
+
+    fn transfer(tx_type: &str) -> Value {
+        json!({"kind": "tx", "v": 1, "type": tx_type, "chain_id": "31337", "nonce": "3",
+               "gas": "21000", "gas_price": "25000000000", "to": TO, "value": "1000"})
+    }
+
+    fn policy(text: &str) -> Policy {
+        Policy::parse(text.as_bytes(), std::path::Path::new("test.toml")).unwrap()
+    }
+
+    #[track_caller]
+    fn refused(result: Result<impl std::fmt::Debug, Failure>, code: &str, exit: ExitCode) -> String {
+        let failure = result.unwrap_err();
+        assert_eq!((failure.code, failure.exit), (code, exit), "{failure}");
+        failure.to_string()
+    }
+
+    fn audit_lines(path: &std::path::Path) -> Vec<Value> {
+        std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+
+    #[test]
+    fn a_sender_signs_fills_from_and_chain_and_carries_the_other_fields() {
+        let mut session = sender(own(1));
+        let mut tx = transfer("value_transfer");
+        tx.as_object_mut().unwrap().remove("chain_id");
+        tx["meta"] = json!({"order": 7});
+        tx["invoice"] = json!("A-17");
+        tx["hash"] = json!("0xdead");
+        let signed = session.sign_record(tx, 1).unwrap();
+        let me = key(1).address().to_checksum(None);
+        assert_eq!(
+            (signed.role.as_str(), signed.from.as_str(), signed.signer.as_str()),
+            ("sender", &*me, &*me)
+        );
+        assert_eq!((signed.chain_id.as_str(), signed.nonce.as_str()), ("31337", "3"));
+        assert_eq!(signed.meta, Some(json!({"order": 7})));
+        // Only fields that are neither the envelope's, the transaction's nor derived are carried.
+        assert_eq!(signed.extra, json!({"invoice": "A-17"}).as_object().unwrap().clone());
+        assert_eq!(signed.signers, None);
+        let tx = decode_hex_tx(&format!("  {}\n", signed.raw)).unwrap();
+        assert_eq!(tx.recover_sender().unwrap(), key(1).address());
+        assert_eq!(tx.tx_hash().unwrap().to_string(), signed.hash);
+        assert_eq!(
+            decode_hex_tx(signed.raw.trim_start_matches("0x")).unwrap().raw().unwrap(),
+            tx.raw().unwrap()
+        );
+        assert_eq!(session.address(), key(1).address());
+        assert!(carried("invoice") && !carried("meta") && !carried("chainId") && !carried("raw"));
+        assert_eq!(Role::FeePayer.as_str(), "fee-payer");
+    }
+
+    #[test]
+    fn the_chain_pin_and_a_missing_chain_id_are_enforced() {
+        let mut session = sender(own(1));
+        let mut other = transfer("value_transfer");
+        other["chain_id"] = json!("1001");
+        let message = refused(session.sign_record(other, 1), "wrong_chain_id", ExitCode::Usage);
+        assert!(message.contains("1001") && message.contains("31337"), "{message}");
+        // Without a pin any chain is signed; a legacy transaction without one never.
+        let mut unpinned = Session::new(own(1), Role::Sender, None, None, None);
+        let mut legacy = transfer("legacy");
+        legacy.as_object_mut().unwrap().remove("chain_id");
+        refused(unpinned.sign_record(legacy, 1), "bad_tx", ExitCode::Usage);
+        let mut elsewhere = transfer("value_transfer");
+        elsewhere["chain_id"] = json!("1001");
+        assert_eq!(unpinned.sign_record(elsewhere, 1).unwrap().chain_id, "1001");
+    }
+
+    #[test]
+    fn a_sender_refuses_another_accounts_transaction() {
+        let mut session = sender(own(1));
+        let mut tx = transfer("value_transfer");
+        tx["from"] = json!(key(2).address().to_checksum(None));
+        refused(session.sign_record(tx.clone(), 1), "wrong_signer", ExitCode::Usage);
+        tx["from"] = json!("0x12");
+        refused(session.sign_record(tx.clone(), 1), "bad_tx", ExitCode::Usage);
+        tx["from"] = json!(7);
+        refused(session.sign_record(tx.clone(), 1), "bad_tx", ExitCode::Usage);
+        tx["from"] = Value::Null;
+        assert_eq!(session.sign_record(tx, 1).unwrap().from, key(1).address().to_checksum(None));
+        refused(session.sign_record(json!([1]), 1), "bad_input", ExitCode::Usage);
+        let mut wrong_kind = transfer("value_transfer");
+        wrong_kind["kind"] = json!("reading");
+        assert_eq!(session.sign_record(wrong_kind, 1).unwrap_err().exit, ExitCode::Usage);
+    }
+
+    #[test]
+    fn a_signed_raw_takes_this_accounts_further_keys_but_never_anothers_signature() {
+        // Another account's signed transaction is refused, naming who signed (and, for a
+        // fee-delegated type, what to do).
+        let theirs = sender(own(2)).sign_record(transfer("fee_delegated_value_transfer"), 1).unwrap();
+        let record = json!({"kind": "signed_tx", "v": 1, "raw": theirs.raw});
+        let message = refused(sender(own(1)).sign_record(record, 1), "already_signed", ExitCode::Usage);
+        assert!(message.contains(&theirs.from) && message.contains("--role fee-payer"), "{message}");
+        let plain = sender(own(2)).sign_record(transfer("legacy"), 1).unwrap();
+        let message = refused(
+            sender(own(1)).sign_record(json!({"kind": "signed_tx", "v": 1, "raw": plain.raw}), 1),
+            "already_signed",
+            ExitCode::Usage,
+        );
+        assert!(!message.contains("--role fee-payer"), "{message}");
+
+        // A multisig account's keys sign in steps; a key that signed does not sign again.
+        let first = sender(multisig(&[1])).sign_record(transfer("value_transfer"), 1).unwrap();
+        let mut both = sender(multisig(&[1, 2]));
+        let raw = json!({"kind": "signed_tx", "v": 1, "raw": first.raw});
+        let second = both.sign_record(raw, 1).unwrap();
+        assert_eq!(second.signer, key(2).address().to_checksum(None));
+        let tx = decode_hex_tx(&second.raw).unwrap();
+        let signers: Vec<Address> = tx.recover_sender_keys().unwrap().iter().map(|k| k.address()).collect();
+        assert_eq!(signers, [key(1).address(), key(2).address()]);
+        let again = json!({"kind": "signed_tx", "v": 1, "raw": second.raw});
+        let message = refused(both.sign_record(again, 1), "already_signed", ExitCode::Usage);
+        assert!(message.contains("every key"), "{message}");
+        // Both keys at once: two signatures, both named.
+        let at_once = sender(multisig(&[1, 2])).sign_record(transfer("value_transfer"), 1).unwrap();
+        let named = [key(1).address().to_checksum(None), key(2).address().to_checksum(None)];
+        assert_eq!(at_once.signers, Some(named.to_vec()));
+        // A chain pin holds for a raw too.
+        let mut elsewhere = transfer("value_transfer");
+        elsewhere["chain_id"] = json!("1001");
+        let far =
+            Session::new(multisig(&[1]), Role::Sender, None, None, None).sign_record(elsewhere, 1).unwrap();
+        let raw = json!({"kind": "signed_tx", "v": 1, "raw": far.raw});
+        refused(sender(multisig(&[1, 2])).sign_record(raw, 1), "wrong_chain_id", ExitCode::Usage);
+    }
+
+    #[test]
+    fn an_ethereum_type_is_signed_by_the_accounts_own_key_only() {
+        let account = key(1).address();
+        let decoupled = AccountKeys::single(Box::new(KeystoreSigner::for_account(key(9), account)));
+        let mut session = sender(decoupled);
+        let message =
+            refused(session.sign_record(transfer("legacy"), 1), "decoupled_account", ExitCode::Usage);
+        assert!(message.contains(&account.to_checksum(None)), "{message}");
+        // The same decoupled key signs a Kaia type for its account.
+        let signed = session.sign_record(transfer("value_transfer"), 1).unwrap();
+        assert_eq!(signed.from, account.to_checksum(None));
+        assert_eq!(signed.signer, key(9).address().to_checksum(None));
+        // A multisig account's own key signs its Ethereum-type transactions alone.
+        let mut multi = sender(multisig(&[1, 2]));
+        let signed = multi.sign_record(transfer("legacy"), 1).unwrap();
+        assert_eq!((signed.signer, signed.signers), (account.to_checksum(None), None));
+    }
+
+    #[test]
+    fn a_fee_payer_signs_only_a_sender_signed_fee_delegated_transaction_that_names_it() {
+        let payer = key(5).address();
+        let mut tx = transfer("fee_delegated_value_transfer");
+        tx["fee_payer"] = json!(payer.to_checksum(None));
+        let sent = sender(own(1)).sign_record(tx.clone(), 1).unwrap();
+        let record = |raw: &str| json!({"kind": "signed_tx", "v": 1, "raw": raw, "note": "n"});
+        let mut fee_payer = Session::new(own(5), Role::FeePayer, Some(31337), None, None);
+        let paid = fee_payer.sign_record(record(&sent.raw), 2).unwrap();
+        assert_eq!(
+            (paid.role.as_str(), paid.fee_payer.as_deref()),
+            ("fee-payer", Some(&*payer.to_checksum(None)))
+        );
+        assert_eq!(paid.sender_tx_hash, sent.sender_tx_hash);
+        assert_ne!(paid.hash, sent.hash);
+        assert_eq!(paid.extra["note"], "n");
+        let both = decode_hex_tx(&paid.raw).unwrap();
+        assert_eq!(both.recover_fee_payer_keys().unwrap()[0].address(), payer);
+        // Signed once by this payer: it does not sign again; another payer never.
+        refused(fee_payer.sign_record(record(&paid.raw), 3), "already_signed", ExitCode::Usage);
+        let mut other = Session::new(own(6), Role::FeePayer, Some(31337), None, None);
+        refused(other.sign_record(record(&paid.raw), 3), "already_signed", ExitCode::Usage);
+        refused(other.sign_record(record(&sent.raw), 3), "wrong_signer", ExitCode::Usage);
+        // Without a fee payer named, whoever pays is named.
+        let open = sender(own(1)).sign_record(transfer("fee_delegated_value_transfer"), 1).unwrap();
+        let taken = other.sign_record(record(&open.raw), 4).unwrap();
+        assert_eq!(taken.fee_payer, Some(key(6).address().to_checksum(None)));
+        // Nothing to pay for: an unsigned record, a type without delegation.
+        refused(other.sign_record(tx.clone(), 5), "unsigned_tx", ExitCode::Usage);
+        let plain = sender(own(1)).sign_record(transfer("value_transfer"), 1).unwrap();
+        assert_eq!(fee_payer.sign_record(record(&plain.raw), 7).unwrap_err().code, "not_fee_delegated");
+        // The pin holds for the fee payer too.
+        let mut elsewhere = tx;
+        elsewhere["chain_id"] = json!("1001");
+        let far = Session::new(own(1), Role::Sender, None, None, None).sign_record(elsewhere, 1).unwrap();
+        refused(fee_payer.sign_record(record(&far.raw), 8), "wrong_chain_id", ExitCode::Usage);
+        refused(fee_payer.sign_record(record("0xzz"), 9), "bad_raw_tx", ExitCode::Usage);
+    }
+
+    #[test]
+    fn the_policy_decides_and_the_audit_log_has_every_decision_with_its_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.ndjson");
+        let rules = policy(&format!("chain_ids = [31337]\nmax_value = 5000\n[[allow]]\nto = \"{TO}\"\n"));
+        let digest = rules.sha256().to_string();
+        let mut session = Session::new(
+            own(1),
+            Role::Sender,
+            Some(31337),
+            Some(rules),
+            Some(AuditLog::open(&path).unwrap()),
+        );
+        let mut big = transfer("value_transfer");
+        big["value"] = json!("5001");
+        big["meta"] = json!({"n": 2});
+        let message = refused(session.sign_record(big, 2), "policy_denied", ExitCode::No);
+        assert!(message.contains("max_value"), "{message}");
+        let mut call = transfer("smart_contract_execution");
+        call["input"] = json!("0xa9059cbb00");
+        call["value"] = json!("0");
+        let signed = session.sign_record(call, 3).unwrap();
+        assert_eq!(signed.policy_sha256.as_deref(), Some(digest.as_str()));
+        let mut elsewhere = transfer("value_transfer");
+        elsewhere["to"] = json!(MARKET);
+        refused(session.sign_record(elsewhere, 4), "policy_denied", ExitCode::No);
+
+        let entries = audit_lines(&path);
+        let decisions: Vec<&str> = entries.iter().map(|e| e["decision"].as_str().unwrap()).collect();
+        assert_eq!(decisions, ["denied", "approved", "denied"]);
+        let (denied, approved) = (&entries[0], &entries[1]);
+        assert!(denied["reason"].as_str().unwrap().contains("max_value"));
+        assert_eq!((denied["line"].clone(), denied["meta"].clone()), (json!(2), json!({"n": 2})));
+        assert_eq!(denied["value"], "5001");
+        assert!(denied.get("tx_hash").is_none() && denied.get("sig_hash").is_none());
+        let me = key(1).address().to_checksum(None);
+        assert_eq!(approved["signer"], me.as_str());
+        assert!(approved.get("account").is_none() && approved.get("signers").is_none());
+        assert_eq!(approved["tx_hash"], signed.hash.as_str());
+        let tx = decode_hex_tx(&signed.raw).unwrap();
+        assert_eq!(approved["sig_hash"], tx.sig_hash().to_string().as_str());
+        assert_eq!(approved["selector"], "0xa9059cbb");
+        assert_eq!(approved["to"], TO);
+        assert_eq!(approved["from"], me.as_str());
+        assert_eq!(
+            (approved["chain_id"].clone(), approved["tx_type"].clone()),
+            (json!(31337), json!("smart_contract_execution"))
+        );
+        assert_eq!((approved["nonce"].clone(), approved["gas"].clone()), (json!("3"), json!("21000")));
+        assert_eq!(approved["gas_price"], "25000000000");
+        assert_eq!(approved["policy_sha256"], digest.as_str());
+        assert_eq!(approved["role"], "sender");
+
+        // Values approved within the window in earlier runs count again after a restart.
+        let window = format!(
+            "chain_ids = [31337]\n[[allow]]\nto = \"{TO}\"\n[window]\nseconds = 3600\nmax_value = 1500\n"
+        );
+        let log = dir.path().join("window.ndjson");
+        let mut first = Session::new(
+            own(1),
+            Role::Sender,
+            Some(31337),
+            Some(policy(&window)),
+            Some(AuditLog::open(&log).unwrap()),
+        );
+        first.sign_record(transfer("value_transfer"), 1).unwrap();
+        drop(first);
+        let mut again = Session::new(
+            own(1),
+            Role::Sender,
+            Some(31337),
+            Some(policy(&window)),
+            Some(AuditLog::open(&log).unwrap()),
+        );
+        refused(again.sign_record(transfer("value_transfer"), 1), "policy_denied", ExitCode::No);
+    }
+
+    #[test]
+    fn a_multisig_accounts_audit_names_the_account_and_every_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.ndjson");
+        let account = key(3).address();
+        let keys = AccountKeys::single(Box::new(KeystoreSigner::for_account(key(1), account)))
+            .combine(AccountKeys::single(Box::new(KeystoreSigner::for_account(key(2), account))))
+            .unwrap();
+        let mut session =
+            Session::new(keys, Role::Sender, Some(31337), None, Some(AuditLog::open(&path).unwrap()));
+        let mut deploy = transfer("smart_contract_deploy");
+        deploy.as_object_mut().unwrap().remove("to");
+        deploy["input"] = json!("0x6080604052");
+        deploy["value"] = json!("0");
+        deploy["human_readable"] = json!(false);
+        deploy["code_format"] = json!(0);
+        let signed = session.sign_record(deploy, 1).unwrap();
+        let entry = &audit_lines(&path)[0];
+        assert_eq!(entry["account"], account.to_checksum(None).as_str());
+        assert_eq!(entry["signer"], key(1).address().to_checksum(None).as_str());
+        let named = json!([key(1).address().to_checksum(None), key(2).address().to_checksum(None)]);
+        assert_eq!(entry["signers"], named);
+        assert_eq!(serde_json::to_value(&signed.signers).unwrap(), named);
+        assert!(entry.get("selector").is_none(), "a deployment's input has no selector: {entry}");
+        assert!(entry.get("policy_sha256").is_none());
+    }
+
+    #[test]
+    fn receipts_are_signed_only_under_a_policy_for_their_market_and_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.ndjson");
+        let unsigned = json!({"kind": "delivery_receipt", "v": 1, "market": MARKET, "trade_id": "4",
+                              "cumulative_wh": "250", "meta": {"seq": 9}});
+        assert!(Session::is_receipt(&unsigned) && !Session::is_receipt(&transfer("legacy")));
+        // No policy: refused like a policy's denial, and the log says so.
+        let mut bare =
+            Session::new(own(1), Role::Sender, Some(31337), None, Some(AuditLog::open(&path).unwrap()));
+        refused(bare.sign_receipt(unsigned.clone(), 1), "policy_denied", ExitCode::No);
+        drop(bare);
+        let bench =
+            policy(&format!("chain_ids = [31337]\nallow_receipts = true\nreceipt_markets = [\"{MARKET}\"]"));
+        let mut meter = Session::new(
+            own(1),
+            Role::Sender,
+            Some(31337),
+            Some(bench),
+            Some(AuditLog::open(&path).unwrap()),
+        );
+        let signed = meter.sign_receipt(unsigned.clone(), 2).unwrap();
+        // The meter and chain default to the key's and the pin; the signature recovers to the key.
+        assert_eq!(
+            (signed.meter.clone(), signed.chain_id.as_str()),
+            (key(1).address().to_checksum(None), "31337")
+        );
+        assert_eq!(signed.meta, Some(json!({"seq": 9})));
+        let (request, receipt) = crate::market::v2::SignedReceipt::from_record(&signed).unwrap();
+        assert_eq!(receipt.signature.recover_address(&request.digest()).unwrap(), key(1).address());
+        let entries = audit_lines(&path);
+        assert_eq!(
+            entries.iter().map(|e| e["decision"].as_str().unwrap()).collect::<Vec<_>>(),
+            ["denied", "approved"]
+        );
+        assert!(entries[0]["reason"].as_str().unwrap().contains("allow_receipts"));
+        let entry = &entries[1];
+        assert_eq!((entry["tx_type"].clone(), entry["line"].clone()), (json!("delivery_receipt"), json!(2)));
+        assert_eq!((entry["to"].clone(), entry["chain_id"].clone()), (json!(MARKET), json!(31337)));
+        assert_eq!(entry["sig_hash"], request.digest().to_string().as_str());
+        assert_eq!(entry["meta"], json!({"seq": 9}));
+
+        let mut other_market = unsigned.clone();
+        other_market["market"] = json!(TO);
+        refused(meter.sign_receipt(other_market, 3), "policy_denied", ExitCode::No);
+        let mut other_chain = unsigned.clone();
+        other_chain["chain_id"] = json!("1001");
+        refused(meter.sign_receipt(other_chain, 4), "wrong_chain_id", ExitCode::Usage);
+        let mut signed_again = serde_json::to_value(&signed).unwrap();
+        signed_again["kind"] = json!("delivery_receipt");
+        signed_again["v"] = json!(1);
+        refused(meter.sign_receipt(signed_again, 5), "already_signed", ExitCode::Usage);
+        let mut fee_payer = Session::new(own(1), Role::FeePayer, Some(31337), None, None);
+        refused(fee_payer.sign_receipt(unsigned.clone(), 6), "bad_input", ExitCode::Usage);
+        refused(meter.sign_receipt(json!("x"), 7), "bad_input", ExitCode::Usage);
+        let mut bad = unsigned;
+        bad["trade_id"] = json!(4);
+        refused(meter.sign_receipt(bad, 8), "bad_receipt", ExitCode::Usage);
+
+        // A delivery session's own figure: no policy asked, the transaction key signs.
+        let measured = meter.sign_measured_receipt(&request).unwrap();
+        assert_eq!(
+            crate::market::v2::SignedReceipt::from_record(&measured)
+                .unwrap()
+                .1
+                .signature
+                .recover_address(&request.digest())
+                .unwrap(),
+            key(1).address()
+        );
+        assert_eq!(measured.signer, Some(key(1).address().to_checksum(None)));
+    }
+
+    #[test]
+    fn every_sign_error_has_its_exit_and_code() {
+        let cases: [(SignError, ExitCode, &str); 6] = [
+            (SignError::NotAnObject, ExitCode::Usage, "bad_input"),
+            (SignError::ReceiptsNeedPolicy, ExitCode::No, "policy_denied"),
+            (SignError::ReceiptNotForFeePayer, ExitCode::Usage, "bad_input"),
+            (SignError::NoChainId, ExitCode::Usage, "bad_tx"),
+            (
+                SignError::EthereumTypeDecoupled { account: Address::ZERO },
+                ExitCode::Usage,
+                "decoupled_account",
+            ),
+            (SignError::Unsigned("x"), ExitCode::Usage, "unsigned_tx"),
+        ];
+        for (error, exit, code) in cases {
+            assert_eq!((error.exit_code(), error.error_code()), (exit, code), "{error}");
+        }
+        let record = SignError::Record(RecordError::WrongVersion { found: "2".into() });
+        assert_eq!((record.exit_code(), record.error_code()), (ExitCode::Usage, "wrong_version"));
+    }
+}
