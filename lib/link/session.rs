@@ -481,3 +481,368 @@ async fn write_loop<W: FrameWriter>(
         }
     }
 }
+
+// The engine against a scripted peer over an in-memory byte stream, with the line framing the
+// TLS transport uses (`LineReader`/`LineWriter`); the handshake itself is tested in link_tls.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::store::{Item, SpoolLimits};
+    use crate::link::tls::{LineReader, LineWriter, Side};
+    use serde_json::json;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadHalf, WriteHalf};
+
+    const PEER: &str = "meter-1";
+    const LONG: Duration = Duration::from_secs(30);
+
+    struct Peer {
+        _dir: tempfile::TempDir,
+        spool: Arc<Spool>,
+        lane: LaneHandle,
+        inbox: mpsc::Receiver<Inbound>,
+        lines: Lines<BufReader<ReadHalf<DuplexStream>>>,
+        out: WriteHalf<DuplexStream>,
+        stop: watch::Sender<bool>,
+        sending: Option<watch::Sender<bool>>,
+        session: tokio::task::JoinHandle<Summary>,
+    }
+
+    struct Setup {
+        records: u64,
+        acked: u64,
+        mark: u64,
+        options: SessionOptions,
+        sending: Option<bool>,
+    }
+
+    impl Default for Setup {
+        fn default() -> Self {
+            Setup {
+                records: 0,
+                acked: 0,
+                mark: 0,
+                options: SessionOptions { idle: LONG, hello_timeout: LONG },
+                sending: None,
+            }
+        }
+    }
+
+    fn record(n: u64) -> String {
+        format!(r#"{{"kind":"t","v":1,"n":{n}}}"#)
+    }
+
+    /// A session of this side with `PEER`: `records` spooled for it (of which `acked` were
+    /// acked in an earlier connection), and a mark of `mark` for its stream `p1`.
+    fn start(setup: Setup) -> Peer {
+        let dir = tempfile::tempdir().unwrap();
+        let spool =
+            Arc::new(Spool::open(&dir.path().join("spool.ndjson"), 1024, SpoolLimits::default()).unwrap());
+        let lane = spool.lane(PEER).unwrap();
+        let items = (1..=setup.records)
+            .map(|n| Item { lane: PEER.into(), record: record(n), input_end: None, from: None })
+            .collect();
+        spool.push(items, true).unwrap();
+        if setup.acked > 0 {
+            spool.ack(PEER, &lane.stream, setup.acked).unwrap();
+        }
+        let mut marks = Marks::open(&dir.path().join("marks.ndjson"), None).unwrap();
+        if setup.mark > 0 {
+            marks.note(PEER, "p1", setup.mark).unwrap();
+            marks.persist().unwrap();
+        }
+        let (ours, theirs) = tokio::io::duplex(256 * 1024);
+        let (our_read, our_write) = tokio::io::split(ours);
+        let (their_read, their_write) = tokio::io::split(theirs);
+        let (inbox_tx, inbox) = mpsc::channel(16);
+        let (stop, stop_rx) = watch::channel(false);
+        let (sending, sending_rx) = match setup.sending {
+            Some(on) => {
+                let (tx, rx) = watch::channel(on);
+                (Some(tx), Some(rx))
+            }
+            None => (None, None),
+        };
+        let endpoint = Endpoint {
+            spool: spool.clone(),
+            lane: lane.clone(),
+            marks: Arc::new(Mutex::new(marks)),
+            inbox: inbox_tx,
+            sending: sending_rx,
+            bucket: None,
+        };
+        let peer = Arc::new(Identity { name: PEER.into(), account: None });
+        let session = tokio::spawn(run(
+            LineReader::new(our_read, 4096, Side::Operator),
+            LineWriter::new(our_write, Side::Operator),
+            peer,
+            endpoint,
+            setup.options,
+            stop_rx,
+        ));
+        Peer {
+            _dir: dir,
+            spool,
+            lane,
+            inbox,
+            lines: BufReader::new(their_read).lines(),
+            out: their_write,
+            stop,
+            sending,
+            session,
+        }
+    }
+
+    impl Peer {
+        async fn send(&mut self, line: &str) {
+            self.out.write_all(format!("{line}\n").as_bytes()).await.unwrap();
+            self.out.flush().await.unwrap();
+        }
+
+        /// The next frame this side sends (pings skipped unless `pings`).
+        async fn next_frame(&mut self, pings: bool) -> Option<Frame> {
+            loop {
+                let line = tokio::time::timeout(Duration::from_secs(10), self.lines.next_line())
+                    .await
+                    .expect("a frame within 10 s")
+                    .unwrap()?;
+                let frame = Frame::parse(&line).unwrap();
+                if pings || frame != Frame::Ping {
+                    return Some(frame);
+                }
+            }
+        }
+
+        async fn recv(&mut self) -> Frame {
+            self.next_frame(false).await.expect("a frame, not the end")
+        }
+
+        /// Says hello as stream `p1` and checks this side's hello and resume ack.
+        async fn hello(&mut self, resume: u64) {
+            assert_eq!(self.recv().await, Frame::Hello { v: 1, stream: self.lane.stream.to_string() });
+            self.send(r#"{"link":"hello","v":1,"stream":"p1"}"#).await;
+            assert_eq!(self.recv().await, Frame::Ack { stream: "p1".into(), seq: resume });
+        }
+
+        async fn ack(&mut self, seq: u64) {
+            let line = Frame::Ack { stream: self.lane.stream.to_string(), seq }.to_line();
+            self.send(&line).await;
+        }
+
+        async fn data_seqs(&mut self, count: usize) -> Vec<u64> {
+            let mut seqs = Vec::new();
+            while seqs.len() < count {
+                match self.recv().await {
+                    Frame::Data { seq, record: sent } => {
+                        assert_eq!(sent.to_string(), record(seq));
+                        seqs.push(seq);
+                    }
+                    other => panic!("expected data, got {other:?}"),
+                }
+            }
+            seqs
+        }
+
+        /// How the session ended, and the bye it said (if any).
+        async fn end(mut self) -> (Summary, Option<Frame>) {
+            let mut bye = None;
+            while let Some(frame) = self.next_frame(false).await {
+                if matches!(frame, Frame::Bye { .. }) {
+                    bye = Some(frame);
+                }
+            }
+            let summary = tokio::time::timeout(Duration::from_secs(10), self.session).await.unwrap().unwrap();
+            (summary, bye)
+        }
+    }
+
+    fn bye(code: &str) -> Option<Frame> {
+        Some(Frame::Bye { code: code.into(), message: String::new() })
+    }
+
+    #[tokio::test]
+    async fn records_flow_both_ways_with_acks_and_the_session_ends_on_the_peers_bye() {
+        let mut peer = start(Setup { records: 3, ..Setup::default() });
+        peer.hello(0).await;
+        // The peer has record 1: the rest follows, in order.
+        peer.ack(1).await;
+        assert_eq!(peer.data_seqs(2).await, [2, 3]);
+        // The peer's records go to the delivery, which acks through the session.
+        peer.send(r#"{"link":"data","seq":1,"record":{"kind":"reading","v":1}}"#).await;
+        let Some(Inbound::Record(incoming)) = peer.inbox.recv().await else { panic!("a record") };
+        assert_eq!((&*incoming.peer.name, &*incoming.stream, incoming.seq), (PEER, "p1", 1));
+        assert_eq!((incoming.record.clone(), incoming.floor), (json!({"kind": "reading", "v": 1}), None));
+        incoming.reply.send(Control::Ack { stream: incoming.stream.clone(), seq: 1 }).unwrap();
+        assert_eq!(peer.recv().await, Frame::Ack { stream: "p1".into(), seq: 1 });
+        incoming.reply.send(Control::Refused { seq: 2, code: "c".into(), message: "m".into() }).unwrap();
+        assert_eq!(peer.recv().await, Frame::Refused { seq: 2, code: "c".into(), message: "m".into() });
+        peer.send(r#"{"link":"ping"}"#).await;
+        assert_eq!(peer.next_frame(true).await, Some(Frame::Pong));
+        // An ack frees the spool; a record added later is sent at once.
+        peer.ack(3).await;
+        peer.send(r#"{"link":"pong"}"#).await;
+        peer.send("").await;
+        peer.send(r#"{"link":"acks","stream":"x","seqs":[1]}"#).await;
+        peer.spool
+            .push(vec![Item { lane: PEER.into(), record: record(4), input_end: None, from: None }], true)
+            .unwrap();
+        assert_eq!(peer.data_seqs(1).await, [4]);
+        assert_eq!(peer.spool.pending(PEER), 1);
+        assert_eq!(peer.spool.first_pending(PEER), Some(4));
+        peer.send(r#"{"link":"bye","code":"closing","message":"done"}"#).await;
+        let (summary, said) = peer.end().await;
+        assert!(
+            matches!(&summary.ended, Ended::PeerBye { code, message } if code == "closing" && message == "done"),
+            "{}",
+            summary.ended
+        );
+        assert_eq!((summary.established, summary.received, summary.sent), (true, 1, 3));
+        assert_eq!(said, bye("closing"));
+    }
+
+    #[tokio::test]
+    async fn a_session_resumes_at_the_marks_and_after_what_the_spool_knows_is_acked() {
+        // Records 1–2 were acked in an earlier connection; the peer (restarted from a backup)
+        // says it has none: 3 and on are sent, not the acked ones.
+        let mut peer = start(Setup { records: 5, acked: 2, mark: 7, ..Setup::default() });
+        peer.hello(7).await;
+        peer.ack(0).await;
+        assert_eq!(peer.data_seqs(3).await, [3, 4, 5]);
+        // A peer that has more than the spool: from where it says.
+        let mut peer = start(Setup { records: 5, acked: 1, ..Setup::default() });
+        peer.hello(0).await;
+        peer.ack(3).await;
+        assert_eq!(peer.data_seqs(2).await, [4, 5]);
+        // Only the first ack sets the resume point; later ones only free the spool.
+        peer.ack(4).await;
+        peer.send(r#"{"link":"ping"}"#).await;
+        assert_eq!(peer.next_frame(true).await, Some(Frame::Pong));
+        assert_eq!(peer.spool.first_pending(PEER), Some(5));
+    }
+
+    #[tokio::test]
+    async fn an_ack_for_another_stream_is_ignored_and_one_beyond_the_spool_is_a_conflict() {
+        let mut peer = start(Setup { records: 2, ..Setup::default() });
+        peer.hello(0).await;
+        peer.send(r#"{"link":"ack","stream":"not-ours","seq":99}"#).await;
+        peer.ack(0).await;
+        assert_eq!(peer.data_seqs(2).await, [1, 2]);
+        peer.ack(5).await;
+        let (summary, said) = peer.end().await;
+        assert!(matches!(summary.ended, Ended::Conflict(_)), "{}", summary.ended);
+        assert!(matches!(said, Some(Frame::Bye { code, .. }) if code == "stream_conflict"));
+    }
+
+    #[tokio::test]
+    async fn a_misbehaving_peer_is_cut_with_a_reason_it_is_told() {
+        let cases: [(&[&[u8]], &str); 6] = [
+            (&[b"{\"link\":\"data\",\"seq\":1,\"record\":{}}\n"], "protocol"),
+            (&[b"{\"link\":\"hello\",\"v\":2,\"stream\":\"p1\"}\n"], "version"),
+            (
+                &[
+                    b"{\"link\":\"hello\",\"v\":1,\"stream\":\"p1\"}\n",
+                    b"{\"link\":\"hello\",\"v\":1,\"stream\":\"p2\"}\n",
+                ],
+                "protocol",
+            ),
+            (&[b"{\"link\"\n"], "protocol"),
+            (&[b"\xff\xfe\n"], "protocol"),
+            (&[&[b'x'; 5000]], "line_too_long"),
+        ];
+        for (lines, code) in cases {
+            let mut peer = start(Setup::default());
+            for line in lines {
+                peer.out.write_all(line).await.unwrap();
+            }
+            peer.out.flush().await.unwrap();
+            let (summary, said) = peer.end().await;
+            match &summary.ended {
+                Ended::Cut { code: cut, .. } => assert_eq!(*cut, code, "{}", summary.ended),
+                other => panic!("{code}: {other}"),
+            }
+            assert!(matches!(said, Some(Frame::Bye { code: told, .. }) if told == code), "{code}");
+        }
+    }
+
+    #[tokio::test]
+    async fn silence_is_cut_before_and_after_hello_and_a_quiet_link_is_pinged() {
+        let quick =
+            SessionOptions { idle: Duration::from_millis(600), hello_timeout: Duration::from_millis(200) };
+        let peer = start(Setup { options: quick, ..Setup::default() });
+        let (summary, said) = peer.end().await;
+        assert!(matches!(summary.ended, Ended::Cut { code: "hello_timeout", .. }), "{}", summary.ended);
+        assert!(!summary.established);
+        assert!(matches!(said, Some(Frame::Bye { code, .. }) if code == "hello_timeout"));
+
+        let mut peer = start(Setup { options: quick, ..Setup::default() });
+        peer.hello(0).await;
+        // This side pings every third of the idle time; the peer stays silent and is cut.
+        assert_eq!(peer.next_frame(true).await, Some(Frame::Ping));
+        let (summary, said) = peer.end().await;
+        assert!(matches!(summary.ended, Ended::Cut { code: "idle_timeout", .. }), "{}", summary.ended);
+        assert!(summary.established);
+        assert!(matches!(said, Some(Frame::Bye { code, .. }) if code == "idle_timeout"));
+    }
+
+    #[tokio::test]
+    async fn a_stop_sends_the_acks_owed_then_bye_and_a_lost_peer_is_lost() {
+        let mut peer = start(Setup::default());
+        peer.hello(0).await;
+        peer.send(r#"{"link":"data","seq":1,"record":{"kind":"reading","v":1}}"#).await;
+        let Some(Inbound::Record(incoming)) = peer.inbox.recv().await else { panic!("a record") };
+        incoming.reply.send(Control::Ack { stream: incoming.stream.clone(), seq: 1 }).unwrap();
+        peer.stop.send(true).unwrap();
+        assert_eq!(peer.recv().await, Frame::Ack { stream: "p1".into(), seq: 1 });
+        let (summary, said) = peer.end().await;
+        assert!(matches!(summary.ended, Ended::Stopped), "{}", summary.ended);
+        assert_eq!(said, bye("closing"));
+
+        let mut peer = start(Setup::default());
+        peer.hello(0).await;
+        peer.out.shutdown().await.unwrap();
+        let (summary, _) = peer.end().await;
+        assert!(matches!(summary.ended, Ended::Lost(_)), "{}", summary.ended);
+
+        // A delivery that went away ends the session.
+        let mut peer = start(Setup::default());
+        peer.hello(0).await;
+        peer.inbox.close();
+        peer.send(r#"{"link":"data","seq":1,"record":{"kind":"reading","v":1}}"#).await;
+        let (summary, said) = peer.end().await;
+        assert!(matches!(summary.ended, Ended::Stopped), "{}", summary.ended);
+        assert_eq!(said, bye("closing"));
+    }
+
+    #[tokio::test]
+    async fn records_wait_while_this_connection_is_not_the_one_that_sends() {
+        let mut peer = start(Setup { records: 2, sending: Some(false), ..Setup::default() });
+        peer.hello(0).await;
+        peer.ack(0).await;
+        peer.send(r#"{"link":"ping"}"#).await;
+        assert_eq!(peer.next_frame(true).await, Some(Frame::Pong), "no data before the pong");
+        peer.sending.as_ref().unwrap().send(true).unwrap();
+        assert_eq!(peer.data_seqs(2).await, [1, 2]);
+    }
+
+    #[test]
+    fn how_a_session_ended_reads_plainly() {
+        let cases = [
+            (Ended::Stopped, "closed by us"),
+            (
+                Ended::PeerBye { code: "closing".into(), message: String::new() },
+                "closed by the peer (closing)",
+            ),
+            (
+                Ended::PeerBye { code: "idle".into(), message: "bored".into() },
+                "closed by the peer: bored (idle)",
+            ),
+            (
+                Ended::Cut { code: "protocol", message: "a second hello".into() },
+                "cut: a second hello (protocol)",
+            ),
+            (Ended::Lost("reset".into()), "lost: reset"),
+        ];
+        for (ended, text) in cases {
+            assert_eq!(ended.to_string(), text);
+        }
+    }
+}
