@@ -1162,6 +1162,33 @@ mod tests {
     }
 
     #[test]
+    fn a_lanes_byte_limit_is_freed_by_acks_of_either_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = item("a", 1).record.len();
+        let limits = SpoolLimits { max_records: 1000, max_bytes: 3 * size };
+        let spool = Spool::open(&dir.path().join("s.ndjson"), 1024, limits).unwrap();
+        let stream = spool.lane("a").unwrap().stream;
+        let got = spool.push((1..=4).map(|n| item("a", n)).collect(), false).unwrap();
+        assert_eq!(got, [Ok(1), Ok(2), Ok(3), Err(PushRefusal::Full { lane: "a".into(), records: 3 })]);
+        // Not confirmed until the receiver acks this lane's own stream.
+        assert!(!spool.confirmed("a"));
+        spool.ack("a", "another-stream", 3).unwrap();
+        assert!(!spool.confirmed("a"));
+        // Two acked: room for exactly two more.
+        spool.ack("a", &stream, 2).unwrap();
+        assert!(spool.confirmed("a") && !spool.confirmed("b"));
+        let got = spool.push((4..=6).map(|n| item("a", n)).collect(), false).unwrap();
+        assert_eq!(got, [Ok(4), Ok(5), Err(PushRefusal::Full { lane: "a".into(), records: 3 })]);
+        // Records acked one by one free their bytes too.
+        spool.ack_each("a", &stream, &[4]).unwrap();
+        let got = spool.push((6..=7).map(|n| item("a", n)).collect(), false).unwrap();
+        assert_eq!(got, [Ok(6), Err(PushRefusal::Full { lane: "a".into(), records: 3 })]);
+        assert_eq!(numbers(&spool.fetch("a", 0, 10)), vec![3, 5, 6]);
+        assert_eq!(spool.first_pending("a"), Some(3));
+        assert_eq!(spool.first_pending("b"), None);
+    }
+
+    #[test]
     fn a_torn_batch_keeps_its_whole_lines_and_the_input_position_of_the_last() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.ndjson");
