@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::devnet::Devnet;
+use common::devnet::{Devnet, seller_delivery};
 use common::faults::{close_stdout, limit_file_size};
 use common::{import_key, lines, run};
 use serde_json::{Value, json};
@@ -1149,31 +1149,8 @@ fn the_bad_input_sweep_every_state_file_a_tool_keeps() {
     ]
     .map(String::from)
     .to_vec();
-    let deliver = [
-        "--rpc",
-        &devnet.url,
-        "--contract",
-        &market,
-        "deliver",
-        "--trade",
-        "1",
-        "--role",
-        "seller",
-        "--key",
-        &meter_key.display().to_string(),
-        "--password-file",
-        "pw",
-        "--device",
-        "sim:a",
-        "--switch",
-        "sim:a",
-        "--clock",
-        "virtual",
-        "--journal",
-        "state",
-    ]
-    .map(String::from)
-    .to_vec();
+    let meter_key = meter_key.display().to_string();
+    let deliver = seller_delivery(&devnet.url, &market, &meter_key, "a", "state", &["--clock", "virtual"]);
     let devnet_args = ["--port", "0", "--state", "state"].map(String::from).to_vec();
     // (tool, arguments, the file holding the bad content: `state` itself or one inside it)
     let keepers: Vec<(&str, &Vec<String>, &str)> = vec![

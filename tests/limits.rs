@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::devnet::{Devnet, dev_keys, market_with_a_trade};
+use common::devnet::{Devnet, dev_keys, market_with_a_trade, seller_delivery};
 use common::faults::{limit_memory, raise_open_files};
 use common::{import_key, lines, run};
 use serde_json::{Value, json};
@@ -165,29 +165,9 @@ fn an_endless_file_as_a_log_is_refused() {
     let keys = dev_keys(dir.path(), 5);
     let market = market_with_a_trade(dir.path(), &devnet, &keys, "10Wh");
     for journal in ["/dev/zero", "endless.ndjson"] {
-        let args = [
-            "--rpc",
-            &devnet.url,
-            "--contract",
-            &market,
-            "deliver",
-            "--trade",
-            "1",
-            "--role",
-            "seller",
-            "--key",
-            &keys[3].0,
-            "--password-file",
-            "pw",
-            "--device",
-            "sim:endless",
-            "--switch",
-            "sim:endless",
-            "--clock",
-            "virtual",
-            "--journal",
-            journal,
-        ];
+        let args =
+            seller_delivery(&devnet.url, &market, &keys[3].0, "endless", journal, &["--clock", "virtual"]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = capped("evlock-trade", dir.path(), &args, Vec::new());
         assert_exit(&out, 2, journal);
         assert!(stderr(&out).contains("delivery journal"), "{}", stderr(&out));

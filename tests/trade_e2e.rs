@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::cargo::CommandCargoExt;
-use common::devnet::{Devnet, dev_keys, sign, submit};
+use common::devnet::{Devnet, dev_keys, seller_delivery, sign, submit};
 use common::{lines, run};
 use serde_json::{Value, json};
 
@@ -613,31 +613,10 @@ fn a_killed_delivery_resumes_without_reporting_twice() {
     market.ok(BUYER, &["buy", "--offer", "1"]);
     // 48 V × 75 A = 1 Wh a second of wall-clock time; a report per Wh. The two interrupted runs
     // stop after a receipt or two, far below the trade's 40 Wh even on a slow machine.
-    let args = [
-        "--rpc",
-        &devnet.url,
-        "--contract",
-        &market.contract,
-        "deliver",
-        "--trade",
-        "1",
-        "--role",
-        "seller",
-        "--key",
-        &market.keys[SELLER_METER].0,
-        "--password-file",
-        "pw",
-        "--device",
-        "sim:fast?volts=48&amps=75",
-        "--switch",
-        "sim:fast",
-        "--interval",
-        "50ms",
-        "--every",
-        "1Wh",
-        "--journal",
-        "j.ndjson",
-    ];
+    let extra = ["--interval", "50ms", "--every", "1Wh"];
+    let key = &market.keys[SELLER_METER].0;
+    let args =
+        seller_delivery(&devnet.url, &market.contract, key, "fast?volts=48&amps=75", "j.ndjson", &extra);
     // Started, and stopped after its first receipt: by SIGKILL (a crash), then by SIGTERM
     // (a clean stop: relay opened, exit 130).
     let start_and_stop = |signal: i32| {
@@ -645,7 +624,7 @@ fn a_killed_delivery_resumes_without_reporting_twice() {
             .unwrap()
             .env_clear()
             .current_dir(dir.path())
-            .args(args)
+            .args(&args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -674,7 +653,7 @@ fn a_killed_delivery_resumes_without_reporting_twice() {
     assert!(stopped > before && stopped < 40, "stopped mid-way again: {stopped}");
 
     // The third run finishes on the virtual clock (the journal is what carries over).
-    let mut last_run = args.to_vec();
+    let mut last_run: Vec<&str> = args.iter().map(String::as_str).collect();
     last_run.extend(["--clock", "virtual"]);
     let out = run("evlock-trade", dir.path(), &last_run, "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -168,3 +168,25 @@ pub fn market_with_a_trade(dir: &Path, devnet: &Devnet, keys: &[(String, String)
     trade_step(dir, devnet, &keys[2], &market, &["buy", "--offer", "1"]);
     market
 }
+
+/// The arguments of `evlock-trade deliver` for the seller's meter of trade 1 of `market` on
+/// the node at `url`: keystore `key` (password file `pw`), the simulated meter `sim:SIM` as
+/// device and switch, the journal `journal`, then `extra`.
+pub fn seller_delivery(
+    url: &str,
+    market: &str,
+    key: &str,
+    sim: &str,
+    journal: &str,
+    extra: &[&str],
+) -> Vec<String> {
+    let device = format!("sim:{sim}");
+    let switch = format!("sim:{}", sim.split('?').next().unwrap_or(sim));
+    let args = ["--rpc", url, "--contract", market, "deliver", "--trade", "1", "--role", "seller"];
+    let mut args: Vec<String> = args.map(String::from).to_vec();
+    let meter = ["--key", key, "--password-file", "pw", "--device", &device, "--switch", &switch];
+    args.extend(meter.map(String::from));
+    args.extend(["--journal".into(), journal.into()]);
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
