@@ -1312,6 +1312,43 @@ mod tests {
     }
 
     #[test]
+    fn a_reopened_marks_file_still_knows_which_streams_were_marked_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("received.ndjson");
+        let mut marks = Marks::open(&path, None).unwrap();
+        let n = STREAMS_PER_PEER + 4;
+        for stream in 0..n {
+            marks.note("m", &format!("t{stream}"), 1).unwrap();
+        }
+        // t0 is marked again last of all: the most recent.
+        marks.note("m", "t0", 2).unwrap();
+        marks.persist().unwrap();
+        drop(marks);
+        // The order comes from the file: the rotation after reopening keeps the recent ones.
+        let mut marks = Marks::open(&path, None).unwrap();
+        marks.rotate().unwrap();
+        drop(marks);
+        let marks = Marks::open(&path, None).unwrap();
+        assert_eq!(marks.resume_point("m", "t0"), 2);
+        let kept: Vec<usize> = (0..n).filter(|s| marks.resume_point("m", &format!("t{s}")) > 0).collect();
+        let expected: Vec<usize> = std::iter::once(0).chain(n - STREAMS_PER_PEER + 1..n).collect();
+        assert_eq!(kept, expected);
+    }
+
+    #[test]
+    fn a_record_at_the_floor_is_written_only_if_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut marks = Marks::open(&dir.path().join("received.ndjson"), None).unwrap();
+        marks.raise_floor("m", "s", 3).unwrap();
+        marks.note_each("m", "s", 4).unwrap();
+        marks.raise_floor("m", "s", 4).unwrap();
+        assert!(marks.written_each("m", "s", 3) && marks.written_each("m", "s", 4));
+        marks.raise_floor("m", "s", 6).unwrap();
+        assert!(marks.written_each("m", "s", 5), "below the floor");
+        assert!(!marks.written_each("m", "s", 6), "at the floor, not noted");
+    }
+
+    #[test]
     fn records_acknowledged_one_by_one_leave_holes_that_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("spool.ndjson");
