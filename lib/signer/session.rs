@@ -666,9 +666,13 @@ mod tests {
         assert!(message.contains("1001") && message.contains("31337"), "{message}");
         // Without a pin any chain is signed; a legacy transaction without one never.
         let mut unpinned = Session::new(own(1), Role::Sender, None, None, None);
+        // (An explicit null chain id is a pre-EIP-155 transaction; a missing one is an error.)
         let mut legacy = transfer("legacy");
-        legacy.as_object_mut().unwrap().remove("chain_id");
-        refused(unpinned.sign_record(legacy, 1), "bad_tx", ExitCode::Usage);
+        legacy["chain_id"] = Value::Null;
+        let message = refused(unpinned.sign_record(legacy.clone(), 1), "bad_tx", ExitCode::Usage);
+        assert!(message.contains("replayed on any chain"), "{message}");
+        let message = refused(session.sign_record(legacy, 1), "bad_tx", ExitCode::Usage);
+        assert!(message.contains("replayed on any chain"), "{message}");
         let mut elsewhere = transfer("value_transfer");
         elsewhere["chain_id"] = json!("1001");
         assert_eq!(unpinned.sign_record(elsewhere, 1).unwrap().chain_id, "1001");
@@ -794,7 +798,9 @@ mod tests {
     fn the_policy_decides_and_the_audit_log_has_every_decision_with_its_hashes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.ndjson");
-        let rules = policy(&format!("chain_ids = [31337]\nmax_value = 5000\n[[allow]]\nto = \"{TO}\"\n"));
+        let rules = policy(&format!(
+            "chain_ids = [31337]\nmax_value = 5000\n[[allow]]\nto = \"{TO}\"\nselectors = [\"0xa9059cbb\"]\n"
+        ));
         let digest = rules.sha256().to_string();
         let mut session = Session::new(
             own(1),
@@ -942,6 +948,11 @@ mod tests {
         let mut other_chain = unsigned.clone();
         other_chain["chain_id"] = json!("1001");
         refused(meter.sign_receipt(other_chain, 4), "wrong_chain_id", ExitCode::Usage);
+        for half in ["r", "s"] {
+            let mut half_signed = unsigned.clone();
+            half_signed[half] = json!(format!("0x{}", "11".repeat(32)));
+            refused(meter.sign_receipt(half_signed, 5), "already_signed", ExitCode::Usage);
+        }
         let mut signed_again = serde_json::to_value(&signed).unwrap();
         signed_again["kind"] = json!("delivery_receipt");
         signed_again["v"] = json!(1);
