@@ -1312,6 +1312,29 @@ mod tests {
     }
 
     #[test]
+    fn the_marks_file_is_compacted_only_past_its_minimum_and_mostly_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut marks = Marks::open(&dir.path().join("received.ndjson"), None).unwrap();
+        marks.compact_min = 16;
+        // One live mark: below the minimum the file keeps every line.
+        for seq in 1..=15 {
+            marks.note("m", "s", seq).unwrap();
+            marks.persist().unwrap();
+        }
+        assert_eq!(marks.file_lines(), 15);
+        marks.note("m", "s", 16).unwrap();
+        marks.persist().unwrap();
+        assert_eq!(marks.file_lines(), 1, "at the minimum and stale: compacted to the live mark");
+        // Past the minimum but mostly live (four lines or fewer per mark): kept.
+        for stream in 0..16 {
+            marks.note("m", &format!("t{stream}"), 1).unwrap();
+        }
+        marks.persist().unwrap();
+        assert_eq!(marks.file_lines(), 17);
+        assert_eq!(marks.resume_point("m", "s"), 16);
+    }
+
+    #[test]
     fn a_reopened_marks_file_still_knows_which_streams_were_marked_last() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("received.ndjson");
