@@ -1332,6 +1332,24 @@ mod tests {
         marks.persist().unwrap();
         assert_eq!(marks.file_lines(), 17);
         assert_eq!(marks.resume_point("m", "s"), 16);
+
+        // Past the minimum, compacted once more than four lines per live mark.
+        let mut marks = Marks::open(&dir.path().join("two.ndjson"), None).unwrap();
+        marks.compact_min = 1;
+        for seq in 1..=8 {
+            marks.note("m", ["a", "b"][seq as usize % 2], seq).unwrap();
+            marks.persist().unwrap();
+        }
+        assert_eq!(marks.file_lines(), 8, "two live marks, four lines each");
+        marks.note("m", "a", 9).unwrap();
+        marks.persist().unwrap();
+        assert_eq!(marks.file_lines(), 2);
+        // An origin already marked adds no line; a higher one does.
+        let origin = |seq| Origin { peer: "m".into(), stream: "a".into(), seq };
+        marks.raise(&[origin(8), origin(9)]).unwrap();
+        assert_eq!(marks.file_lines(), 2);
+        marks.raise(&[origin(10)]).unwrap();
+        assert_eq!((marks.file_lines(), marks.resume_point("m", "a")), (3, 10));
     }
 
     #[test]
