@@ -1350,6 +1350,23 @@ mod tests {
         assert_eq!(marks.file_lines(), 2);
         marks.raise(&[origin(10)]).unwrap();
         assert_eq!((marks.file_lines(), marks.resume_point("m", "a")), (3, 10));
+
+        // Shared mode's floors and records count as live lines too.
+        let mut marks = Marks::open(&dir.path().join("each.ndjson"), None).unwrap();
+        marks.compact_min = 1;
+        for floor in 1..=4 {
+            marks.raise_floor("m", "x", floor).unwrap();
+            marks.persist().unwrap();
+        }
+        assert_eq!(marks.file_lines(), 4, "one live floor, four lines");
+        marks.raise_floor("m", "x", 5).unwrap();
+        marks.persist().unwrap();
+        assert_eq!(marks.file_lines(), 1);
+        for seq in 5..=7 {
+            marks.note_each("m", "x", seq).unwrap();
+        }
+        marks.persist().unwrap();
+        assert_eq!(marks.file_lines(), 4, "a floor and three records: all live");
     }
 
     #[test]
