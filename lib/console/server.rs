@@ -33,6 +33,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::html::{self, Page};
 use super::{Console, ConsoleError, actions, views};
+use crate::rpc::server::{BindFailure, Bound, bind};
 use crate::rpc::{RpcClient, tls};
 use crate::trade::ChainParams;
 
@@ -158,20 +159,11 @@ pub fn start(
         (None, Some(_)) => return Err(ConsoleError::ClientCaWithoutTls),
         (None, None) => None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(options.threads.max(1))
-        .thread_name("evlock-console")
-        .enable_all()
-        .build()
-        .map_err(ConsoleError::Runtime)?;
-    let bind_error = |source| ConsoleError::Bind { addr: options.bind, source };
-    let std_listener = std::net::TcpListener::bind(options.bind).map_err(bind_error)?;
-    std_listener.set_nonblocking(true).map_err(bind_error)?;
-    let addr = std_listener.local_addr().map_err(bind_error)?;
-    let listener = {
-        let _guard = runtime.enter();
-        tokio::net::TcpListener::from_std(std_listener).map_err(bind_error)?
-    };
+    let Bound { runtime, listener, addr } =
+        bind(options.bind, options.threads, "evlock-console").map_err(|failure| match failure {
+            BindFailure::Runtime(source) => ConsoleError::Runtime(source),
+            BindFailure::Bind(source) => ConsoleError::Bind { addr: options.bind, source },
+        })?;
     let (stop, stopped) = watch::channel(false);
     let shared = Arc::new(Shared {
         console,

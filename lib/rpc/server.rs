@@ -265,20 +265,11 @@ pub fn start<H: RpcHandler>(options: ServerOptions, handler: H) -> Result<Server
         (None, Some(_)) => return Err(ServerError::ClientCaWithoutTls),
         (None, None) => None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(options.threads.max(1))
-        .thread_name("evlock-rpc")
-        .enable_all()
-        .build()
-        .map_err(ServerError::Runtime)?;
-    let bind_error = |source| ServerError::Bind { addr: options.bind, source };
-    let std_listener = std::net::TcpListener::bind(options.bind).map_err(bind_error)?;
-    std_listener.set_nonblocking(true).map_err(bind_error)?;
-    let addr = std_listener.local_addr().map_err(bind_error)?;
-    let listener = {
-        let _guard = runtime.enter();
-        tokio::net::TcpListener::from_std(std_listener).map_err(bind_error)?
-    };
+    let Bound { runtime, listener, addr } =
+        bind(options.bind, options.threads, "evlock-rpc").map_err(|failure| match failure {
+            BindFailure::Runtime(source) => ServerError::Runtime(source),
+            BindFailure::Bind(source) => ServerError::Bind { addr: options.bind, source },
+        })?;
     let (sender, receiver) = watch::channel(false);
     let shared = Arc::new(Shared {
         handler,
@@ -306,6 +297,43 @@ pub fn start<H: RpcHandler>(options: ServerOptions, handler: H) -> Result<Server
         trigger: ShutdownTrigger(Arc::new(sender)),
         thread: Some(thread),
     })
+}
+
+/// A listener bound on a runtime of its own: what the JSON-RPC server and the operator's
+/// console serve on.
+pub(crate) struct Bound {
+    /// The runtime the listener is registered with.
+    pub(crate) runtime: tokio::runtime::Runtime,
+    /// The bound listener.
+    pub(crate) listener: tokio::net::TcpListener,
+    /// Its address (the port chosen when 0 was asked).
+    pub(crate) addr: SocketAddr,
+}
+
+/// Why [`bind`] failed.
+pub(crate) enum BindFailure {
+    /// The runtime could not be built.
+    Runtime(std::io::Error),
+    /// The address could not be bound.
+    Bind(std::io::Error),
+}
+
+/// Builds a runtime of `threads` workers (at least one) named `name` and binds `addr` on it.
+pub(crate) fn bind(addr: SocketAddr, threads: usize, name: &str) -> Result<Bound, BindFailure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .map_err(BindFailure::Runtime)?;
+    let std_listener = std::net::TcpListener::bind(addr).map_err(BindFailure::Bind)?;
+    std_listener.set_nonblocking(true).map_err(BindFailure::Bind)?;
+    let addr = std_listener.local_addr().map_err(BindFailure::Bind)?;
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(std_listener).map_err(BindFailure::Bind)?
+    };
+    Ok(Bound { runtime, listener, addr })
 }
 
 #[derive(Clone, Copy)]
