@@ -384,6 +384,32 @@ fn exit_codes_name_bad_input_as_bad_input() {
     assert!(text(&out.stderr).contains("past the last Modbus register"), "{}", text(&out.stderr));
 }
 
+#[test]
+fn an_address_in_use_is_exit_4_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(dir.path(), &[]);
+    let market = common::devnet::market_with_a_trade(
+        dir.path(),
+        &devnet,
+        &common::devnet::dev_keys(dir.path(), 5),
+        "1Wh",
+    );
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let runs = [
+        ("evlock-devnet", vec!["--port", port.as_str()]),
+        ("evlock-trade", vec!["--rpc", &devnet.url, "--contract", &market, "serve", "--bind", &addr]),
+    ];
+    for (tool, args) in runs {
+        let out = run(tool, dir.path(), &args, "");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{tool}: {stderr}");
+        assert!(stderr.contains(&addr) && stderr.contains("already in use"), "{tool}: {stderr}");
+        assert!(out.stdout.is_empty(), "{tool}");
+    }
+}
+
 // Before: a 50 MB sysfs file came back as 50 MB of stderr; a record's 3 MB field likewise.
 #[test]
 fn errors_quote_a_bounded_prefix_of_bad_input() {
