@@ -393,6 +393,70 @@ mod tests {
         assert_eq!(message_sig.recover_address(&eip191_hash(b"certificate")).unwrap(), signer.address());
     }
 
+    /// A signer that names no account: the trait's default applies.
+    struct Plain(KeystoreSigner);
+
+    impl Signer for Plain {
+        fn address(&self) -> Address {
+            self.0.address()
+        }
+
+        fn sign_digest(&self, digest: &B256) -> Result<RecoverableSig, SignerError> {
+            self.0.sign_digest(digest)
+        }
+    }
+
+    #[test]
+    fn a_key_signs_for_its_own_address_unless_its_source_names_an_account() {
+        let key = || SecretKey::from_bytes(&[3; 32]).unwrap();
+        let own = key().address();
+        assert_eq!(Plain(KeystoreSigner::from_key(key())).account(), own);
+        assert_eq!(KeystoreSigner::from_key(key()).account(), own);
+        let decoupled = KeystoreSigner::for_account(key(), Address::repeat_byte(9));
+        assert_eq!((decoupled.address(), decoupled.account()), (own, Address::repeat_byte(9)));
+    }
+
+    #[test]
+    fn every_signer_error_has_its_exit_and_code() {
+        let cases = [
+            (SignerError::BadUri { uri: "x".into(), reason: "y".into() }, ExitCode::Usage, "bad_key_uri"),
+            (
+                SignerError::Unavailable { backend: "optee", reason: "z" },
+                ExitCode::Usage,
+                "signer_unavailable",
+            ),
+            (SignerError::Device("gone".into()), ExitCode::Device, "signer_device"),
+            (
+                SignerError::NoKeyForRole { source_name: "k".into(), role: crate::kaia::KeyRole::FeePayer },
+                ExitCode::Key,
+                "no_key_for_role",
+            ),
+            (
+                SignerError::DifferentAccounts { first: Address::ZERO, second: Address::ZERO },
+                ExitCode::Usage,
+                "wrong_account",
+            ),
+            (
+                SignerError::AccountConflict {
+                    source_name: "k".into(),
+                    named: Address::ZERO,
+                    asked: Address::ZERO,
+                },
+                ExitCode::Usage,
+                "wrong_account",
+            ),
+        ];
+        for (error, exit, code) in cases {
+            assert_eq!((error.exit_code(), error.error_code()), (exit, code), "{error}");
+        }
+        // Keystores are neither generated nor listed by a backend.
+        let access =
+            KeyAccess::password(PasswordSource { file: None, no_input: true, flag: "--password-file" });
+        let keystore = KeyUri::Keystore("k.json".into());
+        assert!(keystore.generate(&access).unwrap_err().to_string().contains("evlock-keygen new"));
+        assert!(keystore.list(&access).unwrap_err().to_string().contains("evlock-keygen inspect"));
+    }
+
     #[test]
     fn eip191_matches_the_known_hash_of_hello_world() {
         // personal_sign hash of "Hello World" as given by ethers' hashMessage documentation.
