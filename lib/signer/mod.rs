@@ -373,8 +373,16 @@ mod tests {
         };
         assert_eq!((uri.token.as_deref(), uri.object.as_deref()), (Some("ops"), Some("fee-payer")));
         assert!("hsm:slot1".parse::<KeyUri>().is_err());
-        assert!("keystore:".parse::<KeyUri>().is_err());
-        assert!("optee:".parse::<KeyUri>().unwrap_err().to_string().contains("slot name"));
+        let reason = |uri: &str| match uri.parse::<KeyUri>().unwrap_err() {
+            SignerError::BadUri { reason, .. } => reason,
+            other => panic!("{uri}: {other}"),
+        };
+        assert_eq!(reason("keystore:"), "keystore: needs a path");
+        assert_eq!(reason("optee:"), "optee: needs a slot name (optee:SLOT)");
+        assert_eq!(reason(""), "empty");
+        assert!(reason("hsm:slot1").starts_with("unknown scheme"));
+        // A one-letter "scheme" is a Windows-style drive or a plain path: a keystore.
+        assert_eq!("c:keys.json".parse::<KeyUri>().unwrap(), KeyUri::Keystore("c:keys.json".into()));
         assert!("optee:a/b".parse::<KeyUri>().unwrap_err().to_string().contains("ASCII"));
         assert!(
             "pkcs11:token=a?pin-value=1".parse::<KeyUri>().unwrap_err().to_string().contains("--pin-file")
