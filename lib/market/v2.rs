@@ -146,8 +146,8 @@ pub struct ReceiptRequest {
 impl ReceiptRequest {
     /// Reads the domain and signed part of a `delivery_receipt` record.
     pub fn from_record(record: &DeliveryReceiptRecord) -> Result<Self, ReceiptError> {
-        // Decimal only, as the record is written: U256's own parser also takes "0x…" (and
-        // "0x" alone as zero), which would let one receipt be spelled several ways.
+        // Decimal digits only, as records are written: U256's own parser also takes hex, and
+        // "0x" alone as zero, so a malformed field would pass as a figure.
         let number = |field: &'static str, text: &str| {
             if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(ReceiptError::Field {
