@@ -11,7 +11,6 @@
 //!   host (request encoding, key load from storage, signing, response decoding): the TA's own
 //!   cost, without the world switch of a real board.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -21,7 +20,8 @@ use evlock::keys::SecretKey;
 use evlock::keys::password::PasswordSource;
 use evlock::signer::optee::{OpteeSigner, TeeClient, TeeError, TeeTransport};
 use evlock::signer::{KeyAccess, KeyUri, KeystoreSigner, Signer};
-use evlock_ta_core::{Core, Entropy, EntropyError, SecureStorage, StorageError};
+use evlock_ta_core::memory::MemoryStorage;
+use evlock_ta_core::{Core, Entropy, EntropyError};
 use evlock_tee_proto::Command;
 
 const KEY: &str = "45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8";
@@ -72,34 +72,6 @@ fn softhsm_signer(dir: &Path) -> Result<Box<dyn Signer + Send>, String> {
     let uri: KeyUri = "pkcs11:token=bench;object=signer".parse().unwrap();
     uri.generate(&access).map_err(|e| e.to_string())?;
     uri.open(&access).map_err(|e| e.to_string())
-}
-
-#[derive(Default)]
-struct MemoryStorage(BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl SecureStorage for MemoryStorage {
-    fn read(&mut self, id: &[u8], buf: &mut [u8]) -> Result<Option<usize>, StorageError> {
-        Ok(self.0.get(id).map(|data| {
-            let n = data.len().min(buf.len());
-            buf[..n].copy_from_slice(&data[..n]);
-            data.len()
-        }))
-    }
-    fn create(&mut self, id: &[u8], data: &[u8]) -> Result<(), StorageError> {
-        self.0.insert(id.to_vec(), data.to_vec());
-        Ok(())
-    }
-    fn delete(&mut self, id: &[u8]) -> Result<bool, StorageError> {
-        Ok(self.0.remove(id).is_some())
-    }
-    fn for_each_id(&mut self, each: &mut dyn FnMut(&[u8]) -> bool) -> Result<(), StorageError> {
-        for id in self.0.keys() {
-            if !each(id) {
-                break;
-            }
-        }
-        Ok(())
-    }
 }
 
 struct OsEntropy;

@@ -4,7 +4,6 @@
 //! entropy from the OS), so what the client and the TA say to each other is tested on every
 //! machine; only the libteec transport itself needs a board.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use alloy_primitives::{B256, keccak256};
@@ -12,40 +11,10 @@ use evlock::exit::{ErrorClass, ExitCode};
 use evlock::signer::optee::{OpteeSigner, TeeClient, TeeError, TeeTransport, held_keys};
 use evlock::signer::session::{Role, Session};
 use evlock::signer::{Signer, SignerError};
-use evlock_ta_core::{Core, Entropy, EntropyError, SecureStorage, StorageError};
+use evlock_ta_core::memory::MemoryStorage;
+use evlock_ta_core::{Core, Entropy, EntropyError};
 use evlock_tee_proto::{Command, Refusal};
 use serde_json::json;
-
-#[derive(Default)]
-struct MemoryStorage(BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl SecureStorage for MemoryStorage {
-    fn read(&mut self, id: &[u8], buf: &mut [u8]) -> Result<Option<usize>, StorageError> {
-        Ok(self.0.get(id).map(|data| {
-            let n = data.len().min(buf.len());
-            buf[..n].copy_from_slice(&data[..n]);
-            data.len()
-        }))
-    }
-    fn create(&mut self, id: &[u8], data: &[u8]) -> Result<(), StorageError> {
-        if self.0.contains_key(id) {
-            return Err(StorageError::Exists);
-        }
-        self.0.insert(id.to_vec(), data.to_vec());
-        Ok(())
-    }
-    fn delete(&mut self, id: &[u8]) -> Result<bool, StorageError> {
-        Ok(self.0.remove(id).is_some())
-    }
-    fn for_each_id(&mut self, each: &mut dyn FnMut(&[u8]) -> bool) -> Result<(), StorageError> {
-        for id in self.0.keys() {
-            if !each(id) {
-                break;
-            }
-        }
-        Ok(())
-    }
-}
 
 struct OsEntropy;
 

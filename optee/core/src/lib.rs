@@ -17,10 +17,16 @@
 //! - delete: a slot and its key.
 //!
 //! No command returns a private key, and none takes one in.
+//!
+//! Feature `memory-storage` (host only, it needs `std`) adds [`memory::MemoryStorage`], the
+//! storage the host tests and benchmarks run the core on.
 
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+#[cfg(feature = "memory-storage")]
+pub mod memory;
 
 use evlock_tee_proto::{
     CodecError, DIGEST_LEN, PUBLIC_KEY_LEN, Refusal, Request, Response, SLOT_MAX, Signature, SlotsWriter,

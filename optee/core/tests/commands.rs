@@ -2,65 +2,12 @@
 //! a seeded entropy source, both through the typed methods and through the bytes the
 //! client sends ([`Core::handle`]).
 
-use std::collections::BTreeMap;
-
-use evlock_ta_core::{Core, Entropy, EntropyError, HandleError, OBJECT_PREFIX, SecureStorage, StorageError};
+use evlock_ta_core::memory::MemoryStorage;
+use evlock_ta_core::{Core, Entropy, EntropyError, HandleError, OBJECT_PREFIX};
 use evlock_tee_proto::{
     Command, MAX_REQUEST, MAX_RESPONSE, PUBLIC_KEY_LEN, Refusal, Request, Response, Signature,
 };
 use k256::ecdsa::{RecoveryId, Signature as EcdsaSignature, VerifyingKey};
-
-/// Objects in a map; `fail` makes every call fail like unavailable storage.
-#[derive(Default)]
-struct MemoryStorage {
-    objects: BTreeMap<Vec<u8>, Vec<u8>>,
-    fail: bool,
-}
-
-const TEE_ERROR_STORAGE_NOT_AVAILABLE: u32 = 0xF010_0003;
-
-impl SecureStorage for MemoryStorage {
-    fn read(&mut self, id: &[u8], buf: &mut [u8]) -> Result<Option<usize>, StorageError> {
-        if self.fail {
-            return Err(StorageError::Failed(TEE_ERROR_STORAGE_NOT_AVAILABLE));
-        }
-        Ok(self.objects.get(id).map(|data| {
-            let n = data.len().min(buf.len());
-            buf[..n].copy_from_slice(&data[..n]);
-            data.len()
-        }))
-    }
-
-    fn create(&mut self, id: &[u8], data: &[u8]) -> Result<(), StorageError> {
-        if self.fail {
-            return Err(StorageError::Failed(TEE_ERROR_STORAGE_NOT_AVAILABLE));
-        }
-        if self.objects.contains_key(id) {
-            return Err(StorageError::Exists);
-        }
-        self.objects.insert(id.to_vec(), data.to_vec());
-        Ok(())
-    }
-
-    fn delete(&mut self, id: &[u8]) -> Result<bool, StorageError> {
-        if self.fail {
-            return Err(StorageError::Failed(TEE_ERROR_STORAGE_NOT_AVAILABLE));
-        }
-        Ok(self.objects.remove(id).is_some())
-    }
-
-    fn for_each_id(&mut self, each: &mut dyn FnMut(&[u8]) -> bool) -> Result<(), StorageError> {
-        if self.fail {
-            return Err(StorageError::Failed(TEE_ERROR_STORAGE_NOT_AVAILABLE));
-        }
-        for id in self.objects.keys() {
-            if !each(id) {
-                break;
-            }
-        }
-        Ok(())
-    }
-}
 
 /// Bytes from a counter-seeded xorshift, after an optional prefix of fixed draws.
 struct SeededEntropy {
