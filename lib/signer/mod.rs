@@ -383,6 +383,8 @@ mod tests {
         assert!(reason("hsm:slot1").starts_with("unknown scheme"));
         // A one-letter "scheme" is a Windows-style drive or a plain path: a keystore.
         assert_eq!("c:keys.json".parse::<KeyUri>().unwrap(), KeyUri::Keystore("c:keys.json".into()));
+        // So is anything before a colon that is not a scheme's letters and digits.
+        assert_eq!("./a:b.json".parse::<KeyUri>().unwrap(), KeyUri::Keystore("./a:b.json".into()));
         assert!("optee:a/b".parse::<KeyUri>().unwrap_err().to_string().contains("ASCII"));
         assert!(
             "pkcs11:token=a?pin-value=1".parse::<KeyUri>().unwrap_err().to_string().contains("--pin-file")
