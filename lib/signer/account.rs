@@ -189,6 +189,81 @@ mod tests {
         SecretKey::from_bytes(&[byte; 32]).unwrap()
     }
 
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/keystores").join(name)
+    }
+
+    fn kaia_password() -> PasswordSource {
+        PasswordSource { file: Some(fixture("kaia-password.txt")), no_input: true, flag: "--password-file" }
+    }
+
+    fn parse(addresses: &[&str]) -> Vec<Address> {
+        addresses.iter().map(|a| a.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn a_role_based_keystore_of_kaias_docs_holds_each_roles_keys() {
+        // The account and each role's keys as the caver-js examples list them.
+        let account: Address = "0x86bcE8c859f5f304aa30ADb89F2F7B6EE5A0d6e2".parse().unwrap();
+        let transaction = parse(&[
+            "0x63FdfA2c88c44B8f681c12a357A087eBeb210535",
+            "0x6B9323b26552E256d3Fe3C313859791173C6d013",
+        ]);
+        let update = parse(&["0xE4C9fe481391921Fb3c9C81066Fa5a0b7a8e9f9E"]);
+        let fee_payer = parse(&[
+            "0xE037F5bFA07facAdF9e99dc9a97F7e2b4Ef51B39",
+            "0x4772220E0733d2F0BA025DACAF257739dd8B2eFD",
+        ]);
+        let path = fixture("kaia-v4-role-based.json");
+        let keys = AccountKeys::unlock_keystore(&path, &kaia_password(), &KeyRole::ALL).unwrap();
+        assert_eq!(keys.account(), account);
+        assert!(keys.is_decoupled());
+        assert_eq!(keys.addresses(KeyRole::Transaction), transaction);
+        assert_eq!(keys.addresses(KeyRole::AccountUpdate), update);
+        assert_eq!(keys.addresses(KeyRole::FeePayer), fee_payer);
+        // The same through the key URI.
+        let access = crate::signer::KeyAccess::password(kaia_password());
+        let opened =
+            crate::signer::KeyUri::Keystore(path.clone()).open_account(&access, &KeyRole::ALL).unwrap();
+        assert_eq!(opened.addresses(KeyRole::FeePayer), fee_payer);
+        // Given twice (`--key` repeated), each key is held once and keeps its roles.
+        let again = AccountKeys::unlock_keystore(&path, &kaia_password(), &KeyRole::ALL).unwrap();
+        let twice = opened.combine(again).unwrap();
+        assert_eq!(twice.keys.len(), 5);
+        assert_eq!(twice.addresses(KeyRole::Transaction), transaction);
+        assert_eq!(twice.addresses(KeyRole::AccountUpdate), update);
+        assert_eq!(twice.addresses(KeyRole::FeePayer), fee_payer);
+        // Only the roles asked for are decrypted and held.
+        let one = AccountKeys::unlock_keystore(&path, &kaia_password(), &[KeyRole::FeePayer]).unwrap();
+        assert_eq!((one.addresses(KeyRole::FeePayer), one.keys.len()), (fee_payer, 2));
+        assert!(format!("{one:?}").contains(&format!("{account:?}")), "{one:?}");
+        // It names its account: it cannot be made to sign for another.
+        let error = keys.for_account(Address::repeat_byte(1)).unwrap_err();
+        assert!(matches!(error, SignerError::AccountConflict { .. }), "{error}");
+    }
+
+    #[test]
+    fn a_multiple_keystore_signs_every_role_with_all_its_keys_and_a_single_one_is_its_own() {
+        let keys =
+            AccountKeys::unlock_keystore(&fixture("kaia-v4-multiple.json"), &kaia_password(), &KeyRole::ALL)
+                .unwrap();
+        let all = keys.addresses(KeyRole::Transaction);
+        assert_eq!(all.len(), 2);
+        assert_ne!(all[0], all[1]);
+        for role in KeyRole::ALL {
+            assert_eq!(keys.addresses(role), all, "{role}");
+        }
+        assert_eq!(keys.keys.len(), 2, "each key decrypted once");
+        let single =
+            AccountKeys::unlock_keystore(&fixture("kaia-v4-single.json"), &kaia_password(), &KeyRole::ALL)
+                .unwrap();
+        let own: Address = "0xc02cec4d0346bf4124deeb55c5216a4138a40a8c".parse().unwrap();
+        assert_eq!((single.account(), single.addresses(KeyRole::FeePayer)), (own, vec![own]));
+        assert!(!single.is_decoupled());
+        // A plain key may sign for another account (a decoupled or multisig account's key).
+        assert_eq!(single.for_account(Address::repeat_byte(1)).unwrap().account(), Address::repeat_byte(1));
+    }
+
     #[test]
     fn keys_of_one_account_combine_and_others_are_refused() {
         let account = Address::repeat_byte(0x44);
@@ -202,6 +277,19 @@ mod tests {
         for role in KeyRole::ALL {
             assert_eq!(both.addresses(role), expected, "each key once, in the order given");
         }
+        // A key held already keeps its place; a new one joins each role it signs for.
+        let again = AccountKeys::single(Box::new(KeystoreSigner::for_account(key(2), account)));
+        let both = both.combine(again).unwrap();
+        for role in KeyRole::ALL {
+            assert_eq!(both.addresses(role), expected);
+        }
+        // Combined with a source that names the account, the keys are bound to it.
+        let plain = AccountKeys::single(Box::new(KeystoreSigner::from_key(key(4))));
+        assert!(!plain.named);
+        let own = key(4).address();
+        let named = AccountKeys::single(Box::new(KeystoreSigner::for_account(key(5), own)));
+        let bound = plain.combine(named).unwrap();
+        assert!(matches!(bound.for_account(account), Err(SignerError::AccountConflict { .. })));
         let stranger = AccountKeys::single(Box::new(KeystoreSigner::from_key(key(3))));
         assert!(matches!(both.combine(stranger), Err(SignerError::DifferentAccounts { .. })));
         // A keystore naming a decoupled account cannot be made to sign for another.
