@@ -513,6 +513,8 @@ mod tests {
         mark: u64,
         options: SessionOptions,
         sending: Option<bool>,
+        /// Bytes the in-memory connection holds each way.
+        buffer: usize,
     }
 
     impl Default for Setup {
@@ -523,6 +525,7 @@ mod tests {
                 mark: 0,
                 options: SessionOptions { idle: LONG, hello_timeout: LONG },
                 sending: None,
+                buffer: 256 * 1024,
             }
         }
     }
@@ -545,12 +548,14 @@ mod tests {
         if setup.acked > 0 {
             spool.ack(PEER, &lane.stream, setup.acked).unwrap();
         }
+        // As a listener or meter takes it: after what was spooled before (seen, not news).
+        let lane = spool.lane(PEER).unwrap();
         let mut marks = Marks::open(&dir.path().join("marks.ndjson"), None).unwrap();
         if setup.mark > 0 {
             marks.note(PEER, "p1", setup.mark).unwrap();
             marks.persist().unwrap();
         }
-        let (ours, theirs) = tokio::io::duplex(256 * 1024);
+        let (ours, theirs) = tokio::io::duplex(setup.buffer);
         let (our_read, our_write) = tokio::io::split(ours);
         let (their_read, their_write) = tokio::io::split(theirs);
         let (inbox_tx, inbox) = mpsc::channel(16);
@@ -821,6 +826,35 @@ mod tests {
         assert_eq!(peer.next_frame(true).await, Some(Frame::Pong), "no data before the pong");
         peer.sending.as_ref().unwrap().send(true).unwrap();
         assert_eq!(peer.data_seqs(2).await, [1, 2]);
+    }
+
+    #[tokio::test]
+    async fn a_long_backlog_lets_a_reply_through_every_4096_records_and_then_goes_on() {
+        // A connection that holds a few frames: the writer waits on the peer while it sends.
+        let mut peer = start(Setup { records: 5000, buffer: 4096, ..Setup::default() });
+        peer.hello(0).await;
+        peer.ack(0).await;
+        assert_eq!(peer.data_seqs(1).await, [1]);
+        peer.send(r#"{"link":"ping"}"#).await;
+        let mut before_pong = 1;
+        loop {
+            match peer.next_frame(true).await.unwrap() {
+                Frame::Data { .. } => before_pong += 1,
+                Frame::Pong => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(before_pong, 4096, "the reply waits for the batch, not for the whole backlog");
+        // The rest follows without anything new being spooled.
+        assert_eq!(peer.data_seqs(904).await, (4097..=5000).collect::<Vec<u64>>());
+
+        // Past a batch the next one follows at once, with no reply or record to wake the writer
+        // (its next chance would be the ping, a third of the idle time away).
+        let mut peer = start(Setup { records: 5000, buffer: 4096, ..Setup::default() });
+        peer.hello(0).await;
+        peer.ack(0).await;
+        let all = tokio::time::timeout(Duration::from_secs(5), peer.data_seqs(5000)).await;
+        assert_eq!(all.expect("the whole backlog without a pause"), (1..=5000).collect::<Vec<u64>>());
     }
 
     #[test]
