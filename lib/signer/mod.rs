@@ -301,16 +301,16 @@ impl KeyUri {
                 uri: path.display().to_string(),
                 reason: "list reads a TEE or a token; inspect keystores with evlock-keygen inspect".into(),
             }),
-            KeyUri::Optee(slot) => {
-                let held = optee::held_keys(&optee::connect()?)?;
-                Ok(held
-                    .into_iter()
-                    .filter(|key| slot.is_empty() || key.uri == format!("optee:{slot}"))
-                    .collect())
-            }
+            KeyUri::Optee(slot) => Ok(in_slot(optee::held_keys(&optee::connect()?)?, slot)),
             KeyUri::Pkcs11(uri) => pkcs11::list(uri, access),
         }
     }
+}
+
+/// The keys of `held` in TEE slot `slot`; every key when `slot` is empty (`optee:`).
+fn in_slot(held: Vec<HeldKey>, slot: &str) -> Vec<HeldKey> {
+    let uri = format!("optee:{slot}");
+    held.into_iter().filter(|key| slot.is_empty() || key.uri == uri).collect()
 }
 
 /// A keystore's signing key, decrypted once and held in memory (zeroized on drop), with the
@@ -465,6 +465,20 @@ mod tests {
         let keystore = KeyUri::Keystore("k.json".into());
         assert!(keystore.generate(&access).unwrap_err().to_string().contains("evlock-keygen new"));
         assert!(keystore.list(&access).unwrap_err().to_string().contains("evlock-keygen inspect"));
+    }
+
+    #[test]
+    fn listing_a_slot_keeps_that_slots_key_and_an_empty_slot_name_lists_all() {
+        let held = |slot: &str| HeldKey {
+            uri: format!("optee:{slot}"),
+            public_key: [4; 65],
+            address: Address::ZERO,
+        };
+        let keys = vec![held("meter"), held("fee-payer")];
+        let uris = |keys: Vec<HeldKey>| keys.into_iter().map(|k| k.uri).collect::<Vec<_>>();
+        assert_eq!(uris(in_slot(keys.clone(), "fee-payer")), ["optee:fee-payer"]);
+        assert_eq!(uris(in_slot(keys.clone(), "")), ["optee:meter", "optee:fee-payer"]);
+        assert!(in_slot(keys, "other").is_empty());
     }
 
     #[test]
