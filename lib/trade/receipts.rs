@@ -134,30 +134,35 @@ pub fn latest_per_side(
     trade: &TradeState,
     receipts: Vec<CheckedReceipt>,
 ) -> Result<Vec<SignedReceipt>, TradeError> {
-    let mut best: [Option<SignedReceipt>; 2] = [None, None];
+    let mut sided = Vec::with_capacity(receipts.len());
     for receipt in receipts {
-        let seller_side = match receipt_side(client, market, trade, &receipt)? {
-            Ok(side) => side,
-            Err(why) => {
-                log::warn!(
-                    "receipt of {} Wh for trade {} left out: {why} (the contract would refuse it)",
-                    receipt.receipt.cumulative_wh,
-                    receipt.receipt.trade_id
-                );
-                continue;
-            }
-        };
+        match receipt_side(client, market, trade, &receipt)? {
+            Ok(seller_side) => sided.push((receipt.receipt, seller_side)),
+            Err(why) => log::warn!(
+                "receipt of {} Wh for trade {} left out: {why} (the contract would refuse it)",
+                receipt.receipt.cumulative_wh,
+                receipt.receipt.trade_id
+            ),
+        }
+    }
+    Ok(worth_sending(trade, sided))
+}
+
+/// Of receipts with the side each speaks for (`true`: the seller's), the highest of each side,
+/// when it raises what that side holds on chain (figures count up to the trade's energy).
+fn worth_sending(trade: &TradeState, receipts: Vec<(SignedReceipt, bool)>) -> Vec<SignedReceipt> {
+    let mut best: [Option<SignedReceipt>; 2] = [None, None];
+    for (receipt, seller_side) in receipts {
         let slot = &mut best[usize::from(!seller_side)];
-        if slot.as_ref().is_none_or(|held| held.cumulative_wh < receipt.receipt.cumulative_wh) {
-            *slot = Some(receipt.receipt);
+        if slot.as_ref().is_none_or(|held| held.cumulative_wh < receipt.cumulative_wh) {
+            *slot = Some(receipt);
         }
     }
     let on_chain = [trade.seller_wh, trade.buyer_wh];
-    Ok(best
-        .into_iter()
+    best.into_iter()
         .zip(on_chain)
         .filter_map(|(receipt, held)| receipt.filter(|r| r.cumulative_wh.min(trade.energy_wh) > held))
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -197,6 +202,52 @@ mod tests {
         let held = &book.all()[0];
         assert_eq!(held.signer, address_of(&meter_key));
         assert_eq!(held.receipt.meter, crate::wire::parse_address(METER).unwrap());
+    }
+
+    fn receipt(meter: u8, wh: u64) -> SignedReceipt {
+        let signature =
+            crate::kaia::RecoverableSig::sign_prehash(&key(7), &alloy_primitives::B256::ZERO).unwrap();
+        SignedReceipt {
+            trade_id: U256::from(1),
+            meter: Address::repeat_byte(meter),
+            cumulative_wh: U256::from(wh),
+            signature,
+        }
+    }
+
+    #[test]
+    fn the_receipts_worth_sending_are_each_sides_highest_above_what_it_holds() {
+        let trade = TradeState {
+            seller: Address::repeat_byte(1),
+            buyer: Address::repeat_byte(2),
+            offer_id: U256::from(1),
+            energy_wh: U256::from(100),
+            price_per_wh: U256::from(1),
+            deadline: U256::from(50),
+            seller_wh: U256::from(40),
+            buyer_wh: U256::from(30),
+            status: 1,
+        };
+        let figures = |sent: Vec<SignedReceipt>| {
+            sent.iter().map(|r| (r.meter.0[0], r.cumulative_wh.to::<u64>())).collect::<Vec<_>>()
+        };
+        // Two meters on the seller's side (a replaced one and its successor): the higher figure
+        // goes, whichever meter came first; the buyer's one meter likewise.
+        let sided = vec![(receipt(3, 60), true), (receipt(4, 70), true), (receipt(5, 35), false)];
+        assert_eq!(figures(worth_sending(&trade, sided)), [(4, 70), (5, 35)]);
+        let sided = vec![(receipt(4, 70), true), (receipt(3, 60), true)];
+        assert_eq!(figures(worth_sending(&trade, sided)), [(4, 70)]);
+        // Equal to what the side holds on chain: nothing to send; one more: sent.
+        let sided = vec![(receipt(3, 40), true), (receipt(5, 31), false)];
+        assert_eq!(figures(worth_sending(&trade, sided)), [(5, 31)]);
+        // Beyond the trade's energy a figure counts as the energy: above the held 40, sent as it is.
+        let sided = vec![(receipt(3, 500), true)];
+        assert_eq!(figures(worth_sending(&trade, sided)), [(3, 500)]);
+        let full = TradeState { seller_wh: U256::from(100), ..trade };
+        assert!(
+            worth_sending(&full, vec![(receipt(3, 500), true)]).is_empty(),
+            "the seller holds the whole energy"
+        );
     }
 
     #[test]
