@@ -771,7 +771,7 @@ mod tests {
     #[tokio::test]
     async fn silence_is_cut_before_and_after_hello_and_a_quiet_link_is_pinged() {
         let quick =
-            SessionOptions { idle: Duration::from_millis(600), hello_timeout: Duration::from_millis(200) };
+            SessionOptions { idle: Duration::from_millis(1200), hello_timeout: Duration::from_millis(400) };
         let peer = start(Setup { options: quick, ..Setup::default() });
         let (summary, said) = peer.end().await;
         assert!(matches!(summary.ended, Ended::Cut { code: "hello_timeout", .. }), "{}", summary.ended);
