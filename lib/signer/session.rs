@@ -606,6 +606,11 @@ mod tests {
         Session::new(keys, Role::Sender, Some(31337), None, None)
     }
 
+    /// A sender pinned to chain 31337 under `rules`, writing its audit log to `log`.
+    fn audited(keys: AccountKeys, rules: Option<Policy>, log: &std::path::Path) -> Session {
+        Session::new(keys, Role::Sender, Some(31337), rules, Some(AuditLog::open(log).unwrap()))
+    }
+
     fn transfer(tx_type: &str) -> Value {
         json!({"kind": "tx", "v": 1, "type": tx_type, "chain_id": "31337", "nonce": "3",
                "gas": "21000", "gas_price": "25000000000", "to": TO, "value": "1000"})
@@ -802,13 +807,7 @@ mod tests {
             "chain_ids = [31337]\nmax_value = 5000\n[[allow]]\nto = \"{TO}\"\nselectors = [\"0xa9059cbb\"]\n"
         ));
         let digest = rules.sha256().to_string();
-        let mut session = Session::new(
-            own(1),
-            Role::Sender,
-            Some(31337),
-            Some(rules),
-            Some(AuditLog::open(&path).unwrap()),
-        );
+        let mut session = audited(own(1), Some(rules), &path);
         let mut big = transfer("value_transfer");
         big["value"] = json!("5001");
         big["meta"] = json!({"n": 2});
@@ -854,22 +853,10 @@ mod tests {
             "chain_ids = [31337]\n[[allow]]\nto = \"{TO}\"\n[window]\nseconds = 3600\nmax_value = 1500\n"
         );
         let log = dir.path().join("window.ndjson");
-        let mut first = Session::new(
-            own(1),
-            Role::Sender,
-            Some(31337),
-            Some(policy(&window)),
-            Some(AuditLog::open(&log).unwrap()),
-        );
+        let mut first = audited(own(1), Some(policy(&window)), &log);
         first.sign_record(transfer("value_transfer"), 1).unwrap();
         drop(first);
-        let mut again = Session::new(
-            own(1),
-            Role::Sender,
-            Some(31337),
-            Some(policy(&window)),
-            Some(AuditLog::open(&log).unwrap()),
-        );
+        let mut again = audited(own(1), Some(policy(&window)), &log);
         refused(again.sign_record(transfer("value_transfer"), 1), "policy_denied", ExitCode::No);
     }
 
@@ -881,8 +868,7 @@ mod tests {
         let keys = AccountKeys::single(Box::new(KeystoreSigner::for_account(key(1), account)))
             .combine(AccountKeys::single(Box::new(KeystoreSigner::for_account(key(2), account))))
             .unwrap();
-        let mut session =
-            Session::new(keys, Role::Sender, Some(31337), None, Some(AuditLog::open(&path).unwrap()));
+        let mut session = audited(keys, None, &path);
         let mut deploy = transfer("smart_contract_deploy");
         deploy.as_object_mut().unwrap().remove("to");
         deploy["input"] = json!("0x6080604052");
@@ -908,19 +894,12 @@ mod tests {
                               "cumulative_wh": "250", "meta": {"seq": 9}});
         assert!(Session::is_receipt(&unsigned) && !Session::is_receipt(&transfer("legacy")));
         // No policy: refused like a policy's denial, and the log says so.
-        let mut bare =
-            Session::new(own(1), Role::Sender, Some(31337), None, Some(AuditLog::open(&path).unwrap()));
+        let mut bare = audited(own(1), None, &path);
         refused(bare.sign_receipt(unsigned.clone(), 1), "policy_denied", ExitCode::No);
         drop(bare);
         let bench =
             policy(&format!("chain_ids = [31337]\nallow_receipts = true\nreceipt_markets = [\"{MARKET}\"]"));
-        let mut meter = Session::new(
-            own(1),
-            Role::Sender,
-            Some(31337),
-            Some(bench),
-            Some(AuditLog::open(&path).unwrap()),
-        );
+        let mut meter = audited(own(1), Some(bench), &path);
         let signed = meter.sign_receipt(unsigned.clone(), 2).unwrap();
         // The meter and chain default to the key's and the pin; the signature recovers to the key.
         assert_eq!(
